@@ -1,0 +1,20 @@
+# Runtime shared by every mmsamkd config: MMPretrain's, plus the plugin.
+_base_ = ['mmpretrain::_base_/default_runtime.py']
+
+custom_imports = dict(imports=['mmsamkd'], allow_failed_imports=False)
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    # Keep the best and the last: papers report both.
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=2,
+        save_last=True,
+        save_best='auto'),
+)
+
+# nccl on GPU; mmsamkd.compat switches to gloo when CUDA is absent.
+env_cfg = dict(dist_cfg=dict(backend='nccl'))
+
+randomness = dict(seed=0, deterministic=False)

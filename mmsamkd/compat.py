@@ -1,0 +1,209 @@
+"""Every patch mmsamkd applies to third-party packages, in one place.
+
+MMRazor 1.0.0 (its last release) and MMEngine 0.10.7 predate the torch
+this project pins (2.14.1). Each patch below names its symptom, the
+versions it applies to and how to drop it. All are idempotent and are
+applied by :func:`apply_all` when ``mmsamkd`` is imported, which must happen
+before ``mmrazor`` is imported (``tools/*.py`` import ``mmsamkd`` first).
+Nothing here edits installed files or reads environment variables.
+"""
+import importlib
+import sys
+import types
+
+import torch
+
+_APPLIED = set()
+
+BACKEND_CONFIG_MODULE = 'mmrazor.structures.quantization.backend_config'
+
+
+def _once(name):
+    """Run the decorated patch at most once per process."""
+
+    def decorator(func):
+
+        def wrapper():
+            if name in _APPLIED:
+                return False
+            func()
+            _APPLIED.add(name)
+            return True
+
+        wrapper.__name__ = func.__name__
+        wrapper.__doc__ = func.__doc__
+        return wrapper
+
+    return decorator
+
+
+# --------------------------------------------------------------------------
+# 1. mmrazor quantization backend configs
+# Symptom: ``import mmrazor.models`` raises "ImportError: `torch>=1.13` is not
+#   installed properly" from backend_config/common_operator_config_utils.py,
+#   because torch >= 2.10 no longer has ``torch.nn.quantized._reference`` and
+#   friends, and mmrazor evaluates placeholders for them at import time.
+# Applies to: mmrazor 1.0.0 with torch whose torch.ao API drifted (2.14.1).
+# Fix: a stub module for the backend configs; distillation never uses them.
+#   Quantizers that do use them get a clear error instead.
+# Drop when: mmrazor imports cleanly on the pinned torch.
+# --------------------------------------------------------------------------
+def torch_ao_quantization_reference_available():
+    """Whether the torch.ao names mmrazor's backend configs need exist."""
+    try:
+        importlib.import_module('torch.nn.quantized._reference')
+        importlib.import_module('torch.ao.quantization.backend_config')
+        mapping = importlib.import_module(
+            'torch.ao.quantization.qconfig_mapping')
+        fusers = importlib.import_module(
+            'torch.ao.quantization.fuser_method_mappings')
+    except ImportError:
+        return False
+    return all(
+        hasattr(mod, attr)
+        for mod, attr in ((mapping, '_FIXED_QPARAMS_OP_TO_OBSERVER'),
+                          (fusers, 'reverse_sequential_wrapper2')))
+
+
+class _UnavailableBackends(dict):
+    """``BackendConfigs`` stand-in: lookups explain why nothing is there."""
+
+    def __missing__(self, backend):
+        raise RuntimeError(
+            f'MMRazor quantization backend {backend!r} is unavailable: its '
+            f'configs do not import on torch {torch.__version__}, so '
+            'mmsamkd.compat replaced them with a stub. Quantization needs a '
+            'torch that mmrazor 1.0.0 supports; distillation does not.')
+
+
+def _unavailable(name):
+
+    def func(*args, **kwargs):
+        _UnavailableBackends()[name.split('_')[1]]
+
+    func.__name__ = name
+    return func
+
+
+@_once('mmrazor_backend_config_stub')
+def stub_mmrazor_quantization_backend_config():
+    """Register the backend_config stub when torch.ao lacks what it needs."""
+    if BACKEND_CONFIG_MODULE in sys.modules:
+        return  # already imported (real or stub): nothing to do
+    if torch_ao_quantization_reference_available():
+        return
+    stub = types.ModuleType(BACKEND_CONFIG_MODULE)
+    stub.__doc__ = 'Stub installed by mmsamkd.compat (see its patch 1).'
+    stub.BackendConfigs = _UnavailableBackends()
+    names = []
+    for backend in ('native', 'academic', 'openvino', 'tensorrt'):
+        for suffix in ('', '_dict'):
+            name = f'get_{backend}_backend_config{suffix}'
+            setattr(stub, name, _unavailable(name))
+            names.append(name)
+    stub.__all__ = ['BackendConfigs'] + names
+    sys.modules[BACKEND_CONFIG_MODULE] = stub
+
+
+# --------------------------------------------------------------------------
+# 2. Checkpoint loading under torch's ``weights_only=True`` default
+# Symptom: mmengine's ``load_from_local`` calls ``torch.load`` without
+#   ``weights_only``; since torch 2.6 that refuses mmengine's own checkpoints
+#   (message hub history, numpy scalars): "Weights only load failed" on
+#   ``teacher_ckpt``, ``--resume`` and ``load_from``.
+# Applies to: mmengine 0.10.7 with torch >= 2.6.
+# Fix: the local-file loader first tries the safe ``weights_only=True``; if
+#   the file holds more than tensors it loads it as the trusted file the user
+#   named in the config or on the command line, and logs that it did. No
+#   process-wide torch default is changed.
+# Drop when: mmengine passes ``weights_only`` itself.
+# --------------------------------------------------------------------------
+def load_trusted_local_checkpoint(filename, map_location=None):
+    """Load a local checkpoint that the user named, under any torch."""
+    import os.path as osp
+
+    from mmengine.logging import print_log
+
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
+    except Exception as safe_error:  # UnpicklingError and friends
+        if 'weights_only' not in str(safe_error).lower() and \
+                'weights only' not in str(safe_error).lower():
+            raise
+    print_log(
+        f'{filename} holds training state beyond tensors; loading it with '
+        'weights_only=False because it is a file you named '
+        '(mmsamkd.compat patch 2).',
+        logger='current')
+    return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+@_once('mmengine_trusted_checkpoint_loader')
+def patch_mmengine_local_checkpoint_loader():
+    """Route mmengine's local checkpoint scheme through the trusted loader."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_trusted_local_checkpoint, force=True)
+
+
+# --------------------------------------------------------------------------
+# 3. Distributed training on machines without CUDA
+# Symptom: ``tools/dist_train.sh`` on a CPU machine fails in mmengine's
+#   ``_init_dist_pytorch`` (``torch.cuda.set_device`` with no GPU, default
+#   backend nccl), then in ``Runner.wrap_model`` because DDP rejects
+#   ``device_ids=[rank]`` for a CPU module.
+# Applies to: mmengine 0.10.7 (any torch) without CUDA.
+# Fix: without CUDA, use gloo and skip ``set_device``; when the wrapped
+#   module's parameters are on the CPU, pass ``device_ids=None`` (what DDP
+#   requires for CPU modules). With CUDA nothing changes.
+# Drop when: mmengine supports CPU DDP in these two places.
+# --------------------------------------------------------------------------
+@_once('mmengine_cpu_distributed')
+def patch_mmengine_cpu_distributed():
+    """Make mmengine's pytorch launcher and DDP wrapper work on CPU."""
+    import mmengine.dist.utils as dist_utils
+    from mmengine.model.wrappers import distributed as ddp_module
+
+    original_init_dist = dist_utils._init_dist_pytorch
+
+    def init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original_init_dist(
+                backend, init_backend=init_backend, **kwargs)
+        import os
+
+        import torch.distributed as torch_dist
+        torch_dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **kwargs)
+
+    dist_utils._init_dist_pytorch = init_dist_pytorch
+
+    ddp_class = ddp_module.MMDistributedDataParallel
+    original_ddp_init = ddp_class.__init__
+
+    def ddp_init(self, module, detect_anomalous_params=False, **kwargs):
+        devices = {p.device.type for p in module.parameters()}
+        if devices == {'cpu'}:
+            kwargs['device_ids'] = None
+            kwargs['output_device'] = None
+        original_ddp_init(
+            self,
+            module=module,
+            detect_anomalous_params=detect_anomalous_params,
+            **kwargs)
+
+    ddp_class.__init__ = ddp_init
+
+
+def apply_all():
+    """Apply every patch; safe to call any number of times."""
+    stub_mmrazor_quantization_backend_config()
+    patch_mmengine_local_checkpoint_loader()
+    patch_mmengine_cpu_distributed()

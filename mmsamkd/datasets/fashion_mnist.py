@@ -1,0 +1,121 @@
+"""Fashion-MNIST read in place from idx files, compressed or not."""
+import gzip
+import os.path as osp
+
+import numpy as np
+from mmpretrain.datasets import FashionMNIST
+from mmpretrain.registry import DATASETS
+
+from ..errors import DatasetNotFoundError
+
+# Where Debian's ``dataset-fashion-mnist`` package installs the files.
+DEBIAN_FASHION_MNIST_ROOT = '/usr/share/datasets/fashion-mnist'
+
+_SPLIT_FILES = {
+    'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+    'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
+}
+
+_IDX_DTYPES = {0x08: np.uint8}
+
+
+def read_idx(path):
+    """Read an idx file (LeCun's MNIST format), gzipped or plain.
+
+    Args:
+        path (str): File path; a ``.gz`` suffix selects gzip decoding.
+
+    Returns:
+        np.ndarray: uint8 array whose shape is the one stored in the header.
+    """
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ValueError(f'{path} is not an idx file (bad magic number)')
+    dtype, ndim = data[2], data[3]
+    if dtype not in _IDX_DTYPES:
+        raise ValueError(f'{path}: idx element type 0x{dtype:02x} is not '
+                         'supported (Fashion-MNIST uses 0x08, uint8)')
+    shape = tuple(
+        int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim))
+    offset = 4 + 4 * ndim
+    array = np.frombuffer(data, dtype=_IDX_DTYPES[dtype], offset=offset)
+    if array.size != int(np.prod(shape)):
+        raise ValueError(f'{path}: header promises shape {shape} but the '
+                         f'file holds {array.size} values (truncated?)')
+    return array.reshape(shape)
+
+
+def find_idx_file(root, stem):
+    """Path of ``stem`` or ``stem.gz`` under ``root``, or None."""
+    for name in (stem + '.gz', stem):
+        path = osp.join(root, name)
+        if osp.isfile(path):
+            return path
+    return None
+
+
+@DATASETS.register_module()
+class LocalFashionMNIST(FashionMNIST):
+    """Fashion-MNIST from idx files where they lie, never downloaded.
+
+    MMPretrain's ``FashionMNIST`` only reads uncompressed files and picks
+    them by ``test_mode`` rather than ``split``. This subclass reads ``.gz``
+    or plain idx files in place and selects them by ``split``; ``test_mode``
+    keeps its usual meaning (no refetch of broken samples).
+
+    Fashion-MNIST: Xiao, Rasul and Vollgraf, "Fashion-MNIST: a Novel Image
+    Dataset for Benchmarking Machine Learning Algorithms", arXiv:1708.07747.
+
+    Args:
+        data_root (str): Folder holding the four idx files. Defaults to
+            where Debian's ``dataset-fashion-mnist`` package puts them.
+        split (str): ``'train'`` (60000 images) or ``'test'`` (10000).
+            Defaults to ``'train'``.
+        **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`
+            (``pipeline``, ``indices``, ``test_mode`` ...).
+    """
+
+    def __init__(self,
+                 data_root=DEBIAN_FASHION_MNIST_ROOT,
+                 split='train',
+                 **kwargs):
+        kwargs.pop('download', None)  # never download
+        super().__init__(
+            data_root=data_root, split=split, download=False, **kwargs)
+
+    def _split_paths(self):
+        root = self.data_prefix['root']
+        paths = [find_idx_file(root, stem) for stem in _SPLIT_FILES[self.split]]
+        if None in paths:
+            missing = [
+                stem for stem, path in zip(_SPLIT_FILES[self.split], paths)
+                if path is None
+            ]
+            raise DatasetNotFoundError(
+                f'Fashion-MNIST {self.split} files {missing} (.gz or plain) '
+                f'not found in {root!r}. Install them with `apt-get install '
+                '-y dataset-fashion-mnist` (files land in '
+                f'{DEBIAN_FASHION_MNIST_ROOT}) or set data_root to the '
+                'folder that holds them.')
+        return paths
+
+    def _check_exists(self):
+        return all(
+            find_idx_file(self.data_prefix['root'], stem) is not None
+            for stem in _SPLIT_FILES[self.split])
+
+    def load_data_list(self):
+        images_path, labels_path = self._split_paths()
+        images = read_idx(images_path)
+        labels = read_idx(labels_path)
+        if images.ndim != 3 or labels.ndim != 1 or \
+                len(images) != len(labels):
+            raise ValueError(
+                f'{images_path} and {labels_path} do not form an image set: '
+                f'shapes {images.shape} and {labels.shape}')
+        return [{
+            'img': img,
+            'gt_label': int(label)
+        } for img, label in zip(images, labels)]

@@ -1,0 +1,18 @@
+"""Errors for bad input: each message names the problem and the fix.
+
+``tools/*.py`` print these as one line instead of a traceback. They keep a
+single-message constructor because mmengine's registry re-raises build
+errors as ``type(e)(message)``.
+"""
+
+
+class MmsamkdError(Exception):
+    """Base of the errors that mmsamkd raises for bad user input."""
+
+
+class ConfigError(MmsamkdError, ValueError):
+    """A config is inconsistent (keys, class counts, checkpoints)."""
+
+
+class DatasetNotFoundError(MmsamkdError, FileNotFoundError):
+    """Dataset files are missing; the message names the path looked at."""

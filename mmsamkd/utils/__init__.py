@@ -1,0 +1,4 @@
+from .config_check import (check_class_counts, check_config,
+                           check_teacher_checkpoint)
+
+__all__ = ['check_config', 'check_class_counts', 'check_teacher_checkpoint']

@@ -1,0 +1,46 @@
+"""Checks run on a config before a Runner is built from it.
+
+Each turns a failure that would otherwise surface deep inside torch or
+mmengine (a shape mismatch in the first KL, a missing file during model
+build) into a :class:`~mmsamkd.errors.ConfigError` naming the fix.
+"""
+import os.path as osp
+
+from ..errors import ConfigError
+
+
+def _num_classes(model_cfg):
+    head = model_cfg.get('head') if hasattr(model_cfg, 'get') else None
+    if hasattr(head, 'get'):
+        return head.get('num_classes')
+    return None
+
+
+def check_teacher_checkpoint(model_cfg):
+    """A named ``teacher_ckpt`` must exist before the teacher is built."""
+    ckpt = model_cfg.get('teacher_ckpt')
+    if ckpt and '://' not in ckpt and not osp.isfile(osp.expanduser(ckpt)):
+        raise ConfigError(
+            f'teacher_ckpt {ckpt!r} does not exist. Train the teacher first '
+            '(tools/train.py configs/teachers/<config>.py) or point to its '
+            'checkpoint with --cfg-options model.teacher_ckpt=PATH.')
+
+
+def check_class_counts(model_cfg):
+    """Teacher and student heads must predict the same classes."""
+    student = _num_classes(model_cfg.get('architecture', {}))
+    teacher = _num_classes(model_cfg.get('teacher', {}))
+    if student is not None and teacher is not None and student != teacher:
+        raise ConfigError(
+            f'teacher predicts {teacher} classes but the student predicts '
+            f'{student}: distillation compares their outputs class by '
+            'class. Set model.teacher.head.num_classes and '
+            'model.architecture.head.num_classes to the dataset\'s count.')
+
+
+def check_config(cfg):
+    """Run every check that applies to ``cfg`` (an mmengine Config)."""
+    model_cfg = cfg.get('model', {})
+    if 'teacher' in model_cfg:
+        check_class_counts(model_cfg)
+        check_teacher_checkpoint(model_cfg)

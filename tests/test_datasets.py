@@ -1,0 +1,196 @@
+"""Dataset readers on tiny files written here (nothing is downloaded)."""
+import gzip
+import os
+import os.path as osp
+import pickle
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmpretrain.registry import DATASETS
+
+from mmsamkd.datasets import LocalFashionMNIST, TinyImageNet, read_idx
+from mmsamkd.errors import DatasetNotFoundError
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+BASE = osp.join(REPO, 'configs', '_base_', 'datasets')
+
+
+def idx_bytes(array):
+    """Encode a uint8 array in the idx format, independently of read_idx."""
+    header = bytes([0, 0, 0x08, array.ndim])
+    header += b''.join(int(d).to_bytes(4, 'big') for d in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def write_fmnist(root, n_train=6, n_test=4, compress=True):
+    rng = np.random.default_rng(0)
+    arrays = {
+        'train-images-idx3-ubyte': rng.integers(0, 256, (n_train, 28, 28)),
+        'train-labels-idx1-ubyte': np.arange(n_train) % 10,
+        't10k-images-idx3-ubyte': rng.integers(0, 256, (n_test, 28, 28)),
+        't10k-labels-idx1-ubyte': (np.arange(n_test) + 5) % 10,
+    }
+    os.makedirs(root, exist_ok=True)
+    for stem, array in arrays.items():
+        data = idx_bytes(array)
+        if compress:
+            with gzip.open(osp.join(root, stem + '.gz'), 'wb') as f:
+                f.write(data)
+        else:
+            with open(osp.join(root, stem), 'wb') as f:
+                f.write(data)
+    return arrays
+
+
+@pytest.mark.parametrize('compress', [True, False])
+def test_fashion_mnist_reads_idx_in_place_by_split(tmp_path, compress):
+    arrays = write_fmnist(tmp_path, compress=compress)
+    train = LocalFashionMNIST(data_root=str(tmp_path), split='train')
+    test = LocalFashionMNIST(
+        data_root=str(tmp_path), split='test', test_mode=True)
+    assert len(train) == 6 and len(test) == 4
+    info = test.get_data_info(2)
+    np.testing.assert_array_equal(info['img'],
+                                  arrays['t10k-images-idx3-ubyte'][2])
+    assert info['gt_label'] == 7
+    assert [train.get_data_info(i)['gt_label'] for i in range(6)] == \
+        list(range(6))
+    assert train.CLASSES[0] == 'T-shirt/top'
+    # nothing was unpacked or downloaded beside the input files
+    assert len(os.listdir(tmp_path)) == 4
+
+
+def test_fashion_mnist_split_ignores_test_mode(tmp_path):
+    write_fmnist(tmp_path)
+    # MMPretrain picks files by test_mode; the split must decide here.
+    train = LocalFashionMNIST(
+        data_root=str(tmp_path), split='train', test_mode=True)
+    assert len(train) == 6
+
+
+def test_fashion_mnist_missing_files_name_path_and_fix(tmp_path):
+    with pytest.raises(DatasetNotFoundError) as info:
+        LocalFashionMNIST(data_root=str(tmp_path / 'none'), split='train')
+    message = str(info.value)
+    assert str(tmp_path / 'none') in message
+    assert 'apt-get install -y dataset-fashion-mnist' in message
+
+
+def test_read_idx_rejects_truncated_file(tmp_path):
+    path = tmp_path / 'x-idx1-ubyte'
+    path.write_bytes(idx_bytes(np.arange(5))[:-1])
+    with pytest.raises(ValueError, match='truncated'):
+        read_idx(str(path))
+
+
+def test_fashion_mnist_base_config_builds_pipeline(tmp_path):
+    write_fmnist(tmp_path)
+    cfg = Config.fromfile(osp.join(BASE, 'fashion_mnist.py'))
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.data_root = str(tmp_path)
+    dataset = DATASETS.build(dataset_cfg)
+    sample = dataset[0]
+    assert tuple(sample['inputs'].shape) == (1, 28, 28)
+    assert int(sample['data_samples'].gt_label) == 0
+
+
+# ------------------------------------------------------------------ CIFAR
+def write_cifar(root, folder, files, label_key, n_per_file=3, n_classes=10):
+    rng = np.random.default_rng(1)
+    os.makedirs(osp.join(root, folder), exist_ok=True)
+    for name in files:
+        labels = [int(x) for x in rng.integers(0, n_classes, n_per_file)]
+        entry = {
+            'data': rng.integers(0, 256, (n_per_file, 3072), dtype=np.uint8),
+            label_key: labels,
+        }
+        with open(osp.join(root, folder, name), 'wb') as f:
+            pickle.dump(entry, f)
+
+
+@pytest.mark.parametrize('name,n_classes', [('cifar10', 10),
+                                            ('cifar100', 100)])
+def test_cifar_configs_read_tiny_pickles(tmp_path, monkeypatch, name,
+                                         n_classes):
+    import mmpretrain.datasets.cifar as cifar
+    cfg = Config.fromfile(osp.join(BASE, name + '.py'))
+    dataset_cls = DATASETS.get(cfg.train_dataloader.dataset.type)
+    # The real files' md5 sums cannot be matched by tiny stand-ins.
+    monkeypatch.setattr(cifar, 'check_md5', lambda *args, **kwargs: True)
+    files = [e[0] for e in dataset_cls.train_list + dataset_cls.test_list]
+    label_key = 'labels' if n_classes == 10 else 'fine_labels'
+    write_cifar(tmp_path, dataset_cls.base_folder, files, label_key,
+                n_classes=n_classes)
+    meta_key = dataset_cls.meta['key']
+    with open(osp.join(tmp_path, dataset_cls.base_folder,
+                       dataset_cls.meta['filename']), 'wb') as f:
+        pickle.dump({meta_key: [f'c{i}' for i in range(n_classes)]}, f)
+    train_cfg = cfg.train_dataloader.dataset
+    train_cfg.update(data_root=str(tmp_path), download=False)
+    dataset = DATASETS.build(train_cfg)
+    assert len(dataset) == 3 * len(dataset_cls.train_list)
+    sample = dataset[0]
+    assert tuple(sample['inputs'].shape) == (3, 32, 32)
+    assert len(dataset.CLASSES) == n_classes
+
+
+# ----------------------------------------------------------- Tiny-ImageNet
+def write_tiny_imagenet(root, wnids=('n01', 'n02', 'n03'), per_class=2):
+    import cv2
+    rng = np.random.default_rng(2)
+    with open(osp.join(root, 'wnids.txt'), 'w') as f:
+        f.write('\n'.join(wnids) + '\n')
+    with open(osp.join(root, 'words.txt'), 'w') as f:
+        f.write('n01\tgoldfish, Carassius auratus\nn02\tsalamander\n')
+    for wnid in wnids:
+        image_dir = osp.join(root, 'train', wnid, 'images')
+        os.makedirs(image_dir)
+        for i in range(per_class):
+            cv2.imwrite(
+                osp.join(image_dir, f'{wnid}_{i}.JPEG'),
+                rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    os.makedirs(osp.join(root, 'val', 'images'))
+    lines = []
+    for i, wnid in enumerate(reversed(wnids)):
+        name = f'val_{i}.JPEG'
+        cv2.imwrite(
+            osp.join(root, 'val', 'images', name),
+            rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+        lines.append(f'{name}\t{wnid}\t0\t0\t63\t63')
+    with open(osp.join(root, 'val', 'val_annotations.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def test_tiny_imagenet_reads_standard_layout(tmp_path):
+    write_tiny_imagenet(tmp_path)
+    train = TinyImageNet(data_root=str(tmp_path), split='train')
+    val = TinyImageNet(data_root=str(tmp_path), split='val')
+    assert len(train) == 6 and len(val) == 3
+    assert [train.get_data_info(i)['gt_label'] for i in range(6)] == \
+        [0, 0, 1, 1, 2, 2]
+    # val labels come from val_annotations.txt, mapped through wnids.txt
+    assert [val.get_data_info(i)['gt_label'] for i in range(3)] == [2, 1, 0]
+    assert train.CLASSES == ('goldfish', 'salamander', 'n03')
+
+
+def test_tiny_imagenet_config_pipeline_loads_images(tmp_path):
+    write_tiny_imagenet(tmp_path)
+    cfg = Config.fromfile(osp.join(BASE, 'tiny_imagenet.py'))
+    assert cfg.data_preprocessor.num_classes == 200
+    val_cfg = cfg.val_dataloader.dataset
+    val_cfg.data_root = str(tmp_path)
+    sample = DATASETS.build(val_cfg)[0]
+    assert tuple(sample['inputs'].shape) == (3, 64, 64)
+
+
+def test_tiny_imagenet_missing_root_names_path(tmp_path):
+    with pytest.raises(DatasetNotFoundError, match='wnids.txt'):
+        TinyImageNet(data_root=str(tmp_path / 'absent'))
+
+
+def test_tiny_imagenet_missing_val_annotations(tmp_path):
+    write_tiny_imagenet(tmp_path)
+    os.remove(tmp_path / 'val' / 'val_annotations.txt')
+    with pytest.raises(DatasetNotFoundError, match='val_annotations.txt'):
+        TinyImageNet(data_root=str(tmp_path), split='val')

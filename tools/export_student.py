@@ -1,0 +1,119 @@
+"""Strip a distillation checkpoint down to a plain MMPretrain classifier.
+
+    python tools/export_student.py WORK_DIR/epoch_N.pth [--out student.pth]
+
+Writes ``student.pth`` (only the student's weights: no teacher, connector,
+discriminator or other distillation-only module, no optimizer state) and
+``student.py``, a plain MMPretrain config for it rebuilt from the config
+stored in the checkpoint, so that
+
+    python tools/test.py student.py student.pth
+
+evaluates the student alone with the accuracy it had inside the algorithm.
+"""
+import argparse
+import os.path as osp
+import sys
+
+import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
+from mmsamkd.errors import MmsamkdError
+
+STUDENT_PREFIX = 'architecture.'
+# Keys of a distillation config that mean nothing to a plain classifier.
+DISTILL_ONLY_KEYS = ('teacher_ckpt', )
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('checkpoint', help='checkpoint of a distillation run')
+    parser.add_argument(
+        '--out',
+        help='output checkpoint (default: <checkpoint>_student.pth); the '
+        'config is written beside it with the .py suffix')
+    return parser.parse_args()
+
+
+def student_state_dict(state_dict):
+    """The student's weights, keys as a bare classifier names them."""
+    student = {
+        key[len(STUDENT_PREFIX):]: value
+        for key, value in state_dict.items() if key.startswith(STUDENT_PREFIX)
+    }
+    if not student:
+        raise MmsamkdError(
+            'no student weights (keys starting with '
+            f'{STUDENT_PREFIX!r}) in this checkpoint: it is not from a '
+            'distillation algorithm, and a plain classifier checkpoint '
+            'needs no export.')
+    return student
+
+
+def student_config(cfg_text):
+    """A plain classifier config from the stored distillation config."""
+    from mmengine.config import Config
+    cfg = Config.fromstring(cfg_text, file_format='.py')
+    algorithm = cfg.model
+    student = algorithm.get('architecture')
+    if student is None or 'cfg_path' in student:
+        return None  # student defined elsewhere: only weights can be exported
+    if 'data_preprocessor' in algorithm:
+        student.data_preprocessor = algorithm.data_preprocessor
+    cfg.model = student
+    cfg.default_scope = 'mmpretrain'
+    cfg.val_cfg = dict()
+    cfg.test_cfg = dict()
+    cfg.load_from = None
+    cfg.resume = False
+    for key in DISTILL_ONLY_KEYS:
+        cfg.pop(key, None)
+    return cfg
+
+
+def export(checkpoint, out=None):
+    """Write the student checkpoint (and config); return their paths."""
+    import torch
+
+    from mmsamkd.compat import load_trusted_local_checkpoint
+    if not osp.isfile(checkpoint):
+        raise MmsamkdError(f'checkpoint {checkpoint!r} does not exist')
+    ckpt = load_trusted_local_checkpoint(checkpoint, map_location='cpu')
+    if 'state_dict' not in ckpt:
+        raise MmsamkdError(f'{checkpoint!r} has no state_dict: not an '
+                           'mmengine checkpoint')
+    out = out or osp.splitext(checkpoint)[0] + '_student.pth'
+    meta = dict(ckpt.get('meta', {}))
+    cfg = student_config(meta['cfg']) if 'cfg' in meta else None
+    meta.update(exported_from=osp.abspath(checkpoint))
+    if cfg is not None:
+        meta['cfg'] = cfg.pretty_text
+    else:
+        meta.pop('cfg', None)
+    torch.save({
+        'meta': meta,
+        'state_dict': student_state_dict(ckpt['state_dict'])
+    }, out)
+    cfg_out = None
+    if cfg is not None:
+        cfg_out = osp.splitext(out)[0] + '.py'
+        cfg.dump(cfg_out)
+    return out, cfg_out
+
+
+def main():
+    args = parse_args()
+    try:
+        out, cfg_out = export(args.checkpoint, args.out)
+    except MmsamkdError as error:
+        print(f'error: {error}', file=sys.stderr)
+        sys.exit(2)
+    print(f'student weights: {out}')
+    if cfg_out:
+        print(f'student config:  {cfg_out}')
+        print(f'evaluate with:   python tools/test.py {cfg_out} {out}')
+    else:
+        print('the stored config names the student by cfg_path; load the '
+              'weights with that config')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set up everything mmsamkd needs on a fresh machine (idempotent):
+#   - a virtualenv at .venv in the repository root with mmsamkd installed
+#     (editable, with the test extras) and its pinned dependencies;
+#   - Debian's dataset-fashion-mnist package, the embedded default data.
+# Then run anything with .venv/bin/python.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "== creating .venv with $("$PYTHON" --version)"
+    "$PYTHON" -m venv .venv
+fi
+# Skip pip when the installed pins already satisfy setup.py (fast reruns).
+if ! .venv/bin/python - <<'PY' 2>/dev/null
+import importlib.metadata as md, re, sys
+setup = open('setup.py').read()
+pins = re.findall(r"'([A-Za-z0-9_.-]+)==([^']+)'", setup)
+need = pins + [('pytest', None), ('mmsamkd', None)]
+for name, version in need:
+    have = md.version(name)
+    if version and have.split('+')[0] != version:
+        sys.exit(1)
+PY
+then
+    echo "== installing mmsamkd and its pinned dependencies into .venv"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e '.[tests]'
+fi
+
+FMNIST=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+if [ ! -f "$FMNIST" ]; then
+    echo "== installing Debian package dataset-fashion-mnist"
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+        dataset-fashion-mnist
+fi
+echo "== environment ready (.venv, Fashion-MNIST in ${FMNIST%/*})"

@@ -1,0 +1,66 @@
+"""Evaluate a checkpoint with a config (distillation or plain classifier).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+        [--cfg-options k=v ...] [--launcher pytorch]
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
+from mmsamkd.errors import MmsamkdError
+
+
+def parse_args():
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(description='Test a checkpoint')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main():
+    args = parse_args()
+    try:
+        from mmengine.config import Config
+        from mmengine.runner import Runner
+        if not osp.isfile(args.checkpoint):
+            raise MmsamkdError(f'checkpoint {args.checkpoint!r} does not '
+                               'exist')
+        cfg = Config.fromfile(args.config)
+        cfg.launcher = args.launcher
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        # Testing needs neither the teacher's weights nor a resume.
+        if 'teacher_ckpt' in cfg.get('model', {}):
+            cfg.model.teacher_ckpt = None
+        cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+            './work_dirs',
+            osp.splitext(osp.basename(args.config))[0])
+        cfg.load_from = args.checkpoint
+        cfg.resume = False
+        runner = Runner.from_cfg(cfg)
+        metrics = runner.test()
+        print(metrics)
+    except MmsamkdError as error:
+        print(f'error: {error}', file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == '__main__':
+    main()
