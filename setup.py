@@ -1,4 +1,5 @@
 """Install mmsamkd: ``pip install -e .[tests]``."""
+
 from setuptools import find_packages, setup
 
 # Exact pins: this stack (MMRazor 1.0.0 on a 2026 torch) is verified only
@@ -26,8 +27,10 @@ def read_version():
 setup(
     name='mmsamkd',
     version=read_version(),
-    description=('Self-supervised and adversarial knowledge distillation '
-                 '(SAMKD and baselines) for MMRazor / MMPretrain'),
+    description=(
+        'Self-supervised and adversarial knowledge distillation '
+        '(SAMKD and baselines) for MMRazor / MMPretrain'
+    ),
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmsamkd', 'mmsamkd.*']),

@@ -4,6 +4,7 @@ Importing the package first applies :mod:`mmsamkd.compat` (it must precede
 any ``mmrazor`` import), then registers every module into the MMRazor and
 MMPretrain registries.
 """
+
 from . import compat
 
 compat.apply_all()
@@ -13,6 +14,10 @@ from .errors import ConfigError, DatasetNotFoundError, MmsamkdError  # noqa: E40
 from .version import __version__  # noqa: E402
 
 __all__ = [
-    'compat', 'datasets', 'ConfigError', 'DatasetNotFoundError',
-    'MmsamkdError', '__version__'
+    'compat',
+    'datasets',
+    'ConfigError',
+    'DatasetNotFoundError',
+    'MmsamkdError',
+    '__version__',
 ]

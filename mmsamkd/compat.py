@@ -7,6 +7,7 @@ applied by :func:`apply_all` when ``mmsamkd`` is imported, which must happen
 before ``mmrazor`` is imported (``tools/*.py`` import ``mmsamkd`` first).
 Nothing here edits installed files or reads environment variables.
 """
+
 import importlib
 import sys
 import types
@@ -54,15 +55,20 @@ def torch_ao_quantization_reference_available():
         importlib.import_module('torch.nn.quantized._reference')
         importlib.import_module('torch.ao.quantization.backend_config')
         mapping = importlib.import_module(
-            'torch.ao.quantization.qconfig_mapping')
+            'torch.ao.quantization.qconfig_mapping'
+        )
         fusers = importlib.import_module(
-            'torch.ao.quantization.fuser_method_mappings')
+            'torch.ao.quantization.fuser_method_mappings'
+        )
     except ImportError:
         return False
     return all(
         hasattr(mod, attr)
-        for mod, attr in ((mapping, '_FIXED_QPARAMS_OP_TO_OBSERVER'),
-                          (fusers, 'reverse_sequential_wrapper2')))
+        for mod, attr in (
+            (mapping, '_FIXED_QPARAMS_OP_TO_OBSERVER'),
+            (fusers, 'reverse_sequential_wrapper2'),
+        )
+    )
 
 
 class _UnavailableBackends(dict):
@@ -73,7 +79,8 @@ class _UnavailableBackends(dict):
             f'MMRazor quantization backend {backend!r} is unavailable: its '
             f'configs do not import on torch {torch.__version__}, so '
             'mmsamkd.compat replaced them with a stub. Quantization needs a '
-            'torch that mmrazor 1.0.0 supports; distillation does not.')
+            'torch that mmrazor 1.0.0 supports; distillation does not.'
+        )
 
 
 def _unavailable(name):
@@ -118,7 +125,7 @@ def stub_mmrazor_quantization_backend_config():
 #   process-wide torch default is changed.
 # Drop when: mmengine passes ``weights_only`` itself.
 # --------------------------------------------------------------------------
-def load_trusted_local_checkpoint(filename, map_location=None):
+def load_from_trusted_local(filename, map_location=None):
     """Load a local checkpoint that the user named, under any torch."""
     import os.path as osp
 
@@ -128,17 +135,21 @@ def load_trusted_local_checkpoint(filename, map_location=None):
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
     try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True)
+        return torch.load(
+            filename, map_location=map_location, weights_only=True
+        )
     except Exception as safe_error:  # UnpicklingError and friends
-        if 'weights_only' not in str(safe_error).lower() and \
-                'weights only' not in str(safe_error).lower():
+        if (
+            'weights_only' not in str(safe_error).lower()
+            and 'weights only' not in str(safe_error).lower()
+        ):
             raise
     print_log(
         f'{filename} holds training state beyond tensors; loading it with '
         'weights_only=False because it is a file you named '
         '(mmsamkd.compat patch 2).',
-        logger='current')
+        logger='current',
+    )
     return torch.load(filename, map_location=map_location, weights_only=False)
 
 
@@ -146,8 +157,10 @@ def load_trusted_local_checkpoint(filename, map_location=None):
 def patch_mmengine_local_checkpoint_loader():
     """Route mmengine's local checkpoint scheme through the trusted loader."""
     from mmengine.runner.checkpoint import CheckpointLoader
+
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_trusted_local_checkpoint, force=True)
+        prefixes='', loader=load_from_trusted_local, force=True
+    )
 
 
 # --------------------------------------------------------------------------
@@ -173,15 +186,18 @@ def patch_mmengine_cpu_distributed():
     def init_dist_pytorch(backend, init_backend='torch', **kwargs):
         if torch.cuda.is_available() or init_backend != 'torch':
             return original_init_dist(
-                backend, init_backend=init_backend, **kwargs)
+                backend, init_backend=init_backend, **kwargs
+            )
         import os
 
         import torch.distributed as torch_dist
+
         torch_dist.init_process_group(
             backend='gloo',
             rank=int(os.environ['RANK']),
             world_size=int(os.environ['WORLD_SIZE']),
-            **kwargs)
+            **kwargs,
+        )
 
     dist_utils._init_dist_pytorch = init_dist_pytorch
 
@@ -197,7 +213,8 @@ def patch_mmengine_cpu_distributed():
             self,
             module=module,
             detect_anomalous_params=detect_anomalous_params,
-            **kwargs)
+            **kwargs,
+        )
 
     ddp_class.__init__ = ddp_init
 

@@ -1,4 +1,5 @@
 """Shared helpers: tiny Fashion-MNIST runs of the real configs."""
+
 import os
 import os.path as osp
 import subprocess
@@ -26,6 +27,7 @@ TINY_OPTIONS = {
 def tiny_cfg(config, work_dir, **options):
     """Load ``config`` for a tiny CPU run in ``work_dir``."""
     from mmengine.config import Config
+
     cfg = Config.fromfile(config)
     merged = dict(TINY_OPTIONS)
     merged.update(options)
@@ -52,13 +54,15 @@ def run_tool(script, *args, env=None, timeout=600):
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=timeout)
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope='session')
 def fmnist_teacher_ckpt(tmp_path_factory):
     """A teacher trained for one tiny epoch, shared by the KD tests."""
     from mmengine.runner import Runner
+
     work_dir = tmp_path_factory.mktemp('teacher')
     runner = Runner.from_cfg(tiny_cfg(TEACHER_CFG, work_dir))
     runner.train()

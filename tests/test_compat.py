@@ -3,6 +3,7 @@
 The "without" tests run in fresh interpreters that never import mmsamkd. If
 one starts failing, upstream fixed the problem: drop the patch it names.
 """
+
 import socket
 import subprocess
 import sys
@@ -15,10 +16,12 @@ from mmsamkd import compat
 
 
 def run_python(code, timeout=300):
-    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
-                          capture_output=True,
-                          text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, '-c', textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def free_port():
@@ -32,7 +35,8 @@ def test_mmrazor_models_fails_to_import_without_patch():
     result = run_python('import mmrazor.models')
     assert result.returncode != 0, (
         'mmrazor.models imports on this torch without mmsamkd: drop '
-        'compat patch 1 (backend_config stub)')
+        'compat patch 1 (backend_config stub)'
+    )
     assert 'torch>=1.13' in result.stderr
 
 
@@ -55,6 +59,7 @@ def test_mmrazor_models_imports_with_patch():
 def test_patches_are_idempotent():
     compat.apply_all()
     import mmengine.dist.utils as dist_utils
+
     init_dist = dist_utils._init_dist_pytorch
     compat.apply_all()
     assert dist_utils._init_dist_pytorch is init_dist  # not wrapped twice
@@ -65,34 +70,34 @@ def test_patches_are_idempotent():
 def training_state_ckpt(tmp_path):
     """A checkpoint holding what mmengine stores beside the tensors."""
     from mmengine.logging import HistoryBuffer
+
     path = tmp_path / 'state.pth'
     history = HistoryBuffer()
     history.update(0.5)
     torch.save(
         {
-            'state_dict': {
-                'w': torch.arange(3.)
-            },
-            'message_hub': {
-                'log_scalars': {
-                    'train/loss': history
-                }
-            }
-        }, path)
+            'state_dict': {'w': torch.arange(3.0)},
+            'message_hub': {'log_scalars': {'train/loss': history}},
+        },
+        path,
+    )
     return str(path)
 
 
 def test_mmengine_loader_fails_on_training_state_without_patch(
-        training_state_ckpt):
+    training_state_ckpt,
+):
     from mmengine.runner.checkpoint import load_from_local
+
     with pytest.raises(Exception, match='[Ww]eights.only'):
         load_from_local(training_state_ckpt, map_location='cpu')
 
 
 def test_mmengine_loads_training_state_with_patch(training_state_ckpt):
     from mmengine.runner.checkpoint import _load_checkpoint
+
     ckpt = _load_checkpoint(training_state_ckpt, map_location='cpu')
-    assert torch.equal(ckpt['state_dict']['w'], torch.arange(3.))
+    assert torch.equal(ckpt['state_dict']['w'], torch.arange(3.0))
     history = ckpt['message_hub']['log_scalars']['train/loss']
     assert history.current() == 0.5
 
@@ -108,7 +113,7 @@ def test_tensor_only_checkpoint_takes_safe_path(tmp_path, monkeypatch):
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(torch, 'load', spy)
-    ckpt = compat.load_trusted_local_checkpoint(str(path))
+    ckpt = compat.load_from_trusted_local(str(path))
     assert calls == [True]
     assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
 
@@ -116,7 +121,7 @@ def test_tensor_only_checkpoint_takes_safe_path(tmp_path, monkeypatch):
 def test_missing_checkpoint_names_path(tmp_path):
     missing = str(tmp_path / 'nope.pth')
     with pytest.raises(FileNotFoundError, match='nope.pth'):
-        compat.load_trusted_local_checkpoint(missing)
+        compat.load_from_trusted_local(missing)
 
 
 # ----------------------------------------------------------- patch 3
@@ -141,26 +146,31 @@ DIST_SCRIPT = """
     """
 
 needs_no_cuda = pytest.mark.skipif(
-    torch.cuda.is_available(), reason='patch 3 only acts without CUDA')
+    torch.cuda.is_available(), reason='patch 3 only acts without CUDA'
+)
 
 
 @needs_no_cuda
 def test_cpu_distributed_fails_without_patch():
     result = run_python(
-        DIST_SCRIPT.format(port=free_port(), import_mmsamkd=''))
+        DIST_SCRIPT.format(port=free_port(), import_mmsamkd='')
+    )
     assert 'init failed' in result.stdout, (
         'mmengine initialised CPU distributed training without mmsamkd: '
-        'drop the init part of compat patch 3')
+        'drop the init part of compat patch 3'
+    )
     assert result.returncode != 0, (
         'DDP accepted device_ids for a CPU module: drop that part of '
-        'compat patch 3')
+        'compat patch 3'
+    )
     assert 'device_ids' in result.stderr
 
 
 @needs_no_cuda
 def test_cpu_distributed_works_with_patch():
     result = run_python(
-        DIST_SCRIPT.format(port=free_port(), import_mmsamkd='import mmsamkd'))
+        DIST_SCRIPT.format(port=free_port(), import_mmsamkd='import mmsamkd')
+    )
     assert result.returncode == 0, result.stderr
     assert 'init failed' not in result.stdout
     assert 'backend gloo' in result.stdout

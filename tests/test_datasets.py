@@ -1,4 +1,5 @@
 """Dataset readers on tiny files written here (nothing is downloaded)."""
+
 import gzip
 import os
 import os.path as osp
@@ -48,14 +49,17 @@ def test_fashion_mnist_reads_idx_in_place_by_split(tmp_path, compress):
     arrays = write_fmnist(tmp_path, compress=compress)
     train = LocalFashionMNIST(data_root=str(tmp_path), split='train')
     test = LocalFashionMNIST(
-        data_root=str(tmp_path), split='test', test_mode=True)
+        data_root=str(tmp_path), split='test', test_mode=True
+    )
     assert len(train) == 6 and len(test) == 4
     info = test.get_data_info(2)
-    np.testing.assert_array_equal(info['img'],
-                                  arrays['t10k-images-idx3-ubyte'][2])
+    np.testing.assert_array_equal(
+        info['img'], arrays['t10k-images-idx3-ubyte'][2]
+    )
     assert info['gt_label'] == 7
-    assert [train.get_data_info(i)['gt_label'] for i in range(6)] == \
-        list(range(6))
+    assert [train.get_data_info(i)['gt_label'] for i in range(6)] == list(
+        range(6)
+    )
     assert train.CLASSES[0] == 'T-shirt/top'
     # nothing was unpacked or downloaded beside the input files
     assert len(os.listdir(tmp_path)) == 4
@@ -65,7 +69,8 @@ def test_fashion_mnist_split_ignores_test_mode(tmp_path):
     write_fmnist(tmp_path)
     # MMPretrain picks files by test_mode; the split must decide here.
     train = LocalFashionMNIST(
-        data_root=str(tmp_path), split='train', test_mode=True)
+        data_root=str(tmp_path), split='train', test_mode=True
+    )
     assert len(train) == 6
 
 
@@ -109,22 +114,34 @@ def write_cifar(root, folder, files, label_key, n_per_file=3, n_classes=10):
             pickle.dump(entry, f)
 
 
-@pytest.mark.parametrize('name,n_classes', [('cifar10', 10),
-                                            ('cifar100', 100)])
-def test_cifar_configs_read_tiny_pickles(tmp_path, monkeypatch, name,
-                                         n_classes):
+@pytest.mark.parametrize(
+    'name,n_classes', [('cifar10', 10), ('cifar100', 100)]
+)
+def test_cifar_configs_read_tiny_pickles(
+    tmp_path, monkeypatch, name, n_classes
+):
     import mmpretrain.datasets.cifar as cifar
+
     cfg = Config.fromfile(osp.join(BASE, name + '.py'))
     dataset_cls = DATASETS.get(cfg.train_dataloader.dataset.type)
     # The real files' md5 sums cannot be matched by tiny stand-ins.
     monkeypatch.setattr(cifar, 'check_md5', lambda *args, **kwargs: True)
     files = [e[0] for e in dataset_cls.train_list + dataset_cls.test_list]
     label_key = 'labels' if n_classes == 10 else 'fine_labels'
-    write_cifar(tmp_path, dataset_cls.base_folder, files, label_key,
-                n_classes=n_classes)
+    write_cifar(
+        tmp_path,
+        dataset_cls.base_folder,
+        files,
+        label_key,
+        n_classes=n_classes,
+    )
     meta_key = dataset_cls.meta['key']
-    with open(osp.join(tmp_path, dataset_cls.base_folder,
-                       dataset_cls.meta['filename']), 'wb') as f:
+    with open(
+        osp.join(
+            tmp_path, dataset_cls.base_folder, dataset_cls.meta['filename']
+        ),
+        'wb',
+    ) as f:
         pickle.dump({meta_key: [f'c{i}' for i in range(n_classes)]}, f)
     train_cfg = cfg.train_dataloader.dataset
     train_cfg.update(data_root=str(tmp_path), download=False)
@@ -138,6 +155,7 @@ def test_cifar_configs_read_tiny_pickles(tmp_path, monkeypatch, name,
 # ----------------------------------------------------------- Tiny-ImageNet
 def write_tiny_imagenet(root, wnids=('n01', 'n02', 'n03'), per_class=2):
     import cv2
+
     rng = np.random.default_rng(2)
     with open(osp.join(root, 'wnids.txt'), 'w') as f:
         f.write('\n'.join(wnids) + '\n')
@@ -149,14 +167,16 @@ def write_tiny_imagenet(root, wnids=('n01', 'n02', 'n03'), per_class=2):
         for i in range(per_class):
             cv2.imwrite(
                 osp.join(image_dir, f'{wnid}_{i}.JPEG'),
-                rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+                rng.integers(0, 256, (64, 64, 3), dtype=np.uint8),
+            )
     os.makedirs(osp.join(root, 'val', 'images'))
     lines = []
     for i, wnid in enumerate(reversed(wnids)):
         name = f'val_{i}.JPEG'
         cv2.imwrite(
             osp.join(root, 'val', 'images', name),
-            rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+            rng.integers(0, 256, (64, 64, 3), dtype=np.uint8),
+        )
         lines.append(f'{name}\t{wnid}\t0\t0\t63\t63')
     with open(osp.join(root, 'val', 'val_annotations.txt'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
@@ -167,8 +187,14 @@ def test_tiny_imagenet_reads_standard_layout(tmp_path):
     train = TinyImageNet(data_root=str(tmp_path), split='train')
     val = TinyImageNet(data_root=str(tmp_path), split='val')
     assert len(train) == 6 and len(val) == 3
-    assert [train.get_data_info(i)['gt_label'] for i in range(6)] == \
-        [0, 0, 1, 1, 2, 2]
+    assert [train.get_data_info(i)['gt_label'] for i in range(6)] == [
+        0,
+        0,
+        1,
+        1,
+        2,
+        2,
+    ]
     # val labels come from val_annotations.txt, mapped through wnids.txt
     assert [val.get_data_info(i)['gt_label'] for i in range(3)] == [2, 1, 0]
     assert train.CLASSES == ('goldfish', 'salamander', 'n03')

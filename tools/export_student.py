@@ -11,6 +11,7 @@ stored in the checkpoint, so that
 
 evaluates the student alone with the accuracy it had inside the algorithm.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -20,7 +21,7 @@ from mmsamkd.errors import MmsamkdError
 
 STUDENT_PREFIX = 'architecture.'
 # Keys of a distillation config that mean nothing to a plain classifier.
-DISTILL_ONLY_KEYS = ('teacher_ckpt', )
+DISTILL_ONLY_KEYS = ('teacher_ckpt',)
 
 
 def parse_args():
@@ -29,28 +30,32 @@ def parse_args():
     parser.add_argument(
         '--out',
         help='output checkpoint (default: <checkpoint>_student.pth); the '
-        'config is written beside it with the .py suffix')
+        'config is written beside it with the .py suffix',
+    )
     return parser.parse_args()
 
 
 def student_state_dict(state_dict):
     """The student's weights, keys as a bare classifier names them."""
     student = {
-        key[len(STUDENT_PREFIX):]: value
-        for key, value in state_dict.items() if key.startswith(STUDENT_PREFIX)
+        key[len(STUDENT_PREFIX) :]: value
+        for key, value in state_dict.items()
+        if key.startswith(STUDENT_PREFIX)
     }
     if not student:
         raise MmsamkdError(
             'no student weights (keys starting with '
             f'{STUDENT_PREFIX!r}) in this checkpoint: it is not from a '
             'distillation algorithm, and a plain classifier checkpoint '
-            'needs no export.')
+            'needs no export.'
+        )
     return student
 
 
 def student_config(cfg_text):
     """A plain classifier config from the stored distillation config."""
     from mmengine.config import Config
+
     cfg = Config.fromstring(cfg_text, file_format='.py')
     algorithm = cfg.model
     student = algorithm.get('architecture')
@@ -73,13 +78,15 @@ def export(checkpoint, out=None):
     """Write the student checkpoint (and config); return their paths."""
     import torch
 
-    from mmsamkd.compat import load_trusted_local_checkpoint
+    from mmsamkd.compat import load_from_trusted_local
+
     if not osp.isfile(checkpoint):
         raise MmsamkdError(f'checkpoint {checkpoint!r} does not exist')
-    ckpt = load_trusted_local_checkpoint(checkpoint, map_location='cpu')
+    ckpt = load_from_trusted_local(checkpoint, map_location='cpu')
     if 'state_dict' not in ckpt:
-        raise MmsamkdError(f'{checkpoint!r} has no state_dict: not an '
-                           'mmengine checkpoint')
+        raise MmsamkdError(
+            f'{checkpoint!r} has no state_dict: not an mmengine checkpoint'
+        )
     out = out or osp.splitext(checkpoint)[0] + '_student.pth'
     meta = dict(ckpt.get('meta', {}))
     cfg = student_config(meta['cfg']) if 'cfg' in meta else None
@@ -88,10 +95,10 @@ def export(checkpoint, out=None):
         meta['cfg'] = cfg.pretty_text
     else:
         meta.pop('cfg', None)
-    torch.save({
-        'meta': meta,
-        'state_dict': student_state_dict(ckpt['state_dict'])
-    }, out)
+    torch.save(
+        {'meta': meta, 'state_dict': student_state_dict(ckpt['state_dict'])},
+        out,
+    )
     cfg_out = None
     if cfg is not None:
         cfg_out = osp.splitext(out)[0] + '.py'
@@ -111,8 +118,10 @@ def main():
         print(f'student config:  {cfg_out}')
         print(f'evaluate with:   python tools/test.py {cfg_out} {out}')
     else:
-        print('the stored config names the student by cfg_path; load the '
-              'weights with that config')
+        print(
+            'the stored config names the student by cfg_path; load the '
+            'weights with that config'
+        )
 
 
 if __name__ == '__main__':

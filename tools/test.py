@@ -1,8 +1,9 @@
 """Evaluate a checkpoint with a config (distillation or plain classifier).
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
-        [--cfg-options k=v ...] [--launcher pytorch]
+python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+    [--cfg-options k=v ...] [--launcher pytorch]
 """
+
 import argparse
 import os
 import os.path as osp
@@ -14,6 +15,7 @@ from mmsamkd.errors import MmsamkdError
 
 def parse_args():
     from mmengine.config import DictAction
+
     parser = argparse.ArgumentParser(description='Test a checkpoint')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -22,12 +24,14 @@ def parse_args():
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override config settings')
+        help='override config settings',
+    )
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher',
+    )
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -39,9 +43,11 @@ def main():
     try:
         from mmengine.config import Config
         from mmengine.runner import Runner
+
         if not osp.isfile(args.checkpoint):
-            raise MmsamkdError(f'checkpoint {args.checkpoint!r} does not '
-                               'exist')
+            raise MmsamkdError(
+                f'checkpoint {args.checkpoint!r} does not exist'
+            )
         cfg = Config.fromfile(args.config)
         cfg.launcher = args.launcher
         if args.cfg_options:
@@ -49,9 +55,13 @@ def main():
         # Testing needs neither the teacher's weights nor a resume.
         if 'teacher_ckpt' in cfg.get('model', {}):
             cfg.model.teacher_ckpt = None
-        cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-            './work_dirs',
-            osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = (
+            args.work_dir
+            or cfg.get('work_dir')
+            or osp.join(
+                './work_dirs', osp.splitext(osp.basename(args.config))[0]
+            )
+        )
         cfg.load_from = args.checkpoint
         cfg.resume = False
         runner = Runner.from_cfg(cfg)

@@ -1,8 +1,9 @@
 """Train any mmsamkd / MMRazor / MMPretrain config.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
-        [--amp] [--cfg-options k=v ...] [--launcher pytorch]
+python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
+    [--amp] [--cfg-options k=v ...] [--launcher pytorch]
 """
+
 import argparse
 import os
 import os.path as osp
@@ -15,6 +16,7 @@ from mmsamkd.utils import check_config
 
 def parse_args():
     from mmengine.config import DictAction
+
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
@@ -24,19 +26,23 @@ def parse_args():
         type=str,
         const='auto',
         help='resume from PATH, or from the latest checkpoint in the work '
-        'dir when no path is given')
+        'dir when no path is given',
+    )
     parser.add_argument(
-        '--amp', action='store_true', help='mixed precision (GPU only)')
+        '--amp', action='store_true', help='mixed precision (GPU only)'
+    )
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override config settings, e.g. model.teacher_ckpt=PATH')
+        help='override config settings, e.g. model.teacher_ckpt=PATH',
+    )
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher',
+    )
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -45,16 +51,19 @@ def parse_args():
 
 def enable_amp(cfg):
     import torch
+
     if not torch.cuda.is_available():
-        raise MmsamkdError('--amp needs a CUDA GPU; none is visible here. '
-                           'Drop --amp to train in fp32.')
+        raise MmsamkdError(
+            '--amp needs a CUDA GPU; none is visible here. '
+            'Drop --amp to train in fp32.'
+        )
     wrapper = cfg.optim_wrapper
     if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
         wrapper.type = 'AmpOptimWrapper'
         wrapper.setdefault('loss_scale', 'dynamic')
     elif wrapper.get('type') != 'AmpOptimWrapper':
         # a dict of wrappers (one per optimizer): make each one AMP
-        for name, sub in wrapper.items():
+        for sub in wrapper.values():
             if isinstance(sub, dict) and 'optimizer' in sub:
                 sub['type'] = 'AmpOptimWrapper'
                 sub.setdefault('loss_scale', 'dynamic')
@@ -62,6 +71,7 @@ def enable_amp(cfg):
 
 def build_cfg(args):
     from mmengine.config import Config
+
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:
@@ -69,8 +79,9 @@ def build_cfg(args):
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join(
+            './work_dirs', osp.splitext(osp.basename(args.config))[0]
+        )
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':
@@ -89,6 +100,7 @@ def main():
         check_config(cfg)
         from mmengine.registry import RUNNERS
         from mmengine.runner import Runner
+
         if 'runner_type' in cfg:
             runner = RUNNERS.build(cfg)
         else:

@@ -11,7 +11,8 @@ default_hooks = dict(
         interval=1,
         max_keep_ckpts=2,
         save_last=True,
-        save_best='auto'),
+        save_best='auto',
+    ),
 )
 
 # nccl on GPU; mmsamkd.compat switches to gloo when CUDA is absent.

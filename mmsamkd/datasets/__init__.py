@@ -1,7 +1,13 @@
-from .fashion_mnist import DEBIAN_FASHION_MNIST_ROOT, LocalFashionMNIST, read_idx
+from .fashion_mnist import (
+    DEBIAN_FASHION_MNIST_ROOT,
+    LocalFashionMNIST,
+    read_idx,
+)
 from .tiny_imagenet import TinyImageNet
 
 __all__ = [
-    'LocalFashionMNIST', 'TinyImageNet', 'read_idx',
-    'DEBIAN_FASHION_MNIST_ROOT'
+    'LocalFashionMNIST',
+    'TinyImageNet',
+    'read_idx',
+    'DEBIAN_FASHION_MNIST_ROOT',
 ]

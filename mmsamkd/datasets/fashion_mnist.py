@@ -1,4 +1,5 @@
 """Fashion-MNIST read in place from idx files, compressed or not."""
+
 import gzip
 import os.path as osp
 
@@ -35,15 +36,20 @@ def read_idx(path):
         raise ValueError(f'{path} is not an idx file (bad magic number)')
     dtype, ndim = data[2], data[3]
     if dtype not in _IDX_DTYPES:
-        raise ValueError(f'{path}: idx element type 0x{dtype:02x} is not '
-                         'supported (Fashion-MNIST uses 0x08, uint8)')
+        raise ValueError(
+            f'{path}: idx element type 0x{dtype:02x} is not '
+            'supported (Fashion-MNIST uses 0x08, uint8)'
+        )
     shape = tuple(
-        int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim))
+        int.from_bytes(data[4 + 4 * i : 8 + 4 * i], 'big') for i in range(ndim)
+    )
     offset = 4 + 4 * ndim
     array = np.frombuffer(data, dtype=_IDX_DTYPES[dtype], offset=offset)
     if array.size != int(np.prod(shape)):
-        raise ValueError(f'{path}: header promises shape {shape} but the '
-                         f'file holds {array.size} values (truncated?)')
+        raise ValueError(
+            f'{path}: header promises shape {shape} but the '
+            f'file holds {array.size} values (truncated?)'
+        )
     return array.reshape(shape)
 
 
@@ -77,20 +83,23 @@ class LocalFashionMNIST(FashionMNIST):
             (``pipeline``, ``indices``, ``test_mode`` ...).
     """
 
-    def __init__(self,
-                 data_root=DEBIAN_FASHION_MNIST_ROOT,
-                 split='train',
-                 **kwargs):
+    def __init__(
+        self, data_root=DEBIAN_FASHION_MNIST_ROOT, split='train', **kwargs
+    ):
         kwargs.pop('download', None)  # never download
         super().__init__(
-            data_root=data_root, split=split, download=False, **kwargs)
+            data_root=data_root, split=split, download=False, **kwargs
+        )
 
     def _split_paths(self):
         root = self.data_prefix['root']
-        paths = [find_idx_file(root, stem) for stem in _SPLIT_FILES[self.split]]
+        paths = [
+            find_idx_file(root, stem) for stem in _SPLIT_FILES[self.split]
+        ]
         if None in paths:
             missing = [
-                stem for stem, path in zip(_SPLIT_FILES[self.split], paths)
+                stem
+                for stem, path in zip(_SPLIT_FILES[self.split], paths)
                 if path is None
             ]
             raise DatasetNotFoundError(
@@ -98,24 +107,26 @@ class LocalFashionMNIST(FashionMNIST):
                 f'not found in {root!r}. Install them with `apt-get install '
                 '-y dataset-fashion-mnist` (files land in '
                 f'{DEBIAN_FASHION_MNIST_ROOT}) or set data_root to the '
-                'folder that holds them.')
+                'folder that holds them.'
+            )
         return paths
 
     def _check_exists(self):
         return all(
             find_idx_file(self.data_prefix['root'], stem) is not None
-            for stem in _SPLIT_FILES[self.split])
+            for stem in _SPLIT_FILES[self.split]
+        )
 
     def load_data_list(self):
         images_path, labels_path = self._split_paths()
         images = read_idx(images_path)
         labels = read_idx(labels_path)
-        if images.ndim != 3 or labels.ndim != 1 or \
-                len(images) != len(labels):
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
             raise ValueError(
                 f'{images_path} and {labels_path} do not form an image set: '
-                f'shapes {images.shape} and {labels.shape}')
-        return [{
-            'img': img,
-            'gt_label': int(label)
-        } for img, label in zip(images, labels)]
+                f'shapes {images.shape} and {labels.shape}'
+            )
+        return [
+            {'img': img, 'gt_label': int(label)}
+            for img, label in zip(images, labels)
+        ]

@@ -1,4 +1,5 @@
 """Tiny-ImageNet (200 classes, 64x64) from the standard folder layout."""
+
 import os
 import os.path as osp
 
@@ -7,8 +8,10 @@ from mmpretrain.registry import DATASETS
 
 from ..errors import DatasetNotFoundError
 
-_GET_IT = ('Get it from the Tiny ImageNet page of Stanford CS231n '
-           '(tiny-imagenet-200.zip) and unzip it there, or set data_root.')
+_GET_IT = (
+    'Get it from the Tiny ImageNet page of Stanford CS231n '
+    '(tiny-imagenet-200.zip) and unzip it there, or set data_root.'
+)
 
 
 @DATASETS.register_module()
@@ -33,21 +36,25 @@ class TinyImageNet(BaseDataset):
 
     def __init__(self, data_root, split='train', **kwargs):
         if split not in self.SPLITS:
-            raise ValueError(f'TinyImageNet split must be one of '
-                             f'{self.SPLITS}, got {split!r}')
+            raise ValueError(
+                f'TinyImageNet split must be one of '
+                f'{self.SPLITS}, got {split!r}'
+            )
         self.split = split
         wnids_file = osp.join(data_root, 'wnids.txt')
         if not osp.isfile(wnids_file):
             raise DatasetNotFoundError(
                 f'Tiny-ImageNet not found: {wnids_file!r} does not exist. '
-                + _GET_IT)
+                + _GET_IT
+            )
         with open(wnids_file, encoding='utf-8') as f:
             self.wnids = [line.strip() for line in f if line.strip()]
         metainfo = kwargs.pop('metainfo', None) or {
             'classes': self._class_names(data_root)
         }
         super().__init__(
-            ann_file='', data_root=data_root, metainfo=metainfo, **kwargs)
+            ann_file='', data_root=data_root, metainfo=metainfo, **kwargs
+        )
 
     def _class_names(self, data_root):
         words_file = osp.join(data_root, 'words.txt')
@@ -64,7 +71,8 @@ class TinyImageNet(BaseDataset):
         if not osp.isdir(path):
             raise DatasetNotFoundError(
                 f'Tiny-ImageNet {self.split} split incomplete: {path!r} is '
-                'not a folder. ' + _GET_IT)
+                'not a folder. ' + _GET_IT
+            )
 
     def load_data_list(self):
         label_of = {wnid: i for i, wnid in enumerate(self.wnids)}
@@ -78,10 +86,12 @@ class TinyImageNet(BaseDataset):
             image_dir = osp.join(self.data_root, 'train', wnid, 'images')
             self._require_dir(image_dir)
             for name in sorted(os.listdir(image_dir)):
-                data_list.append({
-                    'img_path': osp.join(image_dir, name),
-                    'gt_label': label_of[wnid]
-                })
+                data_list.append(
+                    {
+                        'img_path': osp.join(image_dir, name),
+                        'gt_label': label_of[wnid],
+                    }
+                )
         return data_list
 
     def _load_val(self, label_of):
@@ -91,7 +101,8 @@ class TinyImageNet(BaseDataset):
         if not osp.isfile(ann_file):
             raise DatasetNotFoundError(
                 f'Tiny-ImageNet val labels not found: {ann_file!r} does not '
-                'exist. ' + _GET_IT)
+                'exist. ' + _GET_IT
+            )
         data_list = []
         with open(ann_file, encoding='utf-8') as f:
             for line_no, line in enumerate(f, 1):
@@ -101,9 +112,12 @@ class TinyImageNet(BaseDataset):
                 if wnid not in label_of:
                     raise ValueError(
                         f'{ann_file}:{line_no}: wnid {wnid!r} is not in '
-                        'wnids.txt')
-                data_list.append({
-                    'img_path': osp.join(image_dir, name),
-                    'gt_label': label_of[wnid]
-                })
+                        'wnids.txt'
+                    )
+                data_list.append(
+                    {
+                        'img_path': osp.join(image_dir, name),
+                        'gt_label': label_of[wnid],
+                    }
+                )
         return data_list

@@ -1,4 +1,7 @@
-from .config_check import (check_class_counts, check_config,
-                           check_teacher_checkpoint)
+from .config_check import (
+    check_class_counts,
+    check_config,
+    check_teacher_checkpoint,
+)
 
 __all__ = ['check_config', 'check_class_counts', 'check_teacher_checkpoint']

@@ -4,6 +4,7 @@ Each turns a failure that would otherwise surface deep inside torch or
 mmengine (a shape mismatch in the first KL, a missing file during model
 build) into a :class:`~mmsamkd.errors.ConfigError` naming the fix.
 """
+
 import os.path as osp
 
 from ..errors import ConfigError
@@ -23,7 +24,8 @@ def check_teacher_checkpoint(model_cfg):
         raise ConfigError(
             f'teacher_ckpt {ckpt!r} does not exist. Train the teacher first '
             '(tools/train.py configs/teachers/<config>.py) or point to its '
-            'checkpoint with --cfg-options model.teacher_ckpt=PATH.')
+            'checkpoint with --cfg-options model.teacher_ckpt=PATH.'
+        )
 
 
 def check_class_counts(model_cfg):
@@ -35,7 +37,8 @@ def check_class_counts(model_cfg):
             f'teacher predicts {teacher} classes but the student predicts '
             f'{student}: distillation compares their outputs class by '
             'class. Set model.teacher.head.num_classes and '
-            'model.architecture.head.num_classes to the dataset\'s count.')
+            "model.architecture.head.num_classes to the dataset's count."
+        )
 
 
 def check_config(cfg):

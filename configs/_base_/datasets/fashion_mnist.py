@@ -3,7 +3,8 @@
 dataset_type = 'LocalFashionMNIST'
 data_root = '/usr/share/datasets/fashion-mnist'
 data_preprocessor = dict(
-    num_classes=10, mean=[72.94], std=[90.02], to_rgb=False)
+    num_classes=10, mean=[72.94], std=[90.02], to_rgb=False
+)
 
 train_pipeline = [
     dict(type='RandomCrop', crop_size=28, padding=2),
@@ -19,7 +20,8 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='train',
-        pipeline=train_pipeline),
+        pipeline=train_pipeline,
+    ),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
@@ -30,9 +32,10 @@ val_dataloader = dict(
         data_root=data_root,
         split='test',
         test_mode=True,
-        pipeline=test_pipeline),
+        pipeline=test_pipeline,
+    ),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(type='Accuracy', topk=(1,))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -6,7 +6,8 @@ data_preprocessor = dict(
     num_classes=200,
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+    to_rgb=True,
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -23,7 +24,8 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='train',
-        pipeline=train_pipeline),
+        pipeline=train_pipeline,
+    ),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
@@ -33,7 +35,8 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='val',
-        pipeline=test_pipeline),
+        pipeline=test_pipeline,
+    ),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))

@@ -17,13 +17,16 @@ def _resnet14(width):
             base_channels=width,
             strides=(1, 2, 2),
             dilations=(1, 1, 1),
-            out_indices=(2, )),
+            out_indices=(2,),
+        ),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(
             type='LinearClsHead',
             num_classes=10,
             in_channels=4 * width,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        ),
+    )
 
 
 resnet14_fmnist = _resnet14(16)

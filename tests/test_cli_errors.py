@@ -1,0 +1,79 @@
+"""Bad input through tools/train.py: one clear line, no traceback."""
+
+import pytest
+
+from conftest import KD_CFG, STUDENT_CFG, options_args, run_tool
+from mmsamkd.errors import ConfigError
+from mmsamkd.utils import check_config
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert 'Traceback' not in result.stderr
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith('error:')
+    ]
+    assert len(lines) == 1, result.stderr[-2000:]
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_missing_teacher_checkpoint(tmp_path):
+    missing = tmp_path / 'teacher.pth'
+    result = run_tool(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args({'model.teacher_ckpt': missing}),
+    )
+    assert_one_line_error(result, str(missing), 'configs/teachers')
+
+
+def test_teacher_and_student_class_counts_differ(tmp_path):
+    result = run_tool(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args({'model.teacher.head.num_classes': 7}),
+    )
+    assert_one_line_error(
+        result, 'teacher predicts 7 classes', 'student predicts 10'
+    )
+
+
+def test_missing_dataset_path(tmp_path):
+    missing = tmp_path / 'no-fmnist'
+    result = run_tool(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args({'train_dataloader.dataset.data_root': missing}),
+    )
+    assert_one_line_error(
+        result, str(missing), 'apt-get install -y dataset-fashion-mnist'
+    )
+
+
+def test_amp_without_gpu_is_refused(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip('AMP is available on this machine')
+    result = run_tool('train.py', STUDENT_CFG, '--amp', '--work-dir', tmp_path)
+    assert_one_line_error(result, '--amp needs a CUDA GPU')
+
+
+def test_check_config_accepts_consistent_kd_config(fmnist_teacher_ckpt):
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(KD_CFG)
+    cfg.model.teacher_ckpt = fmnist_teacher_ckpt
+    check_config(cfg)  # no error
+    cfg.model.architecture.head.num_classes = 3
+    with pytest.raises(ConfigError, match='student predicts 3'):
+        check_config(cfg)

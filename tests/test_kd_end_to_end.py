@@ -1,0 +1,227 @@
+"""Real Runner runs of the Fashion-MNIST KD configs (tiny, CPU)."""
+
+import ast
+import os
+import os.path as osp
+import socket
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from conftest import (
+    KD_CFG,
+    REPO,
+    STUDENT_CFG,
+    options_args,
+    run_tool,
+    tiny_cfg,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def kd_cfg(work_dir, teacher_ckpt, **options):
+    return tiny_cfg(
+        KD_CFG, work_dir, **{'model.teacher_ckpt': teacher_ckpt}, **options
+    )
+
+
+def state(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def test_kd_loads_teacher_and_trains_only_student(
+    fmnist_teacher_ckpt, tmp_path
+):
+    runner = Runner.from_cfg(kd_cfg(tmp_path, fmnist_teacher_ckpt))
+    algorithm = runner.model
+    saved = torch.load(fmnist_teacher_ckpt, weights_only=False)['state_dict']
+    teacher_before = state(algorithm.teacher)
+    for key, value in teacher_before.items():
+        assert torch.equal(value, saved[key]), key
+    student_before = state(algorithm.architecture)
+
+    runner.train()
+
+    for key, value in state(algorithm.teacher).items():
+        assert torch.equal(value, teacher_before[key]), key
+    changed = [
+        k
+        for k, v in state(algorithm.architecture).items()
+        if v.is_floating_point() and not torch.equal(v, student_before[k])
+    ]
+    assert any('backbone' in k for k in changed)
+    scalars = open(
+        next(
+            osp.join(r, f)
+            for r, _, fs in os.walk(tmp_path)
+            for f in fs
+            if f == 'scalars.json'
+        )
+    ).read()
+    assert 'distill.loss_kd' in scalars
+    assert 'teacher.accuracy/top1' in scalars
+
+
+class InterruptAfterEpoch(Hook):
+    """Stop a run after ``epoch`` epochs, as a crash or a kill would."""
+
+    priority = 'LOWEST'  # after CheckpointHook has saved the epoch
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def after_train_epoch(self, runner):
+        # the loop counts this epoch only after its after_train_epoch
+        if runner.epoch + 1 >= self.epoch:
+            runner.train_loop.stop_training = True
+
+
+def test_resume_reproduces_uninterrupted_run(fmnist_teacher_ckpt, tmp_path):
+    # Random crops/flips draw from the global numpy RNG, which checkpoints do
+    # not hold; a fixed pipeline isolates what resume must restore: model,
+    # optimizer, scheduler, sampler and epoch.
+    options = {
+        'train_cfg.max_epochs': 2,
+        'train_dataloader.dataset.pipeline': [dict(type='PackInputs')],
+    }
+    straight = Runner.from_cfg(
+        kd_cfg(tmp_path / 'a', fmnist_teacher_ckpt, **options)
+    )
+    straight.train()
+
+    interrupted = Runner.from_cfg(
+        kd_cfg(tmp_path / 'b', fmnist_teacher_ckpt, **options)
+    )
+    interrupted.register_hook(InterruptAfterEpoch(1))
+    interrupted.train()
+    assert interrupted.epoch == 1
+    resumed_cfg = kd_cfg(tmp_path / 'b', fmnist_teacher_ckpt, **options)
+    resumed_cfg.resume = True
+    resumed = Runner.from_cfg(resumed_cfg)
+    resumed.train()
+
+    assert resumed.epoch == straight.epoch == 2
+    expected = state(straight.model.architecture)
+    for key, value in state(resumed.model.architecture).items():
+        assert torch.equal(value, expected[key]), key
+
+
+def last_metrics(result):
+    assert result.returncode == 0, result.stderr[-3000:]
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+
+def test_export_student_round_trip(fmnist_teacher_ckpt, tmp_path):
+    options = options_args({'model.teacher_ckpt': fmnist_teacher_ckpt})
+    result = run_tool(
+        'train.py', KD_CFG, '--work-dir', tmp_path / 'kd', *options
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    ckpt = tmp_path / 'kd' / 'epoch_1.pth'
+    in_algorithm = last_metrics(
+        run_tool(
+            'test.py', KD_CFG, ckpt, '--work-dir', tmp_path / 't1', *options
+        )
+    )
+
+    out = tmp_path / 'student.pth'
+    result = run_tool('export_student.py', ckpt, '--out', out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = torch.load(out, weights_only=False)
+    assert not any(
+        k.startswith(('teacher', 'distiller', 'architecture'))
+        for k in exported['state_dict']
+    )
+
+    # Same parameters as the undistilled student classifier.
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, init_default_scope
+
+    init_default_scope('mmpretrain')
+    plain = MODELS.build(Config.fromfile(STUDENT_CFG).model)
+    assert set(plain.state_dict()) == set(exported['state_dict'])
+
+    standalone = last_metrics(
+        run_tool(
+            'test.py',
+            tmp_path / 'student.py',
+            out,
+            '--work-dir',
+            tmp_path / 't2',
+        )
+    )
+    assert standalone['accuracy/top1'] == in_algorithm['accuracy/top1']
+
+
+def test_export_rejects_plain_classifier_checkpoint(tmp_path):
+    result = run_tool(
+        'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args({})
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_tool('export_student.py', tmp_path / 'epoch_1.pth')
+    assert result.returncode == 2
+    assert 'not from a distillation algorithm' in result.stderr
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_dist_train_two_cpu_processes(fmnist_teacher_ckpt, tmp_path):
+    import subprocess
+    import sys
+
+    command = [
+        'bash',
+        osp.join(REPO, 'tools', 'dist_train.sh'),
+        KD_CFG,
+        '2',
+        '--work-dir',
+        str(tmp_path),
+        *options_args({'model.teacher_ckpt': fmnist_teacher_ckpt}),
+    ]
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
+    result = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / 'epoch_1.pth').is_file()
+    log = next(
+        osp.join(r, f)
+        for r, _, fs in os.walk(tmp_path)
+        for f in fs
+        if f.endswith('.log')
+    )
+    text = open(log).read()
+    assert 'Distributed training: True' in text
+    # 256 images over 2 ranks of batch 64: 2 iterations per rank and epoch
+    assert 'Epoch(train) [1][2/2]' in text
+
+
+def test_compare_trains_and_tabulates(tmp_path):
+    root = tmp_path / 'runs'
+    result = run_tool(
+        'compare.py', STUDENT_CFG, '--work-dir-root', root, *options_args({})
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = root / 'compare'
+    table = (out / 'results.md').read_text()
+    assert 'resnet14-half_1xb64_fmnist' in table
+    assert (out / 'accuracy_curves.png').stat().st_size > 1000
+    # a second call collects the finished run without training
+    again = run_tool(
+        'compare.py',
+        STUDENT_CFG,
+        '--work-dir-root',
+        root,
+        '--collect-only',
+        *options_args({}),
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert '== training' not in again.stdout
+    assert (out / 'results.md').read_text() == table
