@@ -9,7 +9,7 @@ from . import compat
 
 compat.apply_all()
 
-from . import datasets  # noqa: E402,F401  (registers into mmpretrain)
+from . import datasets, models  # noqa: E402,F401  (registers modules)
 from .errors import ConfigError, DatasetNotFoundError, MmsamkdError  # noqa: E402
 from .version import __version__  # noqa: E402
 

@@ -1,0 +1,107 @@
+"""MobileNetV2 for CIFAR (width 0.5, expansion 6), as in KD papers."""
+
+import torch.nn as nn
+from mmpretrain.registry import MODELS
+
+from .base import StagedBackbone, conv_bn
+
+# expansion t (None: the network's T), channels c, repeats n, stride s
+INVERTED_RESIDUAL_SETTING = (
+    (1, 16, 1, 1),
+    (None, 24, 2, 1),
+    (None, 32, 3, 2),
+    (None, 64, 4, 2),
+    (None, 96, 3, 1),
+    (None, 160, 3, 2),
+    (None, 320, 1, 1),
+)
+# which rows of the setting form each stage (the KD papers' feature taps)
+STAGE_ROWS = ((0, 1), (2,), (3, 4), (5, 6))
+
+
+class InvertedResidual(nn.Module):
+    """1x1 expand, 3x3 depthwise, 1x1 linear projection (BN after each).
+
+    The expansion convolution is kept even when the ratio is 1, as in the
+    CIFAR definition the KD literature shares.
+    """
+
+    def __init__(self, in_channels, out_channels, stride, expand_ratio):
+        super().__init__()
+        hidden = in_channels * expand_ratio
+        self.use_residual = stride == 1 and in_channels == out_channels
+        self.conv = nn.Sequential(
+            conv_bn(in_channels, hidden, 1),
+            conv_bn(hidden, hidden, 3, stride, groups=hidden),
+            conv_bn(hidden, out_channels, 1, relu=False),
+        )
+
+    def forward(self, x):
+        out = self.conv(x)
+        return x + out if self.use_residual else out
+
+
+@MODELS.register_module()
+class CifarMobileNetV2(StagedBackbone):
+    """MobileNetV2 for 32x32 inputs.
+
+    Sandler et al., "MobileNetV2: Inverted Residuals and Linear
+    Bottlenecks", CVPR 2018, in the CIFAR form of CRD (width 0.5, T=6, a
+    1280-channel 1x1 conv before pooling, part of the last stage). CRD and
+    SSKD use a stride-2 stem; HSAKD a stride-1 stem (``stem_stride=1``),
+    which keeps 2x larger maps (and 4x the FLOPs) with the same parameters.
+
+    Args:
+        widen_factor (float): Width multiplier. Defaults to 0.5.
+        expand_ratio (int): T, the expansion of all but the first row.
+            Defaults to 6.
+        stem_stride (int): 2 (CRD/SSKD) or 1 (HSAKD). Defaults to 2.
+        in_channels (int): Input channels. Defaults to 3.
+        **kwargs: ``out_indices``, ``frozen_stages``, ``init_cfg``.
+
+    Stage outputs for a ``(N, C, 32, 32)`` input and ``stem_stride=2``:
+    ``(N, 12, 16, 16)``, ``(N, 16, 8, 8)``, ``(N, 48, 4, 4)``,
+    ``(N, 1280, 2, 2)`` (spatial sizes double with ``stem_stride=1``).
+    """
+
+    def __init__(
+        self,
+        widen_factor=0.5,
+        expand_ratio=6,
+        stem_stride=2,
+        in_channels=3,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if stem_stride not in (1, 2):
+            raise ValueError(f'stem_stride must be 1 or 2, got {stem_stride}')
+        channels = int(32 * widen_factor)
+        self.stem = conv_bn(in_channels, channels, 3, stem_stride)
+        rows = []
+        for t, c, n, s in INVERTED_RESIDUAL_SETTING:
+            width = int(c * widen_factor)
+            blocks = []
+            for index in range(n):
+                blocks.append(
+                    InvertedResidual(
+                        channels,
+                        width,
+                        s if index == 0 else 1,
+                        expand_ratio if t is None else t,
+                    )
+                )
+                channels = width
+            rows.append(blocks)
+        last_channels = int(1280 * widen_factor) if widen_factor > 1 else 1280
+        stages = []
+        for row_ids in STAGE_ROWS:
+            stages.append(
+                nn.Sequential(*[b for r in row_ids for b in rows[r]])
+            )
+        stages[-1].add_module('conv_last', conv_bn(channels, last_channels, 1))
+        self.stages = nn.ModuleList(stages)
+        self.stage_channels = tuple(
+            int(INVERTED_RESIDUAL_SETTING[ids[-1]][1] * widen_factor)
+            for ids in STAGE_ROWS[:-1]
+        ) + (last_channels,)
+        self._finish_init()

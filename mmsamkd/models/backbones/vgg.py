@@ -1,0 +1,88 @@
+"""VGG with batch norm for CIFAR (vgg8, vgg13), as used in KD papers."""
+
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.registry import MODELS
+
+from .base import StagedBackbone
+
+# arch -> convolutions per block (widths 64, 128, 256, 512, 512)
+ARCH_SETTINGS = {
+    'vgg8': (1, 1, 1, 1, 1),
+    'vgg11': (1, 1, 2, 2, 2),
+    'vgg13': (2, 2, 2, 2, 2),
+}
+WIDTHS = (64, 128, 256, 512, 512)
+
+
+class PoolIfAbove(nn.Module):
+    """2x2 max-pool, skipped when the map is already ``size`` or smaller.
+
+    The CIFAR VGGs pool before the last block only for 64x64 inputs, so
+    that block always sees a 4x4 map at 32 and 64 pixels.
+    """
+
+    def __init__(self, size=4):
+        super().__init__()
+        self.size = size
+
+    def forward(self, x):
+        return F.max_pool2d(x, 2) if x.shape[-1] > self.size else x
+
+
+def vgg_block(in_channels, width, num_convs):
+    layers = []
+    for index in range(num_convs):
+        layers += [
+            nn.Conv2d(in_channels, width, 3, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(inplace=True),
+        ]
+        in_channels = width
+    return layers
+
+
+@MODELS.register_module()
+class CifarVGG(StagedBackbone):
+    """VGG-BN for 32x32 inputs: five conv blocks, max-pool between them.
+
+    Simonyan and Zisserman, "Very Deep Convolutional Networks for
+    Large-Scale Image Recognition", ICLR 2015, with batch norm and a single
+    linear classifier on globally pooled features, as in CRD's CIFAR
+    definitions (vgg8: one conv per block; vgg13: two). Convolutions keep
+    their bias.
+
+    Args:
+        arch (str): ``'vgg8'``, ``'vgg11'`` or ``'vgg13'``.
+        in_channels (int): Input channels. Defaults to 3.
+        **kwargs: ``out_indices``, ``frozen_stages``, ``init_cfg``.
+
+    Stage outputs for a ``(N, C, 32, 32)`` input: ``(N, 64, 32, 32)``,
+    ``(N, 128, 16, 16)``, ``(N, 256, 8, 8)``, ``(N, 512, 4, 4)``,
+    ``(N, 512, 4, 4)``.
+    """
+
+    def __init__(self, arch, in_channels=3, **kwargs):
+        super().__init__(**kwargs)
+        if arch not in ARCH_SETTINGS:
+            raise ValueError(
+                f'unknown CifarVGG arch {arch!r}; choose from '
+                f'{sorted(ARCH_SETTINGS)}'
+            )
+        self.stem = nn.Identity()
+        stages = []
+        channels = in_channels
+        for index, (width, num_convs) in enumerate(
+            zip(WIDTHS, ARCH_SETTINGS[arch])
+        ):
+            layers = []
+            if index == len(WIDTHS) - 1:
+                layers.append(PoolIfAbove(4))
+            elif index > 0:
+                layers.append(nn.MaxPool2d(2, 2))
+            layers += vgg_block(channels, width, num_convs)
+            stages.append(nn.Sequential(*layers))
+            channels = width
+        self.stages = nn.ModuleList(stages)
+        self.stage_channels = WIDTHS
+        self._finish_init()

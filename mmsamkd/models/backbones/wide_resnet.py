@@ -1,0 +1,76 @@
+"""Wide ResNets for CIFAR (wrn_16_2, wrn_40_1, wrn_40_2 ...)."""
+
+import torch.nn as nn
+from mmpretrain.registry import MODELS
+
+from .base import StagedBackbone
+
+
+class PreActBlock(nn.Module):
+    """BN-ReLU-conv3x3 twice; a 1x1 conv shortcut when the width changes.
+
+    As in the WRN paper's reference code, the shortcut of a width-changing
+    block starts from the pre-activated input.
+    """
+
+    def __init__(self, in_channels, out_channels, stride=1):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(in_channels)
+        self.conv1 = nn.Conv2d(
+            in_channels, out_channels, 3, stride, 1, bias=False
+        )
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.relu = nn.ReLU(inplace=False)
+        self.shortcut = None
+        if in_channels != out_channels:
+            self.shortcut = nn.Conv2d(
+                in_channels, out_channels, 1, stride, 0, bias=False
+            )
+
+    def forward(self, x):
+        activated = self.relu(self.bn1(x))
+        out = self.conv2(self.relu(self.bn2(self.conv1(activated))))
+        identity = x if self.shortcut is None else self.shortcut(activated)
+        return out + identity
+
+
+@MODELS.register_module()
+class WideResNet(StagedBackbone):
+    """WRN-d-k for 32x32 inputs: three stages of pre-activation blocks.
+
+    Zagoruyko and Komodakis, "Wide Residual Networks", BMVC 2016. Widths
+    16k/32k/64k after a 16-channel stem, ``(depth - 4) / 6`` blocks per
+    stage; the final BN-ReLU belongs to the last stage.
+
+    Args:
+        depth (int): ``6n + 4`` (16, 40 ...).
+        widen_factor (int): k.
+        in_channels (int): Input channels. Defaults to 3.
+        **kwargs: ``out_indices``, ``frozen_stages``, ``init_cfg``.
+
+    Stage outputs for a ``(N, C, 32, 32)`` input: ``(N, 16k, 32, 32)``,
+    ``(N, 32k, 16, 16)``, ``(N, 64k, 8, 8)``.
+    """
+
+    def __init__(self, depth, widen_factor, in_channels=3, **kwargs):
+        super().__init__(**kwargs)
+        if (depth - 4) % 6:
+            raise ValueError(f'WideResNet depth must be 6n+4, got {depth}')
+        blocks_per_stage = (depth - 4) // 6
+        widths = [16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
+        self.stem = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
+        stages = []
+        channels = 16
+        for index, width in enumerate(widths):
+            blocks = []
+            for block in range(blocks_per_stage):
+                stride = 2 if index > 0 and block == 0 else 1
+                blocks.append(PreActBlock(channels, width, stride))
+                channels = width
+            stages.append(nn.Sequential(*blocks))
+        stages[-1].add_module('bn', nn.BatchNorm2d(widths[-1]))
+        stages[-1].add_module('relu', nn.ReLU(inplace=True))
+        self.stages = nn.ModuleList(stages)
+        self.stage_channels = tuple(widths)
+        self._finish_init()
