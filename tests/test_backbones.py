@@ -69,9 +69,7 @@ def vgg_bn(convs_per_block):
 def resnet50_cifar():
     """Bottleneck ResNet-50 with a 3x3 stride-1 stem and no max-pool."""
     total, cin = conv(3, 64, 3) + bn(64), 64
-    for stage, (planes, blocks) in enumerate(
-        zip((64, 128, 256, 512), (3, 4, 6, 3))
-    ):
+    for planes, blocks in zip((64, 128, 256, 512), (3, 4, 6, 3)):
         for block in range(blocks):
             out = 4 * planes
             total += conv(cin, planes, 1) + bn(planes)

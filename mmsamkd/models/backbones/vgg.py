@@ -32,7 +32,7 @@ class PoolIfAbove(nn.Module):
 
 def vgg_block(in_channels, width, num_convs):
     layers = []
-    for index in range(num_convs):
+    for _ in range(num_convs):
         layers += [
             nn.Conv2d(in_channels, width, 3, padding=1),
             nn.BatchNorm2d(width),
