@@ -1,12 +1,13 @@
 # Hinton KD (MMRazor built-in): 0.1 CE + 0.9 KL(T=4) on logits.
 _base_ = [
     '../_base_/models/fmnist_resnets.py',
+    '../_base_/models/kd_logits.py',
     '../_base_/datasets/fashion_mnist_20k.py',
     '../_base_/schedules/fmnist_cpu.py',
     '../_base_/default_runtime.py',
 ]
 
-# Written by `tools/train.py configs/teachers/resnet14_1xb64_fmnist.py`.
+# Written by tools/train.py configs/teachers/resnet14_1xb64_fmnist.py
 teacher_ckpt = 'work_dirs/resnet14_1xb64_fmnist/epoch_6.pth'
 
 model = dict(
@@ -18,32 +19,12 @@ model = dict(
     architecture=dict(
         _base_.resnet14_half_fmnist,
         head=dict(
-            type='LinearClsHead',
-            num_classes=10,
-            in_channels=32,
-            loss=dict(type='CrossEntropyLoss', loss_weight=0.1),
+            _base_.resnet14_half_fmnist.head, loss=_base_.kd_student_loss
         ),
     ),
     teacher=_base_.resnet14_fmnist,
     teacher_ckpt=teacher_ckpt,
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')
-        ),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')
-        ),
-        distill_losses=dict(
-            loss_kd=dict(type='KLDivergence', tau=4, loss_weight=0.9)
-        ),
-        loss_forward_mappings=dict(
-            loss_kd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits'),
-            )
-        ),
-    ),
+    distiller=_base_.kd_logits_distiller,
 )
 
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

@@ -1,21 +1,29 @@
-# Hinton KD, ResNet50 -> ResNet18 (CIFAR stems): 0.1 CE + 0.9 KL(T=4).
+# Hinton KD, ResNet50 -> ResNet18 on CIFAR-100: 0.1 CE + 0.9 KL(T=4),
+# CRD recipe.
 _base_ = [
-    '../_base_/models/kd_resnet50_resnet18_cifar.py',
+    '../_base_/models/cifar_zoo.py',
+    '../_base_/models/kd_logits.py',
     '../_base_/datasets/cifar100.py',
     '../_base_/schedules/cifar_240e.py',
     '../_base_/default_runtime.py',
 ]
 
-# Written by `tools/train.py configs/teachers/resnet50_1xb64_cifar100.py`.
+# Written by tools/train.py configs/teachers/resnet50_1xb64_cifar100.py
 teacher_ckpt = 'work_dirs/resnet50_1xb64_cifar100/epoch_240.pth'
 
 model = dict(
+    _scope_='mmrazor',
+    type='SingleTeacherDistill',
     data_preprocessor=dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
     ),
-    architecture=dict(head=dict(num_classes=100)),
-    teacher=dict(head=dict(num_classes=100)),
+    architecture=dict(
+        _base_.cifar_zoo.resnet18,
+        head=dict(_base_.cifar_zoo.resnet18.head, loss=_base_.kd_student_loss),
+    ),
+    teacher=_base_.cifar_zoo.resnet50,
     teacher_ckpt=teacher_ckpt,
+    distiller=_base_.kd_logits_distiller,
 )
 
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

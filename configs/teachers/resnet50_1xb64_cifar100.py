@@ -1,13 +1,11 @@
-# Plain CE teacher, CRD recipe (240 epochs, lr 0.05, batch 64).
+# Plain CE ResNet50 teacher on CIFAR-100, CRD recipe (240 epochs).
 _base_ = [
-    '../_base_/models/resnet_cifar.py',
+    '../_base_/models/cifar_zoo.py',
     '../_base_/datasets/cifar100.py',
     '../_base_/schedules/cifar_240e.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    _base_.resnet50_cifar,
-    head=dict(_base_.resnet50_cifar.head, num_classes=100),
-    data_preprocessor=_base_.data_preprocessor,
+    _base_.cifar_zoo.resnet50, data_preprocessor=_base_.data_preprocessor
 )

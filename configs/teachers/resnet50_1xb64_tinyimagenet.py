@@ -1,13 +1,13 @@
-# Plain CE teacher, CRD recipe (240 epochs, lr 0.05, batch 64).
+# Plain CE ResNet50 teacher on Tiny-ImageNet, CRD recipe (240 epochs).
 _base_ = [
-    '../_base_/models/resnet_cifar.py',
+    '../_base_/models/cifar_zoo.py',
     '../_base_/datasets/tiny_imagenet.py',
     '../_base_/schedules/cifar_240e.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    _base_.resnet50_cifar,
-    head=dict(_base_.resnet50_cifar.head, num_classes=200),
+    _base_.cifar_zoo.resnet50,
+    head=dict(_base_.cifar_zoo.resnet50.head, num_classes=200),
     data_preprocessor=_base_.data_preprocessor,
 )

@@ -1,0 +1,11 @@
+# The resnet8x4 student trained alone (CE only), CRD recipe.
+_base_ = [
+    '../_base_/models/cifar_zoo.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_240e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    _base_.cifar_zoo.resnet8x4, data_preprocessor=_base_.data_preprocessor
+)
