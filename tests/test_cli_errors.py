@@ -77,3 +77,20 @@ def test_check_config_accepts_consistent_kd_config(fmnist_teacher_ckpt):
     cfg.model.architecture.head.num_classes = 3
     with pytest.raises(ConfigError, match='student predicts 3'):
         check_config(cfg)
+
+
+def test_missing_load_from_names_the_run_to_train_first(tmp_path):
+    from conftest import REPO
+
+    ssa_teacher = (
+        f'{REPO}/configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
+    )
+    missing = tmp_path / 'plain_teacher.pth'
+    result = run_tool(
+        'train.py',
+        ssa_teacher,
+        '--work-dir',
+        tmp_path,
+        *options_args({'load_from': missing}),
+    )
+    assert_one_line_error(result, f'load_from {str(missing)!r} does not exist')

@@ -13,8 +13,6 @@ folder and prints the Markdown table.
 
 import argparse
 import csv
-import glob
-import json
 import os
 import os.path as osp
 import subprocess
@@ -22,6 +20,7 @@ import sys
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
+from mmsamkd.utils.run_results import is_finished, read_val_history
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 TEACHER_PREFIX = 'teacher.'
@@ -51,31 +50,6 @@ def parse_args():
         help='overrides passed to every training run',
     )
     return parser.parse_args()
-
-
-def read_val_history(work_dir, metric):
-    """``{step: record}`` of the validation records of every run in dir.
-
-    mmengine's LocalVisBackend writes ``<timestamp>/vis_data/scalars.json``
-    per launch; a resumed run starts a new timestamp, so later files win.
-    """
-    history = {}
-    pattern = osp.join(work_dir, '*', 'vis_data', 'scalars.json')
-    for path in sorted(glob.glob(pattern)):
-        with open(path, encoding='utf-8') as f:
-            for line in f:
-                record = json.loads(line)
-                if metric in record:
-                    history[record['step']] = record
-    return history
-
-
-def planned_length(cfg):
-    """Number of validation steps a finished run has reached (its last)."""
-    train_cfg = cfg.train_cfg
-    if train_cfg.get('by_epoch', True) and 'max_epochs' in train_cfg:
-        return train_cfg.max_epochs
-    return train_cfg.max_iters
 
 
 def train(config, work_dir, cfg_options):
@@ -186,15 +160,14 @@ def compare(
         work_dir = osp.join(
             work_dir_root, osp.splitext(osp.basename(config))[0]
         )
-        history = read_val_history(work_dir, metric)
-        if max(history, default=0) < planned_length(cfg):
+        if not is_finished(work_dir, cfg, metric):
             if collect_only:
                 raise MmsamkdError(
                     f'{config} has no finished run in {work_dir}; drop '
                     '--collect-only to train it'
                 )
             train(config, work_dir, cfg_options)
-            history = read_val_history(work_dir, metric)
+        history = read_val_history(work_dir, metric)
         if not history:
             raise MmsamkdError(f'{work_dir} holds no {metric!r} records')
         rows.append(summarize(config, history, metric))

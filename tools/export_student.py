@@ -3,7 +3,8 @@
     python tools/export_student.py WORK_DIR/epoch_N.pth [--out student.pth]
 
 Writes ``student.pth`` (only the student's weights: no teacher, connector,
-discriminator or other distillation-only module, no optimizer state) and
+discriminator, auxiliary branch or other training-only module, no optimizer
+state) and
 ``student.py``, a plain MMPretrain config for it rebuilt from the config
 stored in the checkpoint, so that
 
@@ -37,10 +38,17 @@ def parse_args():
 
 def student_state_dict(state_dict):
     """The student's weights, keys as a bare classifier names them."""
+    from mmsamkd.models.classifiers import TRAINING_ONLY_PREFIXES
+
     student = {
         key[len(STUDENT_PREFIX) :]: value
         for key, value in state_dict.items()
         if key.startswith(STUDENT_PREFIX)
+    }
+    student = {
+        key: value
+        for key, value in student.items()
+        if not key.startswith(TRAINING_ONLY_PREFIXES)
     }
     if not student:
         raise MmsamkdError(
@@ -61,6 +69,9 @@ def student_config(cfg_text):
     student = algorithm.get('architecture')
     if student is None or 'cfg_path' in student:
         return None  # student defined elsewhere: only weights can be exported
+    from mmsamkd.models.classifiers import to_plain_classifier
+
+    student = to_plain_classifier(student)
     if 'data_preprocessor' in algorithm:
         student.data_preprocessor = algorithm.data_preprocessor
     cfg.model = student

@@ -1,7 +1,13 @@
 from .config_check import (
     check_class_counts,
     check_config,
+    check_load_from,
     check_teacher_checkpoint,
 )
 
-__all__ = ['check_config', 'check_class_counts', 'check_teacher_checkpoint']
+__all__ = [
+    'check_config',
+    'check_class_counts',
+    'check_load_from',
+    'check_teacher_checkpoint',
+]

@@ -41,8 +41,25 @@ def check_class_counts(model_cfg):
         )
 
 
+def check_load_from(cfg):
+    """``load_from`` (weights to start from) must exist unless resuming."""
+    path = cfg.get('load_from')
+    if (
+        path
+        and not cfg.get('resume')
+        and '://' not in path
+        and not (osp.isfile(osp.expanduser(path)))
+    ):
+        raise ConfigError(
+            f'load_from {path!r} does not exist. Train the run it names '
+            'first (see the comment above load_from in the config) or set '
+            '--cfg-options load_from=PATH.'
+        )
+
+
 def check_config(cfg):
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
+    check_load_from(cfg)
     model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:
         check_class_counts(model_cfg)

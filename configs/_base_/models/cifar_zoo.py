@@ -1,7 +1,7 @@
 # The CIFAR KD model zoo (CRD / SSKD / HSAKD definitions) as MMPretrain
 # classifiers for 100 classes: use as _base_.cifar_zoo.<name> and override
-# head.num_classes for other datasets. ResNet50 is MMPretrain's
-# ResNet_CIFAR (3x3 stem, no max-pool); resnet18 is its CIFAR ResNet18.
+# head.num_classes for other datasets. resnet50 / resnet18 are the
+# ImageNet ResNets with the CIFAR stem (3x3, stride 1, no max-pool).
 
 
 def _classifier(backbone, channels):
@@ -44,8 +44,8 @@ cifar_zoo = dict(
     wrn_40_2=_wrn(40, 2),
     vgg8=_classifier(dict(type='CifarVGG', arch='vgg8'), 512),
     vgg13=_classifier(dict(type='CifarVGG', arch='vgg13'), 512),
-    resnet50=_classifier(dict(type='ResNet_CIFAR', depth=50), 2048),
-    resnet18=_classifier(dict(type='ResNet_CIFAR', depth=18), 512),
+    resnet50=_resnet('resnet50', 2048),
+    resnet18=_resnet('resnet18', 512),
     mobilenetv2=_classifier(dict(type='CifarMobileNetV2'), 1280),
     mobilenetv2_s1=_classifier(
         dict(type='CifarMobileNetV2', stem_stride=1), 1280

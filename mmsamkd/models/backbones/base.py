@@ -1,4 +1,4 @@
-"""Common shape of the CIFAR KD zoo backbones: a stem, then stages."""
+"""Common shape of the CIFAR KD zoo: a stem, stages, then a post block."""
 
 import torch.nn as nn
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
@@ -26,23 +26,25 @@ def conv_bn(
 
 
 class StagedBackbone(BaseBackbone):
-    """A backbone that is ``stem`` followed by ``stages`` (a ModuleList).
+    """A backbone made of ``stem``, ``stages`` (a ModuleList) and ``post``.
 
-    ``forward`` returns the outputs of the stages in ``out_indices``
-    (MMPretrain convention), so recorders and auxiliary branches can tap
-    ``backbone.stages.<i>`` by name. Whatever the published network applies
-    after its last block before pooling (BN-ReLU, a 1x1 conv) belongs to the
-    last stage, so its output is the classifier feature.
+    ``post`` is what the published network applies after its last block
+    and before pooling (a final BN-ReLU or 1x1 conv; often nothing). The
+    KD papers tap the stage outputs *before* it, so recorders address
+    ``backbone.stages.<i>``, while ``forward`` returns, for the stages in
+    ``out_indices`` (MMPretrain convention), each stage's output and, for
+    the last stage, ``post`` of it: the classifier feature.
 
-    Subclasses build ``self.stem`` and ``self.stages``, set
-    ``self.stage_channels`` (output channels per stage) and call
-    :meth:`_finish_init`.
+    Subclasses define :meth:`build_stem`, :meth:`build_stage` and
+    :meth:`build_post` and call :meth:`_build`; the same methods give the
+    fresh stage copies of auxiliary branches (:meth:`make_branch`).
 
     Args:
         out_indices (Sequence[int]): Stages whose outputs are returned;
             negative values count from the end. Defaults to ``(-1, )``.
-        frozen_stages (int): Stages (stem first, as stage 0) kept frozen and
-            in eval mode; -1 freezes nothing. Defaults to -1.
+        frozen_stages (int): Stages kept frozen and in eval mode, counting
+            the stem as 0 (and ``post`` as ``num_stages + 1``); -1 freezes
+            nothing, ``num_stages`` everything. Defaults to -1.
         init_cfg (dict, optional): MMEngine init config. Defaults to None,
             which means the zoo's own initialisation (kaiming fan-out for
             convolutions, unit BN).
@@ -53,31 +55,90 @@ class StagedBackbone(BaseBackbone):
         self._out_indices_arg = tuple(out_indices)
         self.frozen_stages = frozen_stages
 
-    def _finish_init(self):
-        num = len(self.stages)
+    # -- to be defined by each architecture ------------------------------
+    num_stages = 0
+
+    def build_stem(self):
+        raise NotImplementedError
+
+    def build_stage(self, index, in_channels, stride=None):
+        """A fresh stage ``index`` taking ``in_channels``.
+
+        ``stride=None`` keeps the network's own stride for that stage; 1
+        builds the stride-1 variant that HSAKD-style branches append.
+        Returns ``(module, out_channels)``.
+        """
+        raise NotImplementedError
+
+    def build_post(self, in_channels):
+        """A fresh post block; returns ``(module, out_channels)``."""
+        return nn.Identity(), in_channels
+
+    @property
+    def default_branch_taps(self):
+        """Stages that carry an auxiliary branch by default (HSAKD)."""
+        return tuple(range(self.num_stages))
+
+    # ---------------------------------------------------------------------
+    def _build(self):
+        self.stem, channels = self.build_stem()
+        stages, stage_channels = [], []
+        for index in range(self.num_stages):
+            stage, channels = self.build_stage(index, channels)
+            stages.append(stage)
+            stage_channels.append(channels)
+        self.stages = nn.ModuleList(stages)
+        self.stage_channels = tuple(stage_channels)
+        self.post, self.out_channels = self.build_post(channels)
+        self.out_indices = self._resolve_out_indices()
+        self._freeze_stages()
+
+    def _resolve_out_indices(self):
         indices = []
         for index in self._out_indices_arg:
-            resolved = index + num if index < 0 else index
-            if not 0 <= resolved < num:
+            resolved = index + self.num_stages if index < 0 else index
+            if not 0 <= resolved < self.num_stages:
                 raise ValueError(
-                    f'{type(self).__name__} has {num} stages; out_indices '
-                    f'{self._out_indices_arg} asks for stage {index}'
+                    f'{type(self).__name__} has {self.num_stages} stages; '
+                    f'out_indices {self._out_indices_arg} asks for stage '
+                    f'{index}'
                 )
             indices.append(resolved)
-        self.out_indices = tuple(indices)
-        self._freeze_stages()
+        return tuple(indices)
+
+    def make_branch(self, tap, extra_stage):
+        """Fresh layers mapping the output of stage ``tap`` to a feature map.
+
+        Copies of the stages after ``tap`` and of ``post``, preceded, when
+        ``extra_stage``, by a stride-1 copy of stage ``tap`` itself (HSAKD
+        gives its deepest branch that extra stage). Returns
+        ``(nn.Sequential, out_channels)``.
+        """
+        layers = []
+        channels = self.stage_channels[tap]
+        if extra_stage:
+            stage, channels = self.build_stage(tap, channels, stride=1)
+            layers.append(stage)
+        for index in range(tap + 1, self.num_stages):
+            stage, channels = self.build_stage(index, channels)
+            layers.append(stage)
+        post, channels = self.build_post(channels)
+        layers.append(post)
+        return nn.Sequential(*layers), channels
 
     def forward(self, x):
         x = self.stem(x)
         outs = []
+        last = self.num_stages - 1
         for index, stage in enumerate(self.stages):
             x = stage(x)
             if index in self.out_indices:
-                outs.append(x)
+                outs.append(self.post(x) if index == last else x)
         return tuple(outs)
 
     def _freeze_stages(self):
-        modules = [self.stem] + list(self.stages)
+        # post follows the last stage: frozen_stages=num_stages freezes all
+        modules = [self.stem, *self.stages, self.post]
         for module in modules[: self.frozen_stages + 1]:
             module.eval()
             for param in module.parameters():

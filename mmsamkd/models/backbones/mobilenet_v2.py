@@ -47,9 +47,11 @@ class CifarMobileNetV2(StagedBackbone):
 
     Sandler et al., "MobileNetV2: Inverted Residuals and Linear
     Bottlenecks", CVPR 2018, in the CIFAR form of CRD (width 0.5, T=6, a
-    1280-channel 1x1 conv before pooling, part of the last stage). CRD and
+    1280-channel 1x1 conv before pooling). CRD and
     SSKD use a stride-2 stem; HSAKD a stride-1 stem (``stem_stride=1``),
     which keeps 2x larger maps (and 4x the FLOPs) with the same parameters.
+    The 1x1 conv to 1280 channels is the post block (KD taps come before
+    it).
 
     Args:
         widen_factor (float): Width multiplier. Defaults to 0.5.
@@ -61,7 +63,8 @@ class CifarMobileNetV2(StagedBackbone):
 
     Stage outputs for a ``(N, C, 32, 32)`` input and ``stem_stride=2``:
     ``(N, 12, 16, 16)``, ``(N, 16, 8, 8)``, ``(N, 48, 4, 4)``,
-    ``(N, 1280, 2, 2)`` (spatial sizes double with ``stem_stride=1``).
+    ``(N, 1280, 2, 2)`` (the last after the post block; stage 3 itself
+    gives 160 channels). Spatial sizes double with ``stem_stride=1``.
     """
 
     def __init__(
@@ -75,33 +78,39 @@ class CifarMobileNetV2(StagedBackbone):
         super().__init__(**kwargs)
         if stem_stride not in (1, 2):
             raise ValueError(f'stem_stride must be 1 or 2, got {stem_stride}')
-        channels = int(32 * widen_factor)
-        self.stem = conv_bn(in_channels, channels, 3, stem_stride)
-        rows = []
-        for t, c, n, s in INVERTED_RESIDUAL_SETTING:
-            width = int(c * widen_factor)
-            blocks = []
-            for index in range(n):
+        self.widen_factor = widen_factor
+        self.expand_ratio = expand_ratio
+        self.stem_stride = stem_stride
+        self.in_channels = in_channels
+        self.num_stages = len(STAGE_ROWS)
+        self._build()
+
+    def build_stem(self):
+        channels = int(32 * self.widen_factor)
+        return conv_bn(self.in_channels, channels, 3, self.stem_stride), (
+            channels
+        )
+
+    def build_stage(self, index, in_channels, stride=None):
+        blocks = []
+        for row in STAGE_ROWS[index]:
+            t, c, n, s = INVERTED_RESIDUAL_SETTING[row]
+            if stride is not None and row == STAGE_ROWS[index][0]:
+                s = stride
+            width = int(c * self.widen_factor)
+            for block in range(n):
                 blocks.append(
                     InvertedResidual(
-                        channels,
+                        in_channels,
                         width,
-                        s if index == 0 else 1,
-                        expand_ratio if t is None else t,
+                        s if block == 0 else 1,
+                        self.expand_ratio if t is None else t,
                     )
                 )
-                channels = width
-            rows.append(blocks)
-        last_channels = int(1280 * widen_factor) if widen_factor > 1 else 1280
-        stages = []
-        for row_ids in STAGE_ROWS:
-            stages.append(
-                nn.Sequential(*[b for r in row_ids for b in rows[r]])
-            )
-        stages[-1].add_module('conv_last', conv_bn(channels, last_channels, 1))
-        self.stages = nn.ModuleList(stages)
-        self.stage_channels = tuple(
-            int(INVERTED_RESIDUAL_SETTING[ids[-1]][1] * widen_factor)
-            for ids in STAGE_ROWS[:-1]
-        ) + (last_channels,)
-        self._finish_init()
+                in_channels = width
+        return nn.Sequential(*blocks), in_channels
+
+    def build_post(self, in_channels):
+        wide = self.widen_factor > 1
+        last = int(1280 * self.widen_factor) if wide else 1280
+        return conv_bn(in_channels, last, 1), last

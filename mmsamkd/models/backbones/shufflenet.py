@@ -74,22 +74,26 @@ class CifarShuffleNetV1(StagedBackbone):
                 f'ShuffleNetV1 groups must be one of '
                 f'{sorted(self.OUT_CHANNELS)}, got {groups}'
             )
-        self.stem = conv_bn(in_channels, 24, 1)
-        stages = []
-        channels = 24
-        for width, units in zip(self.OUT_CHANNELS[groups], self.UNITS):
-            blocks = []
-            for index in range(units):
-                blocks.append(
-                    ShuffleV1Unit(
-                        channels, width, 2 if index == 0 else 1, groups
-                    )
+        self.groups = groups
+        self.in_channels = in_channels
+        self.num_stages = len(self.UNITS)
+        self._build()
+
+    def build_stem(self):
+        return conv_bn(self.in_channels, 24, 1), 24
+
+    def build_stage(self, index, in_channels, stride=None):
+        stride = 2 if stride is None else stride
+        width = self.OUT_CHANNELS[self.groups][index]
+        blocks = []
+        for unit in range(self.UNITS[index]):
+            blocks.append(
+                ShuffleV1Unit(
+                    in_channels, width, stride if unit == 0 else 1, self.groups
                 )
-                channels = width
-            stages.append(nn.Sequential(*blocks))
-        self.stages = nn.ModuleList(stages)
-        self.stage_channels = self.OUT_CHANNELS[groups]
-        self._finish_init()
+            )
+            in_channels = width
+        return nn.Sequential(*blocks), width
 
 
 class ShuffleV2Unit(nn.Module):
@@ -110,20 +114,28 @@ class ShuffleV2Unit(nn.Module):
 
 
 class ShuffleV2DownUnit(nn.Module):
-    """Stride-2 unit: both halves are transformed, channels grow."""
+    """Down-sampling unit: both halves are transformed, channels grow.
 
-    def __init__(self, in_channels, out_channels):
+    ``stride=1`` gives the same unit without down-sampling (for branches).
+    """
+
+    def __init__(self, in_channels, out_channels, stride=2):
         super().__init__()
         mid = out_channels // 2
         self.left = nn.Sequential(
             conv_bn(
-                in_channels, in_channels, 3, 2, groups=in_channels, relu=False
+                in_channels,
+                in_channels,
+                3,
+                stride,
+                groups=in_channels,
+                relu=False,
             ),
             conv_bn(in_channels, mid, 1),
         )
         self.right = nn.Sequential(
             conv_bn(in_channels, mid, 1),
-            conv_bn(mid, mid, 3, 2, groups=mid, relu=False),
+            conv_bn(mid, mid, 3, stride, groups=mid, relu=False),
             conv_bn(mid, mid, 1),
         )
 
@@ -138,7 +150,7 @@ class CifarShuffleNetV2(StagedBackbone):
     Ma et al., "ShuffleNet V2: Practical Guidelines for Efficient CNN
     Architecture Design", ECCV 2018, in CRD's CIFAR form: stages of one
     down unit plus 3/7/3 units; the final 1x1 conv (1024 channels for 1x)
-    belongs to the last stage.
+    is the post block.
 
     Args:
         widen_factor (float): Network size; 1.0 is the 1x network.
@@ -147,7 +159,8 @@ class CifarShuffleNetV2(StagedBackbone):
         **kwargs: ``out_indices``, ``frozen_stages``, ``init_cfg``.
 
     Stage outputs for a ``(N, C, 32, 32)`` input (1x): ``(N, 116, 16, 16)``,
-    ``(N, 232, 8, 8)``, ``(N, 1024, 4, 4)``.
+    ``(N, 232, 8, 8)``, ``(N, 1024, 4, 4)`` (the last after the post block;
+    stage 2 itself gives 464 channels).
     """
 
     OUT_CHANNELS = {
@@ -165,16 +178,19 @@ class CifarShuffleNetV2(StagedBackbone):
                 f'ShuffleNetV2 widen_factor must be one of '
                 f'{sorted(self.OUT_CHANNELS)}'
             )
-        widths = self.OUT_CHANNELS[widen_factor]
-        self.stem = conv_bn(in_channels, 24, 3)
-        stages = []
-        channels = 24
-        for width, units in zip(widths[:3], self.UNITS):
-            blocks = [ShuffleV2DownUnit(channels, width)]
-            blocks += [ShuffleV2Unit(width) for _ in range(units)]
-            stages.append(nn.Sequential(*blocks))
-            channels = width
-        stages[-1].add_module('conv_last', conv_bn(channels, widths[3], 1))
-        self.stages = nn.ModuleList(stages)
-        self.stage_channels = widths[:2] + widths[3:]
-        self._finish_init()
+        self.widths = self.OUT_CHANNELS[widen_factor]
+        self.in_channels = in_channels
+        self.num_stages = len(self.UNITS)
+        self._build()
+
+    def build_stem(self):
+        return conv_bn(self.in_channels, 24, 3), 24
+
+    def build_stage(self, index, in_channels, stride=None):
+        width = self.widths[index]
+        blocks = [ShuffleV2DownUnit(in_channels, width, stride or 2)]
+        blocks += [ShuffleV2Unit(width) for _ in range(self.UNITS[index])]
+        return nn.Sequential(*blocks), width
+
+    def build_post(self, in_channels):
+        return conv_bn(in_channels, self.widths[3], 1), self.widths[3]

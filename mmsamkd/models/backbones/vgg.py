@@ -69,20 +69,26 @@ class CifarVGG(StagedBackbone):
                 f'unknown CifarVGG arch {arch!r}; choose from '
                 f'{sorted(ARCH_SETTINGS)}'
             )
-        self.stem = nn.Identity()
-        stages = []
-        channels = in_channels
-        for index, (width, num_convs) in enumerate(
-            zip(WIDTHS, ARCH_SETTINGS[arch])
-        ):
-            layers = []
-            if index == len(WIDTHS) - 1:
-                layers.append(PoolIfAbove(4))
-            elif index > 0:
-                layers.append(nn.MaxPool2d(2, 2))
-            layers += vgg_block(channels, width, num_convs)
-            stages.append(nn.Sequential(*layers))
-            channels = width
-        self.stages = nn.ModuleList(stages)
-        self.stage_channels = WIDTHS
-        self._finish_init()
+        self.convs = ARCH_SETTINGS[arch]
+        self.in_channels = in_channels
+        self.num_stages = len(WIDTHS)
+        self._build()
+
+    @property
+    def default_branch_taps(self):
+        # HSAKD: four branches, the deepest on block 3 (then block 4)
+        return (0, 1, 2, 3)
+
+    def build_stem(self):
+        return nn.Identity(), self.in_channels
+
+    def build_stage(self, index, in_channels, stride=None):
+        layers = []
+        if stride == 1 or index == 0:
+            pass  # no pooling: the input keeps its size
+        elif index == self.num_stages - 1:
+            layers.append(PoolIfAbove(4))
+        else:
+            layers.append(nn.MaxPool2d(2, 2))
+        layers += vgg_block(in_channels, WIDTHS[index], self.convs[index])
+        return nn.Sequential(*layers), WIDTHS[index]

@@ -41,7 +41,7 @@ class WideResNet(StagedBackbone):
 
     Zagoruyko and Komodakis, "Wide Residual Networks", BMVC 2016. Widths
     16k/32k/64k after a 16-channel stem, ``(depth - 4) / 6`` blocks per
-    stage; the final BN-ReLU belongs to the last stage.
+    stage; the final BN-ReLU is the post block.
 
     Args:
         depth (int): ``6n + 4`` (16, 40 ...).
@@ -57,20 +57,28 @@ class WideResNet(StagedBackbone):
         super().__init__(**kwargs)
         if (depth - 4) % 6:
             raise ValueError(f'WideResNet depth must be 6n+4, got {depth}')
-        blocks_per_stage = (depth - 4) // 6
-        widths = [16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
-        self.stem = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
-        stages = []
-        channels = 16
-        for index, width in enumerate(widths):
-            blocks = []
-            for block in range(blocks_per_stage):
-                stride = 2 if index > 0 and block == 0 else 1
-                blocks.append(PreActBlock(channels, width, stride))
-                channels = width
-            stages.append(nn.Sequential(*blocks))
-        stages[-1].add_module('bn', nn.BatchNorm2d(widths[-1]))
-        stages[-1].add_module('relu', nn.ReLU(inplace=True))
-        self.stages = nn.ModuleList(stages)
-        self.stage_channels = tuple(widths)
-        self._finish_init()
+        self.blocks_per_stage = (depth - 4) // 6
+        self.widths = (16 * widen_factor, 32 * widen_factor, 64 * widen_factor)
+        self.in_channels = in_channels
+        self.num_stages = 3
+        self._build()
+
+    def build_stem(self):
+        return nn.Conv2d(self.in_channels, 16, 3, 1, 1, bias=False), 16
+
+    def build_stage(self, index, in_channels, stride=None):
+        stride = (1 if index == 0 else 2) if stride is None else stride
+        width = self.widths[index]
+        blocks = []
+        for block in range(self.blocks_per_stage):
+            blocks.append(
+                PreActBlock(in_channels, width, stride if block == 0 else 1)
+            )
+            in_channels = width
+        return nn.Sequential(*blocks), width
+
+    def build_post(self, in_channels):
+        post = nn.Sequential(
+            nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True)
+        )
+        return post, in_channels

@@ -1,0 +1,41 @@
+# HSAKD, resnet32x4 -> resnet8x4 on Tiny-ImageNet: CE on upright views +
+# KL(T=3) of backbone and 3 branch joint logits on 4N rotated views.
+_base_ = [
+    '../_base_/models/cifar_zoo.py',
+    '../_base_/models/hsakd.py',
+    '../_base_/datasets/tiny_imagenet.py',
+    '../_base_/schedules/cifar_240e.py',
+    '../_base_/default_runtime.py',
+]
+
+# Written by tools/train.py with configs/teachers/
+# resnet32x4_ssa-frozen_1xb64_tinyimagenet.py
+# (for HSAKD*, use the _ssa-joint_ teacher's epoch_240.pth instead).
+teacher_ckpt = (
+    'work_dirs/resnet32x4_ssa-frozen_1xb64_tinyimagenet/epoch_100.pth'
+)
+
+model = dict(
+    _scope_='mmrazor',
+    type='SingleTeacherDistill',
+    data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
+    ),
+    architecture=dict(
+        _base_.cifar_zoo.resnet8x4,
+        type='SelfSupervisedClassifier',
+        head=dict(_base_.cifar_zoo.resnet8x4.head, num_classes=200),
+        branch_loss_weight=0,  # branches learn from the teacher only
+    ),
+    teacher=dict(
+        _base_.cifar_zoo.resnet32x4,
+        type='SelfSupervisedClassifier',
+        head=dict(_base_.cifar_zoo.resnet32x4.head, num_classes=200),
+    ),
+    teacher_ckpt=teacher_ckpt,
+    distiller=_base_.hsakd_distiller_3branches,
+)
+
+optim_wrapper = dict(optimizer=dict(nesterov=True))
+
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

@@ -1,0 +1,18 @@
+# HSAKD teacher*, resnet32x4 on Tiny-ImageNet: backbone and self-supervised
+# branches trained jointly from scratch, 240 epochs, SGD nesterov.
+_base_ = [
+    '../_base_/models/cifar_zoo.py',
+    '../_base_/datasets/tiny_imagenet.py',
+    '../_base_/schedules/cifar_240e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    _base_.cifar_zoo.resnet32x4,
+    type='SelfSupervisedClassifier',
+    branch_mode='joint',
+    head=dict(_base_.cifar_zoo.resnet32x4.head, num_classes=200),
+    data_preprocessor=_base_.data_preprocessor,
+)
+
+optim_wrapper = dict(optimizer=dict(nesterov=True))

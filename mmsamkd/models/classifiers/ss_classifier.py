@@ -1,0 +1,169 @@
+"""A classifier trained with the self-supervised augmented task (HSAKD)."""
+
+import torch
+import torch.nn.functional as F
+from mmpretrain.models import ImageClassifier
+from mmpretrain.registry import MODELS
+
+from ...errors import ConfigError
+from ..backbones import StagedBackbone
+from ..heads import build_ss_branches
+from ..utils import check_rotations, joint_labels, rotate_views, upright
+
+BRANCH_MODES = ('joint', 'frozen')
+
+
+@MODELS.register_module()
+class SelfSupervisedClassifier(ImageClassifier):
+    """An image classifier with auxiliary self-supervised branches.
+
+    Yang et al., "Hierarchical Self-supervised Augmented Knowledge
+    Distillation", IJCAI 2021 (https://www.ijcai.org/proceedings/2021/0168).
+    In training every image becomes ``K`` rotated views (image-major). The
+    backbone classifier is trained by CE on the upright views; each branch,
+    on a stage of the backbone, by CE on the joint labels ``K * y + k`` of
+    all views. Evaluation and prediction use the upright input and the
+    backbone classifier only, as for a plain :class:`ImageClassifier`.
+
+    As a distillation student (``branch_loss_weight=0``) the branches get no
+    CE: they learn from the teacher's branches through the distiller, which
+    records ``head.fc`` and ``ss_branches.<i>.fc``.
+
+    Args:
+        backbone (dict): A :class:`StagedBackbone` config (the CIFAR zoo).
+        neck (dict): Neck config, usually ``GlobalAveragePooling``.
+        head (dict): ``LinearClsHead`` config; ``num_classes`` sets the
+            joint classes of the branches.
+        branch_taps (Sequence[int], optional): Stages carrying a branch.
+            Defaults to the backbone's ``default_branch_taps``.
+        rotations (Sequence[int]): Quarter turns of the views, 0 first.
+            Defaults to ``(0, 1, 2, 3)``.
+        branch_mode (str): ``'joint'`` trains backbone and branches
+            together; ``'frozen'`` keeps backbone, neck and head fixed (and
+            in eval mode) and trains the branches on detached features, as
+            HSAKD does on a pre-trained teacher. Defaults to ``'joint'``.
+        branch_loss_weight (float): Weight of each branch's joint CE; 0
+            disables it. Defaults to 1.
+        **kwargs: Other :class:`ImageClassifier` arguments.
+    """
+
+    def __init__(
+        self,
+        backbone,
+        neck=None,
+        head=None,
+        branch_taps=None,
+        rotations=(0, 1, 2, 3),
+        branch_mode='joint',
+        branch_loss_weight=1.0,
+        **kwargs,
+    ):
+        super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
+        if not isinstance(self.backbone, StagedBackbone):
+            raise ConfigError(
+                f'SelfSupervisedClassifier needs a backbone of the CIFAR KD '
+                f'zoo (a StagedBackbone), got {type(self.backbone).__name__}'
+                '; pick one from configs/_base_/models/cifar_zoo.py'
+            )
+        if branch_mode not in BRANCH_MODES:
+            raise ConfigError(
+                f'branch_mode must be one of {BRANCH_MODES}, got '
+                f'{branch_mode!r}'
+            )
+        self.rotations = check_rotations(rotations)
+        self.branch_mode = branch_mode
+        self.branch_loss_weight = branch_loss_weight
+        if branch_taps is None:
+            branch_taps = self.backbone.default_branch_taps
+        self.branch_taps = tuple(branch_taps)
+        self.ss_branches = build_ss_branches(
+            self.backbone,
+            self.branch_taps,
+            self.head.num_classes * len(self.rotations),
+        )
+        if branch_mode == 'frozen':
+            for module in self._frozen_modules():
+                for param in module.parameters():
+                    param.requires_grad = False
+
+    @property
+    def num_rotations(self):
+        return len(self.rotations)
+
+    def _frozen_modules(self):
+        return [m for m in (self.backbone, self.neck, self.head) if m]
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.branch_mode == 'frozen':
+            for module in self._frozen_modules():
+                module.eval()
+        return self
+
+    def forward_views(self, views):
+        """Backbone logits and branch joint logits of (rotated) views.
+
+        Args:
+            views (Tensor): ``(M, C, H, W)`` inputs, e.g. from
+                :func:`rotate_views`.
+
+        Returns:
+            tuple: ``logits`` ``(M, num_classes)`` and a list with each
+            branch's joint logits ``(M, K * num_classes)``.
+        """
+        backbone = self.backbone
+        x = backbone.stem(views)
+        taps = []
+        for index, stage in enumerate(backbone.stages):
+            x = stage(x)
+            if index in self.branch_taps:
+                taps.append(x.detach() if self.branch_mode == 'frozen' else x)
+        feats = (backbone.post(x),)
+        if self.with_neck:
+            feats = self.neck(feats)
+        logits = self.head(feats)
+        branch_logits = [
+            branch(tap) for branch, tap in zip(self.ss_branches, taps)
+        ]
+        return logits, branch_logits
+
+    def loss(self, inputs, data_samples):
+        """CE on upright views plus joint-label CE of every branch."""
+        views = rotate_views(inputs, self.rotations)
+        logits, branch_logits = self.forward_views(views)
+        losses = {}
+        cls_losses = self.head._get_loss(
+            upright(logits, self.num_rotations), data_samples
+        )
+        losses['loss_cls'] = cls_losses.pop('loss')
+        losses.update(cls_losses)  # accuracy, when the head computes it
+        if self.branch_loss_weight:
+            labels = torch.cat([sample.gt_label for sample in data_samples])
+            labels = joint_labels(labels, self.num_rotations)
+            for index, scores in enumerate(branch_logits):
+                losses[f'loss_branch{index}'] = (
+                    F.cross_entropy(scores, labels) * self.branch_loss_weight
+                )
+        return losses
+
+
+# What a deployed model leaves out: the branches and their options.
+TRAINING_ONLY_PREFIXES = ('ss_branches.',)
+_BRANCH_ARGS = (
+    'branch_taps',
+    'rotations',
+    'branch_mode',
+    'branch_loss_weight',
+)
+
+
+def to_plain_classifier(model_cfg):
+    """The ``ImageClassifier`` config of a ``SelfSupervisedClassifier``.
+
+    Other model configs are returned unchanged.
+    """
+    if not str(model_cfg.get('type', '')).endswith('SelfSupervisedClassifier'):
+        return model_cfg
+    plain = {k: v for k, v in model_cfg.items() if k not in _BRANCH_ARGS}
+    plain['type'] = 'ImageClassifier'
+    return type(model_cfg)(plain)

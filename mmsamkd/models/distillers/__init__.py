@@ -1,0 +1,3 @@
+from .self_supervised_distiller import SelfSupervisedDistiller
+
+__all__ = ['SelfSupervisedDistiller']

@@ -1,0 +1,154 @@
+"""Self-supervised branches on every zoo network, and their losses."""
+
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from mmsamkd.errors import ConfigError
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ZOO = Config.fromfile(
+    osp.join(REPO, 'configs', '_base_', 'models', 'cifar_zoo.py')
+).cifar_zoo
+# HSAKD: 3 branches for ResNet / WRN / ShuffleNet, 4 for VGG13, ResNet50
+# and MobileNetV2.
+FOUR_BRANCHES = {
+    'vgg8',
+    'vgg13',
+    'resnet50',
+    'resnet18',
+    'mobilenetv2',
+    'mobilenetv2_s1',
+}
+
+
+def build_ss(name, num_classes=100, **kwargs):
+    cfg = dict(ZOO[name], type='SelfSupervisedClassifier', **kwargs)
+    cfg['head'] = dict(cfg['head'], num_classes=num_classes)
+    return MODELS.build(cfg)
+
+
+def samples(labels):
+    return [DataSample().set_gt_label(int(y)) for y in labels]
+
+
+@pytest.mark.parametrize('name', sorted(ZOO))
+def test_branch_outputs_for_every_zoo_network(name):
+    model = build_ss(name)
+    expected = 4 if name in FOUR_BRANCHES else 3
+    assert len(model.ss_branches) == expected
+    model.eval()
+    with torch.no_grad():
+        logits, branches = model.forward_views(torch.rand(8, 3, 32, 32))
+    assert logits.shape == (8, 100)
+    assert [b.shape for b in branches] == [(8, 400)] * expected
+
+
+@pytest.mark.parametrize('name', ['resnet8', 'wrn_16_2', 'vgg8', 'shufflev2'])
+def test_branches_at_64_pixels_end_on_the_final_map_size(name):
+    model = build_ss(name, num_classes=200)
+    model.eval()
+    x = torch.rand(2, 3, 64, 64)
+    final = model.backbone(x)[-1].shape[-1]
+    feats, taps = model.backbone.stem(x), []
+    for stage in model.backbone.stages:
+        feats = stage(feats)
+        taps.append(feats)
+    for branch, tap_index in zip(model.ss_branches, model.branch_taps):
+        assert branch.layers(taps[tap_index]).shape[-1] == final
+        assert branch.fc.out_features == 800
+
+
+def test_branches_are_fresh_copies_not_shared_weights():
+    model = build_ss('resnet8')
+    backbone_params = {id(p) for p in model.backbone.parameters()}
+    branch_params = {id(p) for p in model.ss_branches.parameters()}
+    assert not backbone_params & branch_params
+    # branch 0 repeats stages 1 and 2; the deepest branch repeats stage 2
+    # with stride 1 (HSAKD's extra stage)
+    assert len(model.ss_branches[0].layers) == 3  # stage1, stage2, post
+    extra = model.ss_branches[-1].layers[0][0]
+    assert extra.shortcut is None  # stride 1, same width: identity
+
+
+def test_loss_values_match_independent_computation():
+    torch.manual_seed(0)
+    model = build_ss('resnet8', num_classes=10)
+    model.eval()  # fixed BN statistics: both passes see the same network
+    images = torch.rand(3, 3, 32, 32)
+    labels = torch.tensor([1, 7, 3])
+    losses = model.loss(images, samples(labels))
+
+    views = torch.stack(
+        [
+            torch.rot90(images[i], k, dims=(1, 2))
+            for i in range(3)
+            for k in range(4)
+        ]
+    )
+    logits, branch_logits = model.forward_views(views)
+    assert torch.allclose(
+        losses['loss_cls'], F.cross_entropy(logits[[0, 4, 8]], labels)
+    )
+    joint = torch.tensor(
+        [4 * y + k for y in labels.tolist() for k in range(4)]
+    )
+    for i, scores in enumerate(branch_logits):
+        assert torch.allclose(
+            losses[f'loss_branch{i}'], F.cross_entropy(scores, joint)
+        )
+
+
+def test_student_mode_has_no_branch_loss():
+    model = build_ss('resnet8', num_classes=10, branch_loss_weight=0)
+    losses = model.loss(torch.rand(2, 3, 32, 32), samples([0, 1]))
+    assert set(k for k in losses if k.startswith('loss')) == {'loss_cls'}
+
+
+def test_frozen_mode_trains_only_the_branches():
+    model = build_ss('resnet8', num_classes=10, branch_mode='frozen')
+    model.train()
+    assert not model.backbone.training and not model.head.training
+    assert model.ss_branches.training
+    losses = model.loss(torch.rand(2, 3, 32, 32), samples([0, 1]))
+    sum(v for k, v in losses.items() if k.startswith('loss_branch')).backward()
+    assert all(p.grad is None for p in model.backbone.parameters())
+    assert all(p.grad is None for p in model.head.parameters())
+    assert all(p.grad is not None for p in model.ss_branches.parameters())
+
+
+def test_joint_mode_branch_loss_reaches_backbone():
+    model = build_ss('resnet8', num_classes=10)
+    model.train()
+    losses = model.loss(torch.rand(2, 3, 32, 32), samples([0, 1]))
+    losses['loss_branch0'].backward()
+    assert model.backbone.stem[0].weight.grad is not None
+    assert model.backbone.stem[0].weight.grad.abs().sum() > 0
+
+
+def test_predict_uses_upright_backbone_only():
+    model = build_ss('resnet8', num_classes=10)
+    model.eval()
+    x = torch.rand(2, 3, 32, 32)
+    predictions = model(x, samples([0, 1]), mode='predict')
+    logits, _ = model.forward_views(x)
+    assert torch.allclose(predictions[0].pred_score, logits.softmax(1)[0])
+
+
+def test_non_zoo_backbone_is_a_clear_error():
+    with pytest.raises(ConfigError, match='StagedBackbone'):
+        MODELS.build(
+            dict(
+                type='SelfSupervisedClassifier',
+                backbone=dict(type='ResNet_CIFAR', depth=18),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(
+                    type='LinearClsHead', num_classes=10, in_channels=512
+                ),
+            )
+        )
