@@ -9,15 +9,23 @@ from . import compat
 
 compat.apply_all()
 
-from . import datasets, models  # noqa: E402,F401  (registers modules)
-from .errors import ConfigError, DatasetNotFoundError, MmsamkdError  # noqa: E402
+from . import datasets, engine, models  # noqa: E402,F401  (registers)
+from .errors import (  # noqa: E402
+    ConfigError,
+    DatasetNotFoundError,
+    MmsamkdError,
+    NonFiniteLossError,
+)
 from .version import __version__  # noqa: E402
 
 __all__ = [
     'compat',
     'datasets',
+    'engine',
+    'models',
     'ConfigError',
     'DatasetNotFoundError',
     'MmsamkdError',
+    'NonFiniteLossError',
     '__version__',
 ]

@@ -16,3 +16,7 @@ class ConfigError(MmsamkdError, ValueError):
 
 class DatasetNotFoundError(MmsamkdError, FileNotFoundError):
     """Dataset files are missing; the message names the path looked at."""
+
+
+class NonFiniteLossError(MmsamkdError, FloatingPointError):
+    """A loss became NaN or infinite; the message names it and the step."""

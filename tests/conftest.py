@@ -67,3 +67,18 @@ def fmnist_teacher_ckpt(tmp_path_factory):
     runner = Runner.from_cfg(tiny_cfg(TEACHER_CFG, work_dir))
     runner.train()
     return str(work_dir / 'epoch_1.pth')
+
+
+@pytest.fixture(scope='session')
+def fmnist_ssa_teacher_ckpt(fmnist_teacher_ckpt, tmp_path_factory):
+    """The tiny teacher with self-supervised branches (frozen mode)."""
+    from mmengine.runner import Runner
+
+    config = osp.join(
+        REPO, 'configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
+    )
+    work_dir = tmp_path_factory.mktemp('ssa_teacher')
+    cfg = tiny_cfg(config, work_dir)
+    cfg.load_from = fmnist_teacher_ckpt
+    Runner.from_cfg(cfg).train()
+    return str(work_dir / 'epoch_1.pth')

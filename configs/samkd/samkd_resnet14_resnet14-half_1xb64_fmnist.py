@@ -1,0 +1,84 @@
+# SAMKD on the CPU pair: HSAKD's losses plus feature discriminators (shallow
+# to deep) and a logits discriminator, switched on in stages; same data,
+# schedule and seed as the vanilla, KD and HSAKD Fashion-MNIST configs.
+_base_ = [
+    '../_base_/models/fmnist_resnets.py',
+    '../_base_/models/samkd.py',
+    '../_base_/datasets/fashion_mnist_20k.py',
+    '../_base_/schedules/fmnist_cpu.py',
+    '../_base_/default_runtime.py',
+]
+
+# Written by tools/train.py with configs/teachers/
+# resnet14_ssa-frozen_1xb64_fmnist.py
+teacher_ckpt = 'work_dirs/resnet14_ssa-frozen_1xb64_fmnist/epoch_6.pth'
+
+model = dict(
+    _scope_='mmrazor',
+    type='SAMKD',
+    data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
+    ),
+    architecture=dict(
+        _base_.resnet14_half_fmnist,
+        type='SelfSupervisedClassifier',
+        branch_loss_weight=0,  # branches learn from the teacher only
+    ),
+    teacher=dict(_base_.resnet14_fmnist, type='SelfSupervisedClassifier'),
+    teacher_ckpt=teacher_ckpt,
+    distiller=_base_.samkd_distiller_3branches,
+    adversary=dict(
+        type='SAMKDAdversary',
+        gan_type='bce',
+        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
+        # pooled branch features: teacher 64 wide, student 32 (connector)
+        pairs=dict(
+            {
+                f'feat{i}': dict(
+                    student=f'feat{i}',
+                    teacher=f'feat{i}',
+                    channels=64,
+                    student_channels=32,
+                )
+                for i in range(3)
+            },
+            logits=dict(student='logits', teacher='logits', channels=10),
+        ),
+    ),
+    discriminator_steps=1,
+)
+
+optim_wrapper = dict(
+    _delete_=True,
+    constructor='mmrazor.SAMKDOptimWrapperConstructor',
+    architecture=dict(
+        optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4)
+    ),
+    adversary=_base_.samkd_adversary_optim,
+)
+param_scheduler = dict(
+    _delete_=True,
+    architecture=dict(type='CosineAnnealingLR', by_epoch=True, T_max=6),
+    adversary=[],
+)
+
+# warm-up (KD only), feature discriminators shallow to deep, then logits
+custom_hooks = [
+    dict(
+        type='mmrazor.AdversarialStageHook',
+        stages=[
+            dict(begin=0),
+            dict(begin=1, weights=dict(feat0=1.0)),
+            dict(begin=2, weights=dict(feat0=1.0, feat1=1.0)),
+            dict(begin=3, weights=dict(feat0=1.0, feat1=1.0, feat2=1.0)),
+            dict(
+                begin=4,
+                weights=dict(feat0=1.0, feat1=1.0, feat2=1.0, logits=1.0),
+            ),
+        ],
+    )
+]
+
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+# a custom train_step with two optimizers: each part is wrapped on its own
+model_wrapper_cfg = dict(type='mmrazor.SAMKDDistributedDataParallel')

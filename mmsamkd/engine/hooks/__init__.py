@@ -1,0 +1,3 @@
+from .adversarial_stage_hook import AdversarialStageHook
+
+__all__ = ['AdversarialStageHook']

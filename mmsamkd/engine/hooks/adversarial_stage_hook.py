@@ -1,0 +1,85 @@
+"""Move SAMKD through its adversarial stages by epoch or iteration."""
+
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmrazor.registry import HOOKS
+
+from ...errors import ConfigError
+
+
+@HOOKS.register_module()
+class AdversarialStageHook(Hook):
+    """Set which adversarial pairs of :class:`SAMKD` are active, and how much.
+
+    Multi-stage adversarial training of SAMKD (shared/DESIGN.md): e.g. a
+    warm-up with knowledge distillation only, then feature discriminators
+    from shallow to deep, then the logits discriminator too. The hook only
+    sets the stage on the algorithm; before every epoch (or iteration) it
+    recomputes the stage from the runner's counter, so a resumed run
+    continues in the stage it was in. Every switch is logged.
+
+    Args:
+        stages (list[dict]): ``dict(begin=int, weights=dict(pair=float))``
+            in increasing ``begin``, the first at 0. A stage lasts until the
+            next one begins; pairs absent from ``weights`` are off.
+        by_epoch (bool): ``begin`` counts epochs (else iterations).
+            Defaults to True.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, stages, by_epoch=True):
+        if not stages or stages[0].get('begin') != 0:
+            raise ConfigError(
+                'AdversarialStageHook stages must start with a '
+                'stage that begins at 0'
+            )
+        begins = [stage['begin'] for stage in stages]
+        if begins != sorted(set(begins)):
+            raise ConfigError(f'stage begins must increase, got {begins}')
+        self.stages = [
+            dict(begin=s['begin'], weights=dict(s.get('weights', {})))
+            for s in stages
+        ]
+        self.by_epoch = by_epoch
+        self.current = None
+
+    def stage_at(self, progress):
+        """Index of the stage in force after ``progress`` epochs/iters."""
+        return max(
+            i for i, s in enumerate(self.stages) if s['begin'] <= progress
+        )
+
+    def _update(self, runner):
+        progress = runner.epoch if self.by_epoch else runner.iter
+        index = self.stage_at(progress)
+        if index == self.current:
+            return
+        model = (
+            runner.model.module
+            if is_model_wrapper(runner.model)
+            else runner.model
+        )
+        weights = self.stages[index]['weights']
+        model.set_adversarial_weights(weights)
+        self.current = index
+        unit = 'epoch' if self.by_epoch else 'iteration'
+        active = ', '.join(f'{k}x{v:g}' for k, v in weights.items() if v)
+        print_log(
+            f'adversarial stage {index + 1}/{len(self.stages)} from {unit} '
+            f'{progress}: {active or "no discriminator"}',
+            logger='current',
+        )
+
+    def before_train(self, runner):
+        self.current = None
+        self._update(runner)
+
+    def before_train_epoch(self, runner):
+        if self.by_epoch:
+            self._update(runner)
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if not self.by_epoch:
+            self._update(runner)

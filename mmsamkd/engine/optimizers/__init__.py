@@ -1,0 +1,3 @@
+from .samkd_optim_constructor import SAMKDOptimWrapperConstructor
+
+__all__ = ['SAMKDOptimWrapperConstructor']

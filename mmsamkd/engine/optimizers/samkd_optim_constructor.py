@@ -1,0 +1,54 @@
+"""Two optimizers for SAMKD: the student side and the discriminators."""
+
+import torch.nn as nn
+from mmengine.model import is_model_wrapper
+from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
+from mmrazor.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+from ...errors import ConfigError
+
+
+def _unwrap(module):
+    return module.module if is_model_wrapper(module) else module
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class SAMKDOptimWrapperConstructor:
+    """Build ``OptimWrapperDict(architecture=..., adversary=...)``.
+
+    ``architecture`` optimises the student and the adversary's connectors
+    (they map student features, so they learn with the student);
+    ``adversary`` optimises the discriminators. The teacher is in neither.
+
+    Args:
+        optim_wrapper_cfg (dict): ``dict(architecture=dict(optimizer=...),
+            adversary=dict(optimizer=...))``, each an optim wrapper config.
+        paramwise_cfg (dict, optional): Unused; give each entry its own.
+    """
+
+    KEYS = ('architecture', 'adversary')
+
+    def __init__(self, optim_wrapper_cfg, paramwise_cfg=None):
+        if set(optim_wrapper_cfg) != set(self.KEYS):
+            raise ConfigError(
+                f'SAMKD needs optim_wrapper entries {self.KEYS}, got '
+                f'{sorted(optim_wrapper_cfg)}'
+            )
+        self.constructors = {}
+        for key, cfg in optim_wrapper_cfg.items():
+            cfg = dict(cfg)
+            paramwise = cfg.pop('paramwise_cfg', None)
+            self.constructors[key] = DefaultOptimWrapperConstructor(
+                cfg, paramwise
+            )
+
+    def __call__(self, model):
+        algorithm = _unwrap(model)
+        adversary = _unwrap(algorithm.adversary)
+        generator_side = nn.ModuleList(
+            [_unwrap(algorithm.architecture), adversary.connectors]
+        )
+        return OptimWrapperDict(
+            architecture=self.constructors['architecture'](generator_side),
+            adversary=self.constructors['adversary'](adversary.discriminators),
+        )

@@ -1,0 +1,3 @@
+from .samkd_ddp import SAMKDDistributedDataParallel
+
+__all__ = ['SAMKDDistributedDataParallel']

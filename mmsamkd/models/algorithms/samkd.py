@@ -1,0 +1,190 @@
+"""SAMKD: multi-scale KD with self-supervised adversarial learning."""
+
+import math
+
+import torch
+from mmengine.logging import MessageHub, print_log
+from mmengine.optim import OptimWrapperDict
+from mmrazor.models.algorithms import SingleTeacherDistill
+from mmrazor.registry import MODELS
+
+from ...errors import ConfigError, NonFiniteLossError
+
+NONFINITE_POLICIES = ('raise', 'skip')
+
+
+@MODELS.register_module()
+class SAMKD(SingleTeacherDistill):
+    """SAMKD: self-supervised augmented KD plus multi-stage adversaries.
+
+    Zhang et al., "Multi-scale knowledge distillation with self-supervised
+    adversarial learning" (SAMKD), Control and Decision, 2025. Its method
+    section is not public; this is the reconstruction of
+    ``shared/DESIGN.md`` (SAMKD), every choice a config switch:
+
+    1. self-supervised augmented task: the teacher and the student are
+       :class:`SelfSupervisedClassifier` s that rotate their batch;
+    2. multi-branch auxiliary network: a branch per backbone stage;
+    3. knowledge: KL(T=3) per branch and on the final logits over all views
+       plus CE on upright views, from the distiller (as in HSAKD);
+    4. adversarial learning: :class:`SAMKDAdversary` holds a discriminator
+       per pair (pooled branch features, final logits): teacher real,
+       student fake, ``bce`` / ``lsgan`` / ``hinge``;
+    5. multi-stage training: :class:`AdversarialStageHook` sets which pairs
+       are active and their weights by epoch or iteration.
+
+    Every iteration: one forward of teacher and student, then
+    ``discriminator_steps`` updates of the discriminators on detached
+    outputs, then one student update with CE + KL + the active generator
+    losses, through ``OptimWrapperDict(architecture=..., adversary=...)``
+    (:class:`SAMKDOptimWrapperConstructor`). Without the hook every pair is
+    active with weight 1.
+
+    Args:
+        adversary (dict): :class:`SAMKDAdversary` config.
+        discriminator_steps (int): Discriminator updates per iteration.
+            Defaults to 1.
+        nonfinite (str): On a NaN/inf loss, ``'raise'`` stops the run naming
+            the loss and iteration; ``'skip'`` drops that iteration's
+            update and logs a warning. Defaults to ``'raise'``.
+        **kwargs: :class:`SingleTeacherDistill` arguments.
+    """
+
+    def __init__(
+        self, adversary, discriminator_steps=1, nonfinite='raise', **kwargs
+    ):
+        super().__init__(**kwargs)
+        if nonfinite not in NONFINITE_POLICIES:
+            raise ConfigError(
+                f'nonfinite must be one of '
+                f'{NONFINITE_POLICIES}, got {nonfinite!r}'
+            )
+        if discriminator_steps < 1:
+            raise ConfigError('discriminator_steps must be at least 1')
+        self.adversary = MODELS.build(adversary)
+        # kept here too: under MMSeparateDistributedDataParallel the
+        # adversary is DDP-wrapped and reachable only through forward()
+        self.adversarial_pairs = dict(self.adversary.pairs)
+        for name, (student, teacher) in self.adversarial_pairs.items():
+            for recorder, manager in (
+                (student, 'student_recorders'),
+                (teacher, 'teacher_recorders'),
+            ):
+                if recorder not in getattr(self.distiller, manager).recorders:
+                    raise ConfigError(
+                        f'adversarial pair {name!r} reads recorder '
+                        f"{recorder!r}, which the distiller's {manager} "
+                        'do not define'
+                    )
+        self.discriminator_steps = discriminator_steps
+        self.nonfinite = nonfinite
+        self.adversarial_weights = {
+            name: 1.0 for name in self.adversarial_pairs
+        }
+
+    def set_adversarial_weights(self, weights):
+        """Activate pairs: ``{name: weight}``; absent or 0 means off."""
+        unknown = set(weights) - set(self.adversarial_pairs)
+        if unknown:
+            raise ConfigError(
+                f'adversarial stage names unknown pairs {sorted(unknown)}; '
+                f'the adversary has {sorted(self.adversarial_pairs)}'
+            )
+        self.adversarial_weights = {
+            name: float(weights.get(name, 0.0))
+            for name in self.adversarial_pairs
+        }
+
+    def _pair_records(self, name):
+        """(student, teacher) tensors of a pair, from the distiller."""
+        student, teacher = self.adversarial_pairs[name]
+        records = (
+            self.distiller.get_record(student, from_student=True),
+            self.distiller.get_record(teacher, from_student=False),
+        )
+        # ModuleInputs records the tuple of a module's inputs: take the first
+        return tuple(
+            r[0] if isinstance(r, (tuple, list)) else r for r in records
+        )
+
+    def _guard(self, log_vars):
+        """Apply the non-finite policy; True when the update may proceed."""
+        bad = {
+            k: float(v)
+            for k, v in log_vars.items()
+            if not math.isfinite(float(v))
+        }
+        if not bad:
+            return True
+        iteration = MessageHub.get_current_instance().get_info(
+            'iter', 'unknown'
+        )
+        message = f'non-finite loss at iteration {iteration}: ' + ', '.join(
+            f'{k}={v}' for k, v in sorted(bad.items())
+        )
+        if self.nonfinite == 'raise':
+            raise NonFiniteLossError(
+                message + '. Lower the learning rates or the adversarial '
+                "weights, or set model.nonfinite='skip' to drop such "
+                'iterations.'
+            )
+        print_log(message + '; update skipped', logger='current', level=30)
+        return False
+
+    @staticmethod
+    def _skip_update(wrapper, losses):
+        """Drop an update but keep DDP's forward/backward pairing intact."""
+        zero = sum(
+            v.nan_to_num(0.0, 0.0, 0.0).sum() * 0
+            for k, v in losses.items()
+            if 'loss' in k and torch.is_tensor(v) and v.requires_grad
+        )
+        if torch.is_tensor(zero):
+            zero.backward()
+        wrapper.zero_grad()
+
+    def train_step(self, data, optim_wrapper):
+        if not isinstance(optim_wrapper, OptimWrapperDict) or set(
+            optim_wrapper.keys()
+        ) != {'architecture', 'adversary'}:
+            raise ConfigError(
+                'SAMKD trains two optimizers: set optim_wrapper with '
+                "constructor='SAMKDOptimWrapperConstructor' and entries "
+                'architecture and adversary'
+            )
+        student_wrapper = optim_wrapper['architecture']
+        adversary_wrapper = optim_wrapper['adversary']
+        with student_wrapper.optim_context(self.student):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        # a broken forward (NaN logits) is named here, before any update
+        _, forward_log = self.parse_losses(losses)
+        if not self._guard(forward_log):
+            self._skip_update(student_wrapper, losses)
+            return forward_log
+        active = {n: w for n, w in self.adversarial_weights.items() if w > 0}
+        records = {name: self._pair_records(name) for name in active}
+        adversary_log = {}
+        for _ in range(self.discriminator_steps if active else 0):
+            with adversary_wrapper.optim_context(self.adversary):
+                d_losses = self.adversary(records, mode='discriminator')
+            d_losses = {f'adv.loss_d_{k}': v for k, v in d_losses.items()}
+            d_loss, adversary_log = self.parse_losses(d_losses)
+            # drop the grads the last student step left in the discriminators
+            adversary_wrapper.zero_grad()
+            if self._guard(adversary_log):
+                adversary_wrapper.update_params(d_loss)
+            else:
+                self._skip_update(adversary_wrapper, d_losses)
+        if active:
+            with student_wrapper.optim_context(self.student):
+                g_losses = self.adversary(records, mode='generator')
+            for name, value in g_losses.items():
+                losses[f'adv.loss_g_{name}'] = active[name] * value
+        loss, log_vars = self.parse_losses(losses)
+        if self._guard(log_vars):
+            student_wrapper.update_params(loss)
+        else:
+            self._skip_update(student_wrapper, losses)
+        log_vars.update(adversary_log)
+        return log_vars

@@ -1,0 +1,3 @@
+from .linear_connector import LinearConnector
+
+__all__ = ['LinearConnector']

@@ -1,0 +1,389 @@
+"""SAMKD: GAN losses, two-optimizer train_step, stages, guard, resume."""
+
+import math
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+from mmpretrain.structures import DataSample
+
+from conftest import REPO, options_args, tiny_cfg
+from mmsamkd.engine import AdversarialStageHook, SAMKDOptimWrapperConstructor
+from mmsamkd.errors import ConfigError, NonFiniteLossError
+from mmsamkd.models.losses import (
+    AdversarialLoss,
+    discriminator_loss,
+    generator_loss,
+)
+
+SAMKD_CFG = osp.join(
+    REPO, 'configs/samkd/samkd_resnet14_resnet14-half_1xb64_fmnist.py'
+)
+REAL = torch.tensor([[2.0], [-1.0]])
+FAKE = torch.tensor([[0.5], [-3.0]])
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+# ---------------------------------------------------------------- losses
+def test_bce_losses_hand_values():
+    # -log(sigmoid(r)) = softplus(-r); -log(1 - sigmoid(f)) = softplus(f)
+    d = (softplus(-2.0) + softplus(1.0)) / 2 + (
+        softplus(0.5) + softplus(-3.0)
+    ) / 2
+    g = (softplus(-0.5) + softplus(3.0)) / 2
+    assert discriminator_loss(REAL, FAKE, 'bce').item() == pytest.approx(d)
+    assert generator_loss(FAKE, 'bce').item() == pytest.approx(g)
+
+
+def test_lsgan_losses_hand_values():
+    # 0.5 * mean((r - 1)^2) + 0.5 * mean(f^2) = 0.5 * 2.5 + 0.5 * 4.625
+    assert discriminator_loss(REAL, FAKE, 'lsgan').item() == pytest.approx(
+        3.5625
+    )
+    # 0.5 * mean((f - 1)^2) = 0.5 * (0.25 + 16) / 2
+    assert generator_loss(FAKE, 'lsgan').item() == pytest.approx(4.0625)
+
+
+def test_hinge_losses_hand_values():
+    # mean(relu(1 - r)) + mean(relu(1 + f)) = mean(0, 2) + mean(1.5, 0)
+    assert discriminator_loss(REAL, FAKE, 'hinge').item() == pytest.approx(
+        1.75
+    )
+    assert generator_loss(FAKE, 'hinge').item() == pytest.approx(1.25)
+
+
+def test_adversarial_loss_weight_and_type_check():
+    loss = AdversarialLoss('lsgan', loss_weight=0.5)
+    assert loss(FAKE).item() == pytest.approx(0.5 * 4.0625)
+    assert loss.discriminator(REAL, FAKE).item() == pytest.approx(3.5625)
+    with pytest.raises(ValueError, match='gan_type'):
+        AdversarialLoss('wgan')
+
+
+def test_spectral_norm_discriminator():
+    disc = MODELS.build(
+        dict(
+            type='mmrazor.MLPDiscriminator',
+            in_channels=8,
+            hidden_channels=(16, 4),
+            spectral_norm=True,
+        )
+    )
+    assert disc(torch.rand(5, 8)).shape == (5, 1)
+    assert hasattr(disc.layers[0], 'parametrizations')
+
+
+# ------------------------------------------------------------ train_step
+def batch(n=4):
+    torch.manual_seed(1)
+    return dict(
+        inputs=[
+            torch.randint(0, 255, (1, 28, 28), dtype=torch.uint8)
+            for _ in range(n)
+        ],
+        data_samples=[DataSample().set_gt_label(i % 10) for i in range(n)],
+    )
+
+
+def snapshot(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def changed(before, module):
+    """Keys whose values differ (NaN equals NaN: the guard test sets one)."""
+    return {
+        k
+        for k, v in module.state_dict().items()
+        if v.is_floating_point()
+        and not torch.equal(v.nan_to_num(7.0), before[k].nan_to_num(7.0))
+    }
+
+
+def constructor_cfg():
+    cfg = Config.fromfile(SAMKD_CFG).optim_wrapper
+    cfg = {k: v for k, v in cfg.items() if k != 'constructor'}
+    return cfg
+
+
+@pytest.fixture
+def samkd():
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.model.teacher_ckpt = None
+    algorithm = MODELS.build(cfg.model)
+    algorithm.train()
+    wrappers = SAMKDOptimWrapperConstructor(constructor_cfg())(algorithm)
+    return algorithm, wrappers
+
+
+def test_optimizers_split_student_side_and_discriminators(samkd):
+    algorithm, wrappers = samkd
+    student_side = {
+        id(p)
+        for g in wrappers['architecture'].param_groups
+        for p in g['params']
+    }
+    adversary = {
+        id(p) for g in wrappers['adversary'].param_groups for p in g['params']
+    }
+    assert not student_side & adversary
+    assert {id(p) for p in algorithm.architecture.parameters()} <= student_side
+    assert {id(p) for p in algorithm.adversary.connectors.parameters()} <= (
+        student_side
+    )
+    assert {
+        id(p) for p in algorithm.adversary.discriminators.parameters()
+    } == adversary
+    assert not {id(p) for p in algorithm.teacher.parameters()} & (
+        student_side | adversary
+    )
+    assert type(wrappers['adversary'].optimizer).__name__ == 'Adam'
+
+
+def test_discriminator_step_leaves_student_and_teacher(samkd, monkeypatch):
+    algorithm, wrappers = samkd
+    student, teacher = (
+        snapshot(algorithm.architecture),
+        snapshot(algorithm.teacher),
+    )
+    discs = snapshot(algorithm.adversary.discriminators)
+    monkeypatch.setattr(
+        wrappers['architecture'], 'update_params', lambda loss: None
+    )  # only the discriminator step
+    algorithm.train_step(batch(), wrappers)
+    # BN running statistics move with any training forward; weights do not
+    assert {
+        k
+        for k in changed(student, algorithm.architecture)
+        if 'running' not in k
+    } == set()
+    assert not changed(teacher, algorithm.teacher)
+    assert changed(discs, algorithm.adversary.discriminators)
+
+
+def test_student_step_leaves_discriminators_and_teacher(samkd, monkeypatch):
+    algorithm, wrappers = samkd
+    student, teacher = (
+        snapshot(algorithm.architecture),
+        snapshot(algorithm.teacher),
+    )
+    discs = snapshot(algorithm.adversary.discriminators)
+    connectors = snapshot(algorithm.adversary.connectors)
+    monkeypatch.setattr(
+        wrappers['adversary'], 'update_params', lambda loss: None
+    )  # only the student step
+    log = algorithm.train_step(batch(), wrappers)
+    assert not changed(discs, algorithm.adversary.discriminators)
+    assert not changed(teacher, algorithm.teacher)
+    moved = changed(student, algorithm.architecture)
+    assert any('backbone' in k for k in moved)
+    assert any('ss_branches' in k for k in moved)
+    assert changed(connectors, algorithm.adversary.connectors)
+    assert {
+        f'adv.loss_g_{n}' for n in ('feat0', 'feat1', 'feat2', 'logits')
+    } <= set(log)
+
+
+def test_inactive_pairs_cost_nothing(samkd):
+    algorithm, wrappers = samkd
+    algorithm.set_adversarial_weights({})
+    discs = snapshot(algorithm.adversary.discriminators)
+    log = algorithm.train_step(batch(), wrappers)
+    assert not any(k.startswith('adv.') for k in log)
+    assert not changed(discs, algorithm.adversary.discriminators)
+
+
+def test_nonfinite_loss_raises_with_name_and_iteration(samkd):
+    algorithm, wrappers = samkd
+    with torch.no_grad():
+        algorithm.architecture.head.fc.bias.fill_(float('nan'))
+    with pytest.raises(
+        NonFiniteLossError,
+        match='non-finite loss at iteration .*student.loss_cls=nan',
+    ):
+        algorithm.train_step(batch(), wrappers)
+
+
+def test_nonfinite_loss_skip_policy_keeps_weights(samkd):
+    algorithm, wrappers = samkd
+    algorithm.nonfinite = 'skip'
+    with torch.no_grad():
+        algorithm.architecture.head.fc.bias.fill_(float('nan'))
+    before = snapshot(algorithm.architecture)
+    algorithm.train_step(batch(), wrappers)
+    weights = {
+        k
+        for k in changed(before, algorithm.architecture)
+        if 'running' not in k and 'num_batches' not in k
+    }
+    assert weights == set()
+
+
+def test_bad_adversary_configs_are_clear_errors():
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.model.teacher_ckpt = None
+    cfg.model.adversary.pairs.feat0.student = 'nope'
+    with pytest.raises(ConfigError, match="reads recorder 'nope'"):
+        MODELS.build(cfg.model)
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.model.teacher_ckpt = None
+    algorithm = MODELS.build(cfg.model)
+    with pytest.raises(ConfigError, match='unknown pairs'):
+        algorithm.set_adversarial_weights({'feat9': 1.0})
+    with pytest.raises(ConfigError, match='needs optim_wrapper entries'):
+        SAMKDOptimWrapperConstructor(
+            dict(architecture=dict(optimizer=dict(type='SGD', lr=0.1)))
+        )
+
+
+# ------------------------------------------------------------------ hook
+def test_stage_hook_switches_and_recomputes_on_resume():
+    stages = [
+        dict(begin=0),
+        dict(begin=2, weights=dict(feat0=1.0)),
+        dict(begin=4, weights=dict(feat0=1.0, logits=0.5)),
+    ]
+    hook = AdversarialStageHook(stages)
+    model = SimpleNamespace(weights=None)
+    model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
+    runner = SimpleNamespace(model=model, epoch=0, iter=0)
+    seen = []
+    hook.before_train(runner)
+    for epoch in range(6):
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+        seen.append(dict(model.weights))
+    assert seen == [
+        {},
+        {},
+        {'feat0': 1.0},
+        {'feat0': 1.0},
+        {'feat0': 1.0, 'logits': 0.5},
+        {'feat0': 1.0, 'logits': 0.5},
+    ]
+    # a fresh hook on a resumed runner lands in the right stage at once
+    resumed = AdversarialStageHook(stages)
+    runner.epoch, model.weights = 3, None
+    resumed.before_train(runner)
+    assert model.weights == {'feat0': 1.0}
+
+
+def test_stage_hook_by_iteration_and_validation():
+    hook = AdversarialStageHook(
+        [dict(begin=0), dict(begin=10, weights=dict(logits=1.0))],
+        by_epoch=False,
+    )
+    model = SimpleNamespace(weights=None)
+    model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
+    runner = SimpleNamespace(model=model, epoch=0, iter=9)
+    hook.before_train(runner)
+    assert model.weights == {}
+    runner.iter = 10
+    hook.before_train_iter(runner, 0)
+    assert model.weights == {'logits': 1.0}
+    with pytest.raises(ConfigError, match='begins at 0'):
+        AdversarialStageHook([dict(begin=1)])
+    with pytest.raises(ConfigError, match='increase'):
+        AdversarialStageHook([dict(begin=0), dict(begin=3), dict(begin=2)])
+
+
+# --------------------------------------------------------- Runner, slow
+def samkd_tiny(work_dir, teacher_ckpt, **options):
+    stages = [
+        dict(begin=0),
+        dict(begin=1, weights=dict(feat0=1.0)),
+        dict(begin=3, weights=dict(feat0=1.0, logits=1.0)),
+    ]
+    merged = {
+        'model.teacher_ckpt': teacher_ckpt,
+        'train_cfg.max_epochs': 4,
+        'train_dataloader.dataset.indices': 128,
+        'val_dataloader.dataset.indices': 128,
+        'train_dataloader.dataset.pipeline': [dict(type='PackInputs')],
+        'custom_hooks': [
+            dict(type='mmrazor.AdversarialStageHook', stages=stages)
+        ],
+    }
+    merged.update(options)
+    return tiny_cfg(SAMKD_CFG, work_dir, **merged)
+
+
+@pytest.mark.slow
+def test_resume_in_stage_two_reproduces_uninterrupted_run(
+    fmnist_ssa_teacher_ckpt, tmp_path
+):
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+
+    class Interrupt(Hook):
+        priority = 'LOWEST'
+
+        def after_train_epoch(self, runner):
+            if runner.epoch + 1 >= 2:  # stop in stage 2 (epochs 1 and 2)
+                runner.train_loop.stop_training = True
+
+    straight = Runner.from_cfg(
+        samkd_tiny(tmp_path / 'a', fmnist_ssa_teacher_ckpt)
+    )
+    straight.train()
+    interrupted = Runner.from_cfg(
+        samkd_tiny(tmp_path / 'b', fmnist_ssa_teacher_ckpt)
+    )
+    interrupted.register_hook(Interrupt())
+    interrupted.train()
+    assert interrupted.epoch == 2
+    cfg = samkd_tiny(tmp_path / 'b', fmnist_ssa_teacher_ckpt)
+    cfg.resume = True
+    resumed = Runner.from_cfg(cfg)
+    resumed.train()
+    assert resumed.model.adversarial_weights['logits'] == 1.0
+    for part in ('architecture', 'adversary'):
+        expected = getattr(straight.model, part).state_dict()
+        for key, value in getattr(resumed.model, part).state_dict().items():
+            assert torch.equal(value, expected[key]), (part, key)
+    # the resumed launch's own log: it re-entered stage 2 where it stopped
+    resumed_log = sorted((tmp_path / 'b').glob('2*/2*.log'))[-1].read_text()
+    assert 'adversarial stage 2/3 from epoch 2' in resumed_log
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_samkd_two_process_cpu_distributed(fmnist_ssa_teacher_ckpt, tmp_path):
+    command = [
+        'bash',
+        osp.join(REPO, 'tools', 'dist_train.sh'),
+        SAMKD_CFG,
+        '2',
+        '--work-dir',
+        str(tmp_path),
+        *options_args(
+            {
+                'model.teacher_ckpt': fmnist_ssa_teacher_ckpt,
+                'custom_hooks': '[]',
+            }
+        ),
+    ]
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
+    result = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = open(next(tmp_path.glob('2*/2*.log'))).read()
+    assert 'Distributed training: True' in log
+    assert 'adv.loss_d_logits' in log  # all pairs active without the hook
