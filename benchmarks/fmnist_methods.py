@@ -1,14 +1,14 @@
 """Accuracy of the distillation methods on the Fashion-MNIST CPU schedule.
 
     python benchmarks/fmnist_methods.py [--seeds 0 1 2] [--root DIR]
-        [--methods vanilla kd hsakd]
+        [--methods vanilla kd hsakd samkd]
 
 For each seed, trains the whole pipeline in ``<root>/seed<N>/`` with that
 seed everywhere: the plain teacher, the teacher's self-supervised branches
-(for HSAKD), then the student alone and each distilled student, all with
-the same data and schedule. Finished runs are reused, so an interrupted
-benchmark continues where it stopped. Prints each student's last-epoch
-top-1 per seed and its mean and standard deviation over seeds.
+(for HSAKD and SAMKD), then the student alone and each distilled student,
+all with the same data and schedule. Finished runs are reused, so an
+interrupted benchmark continues where it stopped. Prints each student's
+last-epoch top-1 per seed and its mean and standard deviation over seeds.
 """
 
 import argparse
@@ -27,8 +27,9 @@ METHODS = {
     'vanilla': 'configs/vanilla/resnet14-half_1xb64_fmnist.py',
     'kd': 'configs/kd/kd_resnet14_resnet14-half_1xb64_fmnist.py',
     'hsakd': 'configs/hsakd/hsakd_resnet14_resnet14-half_1xb64_fmnist.py',
+    'samkd': 'configs/samkd/samkd_resnet14_resnet14-half_1xb64_fmnist.py',
 }
-NEEDS = {'kd': TEACHER, 'hsakd': SSA_TEACHER}
+NEEDS = {'kd': TEACHER, 'hsakd': SSA_TEACHER, 'samkd': SSA_TEACHER}
 
 
 def parse_args():
@@ -80,7 +81,7 @@ def main():
         root = osp.join(args.root, f'seed{seed}')
         teacher_dir, teacher_cfg = run(TEACHER, root, seed, {})
         checkpoints = {TEACHER: last_checkpoint(teacher_cfg, teacher_dir)}
-        if 'hsakd' in args.methods:
+        if {'hsakd', 'samkd'} & set(args.methods):
             ssa_dir, ssa_cfg = run(
                 SSA_TEACHER, root, seed, {'load_from': checkpoints[TEACHER]}
             )

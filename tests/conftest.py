@@ -82,3 +82,34 @@ def fmnist_ssa_teacher_ckpt(fmnist_teacher_ckpt, tmp_path_factory):
     cfg.load_from = fmnist_teacher_ckpt
     Runner.from_cfg(cfg).train()
     return str(work_dir / 'epoch_1.pth')
+
+
+def free_port():
+    """A TCP port free on the loopback interface right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def clone_state(module):
+    """A detached copy of ``module.state_dict()``, to compare later."""
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def run_dist_train(config, nproc, work_dir, options):
+    """``tools/dist_train.sh`` with this interpreter on a free port."""
+    command = [
+        'bash',
+        osp.join(REPO, 'tools', 'dist_train.sh'),
+        config,
+        str(nproc),
+        '--work-dir',
+        str(work_dir),
+        *options_args(options),
+    ]
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )

@@ -4,7 +4,6 @@ The "without" tests run in fresh interpreters that never import mmsamkd. If
 one starts failing, upstream fixed the problem: drop the patch it names.
 """
 
-import socket
 import subprocess
 import sys
 import textwrap
@@ -12,6 +11,7 @@ import textwrap
 import pytest
 import torch
 
+from conftest import free_port
 from mmsamkd import compat
 
 
@@ -22,12 +22,6 @@ def run_python(code, timeout=300):
         text=True,
         timeout=timeout,
     )
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 # ----------------------------------------------------------- patch 1

@@ -67,3 +67,9 @@ def test_config_builds_and_trains_one_step(path):
     with torch.no_grad():
         predictions = model(inputs, samples, mode='predict')
     assert predictions[0].pred_score.shape == (num_classes,)
+
+    # every adversarial stage names pairs the model has
+    for hook_cfg in cfg.get('custom_hooks', []):
+        if hook_cfg['type'].endswith('AdversarialStageHook'):
+            for stage in hook_cfg['stages']:
+                model.set_adversarial_weights(stage.get('weights', {}))

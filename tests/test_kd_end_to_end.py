@@ -3,7 +3,6 @@
 import ast
 import os
 import os.path as osp
-import socket
 
 import pytest
 import torch
@@ -12,9 +11,10 @@ from mmengine.runner import Runner
 
 from conftest import (
     KD_CFG,
-    REPO,
     STUDENT_CFG,
+    clone_state,
     options_args,
+    run_dist_train,
     run_tool,
     tiny_cfg,
 )
@@ -28,28 +28,24 @@ def kd_cfg(work_dir, teacher_ckpt, **options):
     )
 
 
-def state(module):
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-
 def test_kd_loads_teacher_and_trains_only_student(
     fmnist_teacher_ckpt, tmp_path
 ):
     runner = Runner.from_cfg(kd_cfg(tmp_path, fmnist_teacher_ckpt))
     algorithm = runner.model
     saved = torch.load(fmnist_teacher_ckpt, weights_only=False)['state_dict']
-    teacher_before = state(algorithm.teacher)
+    teacher_before = clone_state(algorithm.teacher)
     for key, value in teacher_before.items():
         assert torch.equal(value, saved[key]), key
-    student_before = state(algorithm.architecture)
+    student_before = clone_state(algorithm.architecture)
 
     runner.train()
 
-    for key, value in state(algorithm.teacher).items():
+    for key, value in clone_state(algorithm.teacher).items():
         assert torch.equal(value, teacher_before[key]), key
     changed = [
         k
-        for k, v in state(algorithm.architecture).items()
+        for k, v in clone_state(algorithm.architecture).items()
         if v.is_floating_point() and not torch.equal(v, student_before[k])
     ]
     assert any('backbone' in k for k in changed)
@@ -104,8 +100,8 @@ def test_resume_reproduces_uninterrupted_run(fmnist_teacher_ckpt, tmp_path):
     resumed.train()
 
     assert resumed.epoch == straight.epoch == 2
-    expected = state(straight.model.architecture)
-    for key, value in state(resumed.model.architecture).items():
+    expected = clone_state(straight.model.architecture)
+    for key, value in clone_state(resumed.model.architecture).items():
         assert torch.equal(value, expected[key]), key
 
 
@@ -166,28 +162,9 @@ def test_export_rejects_plain_classifier_checkpoint(tmp_path):
     assert 'not from a distillation algorithm' in result.stderr
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def test_dist_train_two_cpu_processes(fmnist_teacher_ckpt, tmp_path):
-    import subprocess
-    import sys
-
-    command = [
-        'bash',
-        osp.join(REPO, 'tools', 'dist_train.sh'),
-        KD_CFG,
-        '2',
-        '--work-dir',
-        str(tmp_path),
-        *options_args({'model.teacher_ckpt': fmnist_teacher_ckpt}),
-    ]
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
-    result = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    result = run_dist_train(
+        KD_CFG, 2, tmp_path, {'model.teacher_ckpt': fmnist_teacher_ckpt}
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / 'epoch_1.pth').is_file()

@@ -1,11 +1,7 @@
 """SAMKD: GAN losses, two-optimizer train_step, stages, guard, resume."""
 
 import math
-import os
 import os.path as osp
-import socket
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +10,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.structures import DataSample
 
-from conftest import REPO, options_args, tiny_cfg
+from conftest import REPO, clone_state, run_dist_train, tiny_cfg
 from mmsamkd.engine import AdversarialStageHook, SAMKDOptimWrapperConstructor
 from mmsamkd.errors import ConfigError, NonFiniteLossError
 from mmsamkd.models.losses import (
@@ -95,10 +91,6 @@ def batch(n=4):
     )
 
 
-def snapshot(module):
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-
 def changed(before, module):
     """Keys whose values differ (NaN equals NaN: the guard test sets one)."""
     return {
@@ -153,10 +145,10 @@ def test_optimizers_split_student_side_and_discriminators(samkd):
 def test_discriminator_step_leaves_student_and_teacher(samkd, monkeypatch):
     algorithm, wrappers = samkd
     student, teacher = (
-        snapshot(algorithm.architecture),
-        snapshot(algorithm.teacher),
+        clone_state(algorithm.architecture),
+        clone_state(algorithm.teacher),
     )
-    discs = snapshot(algorithm.adversary.discriminators)
+    discs = clone_state(algorithm.adversary.discriminators)
     monkeypatch.setattr(
         wrappers['architecture'], 'update_params', lambda loss: None
     )  # only the discriminator step
@@ -174,11 +166,11 @@ def test_discriminator_step_leaves_student_and_teacher(samkd, monkeypatch):
 def test_student_step_leaves_discriminators_and_teacher(samkd, monkeypatch):
     algorithm, wrappers = samkd
     student, teacher = (
-        snapshot(algorithm.architecture),
-        snapshot(algorithm.teacher),
+        clone_state(algorithm.architecture),
+        clone_state(algorithm.teacher),
     )
-    discs = snapshot(algorithm.adversary.discriminators)
-    connectors = snapshot(algorithm.adversary.connectors)
+    discs = clone_state(algorithm.adversary.discriminators)
+    connectors = clone_state(algorithm.adversary.connectors)
     monkeypatch.setattr(
         wrappers['adversary'], 'update_params', lambda loss: None
     )  # only the student step
@@ -197,7 +189,7 @@ def test_student_step_leaves_discriminators_and_teacher(samkd, monkeypatch):
 def test_inactive_pairs_cost_nothing(samkd):
     algorithm, wrappers = samkd
     algorithm.set_adversarial_weights({})
-    discs = snapshot(algorithm.adversary.discriminators)
+    discs = clone_state(algorithm.adversary.discriminators)
     log = algorithm.train_step(batch(), wrappers)
     assert not any(k.startswith('adv.') for k in log)
     assert not changed(discs, algorithm.adversary.discriminators)
@@ -219,7 +211,7 @@ def test_nonfinite_loss_skip_policy_keeps_weights(samkd):
     algorithm.nonfinite = 'skip'
     with torch.no_grad():
         algorithm.architecture.head.fc.bias.fill_(float('nan'))
-    before = snapshot(algorithm.architecture)
+    before = clone_state(algorithm.architecture)
     algorithm.train_step(batch(), wrappers)
     weights = {
         k
@@ -357,31 +349,13 @@ def test_resume_in_stage_two_reproduces_uninterrupted_run(
     assert 'adversarial stage 2/3 from epoch 2' in resumed_log
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_samkd_two_process_cpu_distributed(fmnist_ssa_teacher_ckpt, tmp_path):
-    command = [
-        'bash',
-        osp.join(REPO, 'tools', 'dist_train.sh'),
+    result = run_dist_train(
         SAMKD_CFG,
-        '2',
-        '--work-dir',
-        str(tmp_path),
-        *options_args(
-            {
-                'model.teacher_ckpt': fmnist_ssa_teacher_ckpt,
-                'custom_hooks': '[]',
-            }
-        ),
-    ]
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
-    result = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+        2,
+        tmp_path,
+        {'model.teacher_ckpt': fmnist_ssa_teacher_ckpt, 'custom_hooks': '[]'},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     log = open(next(tmp_path.glob('2*/2*.log'))).read()

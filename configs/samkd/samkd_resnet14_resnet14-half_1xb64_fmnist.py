@@ -1,6 +1,6 @@
-# SAMKD on the CPU pair: HSAKD's losses plus feature discriminators (shallow
-# to deep) and a logits discriminator, switched on in stages; same data,
-# schedule and seed as the vanilla, KD and HSAKD Fashion-MNIST configs.
+# SAMKD on the CPU pair: HSAKD's losses plus feature discriminators (shallow to
+# deep) and a logits discriminator, switched on in stages; same data, schedule
+# and seed as the vanilla, KD and HSAKD Fashion-MNIST configs.
 _base_ = [
     '../_base_/models/fmnist_resnets.py',
     '../_base_/models/samkd.py',
@@ -54,7 +54,7 @@ optim_wrapper = dict(
     architecture=dict(
         optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4)
     ),
-    adversary=_base_.samkd_adversary_optim,
+    adversary=dict(optimizer=dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))),
 )
 param_scheduler = dict(
     _delete_=True,
@@ -80,5 +80,3 @@ custom_hooks = [
 ]
 
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
-# a custom train_step with two optimizers: each part is wrapped on its own
-model_wrapper_cfg = dict(type='mmrazor.SAMKDDistributedDataParallel')

@@ -22,7 +22,5 @@ samkd_distiller_4branches = _with_branch_features(
     _base_.hsakd_distiller_4branches, 4
 )
 
-# Discriminators: Adam 2e-4, betas (0.5, 0.999), constant learning rate.
-samkd_adversary_optim = dict(
-    optimizer=dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))
-)
+# SAMKD's train_step runs two optimizers: each part is wrapped on its own.
+model_wrapper_cfg = dict(type='mmrazor.SAMKDDistributedDataParallel')

@@ -109,11 +109,11 @@ class SAMKD(SingleTeacherDistill):
 
     def _guard(self, log_vars):
         """Apply the non-finite policy; True when the update may proceed."""
-        bad = {
-            k: float(v)
+        values = {
+            k: float(v.detach()) if torch.is_tensor(v) else float(v)
             for k, v in log_vars.items()
-            if not math.isfinite(float(v))
         }
+        bad = {k: v for k, v in values.items() if not math.isfinite(v)}
         if not bad:
             return True
         iteration = MessageHub.get_current_instance().get_info(

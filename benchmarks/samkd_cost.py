@@ -1,0 +1,144 @@
+"""Cost of SAMKD's adversarial learning over HSAKD: step time and memory.
+
+    python benchmarks/samkd_cost.py [--pair fmnist|cifar] [--batch 64]
+        [--iters 5] [--device cpu|cuda]
+
+Times a full training step (SAMKD: teacher and student forward, one
+discriminator step, one student step, every discriminator active; HSAKD:
+the same forward and one student step) on one random batch, after one
+warm-up step, each method in its own process so that its peak memory is its
+own. Prints ms/step, SAMKD / HSAKD time ratio (target <= 1.25) and peak
+memory (CUDA: max allocated; CPU: the process's peak resident set).
+"""
+
+import argparse
+import json
+import os.path as osp
+import subprocess
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PAIRS = {
+    'fmnist': (
+        'configs/hsakd/hsakd_resnet14_resnet14-half_1xb64_fmnist.py',
+        'configs/samkd/samkd_resnet14_resnet14-half_1xb64_fmnist.py',
+        (1, 28),
+    ),
+    'cifar': (
+        'configs/hsakd/hsakd_resnet32x4_resnet8x4_1xb64_cifar100.py',
+        'configs/samkd/samkd_resnet32x4_resnet8x4_1xb64_cifar100.py',
+        (3, 32),
+    ),
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--pair', choices=list(PAIRS), default='fmnist')
+    parser.add_argument('--batch', type=int, default=64)
+    parser.add_argument('--iters', type=int, default=5)
+    parser.add_argument('--device', default=None)
+    parser.add_argument('--worker', help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def measure(config, shape, batch, iters, device):
+    """Run in a worker process: time train_step, return figures."""
+    import resource
+
+    import torch
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import MODELS, init_default_scope
+    from mmpretrain.structures import DataSample
+
+    import mmsamkd  # noqa: F401
+
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.model.teacher_ckpt = None
+    model = MODELS.build(cfg.model).to(device)
+    model.train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    channels, size = shape
+    torch.manual_seed(0)
+    data = dict(
+        inputs=[
+            torch.randint(0, 255, (channels, size, size), dtype=torch.uint8)
+            for _ in range(batch)
+        ],
+        data_samples=[DataSample().set_gt_label(i % 10) for i in range(batch)],
+    )
+
+    def sync():
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
+
+    model.train_step(data, optim_wrapper)  # warm-up
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+    sync()
+    start = time.perf_counter()
+    for _ in range(iters):
+        model.train_step(data, optim_wrapper)
+    sync()
+    seconds = (time.perf_counter() - start) / iters
+    if device.startswith('cuda'):
+        peak_mb = torch.cuda.max_memory_allocated() / 2**20
+    else:  # ru_maxrss is in KiB on Linux
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return dict(ms=seconds * 1e3, peak_mb=peak_mb)
+
+
+def main():
+    args = parse_args()
+    if args.worker:
+        config, shape = json.loads(args.worker)
+        print(
+            json.dumps(
+                measure(
+                    config, tuple(shape), args.batch, args.iters, args.device
+                )
+            )
+        )
+        return
+    import torch
+
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    hsakd, samkd, shape = PAIRS[args.pair]
+    results = {}
+    for name, config in (('HSAKD', hsakd), ('SAMKD', samkd)):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                '--worker',
+                json.dumps([config, shape]),
+                '--batch',
+                str(args.batch),
+                '--iters',
+                str(args.iters),
+                '--device',
+                device,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results[name] = json.loads(out.strip().splitlines()[-1])
+    memory = 'peak CUDA MiB' if device.startswith('cuda') else 'peak RSS MiB'
+    print(
+        f'{args.pair} pair, batch {args.batch} (x4 rotated views), '
+        f'{device}, {args.iters} steps after 1 warm-up\n'
+    )
+    print(f'| method | ms / step | {memory} |')
+    print('|---|---|---|')
+    for name, r in results.items():
+        print(f'| {name} | {r["ms"]:.0f} | {r["peak_mb"]:.0f} |')
+    ratio = results['SAMKD']['ms'] / results['HSAKD']['ms']
+    print(f'\nSAMKD / HSAKD step time: {ratio:.2f} (target <= 1.25)')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,70 @@
+# SAMKD, resnet32x4 -> resnet8x4 on CIFAR-10: HSAKD losses + adversarial
+# learning on 3 branch features and the logits; warm-up (KL only) to epoch 30,
+# feature discriminators shallow to deep from epoch 30, the logits
+# discriminator too from epoch 90.
+_base_ = [
+    '../_base_/models/cifar_zoo.py',
+    '../_base_/models/samkd.py',
+    '../_base_/datasets/cifar10.py',
+    '../_base_/schedules/samkd_cifar_240e.py',
+    '../_base_/default_runtime.py',
+]
+
+# Written by tools/train.py with configs/teachers/
+# resnet32x4_ssa-frozen_1xb64_cifar10.py
+teacher_ckpt = 'work_dirs/resnet32x4_ssa-frozen_1xb64_cifar10/epoch_100.pth'
+
+model = dict(
+    _scope_='mmrazor',
+    type='SAMKD',
+    data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
+    ),
+    architecture=dict(
+        _base_.cifar_zoo.resnet8x4,
+        type='SelfSupervisedClassifier',
+        head=dict(_base_.cifar_zoo.resnet8x4.head, num_classes=10),
+        branch_loss_weight=0,  # branches learn from the teacher only
+    ),
+    teacher=dict(
+        _base_.cifar_zoo.resnet32x4,
+        type='SelfSupervisedClassifier',
+        head=dict(_base_.cifar_zoo.resnet32x4.head, num_classes=10),
+    ),
+    teacher_ckpt=teacher_ckpt,
+    distiller=_base_.samkd_distiller_3branches,
+    adversary=dict(
+        type='SAMKDAdversary',
+        gan_type='bce',
+        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
+        pairs=dict(
+            {
+                f'feat{i}': dict(
+                    student=f'feat{i}',
+                    teacher=f'feat{i}',
+                    channels=256,
+                )
+                for i in range(3)
+            },
+            logits=dict(student='logits', teacher='logits', channels=10),
+        ),
+    ),
+)
+
+custom_hooks = [
+    dict(
+        type='mmrazor.AdversarialStageHook',
+        stages=[
+            dict(begin=0),
+            dict(begin=30, weights=dict(feat0=1.0)),
+            dict(begin=45, weights=dict(feat0=1.0, feat1=1.0)),
+            dict(begin=60, weights=dict(feat0=1.0, feat1=1.0, feat2=1.0)),
+            dict(
+                begin=90,
+                weights=dict(feat0=1.0, feat1=1.0, feat2=1.0, logits=1.0),
+            ),
+        ],
+    )
+]
+
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
