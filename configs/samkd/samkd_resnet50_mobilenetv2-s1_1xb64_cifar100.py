@@ -55,22 +55,7 @@ optim_wrapper = dict(architecture=dict(optimizer=dict(lr=0.01)))
 custom_hooks = [
     dict(
         type='mmrazor.AdversarialStageHook',
-        stages=[
-            dict(begin=0),
-            dict(begin=30, weights=dict(feat0=1.0)),
-            dict(begin=40, weights=dict(feat0=1.0, feat1=1.0)),
-            dict(begin=50, weights=dict(feat0=1.0, feat1=1.0, feat2=1.0)),
-            dict(
-                begin=60,
-                weights=dict(feat0=1.0, feat1=1.0, feat2=1.0, feat3=1.0),
-            ),
-            dict(
-                begin=90,
-                weights=dict(
-                    feat0=1.0, feat1=1.0, feat2=1.0, feat3=1.0, logits=1.0
-                ),
-            ),
-        ],
+        stages=_base_.samkd_stages_240e_4branches,
     )
 ]
 

@@ -54,16 +54,7 @@ model = dict(
 custom_hooks = [
     dict(
         type='mmrazor.AdversarialStageHook',
-        stages=[
-            dict(begin=0),
-            dict(begin=30, weights=dict(feat0=1.0)),
-            dict(begin=45, weights=dict(feat0=1.0, feat1=1.0)),
-            dict(begin=60, weights=dict(feat0=1.0, feat1=1.0, feat2=1.0)),
-            dict(
-                begin=90,
-                weights=dict(feat0=1.0, feat1=1.0, feat2=1.0, logits=1.0),
-            ),
-        ],
+        stages=_base_.samkd_stages_240e_3branches,
     )
 ]
 

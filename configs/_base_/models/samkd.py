@@ -22,5 +22,26 @@ samkd_distiller_4branches = _with_branch_features(
     _base_.hsakd_distiller_4branches, 4
 )
 
+
+def _stages_240e(num_branches):
+    """Warm-up (KL only) to epoch 30, feature discriminators shallow to deep
+    from 30 (one more every 15 epochs for 3 branches, every 10 for 4), the
+    logits discriminator too from 90."""
+    feats = [f'feat{i}' for i in range(num_branches)]
+    step = 15 if num_branches == 3 else 10
+    stages = [dict(begin=0)]
+    for k in range(num_branches):
+        stages.append(
+            dict(begin=30 + step * k, weights={f: 1.0 for f in feats[: k + 1]})
+        )
+    stages.append(
+        dict(begin=90, weights=dict({f: 1.0 for f in feats}, logits=1.0))
+    )
+    return stages
+
+
+samkd_stages_240e_3branches = _stages_240e(3)
+samkd_stages_240e_4branches = _stages_240e(4)
+
 # SAMKD's train_step runs two optimizers: each part is wrapped on its own.
 model_wrapper_cfg = dict(type='mmrazor.SAMKDDistributedDataParallel')
