@@ -94,3 +94,39 @@ def test_missing_load_from_names_the_run_to_train_first(tmp_path):
         *options_args({'load_from': missing}),
     )
     assert_one_line_error(result, f'load_from {str(missing)!r} does not exist')
+
+
+SAMKD_CFG = 'configs/samkd/samkd_resnet14_resnet14-half_1xb64_fmnist.py'
+
+
+def test_distributed_samkd_needs_its_wrapper(tmp_path):
+    result = run_tool(
+        'train.py',
+        SAMKD_CFG,
+        '--work-dir',
+        tmp_path,
+        '--launcher',
+        'pytorch',
+        *options_args({'model_wrapper_cfg.type': 'MMDistributedDataParallel'}),
+    )
+    assert_one_line_error(
+        result, 'SAMKDDistributedDataParallel', 'MMDistributedDataParallel'
+    )
+
+
+@pytest.mark.parametrize('launcher', ['none', 'pytorch'])
+def test_samkd_wrapper_check_accepts_the_shipped_config(launcher):
+    from mmengine.config import Config
+
+    from mmsamkd.utils import check_distributed_wrapper
+
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.launcher = launcher
+    check_distributed_wrapper(cfg)
+    # a single process never wraps the model, so no wrapper is needed there
+    cfg.model_wrapper_cfg = None
+    if launcher == 'none':
+        check_distributed_wrapper(cfg)
+    else:
+        with pytest.raises(ConfigError, match='two optimizers'):
+            check_distributed_wrapper(cfg)

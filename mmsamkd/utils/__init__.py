@@ -1,6 +1,7 @@
 from .config_check import (
     check_class_counts,
     check_config,
+    check_distributed_wrapper,
     check_load_from,
     check_teacher_checkpoint,
 )
@@ -8,6 +9,7 @@ from .config_check import (
 __all__ = [
     'check_config',
     'check_class_counts',
+    'check_distributed_wrapper',
     'check_load_from',
     'check_teacher_checkpoint',
 ]

@@ -57,9 +57,45 @@ def check_load_from(cfg):
         )
 
 
+def check_distributed_wrapper(cfg):
+    """A distributed SAMKD run needs :class:`SAMKDDistributedDataParallel`.
+
+    mmengine's default ``MMDistributedDataParallel`` runs its own
+    single-optimizer ``train_step`` and a plain
+    ``MMSeparateDistributedDataParallel`` searches the student for unused
+    parameters; both fail deep inside mmengine or torch.
+    """
+    if cfg.get('launcher', 'none') == 'none':
+        return  # a single process: the model is not wrapped
+    from mmrazor.registry import MODEL_WRAPPERS, MODELS
+
+    from ..engine.wrappers import SAMKDDistributedDataParallel
+    from ..models.algorithms import SAMKD
+
+    model_type = MODELS.get(cfg.get('model', {}).get('type', ''))
+    if not (isinstance(model_type, type) and issubclass(model_type, SAMKD)):
+        return
+    wrapper_cfg = cfg.get('model_wrapper_cfg') or {}
+    wrapper_type = MODEL_WRAPPERS.get(
+        wrapper_cfg.get('type', 'MMDistributedDataParallel')
+    )
+    if not (
+        isinstance(wrapper_type, type)
+        and issubclass(wrapper_type, SAMKDDistributedDataParallel)
+    ):
+        raise ConfigError(
+            'SAMKD trains the student and the discriminators with two '
+            'optimizers, which needs model_wrapper_cfg = '
+            "dict(type='mmrazor.SAMKDDistributedDataParallel') in a "
+            f'distributed run; got {wrapper_cfg.get("type")!r}. Inherit '
+            'configs/_base_/models/samkd.py or set it in the config.'
+        )
+
+
 def check_config(cfg):
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
     check_load_from(cfg)
+    check_distributed_wrapper(cfg)
     model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:
         check_class_counts(model_cfg)
