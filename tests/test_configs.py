@@ -73,3 +73,70 @@ def test_config_builds_and_trains_one_step(path):
         if hook_cfg['type'].endswith('AdversarialStageHook'):
             for stage in hook_cfg['stages']:
                 model.set_adversarial_weights(stage.get('weights', {}))
+
+
+DATASET_NAMES = {
+    'fmnist': 'LocalFashionMNIST',
+    'cifar10': 'CIFAR10',
+    'cifar100': 'CIFAR100',
+    'tinyimagenet': 'TinyImageNet',
+}
+METHOD_ALGORITHMS = {
+    'kd': 'SingleTeacherDistill',
+    'hsakd': 'SingleTeacherDistill',
+    'samkd': 'SAMKD',
+}
+
+
+def arch_name(backbone):
+    """The name a config file gives the backbone ``backbone`` builds."""
+    kind = backbone['type'].split('.')[-1]
+    if kind == 'CifarResNet':
+        width = backbone.get('widen_factor', 1)
+        return backbone['arch'] + {1: '', 0.5: '-half'}[width]
+    if kind == 'WideResNet':
+        return f'wrn-{backbone["depth"]}-{backbone["widen_factor"]}'
+    if kind == 'CifarVGG':
+        return backbone['arch']
+    if kind == 'CifarMobileNetV2':
+        return 'mobilenetv2' + (
+            '-s1' if backbone.get('stem_stride') == 1 else ''
+        )
+    return {
+        'CifarShuffleNetV1': 'shufflev1',
+        'CifarShuffleNetV2': 'shufflev2',
+    }[kind]
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=config_id)
+def test_config_file_name_matches_what_it_builds(path):
+    """``[method_]<teacher>[_student|_ssa-mode]_<G>xb<B>_<dataset>.py``."""
+    cfg = Config.fromfile(path)
+    *models, setup, dataset = osp.basename(path)[: -len('.py')].split('_')
+    assert DATASET_NAMES[dataset] == cfg.train_dataloader.dataset.type
+    assert DATASET_NAMES[dataset] == cfg.test_dataloader.dataset.type
+    gpus, batch = setup.split('xb')
+    assert (int(gpus), int(batch)) == (1, cfg.train_dataloader.batch_size)
+
+    model = cfg.model
+    if 'teacher' in model:
+        method, teacher, student = models
+        assert (
+            model.type.split('.')[-1]
+            == METHOD_ALGORITHMS[method.split('-')[0]]
+        )
+        assert (teacher, student) == (
+            arch_name(model.teacher.backbone),
+            arch_name(model.architecture.backbone),
+        )
+        self_supervised = method.split('-')[0] in ('hsakd', 'samkd')
+        assert self_supervised == (
+            model.teacher.type == 'SelfSupervisedClassifier'
+        )
+    elif models[-1].startswith('ssa-'):
+        assert arch_name(model.backbone) == models[0]
+        assert model.type == 'SelfSupervisedClassifier'
+        assert model.branch_mode == models[-1][len('ssa-') :]
+    else:
+        assert models == [arch_name(model.backbone)]
+        assert model.type == 'ImageClassifier'
