@@ -44,13 +44,13 @@ def options_args(options):
     return ['--cfg-options'] + [f'{k}={v}' for k, v in merged.items()]
 
 
-def run_tool(script, *args, env=None, timeout=600):
+def run_tool(script, *args, env=None, timeout=600, cwd=REPO):
     """Run ``tools/<script>`` with this interpreter; return the result."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', script), *map(str, args)],
-        cwd=REPO,
+        cwd=cwd,
         env=full_env,
         capture_output=True,
         text=True,

@@ -1,0 +1,48 @@
+"""The README's main job, on a tiny schedule, from an empty work folder."""
+
+import os.path as osp
+import re
+import shlex
+
+import pytest
+
+from conftest import REPO, run_tool
+
+pytestmark = pytest.mark.slow
+
+
+def readme_main_job_configs():
+    """The configs the README's first command hands to compare.py."""
+    with open(osp.join(REPO, 'README.md'), encoding='utf-8') as f:
+        text = f.read()
+    line = re.search(
+        r'^bash tools/setup_env\.sh && .*compare\.py.*$', text, re.M
+    )
+    assert line, 'README lost its main-job command'
+    words = shlex.split(line.group(0))
+    return [w for w in words[words.index('tools/compare.py') + 1 :]]
+
+
+def test_readme_main_job_trains_samkd_and_baselines(tmp_path):
+    configs = readme_main_job_configs()
+    methods = {osp.basename(osp.dirname(c)) for c in configs}
+    assert {'samkd', 'vanilla'} <= methods
+    # Run where a user would, with the configs' own default paths: each
+    # run must find its teacher where the previous one left it. The
+    # schedule keeps the configs' epoch count, so those paths still hold.
+    result = run_tool(
+        'compare.py',
+        *(osp.join(REPO, c) for c in configs),
+        '--cfg-options',
+        'train_dataloader.dataset.indices=48',
+        'train_dataloader.batch_size=16',
+        'val_dataloader.dataset.indices=32',
+        'test_dataloader.dataset.indices=32',
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = (tmp_path / 'work_dirs' / 'compare' / 'results.md').read_text()
+    for config in configs:
+        name = osp.splitext(osp.basename(config))[0]
+        assert f'| {name} |' in table
+    assert table in result.stdout
