@@ -20,7 +20,7 @@ def readme_main_job_configs():
     )
     assert line, 'README lost its main-job command'
     words = shlex.split(line.group(0))
-    return [w for w in words[words.index('tools/compare.py') + 1 :]]
+    return words[words.index('tools/compare.py') + 1 :]
 
 
 def test_readme_main_job_trains_samkd_and_baselines(tmp_path):

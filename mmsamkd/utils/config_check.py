@@ -76,9 +76,8 @@ def check_distributed_wrapper(cfg):
     if not (isinstance(model_type, type) and issubclass(model_type, SAMKD)):
         return
     wrapper_cfg = cfg.get('model_wrapper_cfg') or {}
-    wrapper_type = MODEL_WRAPPERS.get(
-        wrapper_cfg.get('type', 'MMDistributedDataParallel')
-    )
+    wrapper_name = wrapper_cfg.get('type', 'MMDistributedDataParallel')
+    wrapper_type = MODEL_WRAPPERS.get(wrapper_name)
     if not (
         isinstance(wrapper_type, type)
         and issubclass(wrapper_type, SAMKDDistributedDataParallel)
@@ -87,7 +86,7 @@ def check_distributed_wrapper(cfg):
             'SAMKD trains the student and the discriminators with two '
             'optimizers, which needs model_wrapper_cfg = '
             "dict(type='mmrazor.SAMKDDistributedDataParallel') in a "
-            f'distributed run; got {wrapper_cfg.get("type")!r}. Inherit '
+            f'distributed run; got {wrapper_name!r}. Inherit '
             'configs/_base_/models/samkd.py or set it in the config.'
         )
 
