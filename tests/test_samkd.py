@@ -186,6 +186,31 @@ def test_student_step_leaves_discriminators_and_teacher(samkd, monkeypatch):
     } <= set(log)
 
 
+def test_logged_loss_is_the_students_total(samkd):
+    # The discriminators' total once overwrote 'loss' in the log.
+    algorithm, wrappers = samkd
+    log = algorithm.train_step(batch(), wrappers)
+    d_terms = {k: v for k, v in log.items() if k.startswith('adv.loss_d_')}
+    student_terms = {
+        k: v
+        for k, v in log.items()
+        if 'loss' in k and k not in ('loss', 'adv.loss_d') and k not in d_terms
+    }
+    assert {
+        'student.loss_cls',
+        'distill.loss_branch2',
+        'adv.loss_g_logits',
+    } <= (set(student_terms))
+    assert len(d_terms) == 4
+    assert float(log['loss']) == pytest.approx(
+        sum(float(v) for v in student_terms.values()), rel=1e-5
+    )
+    assert float(log['adv.loss_d']) == pytest.approx(
+        sum(float(v) for v in d_terms.values()), rel=1e-5
+    )
+    assert float(log['loss']) != pytest.approx(float(log['adv.loss_d']))
+
+
 def test_inactive_pairs_cost_nothing(samkd):
     algorithm, wrappers = samkd
     algorithm.set_adversarial_weights({})

@@ -38,7 +38,9 @@ class SAMKD(SingleTeacherDistill):
     outputs, then one student update with CE + KL + the active generator
     losses, through ``OptimWrapperDict(architecture=..., adversary=...)``
     (:class:`SAMKDOptimWrapperConstructor`). Without the hook every pair is
-    active with weight 1.
+    active with weight 1. The log's ``loss`` is the student's total (CE, KL
+    and weighted generator terms); ``adv.loss_d`` is the discriminators'
+    total, with one ``adv.loss_d_<pair>`` each.
 
     Args:
         adversary (dict): :class:`SAMKDAdversary` config.
@@ -170,6 +172,9 @@ class SAMKD(SingleTeacherDistill):
                 d_losses = self.adversary(records, mode='discriminator')
             d_losses = {f'adv.loss_d_{k}': v for k, v in d_losses.items()}
             d_loss, adversary_log = self.parse_losses(d_losses)
+            # 'loss' is the student's total in the log: the discriminators'
+            # total gets its own key
+            adversary_log['adv.loss_d'] = adversary_log.pop('loss')
             # drop the grads the last student step left in the discriminators
             adversary_wrapper.zero_grad()
             if self._guard(adversary_log):
