@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmpretrain.registry import DATASETS
 
 from mmsamkd.datasets import LocalFashionMNIST, TinyImageNet, read_idx
-from mmsamkd.errors import DatasetNotFoundError
+from mmsamkd.errors import ConfigError, DatasetNotFoundError
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASE = osp.join(REPO, 'configs', '_base_', 'datasets')
@@ -72,6 +72,37 @@ def test_fashion_mnist_split_ignores_test_mode(tmp_path):
         data_root=str(tmp_path), split='train', test_mode=True
     )
     assert len(train) == 6
+
+
+def image_keys(dataset):
+    return {
+        dataset.get_data_info(i)['img'].tobytes() for i in range(len(dataset))
+    }
+
+
+def test_fashion_mnist_val_split_is_held_out_of_train(tmp_path):
+    arrays = write_fmnist(tmp_path, n_train=10)
+    kwargs = dict(data_root=str(tmp_path), val_size=3)
+    train = LocalFashionMNIST(split='train', **kwargs)
+    val = LocalFashionMNIST(split='val', **kwargs)
+    subset = LocalFashionMNIST(split='train', indices=4, **kwargs)
+    test = LocalFashionMNIST(split='test', test_mode=True, **kwargs)
+    assert (len(train), len(val), len(subset), len(test)) == (7, 3, 4, 4)
+    images = arrays['train-images-idx3-ubyte']
+    # val is the last val_size training images, train what comes before
+    np.testing.assert_array_equal(val.get_data_info(0)['img'], images[7])
+    assert [val.get_data_info(i)['gt_label'] for i in range(3)] == [7, 8, 9]
+    assert not image_keys(val) & image_keys(train)
+    assert not image_keys(val) & image_keys(subset)
+    assert image_keys(train) | image_keys(val) == {
+        i.astype(np.uint8).tobytes() for i in images
+    }
+    with pytest.raises(ConfigError, match='val_size > 0'):
+        LocalFashionMNIST(data_root=str(tmp_path), split='val')
+    with pytest.raises(ConfigError, match='split must be one of'):
+        LocalFashionMNIST(data_root=str(tmp_path), split='valid')
+    with pytest.raises(ConfigError, match='leaves no training image'):
+        LocalFashionMNIST(data_root=str(tmp_path), split='val', val_size=10)
 
 
 def test_fashion_mnist_missing_files_name_path_and_fix(tmp_path):

@@ -7,13 +7,14 @@ import numpy as np
 from mmpretrain.datasets import FashionMNIST
 from mmpretrain.registry import DATASETS
 
-from ..errors import DatasetNotFoundError
+from ..errors import ConfigError, DatasetNotFoundError
 
 # Where Debian's ``dataset-fashion-mnist`` package installs the files.
 DEBIAN_FASHION_MNIST_ROOT = '/usr/share/datasets/fashion-mnist'
 
 _SPLIT_FILES = {
     'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+    'val': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
     'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
 }
 
@@ -71,25 +72,57 @@ class LocalFashionMNIST(FashionMNIST):
     or plain idx files in place and selects them by ``split``; ``test_mode``
     keeps its usual meaning (no refetch of broken samples).
 
+    A validation split for model selection is carved from the training
+    images: with ``val_size=V``, split ``'val'`` is the last ``V`` training
+    images and split ``'train'`` the ones before them, so that the two never
+    overlap (``indices`` then subsets what is left of ``'train'``). The test
+    split is never touched by ``val_size``.
+
     Fashion-MNIST: Xiao, Rasul and Vollgraf, "Fashion-MNIST: a Novel Image
     Dataset for Benchmarking Machine Learning Algorithms", arXiv:1708.07747.
 
     Args:
         data_root (str): Folder holding the four idx files. Defaults to
             where Debian's ``dataset-fashion-mnist`` package puts them.
-        split (str): ``'train'`` (60000 images) or ``'test'`` (10000).
-            Defaults to ``'train'``.
+        split (str): ``'train'`` (60000 images less ``val_size``),
+            ``'val'`` (the last ``val_size`` training images) or ``'test'``
+            (10000). Defaults to ``'train'``.
+        val_size (int): Training images held out as the validation split.
+            Set the same value on the train and val datasets. Defaults to 0.
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`
             (``pipeline``, ``indices``, ``test_mode`` ...).
     """
 
     def __init__(
-        self, data_root=DEBIAN_FASHION_MNIST_ROOT, split='train', **kwargs
+        self,
+        data_root=DEBIAN_FASHION_MNIST_ROOT,
+        split='train',
+        val_size=0,
+        **kwargs,
     ):
         kwargs.pop('download', None)  # never download
+        if split not in _SPLIT_FILES:
+            raise ConfigError(
+                f'LocalFashionMNIST split must be one of '
+                f'{sorted(_SPLIT_FILES)}, got {split!r}'
+            )
+        if split == 'val' and not val_size > 0:
+            raise ConfigError(
+                "LocalFashionMNIST split='val' needs val_size > 0: the "
+                'number of training images held out for validation (set '
+                'the same val_size on the train dataset)'
+            )
+        self.val_size = int(val_size)
+        self.split_name = split
+        # MMPretrain's MNIST accepts only train/test; the split it sees
+        # only matters to its own file lookup, which load_data_list replaces
         super().__init__(
-            data_root=data_root, split=split, download=False, **kwargs
+            data_root=data_root,
+            split='train' if split == 'val' else split,
+            download=False,
+            **kwargs,
         )
+        self.split = split
 
     def _split_paths(self):
         root = self.data_prefix['root']
@@ -126,6 +159,15 @@ class LocalFashionMNIST(FashionMNIST):
                 f'{images_path} and {labels_path} do not form an image set: '
                 f'shapes {images.shape} and {labels.shape}'
             )
+        if self.val_size and self.split_name != 'test':
+            if self.val_size >= len(labels):
+                raise ConfigError(
+                    f'val_size={self.val_size} leaves no training image '
+                    f'out of {len(labels)} in {images_path}'
+                )
+            cut = len(labels) - self.val_size
+            part = slice(cut, None) if self.split_name == 'val' else slice(cut)
+            images, labels = images[part], labels[part]
         return [
             {'img': img, 'gt_label': int(label)}
             for img, label in zip(images, labels)
