@@ -246,6 +246,96 @@ def test_nonfinite_loss_skip_policy_keeps_weights(samkd):
     assert weights == set()
 
 
+def linear_adversary(**pair):
+    """An adversary whose one discriminator is a single linear layer."""
+    from mmengine.registry import DefaultScope
+
+    from mmsamkd.models.algorithms import SAMKDAdversary
+
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        adversary = SAMKDAdversary(
+            pairs=dict(p=dict(student='s', teacher='t', **pair)),
+            discriminator=dict(type='MLPDiscriminator', hidden_channels=()),
+        )
+    return adversary, adversary.discriminators['p'].layers[0]
+
+
+def test_match_term_hand_value_and_gradients():
+    adversary, _ = linear_adversary(
+        channels=2, student_channels=1, match_weight=0.5
+    )
+    connector = adversary.connectors['p'].linear
+    with torch.no_grad():
+        connector.weight.copy_(torch.tensor([[2.0], [-1.0]]))
+        connector.bias.copy_(torch.tensor([0.5, 0.0]))
+    student = torch.tensor([[1.0], [3.0]], requires_grad=True)
+    teacher = torch.tensor([[2.0, 0.0], [6.0, -4.0]], requires_grad=True)
+    losses = adversary(dict(p=(student, teacher)), adversarial=())
+    assert set(losses) == {'loss_match_p'}
+    # connected student: [[2.5, -1], [6.5, -3]]; squared errors
+    # 0.25, 1, 0.25, 1 -> mean 0.625, weighted 0.3125
+    assert float(losses['loss_match_p']) == pytest.approx(0.3125)
+    losses['loss_match_p'].backward()
+    assert student.grad.abs().sum() > 0
+    assert connector.weight.grad.abs().sum() > 0
+    assert teacher.grad is None
+    both = adversary(dict(p=(student, teacher)))
+    assert set(both) == {'loss_g_p', 'loss_match_p'}
+
+
+def test_joint_view_pair_scores_softmax_of_all_views():
+    adversary, linear = linear_adversary(channels=2, tau=2.0, views=2)
+    assert linear.in_features == 4
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[1.0, -1.0, 2.0, 0.0]]))
+        linear.bias.zero_()
+    # 2 images x 2 views of 2-class logits, image-major
+    student = torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0], [0.0, 0.0]])
+    teacher = torch.zeros(4, 2)
+
+    def score(rows):  # softmax(x / 2) of both views side by side
+        p = [
+            [math.exp(a / 2) / (math.exp(a / 2) + math.exp(b / 2))]
+            for a, b in rows
+        ]
+        q = [[v[0], 1 - v[0]] for v in p]
+        flat = q[0] + q[1]
+        return sum(w * x for w, x in zip((1.0, -1.0, 2.0, 0.0), flat))
+
+    fake = [score(student[0:2].tolist()), score(student[2:4].tolist())]
+    expected = sum(softplus(-f) for f in fake) / 2  # non-saturating BCE
+    losses = adversary(dict(p=(student, teacher)))
+    assert float(losses['loss_g_p']) == pytest.approx(expected, rel=1e-5)
+    real = score([[0.0, 0.0], [0.0, 0.0]])
+    d_expected = softplus(-real) + sum(softplus(f) for f in fake) / 2
+    d_losses = adversary(dict(p=(student, teacher)), mode='discriminator')
+    assert float(d_losses['loss_d_p']) == pytest.approx(d_expected, rel=1e-5)
+    with pytest.raises(ValueError, match='groups 2 views per image'):
+        adversary(dict(p=(student[:3], teacher[:3])))
+    with pytest.raises(ConfigError, match='views must be at least 1'):
+        linear_adversary(channels=2, views=0)
+
+
+def test_matched_pairs_train_in_every_stage(samkd):
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.model.teacher_ckpt = None
+    cfg.model.adversary.pairs.feat1.match_weight = 2.0
+    algorithm = MODELS.build(cfg.model)
+    algorithm.train()
+    wrappers = SAMKDOptimWrapperConstructor(constructor_cfg())(algorithm)
+    algorithm.set_adversarial_weights({})  # warm-up: no discriminator
+    discs = clone_state(algorithm.adversary.discriminators)
+    connectors = clone_state(algorithm.adversary.connectors)
+    log = algorithm.train_step(batch(), wrappers)
+    assert [k for k in log if k.startswith('adv.')] == ['adv.loss_match_feat1']
+    assert not changed(discs, algorithm.adversary.discriminators)
+    assert {
+        k.split('.')[0]
+        for k in changed(connectors, algorithm.adversary.connectors)
+    } == {'feat1'}
+
+
 def test_bad_adversary_configs_are_clear_errors():
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(SAMKD_CFG)

@@ -36,7 +36,8 @@ class SAMKD(SingleTeacherDistill):
     Every iteration: one forward of teacher and student, then
     ``discriminator_steps`` updates of the discriminators on detached
     outputs, then one student update with CE + KL + the active generator
-    losses, through ``OptimWrapperDict(architecture=..., adversary=...)``
+    losses (and the pairs' feature-matching terms, on in every stage),
+    through ``OptimWrapperDict(architecture=..., adversary=...)``
     (:class:`SAMKDOptimWrapperConstructor`). Without the hook every pair is
     active with weight 1. The log's ``loss`` is the student's total (CE, KL
     and weighted generator terms); ``adv.loss_d`` is the discriminators'
@@ -67,6 +68,7 @@ class SAMKD(SingleTeacherDistill):
         # kept here too: under MMSeparateDistributedDataParallel the
         # adversary is DDP-wrapped and reachable only through forward()
         self.adversarial_pairs = dict(self.adversary.pairs)
+        self.matched_pairs = self.adversary.matched_pairs()
         for name, (student, teacher) in self.adversarial_pairs.items():
             for recorder, manager in (
                 (student, 'student_recorders'),
@@ -165,12 +167,18 @@ class SAMKD(SingleTeacherDistill):
             self._skip_update(student_wrapper, losses)
             return forward_log
         active = {n: w for n, w in self.adversarial_weights.items() if w > 0}
-        records = {name: self._pair_records(name) for name in active}
+        records = {
+            name: self._pair_records(name)
+            for name in self.adversarial_pairs
+            if name in active or name in self.matched_pairs
+        }
         adversary_log = {}
         for _ in range(self.discriminator_steps if active else 0):
             with adversary_wrapper.optim_context(self.adversary):
-                d_losses = self.adversary(records, mode='discriminator')
-            d_losses = {f'adv.loss_d_{k}': v for k, v in d_losses.items()}
+                d_losses = self.adversary(
+                    {n: records[n] for n in active}, mode='discriminator'
+                )
+            d_losses = {f'adv.{k}': v for k, v in d_losses.items()}
             d_loss, adversary_log = self.parse_losses(d_losses)
             # 'loss' is the student's total in the log: the discriminators'
             # total gets its own key
@@ -181,11 +189,15 @@ class SAMKD(SingleTeacherDistill):
                 adversary_wrapper.update_params(d_loss)
             else:
                 self._skip_update(adversary_wrapper, d_losses)
-        if active:
+        if records:
             with student_wrapper.optim_context(self.student):
-                g_losses = self.adversary(records, mode='generator')
-            for name, value in g_losses.items():
-                losses[f'adv.loss_g_{name}'] = active[name] * value
+                g_losses = self.adversary(
+                    records, mode='generator', adversarial=active
+                )
+            for key, value in g_losses.items():
+                if key.startswith('loss_g_'):
+                    value = active[key[len('loss_g_') :]] * value
+                losses[f'adv.{key}'] = value
         loss, log_vars = self.parse_losses(losses)
         if self._guard(log_vars):
             student_wrapper.update_params(loss)

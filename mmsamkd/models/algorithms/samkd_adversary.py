@@ -2,6 +2,7 @@
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
 from ...errors import ConfigError
@@ -19,11 +20,27 @@ class SAMKDAdversary(nn.Module):
     that the module can be wrapped by DDP (MMSeparateDistributedDataParallel
     wraps each child of the algorithm that has parameters).
 
+    Two pair options shape what a discriminator sees and what the student
+    must match:
+
+    - ``tau`` and ``views`` turn logits into a joint distribution: a
+      softmax at temperature ``tau``, then the ``views`` rotated views of
+      each image (image-major) concatenated into one vector, so that the
+      discriminator judges the self-supervised joint distribution of an
+      image, not one view at a time.
+    - ``match_weight`` adds ``match_weight * MSE`` between the (connected)
+      student side and the detached teacher side, the hint loss of FitNets
+      (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015). It
+      gives the connector a target of its own, so that it cannot simply
+      absorb the adversarial game, and it is on in every stage.
+
     Args:
         pairs (dict): ``name -> dict(student=..., teacher=...,
             channels=int, student_channels=int (optional),
-            discriminator=dict(...) (optional))``. ``student`` / ``teacher``
-            are recorder names; ``channels`` the teacher's width.
+            discriminator=dict(...) (optional), tau=float (optional),
+            views=int (optional, default 1), match_weight=float (optional,
+            default 0))``. ``student`` / ``teacher`` are recorder names;
+            ``channels`` the teacher's width before ``views`` grouping.
         discriminator (dict): Default discriminator config; ``in_channels``
             is filled in. Defaults to an ``MLPDiscriminator``.
         gan_type (str): ``'bce'``, ``'lsgan'`` or ``'hinge'``. Defaults to
@@ -35,7 +52,7 @@ class SAMKDAdversary(nn.Module):
         if not pairs:
             raise ConfigError('SAMKDAdversary needs at least one pair')
         discriminator = discriminator or dict(type='MLPDiscriminator')
-        self.pairs = {}
+        self.pairs, self.views, self.taus, self.match_weights = {}, {}, {}, {}
         self.connectors = nn.ModuleDict()
         self.discriminators = nn.ModuleDict()
         for name, pair in pairs.items():
@@ -57,30 +74,63 @@ class SAMKDAdversary(nn.Module):
                         out_channels=channels,
                     )
                 )
+            views = int(pair.get('views', 1))
+            if views < 1:
+                raise ConfigError(
+                    f'adversarial pair {name!r}: views must be at least 1, '
+                    f'got {views}'
+                )
             disc_cfg = dict(pair.get('discriminator', discriminator))
-            disc_cfg['in_channels'] = channels
+            disc_cfg['in_channels'] = channels * views
             self.discriminators[name] = MODELS.build(disc_cfg)
             self.pairs[name] = (pair['student'], pair['teacher'])
+            self.views[name] = views
+            self.taus[name] = pair.get('tau')
+            self.match_weights[name] = float(pair.get('match_weight', 0.0))
         self.loss = AdversarialLoss(gan_type)
+
+    def matched_pairs(self):
+        """Names of the pairs with a feature-matching term."""
+        return [n for n, w in self.match_weights.items() if w > 0]
 
     def _student_side(self, name, student):
         if name in self.connectors:
             return self.connectors[name](student)
         return student.flatten(1)
 
-    def forward(self, records, mode='generator'):
+    def _judged(self, name, x):
+        """What the discriminator of ``name`` scores, from ``(M, C)``."""
+        if self.taus[name]:
+            x = F.softmax(x / self.taus[name], dim=1)
+        views = self.views[name]
+        if views > 1:
+            if x.shape[0] % views:
+                raise ValueError(
+                    f'adversarial pair {name!r} groups {views} views per '
+                    f'image but got {x.shape[0]} rows; its recorder must '
+                    'see all rotated views (views = number of rotations)'
+                )
+            x = x.reshape(x.shape[0] // views, -1)
+        return x
+
+    def forward(self, records, mode='generator', adversarial=None):
         """Losses of the pairs in ``records``, in one call.
 
         Args:
             records (dict): ``name -> (student, teacher)`` tensors.
-            mode (str): ``'discriminator'``: each discriminator's loss on
-                the teacher output (real) and the detached student output
-                (fake), which reaches neither student nor connector.
-                ``'generator'``: the student's loss for being told apart,
-                through the connector (unweighted).
+            mode (str): ``'discriminator'``: ``loss_d_<name>``, each
+                discriminator's loss on the teacher output (real) and the
+                detached student output (fake), which reaches neither
+                student nor connector. ``'generator'``: ``loss_g_<name>``,
+                the student's loss for being told apart, through the
+                connector (unweighted), for the pairs in ``adversarial``;
+                and ``loss_match_<name>``, the weighted matching term, for
+                the pairs in ``records`` that have one.
+            adversarial (Iterable[str], optional): Pairs whose generator
+                loss is wanted. Defaults to every pair in ``records``.
 
         Returns:
-            dict: ``name -> loss``. One forward per step keeps DDP (which
+            dict: The losses. One forward per step keeps DDP (which
             expects one backward per forward) happy.
         """
         if mode not in ('generator', 'discriminator'):
@@ -90,16 +140,24 @@ class SAMKDAdversary(nn.Module):
         losses = {}
         for name, (student, teacher) in records.items():
             disc = self.discriminators[name]
-            if mode == 'generator':
-                losses[name] = self.loss(
-                    disc(self._student_side(name, student))
+            teacher = teacher.detach().flatten(1)
+            if mode == 'discriminator':
+                # detach explicitly: flatten(1) of a 2-D tensor is the
+                # tensor itself, still attached to the student's graph
+                with torch.no_grad():
+                    fake = self._student_side(name, student.detach())
+                losses[f'loss_d_{name}'] = self.loss.discriminator(
+                    disc(self._judged(name, teacher)),
+                    disc(self._judged(name, fake)),
                 )
                 continue
-            # detach explicitly: flatten(1) of a 2-D tensor is the tensor
-            # itself, still attached to the student's graph
-            with torch.no_grad():
-                fake = self._student_side(name, student.detach())
-            losses[name] = self.loss.discriminator(
-                disc(teacher.detach().flatten(1)), disc(fake)
-            )
+            student = self._student_side(name, student)
+            if adversarial is None or name in adversarial:
+                losses[f'loss_g_{name}'] = self.loss(
+                    disc(self._judged(name, student))
+                )
+            if self.match_weights[name] > 0:
+                losses[f'loss_match_{name}'] = self.match_weights[
+                    name
+                ] * F.mse_loss(student, teacher)
         return losses
