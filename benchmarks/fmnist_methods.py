@@ -1,116 +1,268 @@
-"""Accuracy of the distillation methods on the Fashion-MNIST CPU schedule.
+"""The Fashion-MNIST CPU benchmark: every method on one teacher and student.
 
-    python benchmarks/fmnist_methods.py [--seeds 0 1 2] [--root DIR]
-        [--methods vanilla kd hsakd samkd]
+    python benchmarks/fmnist_methods.py --split val|test [--seeds 0 1 2]
+        [--methods vanilla kd hsakd samkd] [--configs CONFIG ...]
+        [--root DIR] [--csv PATH]
 
-For each seed, trains the whole pipeline in ``<root>/seed<N>/`` with that
-seed everywhere: the plain teacher, the teacher's self-supervised branches
-(for HSAKD and SAMKD), then the student alone and each distilled student,
-all with the same data and schedule. Finished runs are reused, so an
-interrupted benchmark continues where it stopped. Prints each student's
-last-epoch top-1 per seed and its mean and standard deviation over seeds.
+The teacher and its self-supervised branches are trained once (seed 0,
+the configs as shipped) and shared by every seed and method, so a seed
+changes only the student's run. Each student runs in
+``<root>/<split>/seed<N>/<method>`` with that seed; its last-epoch top-1
+becomes one row of the results CSV (``--csv``; a rerun replaces the row of
+the same method, seed and split).
+
+- ``--split val`` evaluates on the validation split (the last 10 000
+  training images, never trained on): every choice is made here.
+- ``--split test`` evaluates on the test split: final configs only.
+- ``--configs`` runs other distillation configs of the same pair (a
+  method's study variants, e.g. ``configs/samkd/samkd-<variant>_...``),
+  each named by its file name's first field and given the teacher its
+  model needs; send their rows to another CSV with ``--csv``.
+
+A finished run is reused only if it was trained with the same config
+content and options (stored in ``benchmark_options.json`` beside it);
+otherwise the benchmark stops rather than report a stale number.
 """
 
 import argparse
+import csv
+import datetime
+import fcntl
+import hashlib
+import json
+import os
 import os.path as osp
-import statistics
+import platform
 import subprocess
 import sys
 
-import mmsamkd  # noqa: F401
+import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.utils.run_results import is_finished, read_val_history
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from results_table import COLUMNS, METHODS_CSV, markdown  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEACHER = 'configs/teachers/resnet14_1xb64_fmnist.py'
 SSA_TEACHER = 'configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
 METHODS = {
-    'vanilla': 'configs/vanilla/resnet14-half_1xb64_fmnist.py',
-    'kd': 'configs/kd/kd_resnet14_resnet14-half_1xb64_fmnist.py',
-    'hsakd': 'configs/hsakd/hsakd_resnet14_resnet14-half_1xb64_fmnist.py',
-    'samkd': 'configs/samkd/samkd_resnet14_resnet14-half_1xb64_fmnist.py',
+    'vanilla': 'configs/vanilla/resnet8-quarter_1xb64_fmnist.py',
+    'kd': 'configs/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    'hsakd': 'configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    'samkd': 'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
 }
-NEEDS = {'kd': TEACHER, 'hsakd': SSA_TEACHER, 'samkd': SSA_TEACHER}
+# Evaluate on the validation split instead of the test split.
+VAL_SPLIT = {
+    'val_dataloader.dataset.split': 'val',
+    'val_dataloader.dataset.test_mode': False,
+}
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--split', choices=('val', 'test'), required=True)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--root', default='work_dirs/fmnist_methods')
     parser.add_argument(
         '--methods', nargs='+', default=list(METHODS), choices=list(METHODS)
     )
-    return parser.parse_args()
+    parser.add_argument(
+        '--configs',
+        nargs='+',
+        default=[],
+        help='more configs of the same pair, named by their method field',
+    )
+    parser.add_argument('--csv', default=METHODS_CSV)
+    args = parser.parse_args()
+    if args.configs and '--methods' not in sys.argv:
+        args.methods = []
+    return args
 
 
 def stem(config):
     return osp.splitext(osp.basename(config))[0]
 
 
-def last_checkpoint(cfg, work_dir):
-    return osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
-
-
-def run(config, root, seed, options):
-    """Train ``config`` in ``root`` unless finished; return its work dir."""
+def load_cfg(config, options):
     from mmengine.config import Config
 
     cfg = Config.fromfile(osp.join(REPO, config))
-    work_dir = osp.join(root, stem(config))
-    options = dict(options, **{'randomness.seed': seed})
     cfg.merge_from_dict(options)
-    if not is_finished(work_dir, cfg):
-        command = [
-            sys.executable,
-            osp.join(REPO, 'tools', 'train.py'),
-            osp.join(REPO, config),
-            '--work-dir',
-            work_dir,
-            '--cfg-options',
-        ] + [f'{k}={v}' for k, v in options.items()]
-        if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
-            command.append('--resume')
-        print(f'== seed {seed}: training {config}', flush=True)
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return work_dir, cfg
+    return cfg
+
+
+def train(config, work_dir, options):
+    """Train ``config`` in ``work_dir`` unless it finished with ``options``.
+
+    Returns the loaded config. Raises SystemExit when ``work_dir`` holds a
+    run trained with other options (a stale number is worse than none).
+    """
+    cfg = load_cfg(config, options)
+    record = osp.join(work_dir, 'benchmark_options.json')
+    # the config's content too: an edited config is another run
+    digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
+    wanted = dict(config=config, options=options, sha256=digest)
+    if osp.isfile(record):
+        with open(record, encoding='utf-8') as f:
+            stored = json.load(f)
+        if stored != wanted:
+            raise SystemExit(
+                f'error: {work_dir} holds a run of {stored}, not of '
+                f'{wanted}; remove it or use another --root'
+            )
+    if is_finished(work_dir, cfg):
+        return cfg
+    os.makedirs(work_dir, exist_ok=True)
+    with open(record, 'w', encoding='utf-8') as f:
+        json.dump(wanted, f, indent=1)
+    command = [
+        sys.executable,
+        osp.join(REPO, 'tools', 'train.py'),
+        osp.join(REPO, config),
+        '--work-dir',
+        work_dir,
+    ]
+    if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+        command.append('--resume')
+    if options:
+        command += ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+    print(f'== training {config} in {work_dir}', flush=True)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return cfg
+
+
+def teacher_config(cfg):
+    """The teacher config a distillation config's model needs, or None."""
+    teacher = cfg.model.get('teacher')
+    if teacher is None:
+        return None
+    if str(teacher.type).endswith('SelfSupervisedClassifier'):
+        return SSA_TEACHER
+    return TEACHER
+
+
+def last_top1(work_dir):
+    history = read_val_history(work_dir)
+    return history[max(history)]['accuracy/top1']
+
+
+def arch(model):
+    """Short name of a classifier config's backbone, as config names say."""
+    backbone = model.backbone
+    width = backbone.get('widen_factor', 1)
+    return backbone.arch + {1: '', 0.5: '-half', 0.25: '-quarter'}[width]
+
+
+def machine():
+    return (
+        f'{platform.machine()} CPU, {os.cpu_count()} cores, '
+        f'torch {__import__("torch").__version__}'
+    )
+
+
+def write_rows(path, rows):
+    """Add ``rows`` to the CSV, replacing those of the same run.
+
+    Holds an exclusive lock on ``<path>.lock`` meanwhile, so that several
+    benchmark processes (one per core) can share one CSV.
+    """
+    key = ('method', 'seed', 'split')
+    new_keys = {tuple(str(r[k]) for k in key) for r in rows}
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        kept = []
+        if osp.isfile(path):
+            with open(path, newline='', encoding='utf-8') as f:
+                kept = [
+                    r
+                    for r in csv.DictReader(f)
+                    if tuple(r[k] for k in key) not in new_keys
+                ]
+        with open(path, 'w', newline='', encoding='utf-8') as f:
+            writer = csv.DictWriter(f, COLUMNS)
+            writer.writeheader()
+            writer.writerows(kept + rows)
+    return kept + rows
 
 
 def main():
     args = parse_args()
-    results = {method: [] for method in args.methods}
-    for seed in args.seeds:
-        root = osp.join(args.root, f'seed{seed}')
-        teacher_dir, teacher_cfg = run(TEACHER, root, seed, {})
-        checkpoints = {TEACHER: last_checkpoint(teacher_cfg, teacher_dir)}
-        if {'hsakd', 'samkd'} & set(args.methods):
-            ssa_dir, ssa_cfg = run(
-                SSA_TEACHER, root, seed, {'load_from': checkpoints[TEACHER]}
-            )
-            checkpoints[SSA_TEACHER] = last_checkpoint(ssa_cfg, ssa_dir)
-        for method in args.methods:
-            options = {}
-            if method in NEEDS:
-                options['model.teacher_ckpt'] = checkpoints[NEEDS[method]]
-            work_dir, _ = run(METHODS[method], root, seed, options)
-            history = read_val_history(work_dir)
-            results[method].append(history[max(history)]['accuracy/top1'])
-
-    print(
-        f'\nFashion-MNIST CPU schedule, student resnet14-half, last-epoch '
-        f'top-1 (%), seeds {args.seeds}\n'
-    )
-    print(
-        '| method | '
-        + ' | '.join(f'seed {s}' for s in args.seeds)
-        + ' | mean | std |'
-    )
-    print('|---' * (len(args.seeds) + 3) + '|')
-    for method, values in results.items():
-        std = statistics.stdev(values) if len(values) > 1 else 0.0
-        print(
-            f'| {method} | '
-            + ' | '.join(f'{v:.2f}' for v in values)
-            + f' | {statistics.mean(values):.2f} | {std:.2f} |'
+    split_options = VAL_SPLIT if args.split == 'val' else {}
+    root = osp.join(args.root, args.split)
+    teachers = osp.join(args.root, 'teachers')
+    teacher_cfg = train(TEACHER, osp.join(teachers, stem(TEACHER)), {})
+    checkpoint = {
+        TEACHER: osp.join(
+            teachers,
+            stem(TEACHER),
+            f'epoch_{teacher_cfg.train_cfg.max_epochs}.pth',
         )
+    }
+    runs = {m: METHODS[m] for m in args.methods}
+    for config in args.configs:
+        config = osp.relpath(osp.abspath(config), REPO)
+        runs[stem(config).split('_')[0]] = config
+    teacher_of = {m: teacher_config(load_cfg(c, {})) for m, c in runs.items()}
+    if SSA_TEACHER in teacher_of.values():
+        ssa_cfg = train(
+            SSA_TEACHER,
+            osp.join(teachers, stem(SSA_TEACHER)),
+            {'load_from': checkpoint[TEACHER]},
+        )
+        checkpoint[SSA_TEACHER] = osp.join(
+            teachers,
+            stem(SSA_TEACHER),
+            f'epoch_{ssa_cfg.train_cfg.max_epochs}.pth',
+        )
+    today = datetime.date.today().isoformat()
+    common = dict(
+        train_images=teacher_cfg.train_dataloader.dataset.indices,
+        teacher=arch(teacher_cfg.model),
+        date=today,
+        machine=machine(),
+    )
+    all_rows = []
+    if args.split == 'test' and args.methods:
+        # the teacher is evaluated on the test split by its own config
+        all_rows = write_rows(
+            args.csv,
+            [
+                dict(
+                    common,
+                    method='teacher',
+                    seed=teacher_cfg.randomness.seed,
+                    split='test',
+                    top1=f'{last_top1(osp.join(teachers, stem(TEACHER))):.2f}',
+                    epochs=teacher_cfg.train_cfg.max_epochs,
+                    student=arch(teacher_cfg.model),
+                )
+            ],
+        )
+    for seed in args.seeds:
+        for name, config in runs.items():
+            options = dict(split_options, **{'randomness.seed': seed})
+            if teacher_of[name]:
+                options['model.teacher_ckpt'] = checkpoint[teacher_of[name]]
+            work_dir = osp.join(root, f'seed{seed}', name)
+            cfg = train(config, work_dir, options)
+            student = cfg.model.get('architecture', cfg.model)
+            all_rows = write_rows(
+                args.csv,
+                [
+                    dict(
+                        common,
+                        method=name,
+                        seed=seed,
+                        split=args.split,
+                        top1=f'{last_top1(work_dir):.2f}',
+                        epochs=cfg.train_cfg.max_epochs,
+                        student=arch(student),
+                    )
+                ],
+            )
+    print(f'\n{args.csv}, split {args.split}:\n')
+    print(markdown(all_rows, args.split))
 
 
 if __name__ == '__main__':

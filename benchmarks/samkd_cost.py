@@ -21,8 +21,8 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PAIRS = {
     'fmnist': (
-        'configs/hsakd/hsakd_resnet14_resnet14-half_1xb64_fmnist.py',
-        'configs/samkd/samkd_resnet14_resnet14-half_1xb64_fmnist.py',
+        'configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
         (1, 28),
     ),
     'cifar': (

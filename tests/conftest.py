@@ -11,8 +11,10 @@ import mmsamkd  # noqa: F401  (compat before anything imports mmrazor)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEACHER_CFG = osp.join(REPO, 'configs/teachers/resnet14_1xb64_fmnist.py')
-STUDENT_CFG = osp.join(REPO, 'configs/vanilla/resnet14-half_1xb64_fmnist.py')
-KD_CFG = osp.join(REPO, 'configs/kd/kd_resnet14_resnet14-half_1xb64_fmnist.py')
+STUDENT_CFG = osp.join(REPO, 'configs/vanilla/resnet8-quarter_1xb64_fmnist.py')
+KD_CFG = osp.join(
+    REPO, 'configs/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
 
 # Small enough for seconds per run, large enough to see learning.
 TINY_OPTIONS = {

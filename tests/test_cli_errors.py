@@ -96,7 +96,7 @@ def test_missing_load_from_names_the_run_to_train_first(tmp_path):
     assert_one_line_error(result, f'load_from {str(missing)!r} does not exist')
 
 
-SAMKD_CFG = 'configs/samkd/samkd_resnet14_resnet14-half_1xb64_fmnist.py'
+SAMKD_CFG = 'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 
 
 def test_distributed_samkd_needs_its_wrapper(tmp_path):

@@ -93,7 +93,9 @@ def arch_name(backbone):
     kind = backbone['type'].split('.')[-1]
     if kind == 'CifarResNet':
         width = backbone.get('widen_factor', 1)
-        return backbone['arch'] + {1: '', 0.5: '-half'}[width]
+        return (
+            backbone['arch'] + {1: '', 0.5: '-half', 0.25: '-quarter'}[width]
+        )
     if kind == 'WideResNet':
         return f'wrn-{backbone["depth"]}-{backbone["widen_factor"]}'
     if kind == 'CifarVGG':

@@ -13,7 +13,7 @@ from conftest import REPO, run_tool, tiny_cfg
 from mmsamkd.errors import ConfigError
 
 HSAKD_CFG = osp.join(
-    REPO, 'configs/hsakd/hsakd_resnet14_resnet14-half_1xb64_fmnist.py'
+    REPO, 'configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 )
 SSA_TEACHER_CFG = osp.join(
     REPO, 'configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
@@ -63,7 +63,7 @@ def test_hsakd_losses_match_independent_computation():
     assert torch.allclose(
         losses['distill.loss_logits'], kl(s_logits, t_logits, 3), atol=1e-6
     )
-    for i in range(3):
+    for i in range(2):
         assert torch.allclose(
             losses[f'distill.loss_branch{i}'],
             kl(s_branches[i], t_branches[i], 3),

@@ -188,7 +188,7 @@ def test_compare_trains_and_tabulates(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     out = root / 'compare'
     table = (out / 'results.md').read_text()
-    assert 'resnet14-half_1xb64_fmnist' in table
+    assert 'resnet8-quarter_1xb64_fmnist' in table
     assert (out / 'accuracy_curves.png').stat().st_size > 1000
     # a second call collects the finished run without training
     again = run_tool(

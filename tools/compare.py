@@ -1,7 +1,7 @@
 """Train (or collect) several configs and tabulate their accuracies.
 
     python tools/compare.py CONFIG [CONFIG ...] [--work-dir-root work_dirs]
-        [--out-dir DIR] [--collect-only] [--cfg-options k=v ...]
+        [--out-dir DIR] [--collect-only] [--jobs N] [--cfg-options k=v ...]
 
 Configs run in the order given, each in ``<work-dir-root>/<config name>``
 (the default work dir of ``tools/train.py``, so a teacher listed before its
@@ -9,6 +9,12 @@ students is where their ``teacher_ckpt`` expects it). A finished run is
 collected, not retrained; an unfinished one is resumed. Writes
 ``results.md``, ``results.csv`` and ``accuracy_curves.png`` to the output
 folder and prints the Markdown table.
+
+``--jobs N`` trains up to N runs at once, each on ``cores / N`` threads
+(small networks use cores better side by side than one run on all of
+them), with each run's log in ``<work dir>/compare_train.log``. A run
+starts only after the listed runs whose work dir holds its
+``teacher_ckpt`` or ``load_from``.
 """
 
 import argparse
@@ -17,6 +23,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import time
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
@@ -44,6 +51,9 @@ def parse_args():
         help='only read finished runs; never train',
     )
     parser.add_argument(
+        '--jobs', type=int, default=1, help='runs trained at once'
+    )
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -52,7 +62,7 @@ def parse_args():
     return parser.parse_args()
 
 
-def train(config, work_dir, cfg_options):
+def train_command(config, work_dir, cfg_options):
     command = [sys.executable, TRAIN_SCRIPT, config, '--work-dir', work_dir]
     if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         command.append('--resume')
@@ -60,11 +70,74 @@ def train(config, work_dir, cfg_options):
         command += ['--cfg-options'] + [
             f'{key}={value}' for key, value in cfg_options.items()
         ]
-    print(f'== training {config} in {work_dir}', flush=True)
-    if subprocess.call(command) != 0:
+    return command
+
+
+def depends_on(cfg, work_dir):
+    """Whether ``cfg`` reads its teacher or weights from ``work_dir``."""
+    model = cfg.get('model', {})
+    inside = osp.abspath(work_dir) + os.sep
+    return any(
+        path and osp.abspath(str(path)).startswith(inside)
+        for path in (cfg.get('load_from'), model.get('teacher_ckpt'))
+    )
+
+
+def train_all(runs, cfg_options, jobs):
+    """Train ``[(config, work_dir, cfg)]``, up to ``jobs`` at once.
+
+    A run waits for the runs before it that it depends on (see
+    :func:`depends_on`); a failure stops the queue after the runs in
+    flight end.
+    """
+    env = dict(os.environ)
+    if jobs > 1:
+        env.setdefault('OMP_NUM_THREADS', str(max(1, os.cpu_count() // jobs)))
+    waiting = list(range(len(runs)))
+    running, done, failed = {}, set(), []
+    while waiting or running:
+        for index in list(waiting):
+            needs = {
+                j
+                for j in range(index)
+                if depends_on(runs[index][2], runs[j][1])
+            }
+            if failed or len(running) >= jobs or not needs <= done:
+                continue
+            waiting.remove(index)
+            config, work_dir, _ = runs[index]
+            command = train_command(config, work_dir, cfg_options)
+            print(f'== training {config} in {work_dir}', flush=True)
+            if jobs == 1:
+                running[index] = (subprocess.Popen(command, env=env), None)
+                continue
+            os.makedirs(work_dir, exist_ok=True)
+            log = open(osp.join(work_dir, 'compare_train.log'), 'a')
+            process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+            running[index] = (process, log)
+        if not running:
+            break  # what is left waits on a failed run
+        time.sleep(0.5)
+        for index, (process, log) in list(running.items()):
+            if process.poll() is None:
+                continue
+            del running[index]
+            if log:
+                log.close()
+            config, work_dir, _ = runs[index]
+            if process.returncode:
+                failed.append(index)
+            else:
+                done.add(index)
+                print(f'== finished {config}', flush=True)
+    if failed:
+        config, work_dir, _ = runs[failed[0]]
+        log = ' (compare_train.log)' if jobs > 1 else ''
         raise MmsamkdError(
-            f'training {config} failed; its log is under '
-            f'{work_dir}. Rerun the same command to resume.'
+            f'training {config} failed; its log is under {work_dir}{log}. '
+            'Rerun the same command to resume.'
         )
 
 
@@ -147,10 +220,11 @@ def compare(
     metric,
     collect_only=False,
     cfg_options=None,
+    jobs=1,
 ):
     from mmengine.config import Config
 
-    rows = []
+    runs = []
     for config in configs:
         if not osp.isfile(config):
             raise MmsamkdError(f'config {config!r} does not exist')
@@ -160,13 +234,16 @@ def compare(
         work_dir = osp.join(
             work_dir_root, osp.splitext(osp.basename(config))[0]
         )
-        if not is_finished(work_dir, cfg, metric):
-            if collect_only:
-                raise MmsamkdError(
-                    f'{config} has no finished run in {work_dir}; drop '
-                    '--collect-only to train it'
-                )
-            train(config, work_dir, cfg_options)
+        runs.append((config, work_dir, cfg))
+    todo = [run for run in runs if not is_finished(run[1], run[2], metric)]
+    if todo and collect_only:
+        raise MmsamkdError(
+            f'{todo[0][0]} has no finished run in {todo[0][1]}; drop '
+            '--collect-only to train it'
+        )
+    train_all(todo, cfg_options, jobs)
+    rows = []
+    for config, work_dir, _ in runs:
         history = read_val_history(work_dir, metric)
         if not history:
             raise MmsamkdError(f'{work_dir} holds no {metric!r} records')
@@ -187,6 +264,7 @@ def main():
             args.metric,
             args.collect_only,
             args.cfg_options,
+            args.jobs,
         )
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)

@@ -3,6 +3,7 @@
 # logits, all on the 4N rotated views; weights 1. The student's own CE on
 # upright views comes from its SelfSupervisedClassifier (use
 # branch_loss_weight=0 there). One distiller per branch count:
+# hsakd_distiller_2branches (the Fashion-MNIST CPU pair),
 # hsakd_distiller_3branches, hsakd_distiller_4branches.
 
 
@@ -33,5 +34,6 @@ def _hsakd_distiller(num_branches, tau=3):
     )
 
 
+hsakd_distiller_2branches = _hsakd_distiller(2)
 hsakd_distiller_3branches = _hsakd_distiller(3)
 hsakd_distiller_4branches = _hsakd_distiller(4)

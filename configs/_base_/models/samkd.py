@@ -15,6 +15,9 @@ def _with_branch_features(distiller, num_branches):
     )
 
 
+samkd_distiller_2branches = _with_branch_features(
+    _base_.hsakd_distiller_2branches, 2
+)
 samkd_distiller_3branches = _with_branch_features(
     _base_.hsakd_distiller_3branches, 3
 )

@@ -2,13 +2,13 @@
 _base_ = [
     '../_base_/models/fmnist_resnets.py',
     '../_base_/models/kd_logits.py',
-    '../_base_/datasets/fashion_mnist_20k.py',
+    '../_base_/datasets/fashion_mnist_5k.py',
     '../_base_/schedules/fmnist_cpu.py',
     '../_base_/default_runtime.py',
 ]
 
 # Written by tools/train.py configs/teachers/resnet14_1xb64_fmnist.py
-teacher_ckpt = 'work_dirs/resnet14_1xb64_fmnist/epoch_6.pth'
+teacher_ckpt = 'work_dirs/resnet14_1xb64_fmnist/epoch_12.pth'
 
 model = dict(
     _scope_='mmrazor',
@@ -17,9 +17,9 @@ model = dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
     ),
     architecture=dict(
-        _base_.resnet14_half_fmnist,
+        _base_.resnet8_quarter_fmnist,
         head=dict(
-            _base_.resnet14_half_fmnist.head, loss=_base_.kd_student_loss
+            _base_.resnet8_quarter_fmnist.head, loss=_base_.kd_student_loss
         ),
     ),
     teacher=_base_.resnet14_fmnist,

@@ -1,0 +1,109 @@
+"""The benchmark's results CSV and the README tables generated from it."""
+
+import csv
+import os.path as osp
+import sys
+
+import pytest
+
+from conftest import REPO
+
+sys.path.insert(0, osp.join(REPO, 'benchmarks'))
+import fmnist_methods  # noqa: E402
+import results_table  # noqa: E402
+
+
+def row(method, seed, split, top1):
+    return dict(
+        method=method,
+        seed=seed,
+        split=split,
+        top1=top1,
+        epochs=12,
+        train_images=5000,
+        teacher='resnet14',
+        student='resnet8-quarter',
+        date='2026-11-26',
+        machine='x86_64 CPU, 2 cores',
+    )
+
+
+def test_table_mean_and_sample_std_per_method_in_method_order():
+    rows = [
+        row('kd', 0, 'test', '80.00'),
+        row('kd', 1, 'test', '81.00'),
+        row('kd', 2, 'test', '82.50'),
+        row('vanilla', 0, 'test', '78.00'),
+        row('teacher', 0, 'test', '86.00'),
+        row('kd', 0, 'val', '99.00'),  # another split: not in this table
+    ]
+    text = results_table.markdown(rows, 'test')
+    lines = text.splitlines()
+    assert lines[0] == '| method | seed 0 | seed 1 | seed 2 | mean ± std |'
+    assert [line.split(' | ')[0] for line in lines[2:]] == [
+        '| teacher',
+        '| vanilla',
+        '| kd',
+    ]
+    # mean 81.1667, sample std sqrt(((-1.1667)^2 + (-0.1667)^2 +
+    # 1.3333^2) / 2) = 1.2583
+    assert lines[4] == '| kd | 80.00 | 81.00 | 82.50 | 81.17 ± 1.26 |'
+    assert lines[2] == '| teacher | 86.00 |  |  | 86.00 ± 0.00 |'
+    assert results_table.markdown(rows, 'nope') == ''
+
+
+def test_csv_rows_replace_the_same_run_and_keep_the_others(tmp_path):
+    path = str(tmp_path / 'results.csv')
+    fmnist_methods.write_rows(
+        path, [row('kd', 0, 'val', '1.00'), row('kd', 1, 'val', '2.00')]
+    )
+    fmnist_methods.write_rows(
+        path, [row('kd', 0, 'val', '3.00'), row('kd', 0, 'test', '4.00')]
+    )
+    with open(path, newline='') as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == results_table.COLUMNS
+    assert sorted((r['seed'], r['split'], r['top1']) for r in rows) == [
+        ('0', 'test', '4.00'),
+        ('0', 'val', '3.00'),
+        ('1', 'val', '2.00'),
+    ]
+
+
+def test_readme_block_is_rewritten_between_markers(tmp_path):
+    readme = tmp_path / 'README.md'
+    begin, end = results_table.BEGIN, results_table.END
+    readme.write_text(f'intro\n{begin}\nold figures\n{end}\noutro\n')
+    assert results_table.rewrite(str(readme), 'new table\n')
+    assert readme.read_text() == f'intro\n{begin}\nnew table\n{end}\noutro\n'
+    other = tmp_path / 'OTHER.md'
+    other.write_text('no block here\n')
+    assert not results_table.rewrite(str(other), 'x\n')
+
+
+@pytest.mark.parametrize(
+    'readme', ['README.md', 'configs/samkd/README.md', 'benchmarks/README.md']
+)
+def test_readme_figures_are_the_committed_csv(readme):
+    """A README table is generated from the CSV, never typed or stale."""
+    rows = results_table.read_rows(results_table.METHODS_CSV)
+    with open(osp.join(REPO, readme), encoding='utf-8') as f:
+        text = f.read()
+    assert results_table.BEGIN in text
+    block = text.split(results_table.BEGIN)[1].split(results_table.END)[0]
+    assert block == '\n' + results_table.block(rows)
+
+
+def test_benchmark_reuses_a_run_only_with_the_same_options(tmp_path):
+    work_dir = tmp_path / 'run'
+    work_dir.mkdir()
+    (work_dir / 'benchmark_options.json').write_text(
+        '{"config": "configs/vanilla/resnet8-quarter_1xb64_fmnist.py", '
+        '"options": {"randomness.seed": 1}}'
+    )
+    with pytest.raises(SystemExit, match='holds a run of'):
+        fmnist_methods.train(
+            'configs/vanilla/resnet8-quarter_1xb64_fmnist.py',
+            str(work_dir),
+            {'randomness.seed': 2},
+        )

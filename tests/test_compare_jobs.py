@@ -1,0 +1,95 @@
+"""compare.py --jobs: parallel runs that wait for the teachers they read."""
+
+import json
+import os.path as osp
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from conftest import REPO
+from mmsamkd.errors import MmsamkdError
+
+sys.path.insert(0, osp.join(REPO, 'tools'))
+import compare  # noqa: E402
+
+
+def fake_run(tmp_path, name, **cfg):
+    return (f'{name}.py', str(tmp_path / name), Config(cfg))
+
+
+def fake_training(monkeypatch, tmp_path, fail=()):
+    """Each 'training' logs its start and end times, sleeping between."""
+    events = tmp_path / 'events.jsonl'
+
+    def command(config, work_dir, cfg_options):
+        name = osp.basename(work_dir)
+        code = (
+            'import json, sys, time\n'
+            f'log = open({str(events)!r}, "a")\n'
+            f'print(json.dumps(["start", {name!r}, time.time()]), '
+            'file=log, flush=True)\n'
+            'time.sleep(0.6)\n'
+            f'print(json.dumps(["end", {name!r}, time.time()]), '
+            'file=log, flush=True)\n'
+            f'sys.exit({int(name in fail)})\n'
+        )
+        return [sys.executable, '-c', code]
+
+    monkeypatch.setattr(compare, 'train_command', command)
+
+    def read():
+        times = {}
+        for line in events.read_text().splitlines():
+            kind, name, when = json.loads(line)
+            times[(kind, name)] = when
+        return times
+
+    return read
+
+
+def test_dependencies_come_from_teacher_ckpt_and_load_from(tmp_path):
+    teacher = str(tmp_path / 'teacher')
+    kd = Config(dict(model=dict(teacher_ckpt=f'{teacher}/epoch_12.pth')))
+    ssa = Config(dict(model=dict(), load_from=f'{teacher}/epoch_12.pth'))
+    alone = Config(dict(model=dict(), load_from=None))
+    assert compare.depends_on(kd, teacher)
+    assert compare.depends_on(ssa, teacher)
+    assert not compare.depends_on(alone, teacher)
+    # a sibling folder whose name starts the same is not the teacher's
+    assert not compare.depends_on(kd, teacher[:-1])
+
+
+def test_jobs_overlap_independent_runs_and_wait_for_teachers(
+    tmp_path, monkeypatch
+):
+    read = fake_training(monkeypatch, tmp_path)
+    ckpt = str(tmp_path / 'teacher' / 'epoch_1.pth')
+    runs = [
+        fake_run(tmp_path, 'teacher', model=dict()),
+        fake_run(tmp_path, 'alone', model=dict()),
+        fake_run(tmp_path, 'kd', model=dict(teacher_ckpt=ckpt)),
+        fake_run(tmp_path, 'ssa', model=dict(), load_from=ckpt),
+    ]
+    compare.train_all(runs, None, jobs=2)
+    t = read()
+    # teacher and alone side by side; kd and ssa only after the teacher
+    assert t['start', 'alone'] < t['end', 'teacher']
+    assert t['start', 'kd'] >= t['end', 'teacher']
+    assert t['start', 'ssa'] >= t['end', 'teacher']
+    assert max(t['start', 'kd'], t['start', 'ssa']) < min(
+        t['end', 'kd'], t['end', 'ssa']
+    )
+    assert (tmp_path / 'kd' / 'compare_train.log').is_file()
+
+
+def test_a_failed_teacher_stops_its_students(tmp_path, monkeypatch):
+    read = fake_training(monkeypatch, tmp_path, fail=('teacher',))
+    ckpt = str(tmp_path / 'teacher' / 'epoch_1.pth')
+    runs = [
+        fake_run(tmp_path, 'teacher', model=dict()),
+        fake_run(tmp_path, 'kd', model=dict(teacher_ckpt=ckpt)),
+    ]
+    with pytest.raises(MmsamkdError, match='training teacher.py failed'):
+        compare.train_all(runs, None, jobs=2)
+    assert ('start', 'kd') not in read()
