@@ -1,12 +1,13 @@
 """Markdown tables from a benchmark results CSV (one row per run).
 
-    python benchmarks/results_table.py [--csv benchmarks/results/...csv]
-        [--readme README.md ...]
+    python benchmarks/results_table.py [--readme README.md ...]
 
 Prints, per split, each method's top-1 per seed with mean and standard
-deviation. With ``--readme``, rewrites the block between
-``<!-- fmnist-table:begin -->`` and ``<!-- fmnist-table:end -->`` in each
-file, so README figures come from the CSV and are never typed.
+deviation (``results/fmnist_methods.csv``), and the SAMKD study on the
+validation split (``results/samkd_study.csv``). With ``--readme``,
+rewrites in each file the block between ``<!-- NAME:begin -->`` and
+``<!-- NAME:end -->``, NAME being ``fmnist-table`` or ``samkd-study``, so
+README figures come from the CSVs and are never typed.
 """
 
 import argparse
@@ -17,6 +18,7 @@ import statistics
 
 HERE = osp.dirname(osp.abspath(__file__))
 METHODS_CSV = osp.join(HERE, 'results', 'fmnist_methods.csv')
+STUDY_CSV = osp.join(HERE, 'results', 'samkd_study.csv')
 COLUMNS = (
     'method',
     'seed',
@@ -32,7 +34,13 @@ COLUMNS = (
 # teacher first, then the students in the order the methods build on
 # each other; methods not listed follow alphabetically
 ORDER = ('teacher', 'vanilla', 'kd', 'hsakd', 'samkd')
-BEGIN, END = '<!-- fmnist-table:begin -->', '<!-- fmnist-table:end -->'
+
+
+def markers(name):
+    return f'<!-- {name}:begin -->', f'<!-- {name}:end -->'
+
+
+BEGIN, END = markers('fmnist-table')
 
 
 def read_rows(path):
@@ -109,30 +117,65 @@ def block(rows):
     return '\n'.join(parts).rstrip('\n') + '\n'
 
 
-def rewrite(path, text):
-    """Replace the generated block of ``path``; False if it has none."""
+def study_block(rows, methods_rows):
+    """The SAMKD study: validation top-1 of every variant, best first,
+    with the test split of the variants that are also final methods."""
+    val = summarize(rows, 'val')
+    test = summarize(methods_rows, 'test')
+    lines = [
+        '| variant | seeds | val mean ± std | test mean ± std |',
+        '|---|---|---|---|',
+    ]
+    ranked = sorted(val, key=lambda m: -mean_std(val[m].values())[0])
+    for method in ranked:
+        per_seed = val[method]
+        mean, std = mean_std(per_seed.values())
+        cell = ''
+        if method in test:
+            t_mean, t_std = mean_std(test[method].values())
+            cell = f'{t_mean:.2f} ± {t_std:.2f} ({len(test[method])})'
+        lines.append(
+            f'| {method} | {", ".join(map(str, sorted(per_seed)))} | '
+            f'{mean:.2f} ± {std:.2f} | {cell} |'
+        )
+    return '\n'.join(lines) + '\n'
+
+
+def rewrite(path, text, name='fmnist-table'):
+    """Replace the ``name`` block of ``path``; False if it has none."""
+    begin, end = markers(name)
     with open(path, encoding='utf-8') as f:
         old = f.read()
-    pattern = re.compile(re.escape(BEGIN) + r'.*?' + re.escape(END), re.S)
+    pattern = re.compile(re.escape(begin) + r'.*?' + re.escape(end), re.S)
     if not pattern.search(old):
         return False
-    new = pattern.sub(lambda _: f'{BEGIN}\n{text}{END}', old)
+    new = pattern.sub(lambda _: f'{begin}\n{text}{end}', old)
     with open(path, 'w', encoding='utf-8') as f:
         f.write(new)
     return True
 
 
+def blocks():
+    """``{block name: text}`` from the committed CSVs."""
+    methods_rows = read_rows(METHODS_CSV)
+    found = {'fmnist-table': block(methods_rows)}
+    if osp.isfile(STUDY_CSV):
+        found['samkd-study'] = study_block(read_rows(STUDY_CSV), methods_rows)
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--csv', default=METHODS_CSV)
     parser.add_argument('--readme', nargs='*', default=[])
     args = parser.parse_args()
-    rows = read_rows(args.csv)
-    text = block(rows)
-    print(text)
+    texts = blocks()
+    for name, text in texts.items():
+        print(f'{name}:\n\n{text}')
     for path in args.readme:
-        if not rewrite(path, text):
-            raise SystemExit(f'{path} has no {BEGIN} ... {END} block')
+        written = [n for n, t in texts.items() if rewrite(path, t, n)]
+        if not written:
+            raise SystemExit(f'{path} has no generated block to rewrite')
+        print(f'rewrote {", ".join(written)} in {path}')
 
 
 if __name__ == '__main__':

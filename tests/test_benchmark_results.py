@@ -82,16 +82,42 @@ def test_readme_block_is_rewritten_between_markers(tmp_path):
 
 
 @pytest.mark.parametrize(
-    'readme', ['README.md', 'configs/samkd/README.md', 'benchmarks/README.md']
+    'readme',
+    [
+        'README.md',
+        'configs/samkd/README.md',
+        'configs/kd/README.md',
+        'benchmarks/README.md',
+    ],
 )
 def test_readme_figures_are_the_committed_csv(readme):
-    """A README table is generated from the CSV, never typed or stale."""
-    rows = results_table.read_rows(results_table.METHODS_CSV)
+    """A README table is generated from the CSVs, never typed or stale."""
     with open(osp.join(REPO, readme), encoding='utf-8') as f:
         text = f.read()
-    assert results_table.BEGIN in text
-    block = text.split(results_table.BEGIN)[1].split(results_table.END)[0]
-    assert block == '\n' + results_table.block(rows)
+    found = 0
+    for name, generated in results_table.blocks().items():
+        begin, end = results_table.markers(name)
+        if begin in text:
+            found += 1
+            block = text.split(begin)[1].split(end)[0]
+            assert block == '\n' + generated, f'{readme}: {name} is stale'
+    assert found
+
+
+def test_study_ranks_variants_on_validation_and_adds_final_test():
+    study = [
+        row('hsakd', 0, 'val', '81.00'),
+        row('samkd-a', 0, 'val', '80.00'),
+        row('samkd-a', 1, 'val', '82.00'),
+        row('samkd-b', 0, 'val', '79.00'),
+    ]
+    methods = [row('hsakd', s, 'test', t) for s, t in ((0, '80'), (1, '81'))]
+    lines = results_table.study_block(study, methods).splitlines()
+    assert lines[2:] == [
+        '| hsakd | 0 | 81.00 ± 0.00 | 80.50 ± 0.71 (2) |',
+        '| samkd-a | 0, 1 | 81.00 ± 1.41 |  |',
+        '| samkd-b | 0 | 79.00 ± 0.00 |  |',
+    ]
 
 
 def test_benchmark_reuses_a_run_only_with_the_same_options(tmp_path):
