@@ -198,10 +198,10 @@ def test_logged_loss_is_the_students_total(samkd):
     }
     assert {
         'student.loss_cls',
-        'distill.loss_branch2',
+        'distill.loss_branch1',
         'adv.loss_g_logits',
     } <= (set(student_terms))
-    assert len(d_terms) == 3
+    assert len(d_terms) == 4
     assert float(log['loss']) == pytest.approx(
         sum(float(v) for v in student_terms.values()), rel=1e-5
     )
@@ -216,7 +216,10 @@ def test_inactive_pairs_cost_nothing(samkd):
     algorithm.set_adversarial_weights({})
     discs = clone_state(algorithm.adversary.discriminators)
     log = algorithm.train_step(batch(), wrappers)
-    assert not any(k.startswith('adv.') for k in log)
+    # only the matching terms, which are on in every stage
+    assert {k for k in log if k.startswith('adv.')} == {
+        f'adv.loss_match_{n}' for n in algorithm.matched_pairs
+    }
     assert not changed(discs, algorithm.adversary.discriminators)
 
 
@@ -320,7 +323,8 @@ def test_matched_pairs_train_in_every_stage(samkd):
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(SAMKD_CFG)
     cfg.model.teacher_ckpt = None
-    cfg.model.adversary.pairs.feat1.match_weight = 2.0
+    for name, weight in dict(feat0=0.0, feat1=2.0, pooled=0.0).items():
+        cfg.model.adversary.pairs[name].match_weight = weight
     algorithm = MODELS.build(cfg.model)
     algorithm.train()
     wrappers = SAMKDOptimWrapperConstructor(constructor_cfg())(algorithm)

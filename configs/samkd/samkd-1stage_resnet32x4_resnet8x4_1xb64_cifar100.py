@@ -9,7 +9,7 @@ custom_hooks = [
         stages=[
             dict(
                 begin=0,
-                weights=dict(feat0=1.0, feat1=1.0, feat2=1.0, logits=1.0),
+                weights=dict(feat0=0.1, feat1=0.1, feat2=0.1, logits=0.1),
             ),
         ],
     )

@@ -8,9 +8,9 @@ custom_hooks = [
         type='mmrazor.AdversarialStageHook',
         stages=[
             dict(begin=0),
-            dict(begin=30, weights=dict(feat0=1.0)),
-            dict(begin=45, weights=dict(feat0=1.0, feat1=1.0)),
-            dict(begin=60, weights=dict(feat0=1.0, feat1=1.0, feat2=1.0)),
+            dict(begin=30, weights=dict(feat0=0.1)),
+            dict(begin=45, weights=dict(feat0=0.1, feat1=0.1)),
+            dict(begin=60, weights=dict(feat0=0.1, feat1=0.1, feat2=0.1)),
         ],
     )
 ]

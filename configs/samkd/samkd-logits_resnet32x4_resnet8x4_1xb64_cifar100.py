@@ -8,7 +8,7 @@ custom_hooks = [
         type='mmrazor.AdversarialStageHook',
         stages=[
             dict(begin=0),
-            dict(begin=30, weights=dict(logits=1.0)),
+            dict(begin=30, weights=dict(logits=0.1)),
         ],
     )
 ]

@@ -1,6 +1,6 @@
 # SAMKD study (Fashion-MNIST CPU pair): every adversarial weight 0.1
 # instead of 1, same stages.
-_base_ = ['./samkd_resnet14_resnet8-quarter_1xb64_fmnist.py']
+_base_ = ['./samkd-w1_resnet14_resnet8-quarter_1xb64_fmnist.py']
 
 custom_hooks = [
     dict(

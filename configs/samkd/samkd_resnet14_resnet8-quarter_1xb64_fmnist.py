@@ -1,6 +1,9 @@
-# SAMKD on the CPU pair: HSAKD's losses plus feature discriminators (shallow to
-# deep) and a logits discriminator, switched on in stages; same data, schedule
-# and seed as the vanilla, KD and HSAKD Fashion-MNIST configs.
+# SAMKD on the CPU pair, as chosen by the study in configs/samkd/README.md
+# (samkd-match3): HSAKD's losses; the student's pooled features at three
+# scales (branches on stages 1 and 2, and the backbone's own) matched to
+# the teacher's through linear connectors in every stage; discriminators
+# on the pooled branch features (shallow to deep) and on the logits,
+# weight 0.1, switched on in stages, their lr on the student's cosine decay.
 _base_ = [
     '../_base_/models/fmnist_resnets.py',
     '../_base_/models/samkd.py',
@@ -36,16 +39,17 @@ model = dict(
         type='SAMKDAdversary',
         gan_type='bce',
         discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
-        # pooled branch features: teacher 64 wide, student 16 (connector)
+        # pooled features: teacher 64 wide, student 16 (through a connector)
         pairs=dict(
             {
-                f'feat{i}': dict(
-                    student=f'feat{i}',
-                    teacher=f'feat{i}',
+                name: dict(
+                    student=name,
+                    teacher=name,
                     channels=64,
                     student_channels=16,
+                    match_weight=1.0,
                 )
-                for i in range(2)
+                for name in ('feat0', 'feat1', 'pooled')
             },
             logits=dict(student='logits', teacher='logits', channels=10),
         ),
@@ -64,18 +68,19 @@ optim_wrapper = dict(
 param_scheduler = dict(
     _delete_=True,
     architecture=dict(type='CosineAnnealingLR', by_epoch=True, T_max=12),
-    adversary=[],
+    adversary=[dict(type='CosineAnnealingLR', by_epoch=True, T_max=12)],
 )
 
-# warm-up (KD only), feature discriminators shallow to deep, then logits
+# warm-up (KD and matching only), feature discriminators shallow to deep,
+# then logits
 custom_hooks = [
     dict(
         type='mmrazor.AdversarialStageHook',
         stages=[
             dict(begin=0),
-            dict(begin=2, weights=dict(feat0=1.0)),
-            dict(begin=4, weights=dict(feat0=1.0, feat1=1.0)),
-            dict(begin=6, weights=dict(feat0=1.0, feat1=1.0, logits=1.0)),
+            dict(begin=2, weights=dict(feat0=0.1)),
+            dict(begin=4, weights=dict(feat0=0.1, feat1=0.1)),
+            dict(begin=6, weights=dict(feat0=0.1, feat1=0.1, logits=0.1)),
         ],
     )
 ]

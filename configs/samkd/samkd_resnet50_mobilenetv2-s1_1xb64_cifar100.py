@@ -37,13 +37,14 @@ model = dict(
         discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
         pairs=dict(
             {
-                f'feat{i}': dict(
-                    student=f'feat{i}',
-                    teacher=f'feat{i}',
+                name: dict(
+                    student=name,
+                    teacher=name,
                     channels=2048,
                     student_channels=1280,
+                    match_weight=1.0,
                 )
-                for i in range(4)
+                for name in [f'feat{i}' for i in range(4)] + ['pooled']
             },
             logits=dict(student='logits', teacher='logits', channels=100),
         ),

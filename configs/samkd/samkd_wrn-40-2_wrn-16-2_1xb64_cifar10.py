@@ -39,12 +39,13 @@ model = dict(
         discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
         pairs=dict(
             {
-                f'feat{i}': dict(
-                    student=f'feat{i}',
-                    teacher=f'feat{i}',
+                name: dict(
+                    student=name,
+                    teacher=name,
                     channels=128,
+                    match_weight=1.0,
                 )
-                for i in range(3)
+                for name in [f'feat{i}' for i in range(3)] + ['pooled']
             },
             logits=dict(student='logits', teacher='logits', channels=10),
         ),

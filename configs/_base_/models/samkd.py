@@ -1,6 +1,7 @@
 # SAMKD distillers: HSAKD's (KL(T=3) on logits and every branch) plus
-# recorders of each branch's pooled feature (the input of its fc), which
-# the adversary's feature discriminators compare: featN for branch N.
+# recorders of each branch's pooled feature (the input of its fc), featN for
+# branch N, and of the backbone's pooled feature (the input of head.fc),
+# pooled: the multi-scale features that the adversary matches and judges.
 _base_ = ['./hsakd.py']
 
 
@@ -9,6 +10,7 @@ def _with_branch_features(distiller, num_branches):
         f'feat{i}': dict(type='ModuleInputs', source=f'ss_branches.{i}.fc')
         for i in range(num_branches)
     }
+    features['pooled'] = dict(type='ModuleInputs', source='head.fc')
     recorders = dict(distiller['student_recorders'], **features)
     return dict(
         distiller, student_recorders=recorders, teacher_recorders=recorders
@@ -26,19 +28,23 @@ samkd_distiller_4branches = _with_branch_features(
 )
 
 
-def _stages_240e(num_branches):
-    """Warm-up (KL only) to epoch 30, feature discriminators shallow to deep
-    from 30 (one more every 15 epochs for 3 branches, every 10 for 4), the
-    logits discriminator too from 90."""
+def _stages_240e(num_branches, weight=0.1):
+    """Warm-up (KL and feature matching only) to epoch 30, feature
+    discriminators shallow to deep from 30 (one more every 15 epochs for 3
+    branches, every 10 for 4), the logits discriminator too from 90; every
+    adversarial weight 0.1, as the Fashion-MNIST study chose."""
     feats = [f'feat{i}' for i in range(num_branches)]
     step = 15 if num_branches == 3 else 10
     stages = [dict(begin=0)]
     for k in range(num_branches):
         stages.append(
-            dict(begin=30 + step * k, weights={f: 1.0 for f in feats[: k + 1]})
+            dict(
+                begin=30 + step * k,
+                weights={f: weight for f in feats[: k + 1]},
+            )
         )
     stages.append(
-        dict(begin=90, weights=dict({f: 1.0 for f in feats}, logits=1.0))
+        dict(begin=90, weights=dict({f: weight for f in feats}, logits=weight))
     )
     return stages
 

@@ -1,6 +1,7 @@
 # SAMKD on CIFAR: the CRD/HSAKD student schedule (240 epochs, SGD nesterov
 # lr 0.05 x0.1 at 150/180/210, wd 5e-4) for the student side, Adam 2e-4
-# (betas 0.5/0.999, constant) for the discriminators.
+# (betas 0.5/0.999) for the discriminators, decayed with the student's lr
+# (as the Fashion-MNIST study chose).
 _base_ = ['./cifar_240e.py']
 
 optim_wrapper = dict(
@@ -21,5 +22,12 @@ param_scheduler = dict(
         milestones=[150, 180, 210],
         gamma=0.1,
     ),
-    adversary=[],
+    adversary=[
+        dict(
+            type='MultiStepLR',
+            by_epoch=True,
+            milestones=[150, 180, 210],
+            gamma=0.1,
+        )
+    ],
 )
