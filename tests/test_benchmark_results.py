@@ -52,6 +52,24 @@ def test_table_mean_and_sample_std_per_method_in_method_order():
     assert results_table.markdown(rows, 'nope') == ''
 
 
+def test_targets_are_checked_on_test_means_and_stds():
+    rows = [row('teacher', 0, 'test', '86.00')]
+    for seed, values in enumerate(
+        [(78.0, 80.0, 81.0, 84.0), (78.4, 80.2, 81.6, 84.8)]
+    ):
+        for method, top1 in zip(('vanilla', 'kd', 'hsakd', 'samkd'), values):
+            rows.append(row(method, seed, 'test', str(top1)))
+    lines = results_table.checks(rows).splitlines()
+    # stds: vanilla 0.28, kd 0.14, hsakd 0.42, samkd 0.57
+    assert lines == [
+        '- yes: teacher - student alone = 7.80 (target >= 3)',
+        '- yes: kd - vanilla = 1.90 (target > 2 x larger std 0.28)',
+        '- yes: hsakd - kd = 1.20 (target > larger std 0.42)',
+        '- yes: samkd - hsakd = 3.10 (target > larger std 0.57)',
+        '- **no**: teacher - samkd = 1.60 (target <= 1.5)',
+    ]
+
+
 def test_csv_rows_replace_the_same_run_and_keep_the_others(tmp_path):
     path = str(tmp_path / 'results.csv')
     fmnist_methods.write_rows(
