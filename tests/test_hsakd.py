@@ -159,7 +159,7 @@ def test_frozen_teacher_then_hsakd_student_runner(
         next((tmp_path / 'hsakd').glob('*/vis_data/scalars.json'))
     ).read()
     for key in (
-        'distill.loss_branch2',
+        'distill.loss_branch1',
         'distill.loss_logits',
         'student.loss_cls',
         'teacher.accuracy/top1',
