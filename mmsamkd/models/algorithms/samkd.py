@@ -39,9 +39,9 @@ class SAMKD(SingleTeacherDistill):
     losses (and the pairs' feature-matching terms, on in every stage),
     through ``OptimWrapperDict(architecture=..., adversary=...)``
     (:class:`SAMKDOptimWrapperConstructor`). Without the hook every pair is
-    active with weight 1. The log's ``loss`` is the student's total (CE, KL
-    and weighted generator terms); ``adv.loss_d`` is the discriminators'
-    total, with one ``adv.loss_d_<pair>`` each.
+    active with weight 1. The log's ``loss`` is the student's total (CE, KL,
+    matching and weighted generator terms); ``adv.loss_d`` is the
+    discriminators' total, with one ``adv.loss_d_<pair>`` each.
 
     Args:
         adversary (dict): :class:`SAMKDAdversary` config.
