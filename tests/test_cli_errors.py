@@ -79,6 +79,24 @@ def test_check_config_accepts_consistent_kd_config(fmnist_teacher_ckpt):
         check_config(cfg)
 
 
+def test_validation_split_must_be_held_out_of_training(tmp_path):
+    val = {
+        'val_dataloader.dataset.split': 'val',
+        'val_dataloader.dataset.test_mode': False,
+        'val_dataloader.dataset.val_size': 10000,
+    }
+    leaky = dict(val, **{'train_dataloader.dataset.val_size': 0})
+    result = run_tool(
+        'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args(leaky)
+    )
+    assert_one_line_error(result, 'would train on its validation images')
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.merge_from_dict(val)
+    check_config(cfg)  # the shipped base holds the same val_size out
+
+
 def test_missing_load_from_names_the_run_to_train_first(tmp_path):
     from conftest import REPO
 

@@ -91,9 +91,35 @@ def check_distributed_wrapper(cfg):
         )
 
 
+def check_val_split_held_out(cfg):
+    """A Fashion-MNIST ``val`` split is never trained on.
+
+    Split ``val`` is the last ``val_size`` training images; the train
+    dataset leaves them out only with the same ``val_size``. Without it the
+    run would select settings on images it trained on, and exit 0.
+    """
+    train = cfg.get('train_dataloader', {}).get('dataset', {})
+    for loader in ('val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(loader) or {}).get('dataset', {})
+        if not str(dataset.get('type', '')).endswith('LocalFashionMNIST'):
+            continue
+        if dataset.get('split') != 'val':
+            continue
+        val_size = dataset.get('val_size', 0)
+        if train.get('val_size', 0) != val_size:
+            raise ConfigError(
+                f"{loader} evaluates on split='val' (the last {val_size} "
+                'training images) but train_dataloader.dataset.val_size is '
+                f'{train.get("val_size", 0)}: the run would train on its '
+                'validation images. Set the same val_size on the train '
+                'dataset (configs/_base_/datasets/fashion_mnist_5k.py does).'
+            )
+
+
 def check_config(cfg):
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
     check_load_from(cfg)
+    check_val_split_held_out(cfg)
     check_distributed_wrapper(cfg)
     model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:
