@@ -120,7 +120,8 @@ def shufflenet_v1_g3():
 
 
 def shufflenet_v2_1x():
-    total, cin = conv(3, 24, 3) + bn(24), 24
+    # CRD / HSAKD: conv1 = Conv2d(3, 24, kernel_size=1, bias=False) + BN
+    total, cin = conv(3, 24, 1) + bn(24), 24
     for out, units in zip((116, 232, 464), (3, 7, 3)):
         mid = out // 2
         total += conv(cin, cin, 3, groups=cin) + bn(cin)  # down, left
@@ -274,6 +275,11 @@ def build_classifier(backbone, in_channels=3):
             ),
         )
     )
+
+
+def test_shufflev2_hand_count_is_the_published_size():
+    # CRD's / HSAKD's ShuffleV2 (1x, 100 classes) has 1,355,528 parameters
+    assert shufflenet_v2_1x() == 1_355_528
 
 
 def test_zoo_has_all_eighteen():

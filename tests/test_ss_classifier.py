@@ -4,6 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
@@ -74,6 +75,76 @@ def test_branches_are_fresh_copies_not_shared_weights():
     assert len(model.ss_branches[0].layers) == 3  # stage1, stage2, post
     extra = model.ss_branches[-1].layers[0][0]
     assert extra.shortcut is None  # stride 1, same width: identity
+
+
+@pytest.mark.parametrize('name', ['vgg8', 'vgg13'])
+def test_vgg_deepest_branch_reads_the_last_block(name):
+    # HSAKD's VGG returns the outputs of blocks 0, 1, 2 and 4 as features;
+    # its fourth branch repeats blocks 3 and 4 (no pooling) on block 4's
+    model = build_ss(name)
+    model.eval()
+    seen = []
+    model.ss_branches[3].register_forward_hook(
+        lambda module, args, out: seen.append(args[0])
+    )
+    x = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        model.forward_views(x)
+        last = model.backbone(x)[-1]
+    assert model.branch_taps == (0, 1, 2, 4)
+    assert torch.equal(seen[0], last)
+    convs = [m for m in model.ss_branches[3].modules() if isinstance(m, nn.Conv2d)]
+    per_block = 2 if name == 'vgg13' else 1
+    assert len(convs) == 2 * per_block
+    assert all(c.in_channels == 512 and c.stride == (1, 1) for c in convs)
+
+
+def branch_convs(model):
+    return [
+        m
+        for m in model.ss_branches.modules()
+        if isinstance(m, nn.Conv2d) and m.weight.numel() >= 4096
+    ]
+
+
+@pytest.mark.parametrize(
+    'name, fc_std, zero_bias',
+    [
+        ('resnet8', None, True),
+        ('resnet32x4', None, True),
+        ('resnet18', None, False),
+        ('wrn_16_2', None, True),
+        ('shufflev1', None, True),
+        ('mobilenetv2', 0.01, True),
+    ],
+)
+def test_branch_init_follows_the_published_branches(name, fc_std, zero_bias):
+    # HSAKD's branches for these networks draw conv weights from
+    # N(0, 2 / (k * k * out_channels)) (kaiming fan_out) once the model's
+    # init_weights runs, as the runner does
+    torch.manual_seed(0)
+    model = build_ss(name)
+    model.init_weights()
+    for conv in branch_convs(model):
+        fan_out = conv.out_channels * conv.kernel_size[0] * conv.kernel_size[1]
+        ratio = conv.weight.std().item() / (2 / fan_out) ** 0.5
+        assert abs(ratio - 1) < 0.1, (conv, ratio)
+    for branch in model.ss_branches:
+        assert torch.count_nonzero(branch.fc.bias) == (
+            0 if zero_bias else branch.fc.bias.numel()
+        )
+        if fc_std is not None:
+            assert abs(branch.fc.weight.std().item() / fc_std - 1) < 0.05
+
+
+@pytest.mark.parametrize('name', ['vgg8', 'shufflev2'])
+def test_branch_init_keeps_pytorch_defaults_where_published(name):
+    torch.manual_seed(0)
+    model = build_ss(name)
+    before = {k: v.clone() for k, v in model.ss_branches.state_dict().items()}
+    model.init_weights()
+    after = model.ss_branches.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
 
 
 def test_loss_values_match_independent_computation():

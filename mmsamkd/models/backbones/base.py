@@ -79,6 +79,12 @@ class StagedBackbone(BaseBackbone):
         """Stages that carry an auxiliary branch by default (HSAKD)."""
         return tuple(range(self.num_stages))
 
+    # How HSAKD's published code initialises this network's auxiliary
+    # branches (see SelfSupervisedBranch): most reset convs to kaiming
+    # fan_out and zero the fc bias; None keeps PyTorch's defaults, as the
+    # published VGG and ShuffleNetV2 branches do.
+    branch_init = dict(fc_std=None, fc_zero_bias=True)
+
     # ---------------------------------------------------------------------
     def _build(self):
         self.stem, channels = self.build_stem()

@@ -117,11 +117,20 @@ class CifarResNet(StagedBackbone):
         self.block, stem, planes, self.blocks, self.strides = ARCH_SETTINGS[
             arch
         ]
+        self.arch = arch
         self.stem_channels = int(stem * widen_factor)
         self.planes = tuple(int(p * widen_factor) for p in planes)
         self.in_channels = in_channels
         self.num_stages = len(self.planes)
         self._build()
+
+    @property
+    def branch_init(self):
+        # HSAKD's resnet18/50 (its resnetv2.py) branches keep PyTorch's
+        # default fc; its CIFAR ResNets zero the fc bias
+        return dict(
+            fc_std=None, fc_zero_bias=self.arch not in ('resnet18', 'resnet50')
+        )
 
     def build_stem(self):
         return conv_bn(self.in_channels, self.stem_channels, 3), (

@@ -85,6 +85,9 @@ class CifarMobileNetV2(StagedBackbone):
         self.num_stages = len(STAGE_ROWS)
         self._build()
 
+    # HSAKD's MobileNetV2 branches: as the network's own init, fc N(0, 0.01)
+    branch_init = dict(fc_std=0.01, fc_zero_bias=True)
+
     def build_stem(self):
         channels = int(32 * self.widen_factor)
         return conv_bn(self.in_channels, channels, 3, self.stem_stride), (

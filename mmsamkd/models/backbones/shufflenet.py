@@ -145,12 +145,13 @@ class ShuffleV2DownUnit(nn.Module):
 
 @MODELS.register_module()
 class CifarShuffleNetV2(StagedBackbone):
-    """ShuffleNetV2 for 32x32 inputs (3x3 stride-1 stem, three stages).
+    """ShuffleNetV2 for 32x32 inputs (1x1 stem, three stages).
 
     Ma et al., "ShuffleNet V2: Practical Guidelines for Efficient CNN
-    Architecture Design", ECCV 2018, in CRD's CIFAR form: stages of one
-    down unit plus 3/7/3 units; the final 1x1 conv (1024 channels for 1x)
-    is the post block.
+    Architecture Design", ECCV 2018, in CRD's CIFAR form (also HSAKD's): a
+    1x1 conv-BN-ReLU stem with 24 channels and no pooling (their 3x3 stem
+    line is commented out), stages of one down unit plus 3/7/3 units; the
+    final 1x1 conv (1024 channels for 1x) is the post block.
 
     Args:
         widen_factor (float): Network size; 1.0 is the 1x network.
@@ -183,8 +184,11 @@ class CifarShuffleNetV2(StagedBackbone):
         self.num_stages = len(self.UNITS)
         self._build()
 
+    # HSAKD's ShuffleNetV2 branches have no init of their own
+    branch_init = None
+
     def build_stem(self):
-        return conv_bn(self.in_channels, 24, 3), 24
+        return conv_bn(self.in_channels, 24, 1), 24
 
     def build_stage(self, index, in_channels, stride=None):
         width = self.widths[index]

@@ -74,10 +74,32 @@ class CifarVGG(StagedBackbone):
         self.num_stages = len(WIDTHS)
         self._build()
 
+    # HSAKD's VGG branches define an init method that is never called
+    branch_init = None
+
     @property
     def default_branch_taps(self):
-        # HSAKD: four branches, the deepest on block 3 (then block 4)
-        return (0, 1, 2, 3)
+        # HSAKD: four branches, on blocks 0, 1, 2 and 4 (the features its
+        # VGG returns); block 3's output feeds no branch
+        return (0, 1, 2, 4)
+
+    def make_branch(self, tap, extra_stage):
+        """HSAKD's VGG branches; the one on the last block differs.
+
+        That branch repeats blocks 3 and 4 at the last block's resolution
+        (block 3 re-built for 512 input channels, no pooling) on the last
+        block's output, as ``block_extractor4`` of the published VGG
+        auxiliary classifier does. The other taps use the generic copy.
+        """
+        last = self.num_stages - 1
+        if tap != last:
+            return super().make_branch(tap, extra_stage)
+        channels = self.stage_channels[last]
+        layers = []
+        for index in (last - 1, last):
+            stage, channels = self.build_stage(index, channels, stride=1)
+            layers.append(stage)
+        return nn.Sequential(*layers), channels
 
     def build_stem(self):
         return nn.Identity(), self.in_channels

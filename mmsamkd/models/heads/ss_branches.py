@@ -1,21 +1,52 @@
 """Auxiliary branches for the self-supervised augmented task (HSAKD)."""
 
 import torch.nn as nn
+from mmengine.model import BaseModule, ModuleList
 
 
-class SelfSupervisedBranch(nn.Module):
+class SelfSupervisedBranch(BaseModule):
     """Backbone-like layers, global pooling and a linear joint classifier.
 
     ``fc`` gives the branch's joint logits (``K * num_classes``); its input
     is the pooled branch feature, which recorders can take with
     ``ModuleInputs`` on ``ss_branches.<i>.fc``.
+
+    Args:
+        layers (nn.Module): The copied stages.
+        channels (int): Channels of their output.
+        num_joint_classes (int): ``K * num_classes``.
+        init (dict, optional): How the published code initialises this
+            branch (see :attr:`StagedBackbone.branch_init`): convolutions
+            kaiming-normal (fan_out, zero bias), BN weight 1 and bias 0,
+            ``fc`` weight ``N(0, fc_std)`` when ``fc_std`` is set and its
+            bias 0 when ``fc_zero_bias``. None keeps PyTorch's defaults.
     """
 
-    def __init__(self, layers, channels, num_joint_classes):
+    def __init__(self, layers, channels, num_joint_classes, init=None):
         super().__init__()
         self.layers = layers
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(channels, num_joint_classes)
+        self.branch_init = init
+
+    def init_weights(self):
+        super().init_weights()
+        if self.branch_init is None:
+            return
+        for module in self.layers.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(
+                    module.weight, mode='fan_out', nonlinearity='relu'
+                )
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.BatchNorm2d):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+        if self.branch_init.get('fc_std') is not None:
+            nn.init.normal_(self.fc.weight, 0, self.branch_init['fc_std'])
+        if self.branch_init.get('fc_zero_bias'):
+            nn.init.zeros_(self.fc.bias)
 
     def forward(self, x):
         return self.fc(self.pool(self.layers(x)).flatten(1))
@@ -27,7 +58,9 @@ def build_ss_branches(backbone, taps, num_joint_classes):
     Yang et al., "Hierarchical Self-supervised Augmented Knowledge
     Distillation", IJCAI 2021: the branch on a stage is a fresh copy of
     the stages after it (plus the backbone's post block), and the deepest
-    branch first repeats its own stage with stride 1.
+    branch first repeats its own stage with stride 1. Each branch is
+    initialised as the published branches of that network are (when the
+    model's ``init_weights`` runs, as MMEngine's runner does).
 
     Args:
         backbone (StagedBackbone): The network the branches attach to.
@@ -35,7 +68,7 @@ def build_ss_branches(backbone, taps, num_joint_classes):
         num_joint_classes (int): ``num_rotations * num_classes``.
 
     Returns:
-        nn.ModuleList: The branches, in the order of ``taps``.
+        ModuleList: The branches, in the order of ``taps``.
     """
     taps = tuple(taps)
     if list(taps) != sorted(set(taps)) or not taps:
@@ -53,6 +86,9 @@ def build_ss_branches(backbone, taps, num_joint_classes):
             tap, extra_stage=tap == taps[-1]
         )
         branches.append(
-            SelfSupervisedBranch(layers, channels, num_joint_classes)
+            SelfSupervisedBranch(
+                layers, channels, num_joint_classes, backbone.branch_init
+            )
         )
-    return nn.ModuleList(branches)
+    # MMEngine's ModuleList, so that the model's init_weights reaches them
+    return ModuleList(branches)
