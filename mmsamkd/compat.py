@@ -219,8 +219,34 @@ def patch_mmengine_cpu_distributed():
     ddp_class.__init__ = ddp_init
 
 
+# --------------------------------------------------------------------------
+# 4. Teacher checkpoints loaded non-strictly
+# Symptom: ``SingleTeacherDistill`` (and so KD, HSAKD, SAMKD) loads
+#   ``teacher_ckpt`` with ``strict=False``: the student's checkpoint, a
+#   12-class teacher for 10 classes, a file without ``state_dict`` or a
+#   teacher without branches all leave teacher weights random, with
+#   warnings only, and training exits 0.
+# Applies to: mmrazor 1.0.0 (a policy, not a version bug).
+# Fix: its module-level ``load_checkpoint`` becomes
+#   :func:`mmsamkd.utils.teacher_checkpoint.load_teacher_checkpoint`, which
+#   refuses a checkpoint that does not cover every teacher weight.
+# Drop when: mmrazor offers a strict teacher load.
+# --------------------------------------------------------------------------
+@_once('mmrazor_strict_teacher_load')
+def patch_mmrazor_strict_teacher_load():
+    """Make SingleTeacherDistill refuse a teacher_ckpt that does not fit."""
+    from mmrazor.models.algorithms.distill.configurable import (
+        single_teacher_distill,
+    )
+
+    from .utils.teacher_checkpoint import load_teacher_checkpoint
+
+    single_teacher_distill.load_checkpoint = load_teacher_checkpoint
+
+
 def apply_all():
     """Apply every patch; safe to call any number of times."""
     stub_mmrazor_quantization_backend_config()
     patch_mmengine_local_checkpoint_loader()
     patch_mmengine_cpu_distributed()
+    patch_mmrazor_strict_teacher_load()

@@ -14,8 +14,16 @@ class ConfigError(MmsamkdError, ValueError):
     """A config is inconsistent (keys, class counts, checkpoints)."""
 
 
+class CheckpointError(MmsamkdError, ValueError):
+    """A checkpoint does not fit its model, or cannot be read."""
+
+
 class DatasetNotFoundError(MmsamkdError, FileNotFoundError):
     """Dataset files are missing; the message names the path looked at."""
+
+
+class DatasetFileError(MmsamkdError, ValueError):
+    """A dataset file is corrupt or holds invalid labels; names the file."""
 
 
 class NonFiniteLossError(MmsamkdError, FloatingPointError):

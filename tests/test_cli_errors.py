@@ -1,6 +1,7 @@
 """Bad input through tools/train.py: one clear line, no traceback."""
 
 import pytest
+import torch
 
 from conftest import KD_CFG, STUDENT_CFG, options_args, run_tool
 from mmsamkd.errors import ConfigError
@@ -112,6 +113,56 @@ def test_missing_load_from_names_the_run_to_train_first(tmp_path):
         *options_args({'load_from': missing}),
     )
     assert_one_line_error(result, f'load_from {str(missing)!r} does not exist')
+
+
+def test_resume_without_a_checkpoint_keeps_load_from(tmp_path):
+    # mmengine's resume drops load_from: the frozen-branch teacher would
+    # train its branches on a random backbone, and a missing file would
+    # never be reported
+    from conftest import REPO
+
+    ssa_teacher = (
+        f'{REPO}/configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
+    )
+    missing = tmp_path / 'plain_teacher.pth'
+    args = ('train.py', ssa_teacher, '--work-dir', tmp_path, '--resume')
+    result = run_tool(*args, *options_args({'load_from': missing}))
+    assert_one_line_error(result, f'load_from {str(missing)!r} does not exist')
+    result = run_tool(
+        'train.py',
+        ssa_teacher,
+        '--work-dir',
+        tmp_path,
+        '--resume',
+        tmp_path / 'epoch_9.pth',
+        *options_args({}),
+    )
+    assert_one_line_error(result, 'epoch_9.pth', 'no such checkpoint')
+
+
+def test_resume_without_a_checkpoint_starts_from_load_from(
+    fmnist_teacher_ckpt, tmp_path
+):
+    from conftest import REPO
+
+    ssa_teacher = (
+        f'{REPO}/configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
+    )
+    result = run_tool(
+        'train.py',
+        ssa_teacher,
+        '--work-dir',
+        tmp_path,
+        '--resume',
+        *options_args({'load_from': fmnist_teacher_ckpt}),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f'starting from {fmnist_teacher_ckpt}' in result.stdout
+    plain = torch.load(fmnist_teacher_ckpt, weights_only=False)['state_dict']
+    ssa = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)
+    # the frozen backbone is the loaded teacher's, not a random one
+    for key, value in plain.items():
+        assert torch.equal(ssa['state_dict'][key], value), key
 
 
 SAMKD_CFG = 'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmpretrain.registry import DATASETS
 
 from mmsamkd.datasets import LocalFashionMNIST, TinyImageNet, read_idx
-from mmsamkd.errors import ConfigError, DatasetNotFoundError
+from mmsamkd.errors import ConfigError, DatasetFileError, DatasetNotFoundError
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASE = osp.join(REPO, 'configs', '_base_', 'datasets')
@@ -118,6 +118,36 @@ def test_read_idx_rejects_truncated_file(tmp_path):
     path.write_bytes(idx_bytes(np.arange(5))[:-1])
     with pytest.raises(ValueError, match='truncated'):
         read_idx(str(path))
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'corrupt'])
+def test_damaged_gz_file_is_named(tmp_path, damage):
+    write_fmnist(tmp_path)
+    path = tmp_path / 'train-images-idx3-ubyte.gz'
+    data = path.read_bytes()
+    if damage == 'truncated':
+        data = data[: len(data) // 2]
+    else:  # bytes changed inside the deflate stream
+        data = data[:40] + bytes(b ^ 0xFF for b in data[40:80]) + data[80:]
+    path.write_bytes(data)
+    with pytest.raises(DatasetFileError) as info:
+        LocalFashionMNIST(data_root=str(tmp_path), split='train')
+    assert str(path) in str(info.value)
+    assert 'truncated or corrupt' in str(info.value)
+
+
+def test_out_of_range_label_is_refused_at_load_time(tmp_path):
+    write_fmnist(tmp_path, compress=False)
+    labels = np.arange(6) % 10
+    labels[4] = 12
+    path = tmp_path / 'train-labels-idx1-ubyte'
+    path.write_bytes(idx_bytes(labels))
+    with pytest.raises(DatasetFileError) as info:
+        LocalFashionMNIST(data_root=str(tmp_path), split='train')
+    message = str(info.value)
+    assert str(path) in message and 'label 12 at index 4' in message
+    # the test split is read from its own files: still fine
+    assert len(LocalFashionMNIST(data_root=str(tmp_path), split='test')) == 4
 
 
 def test_fashion_mnist_base_config_builds_pipeline(tmp_path):

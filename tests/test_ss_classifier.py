@@ -93,7 +93,9 @@ def test_vgg_deepest_branch_reads_the_last_block(name):
         last = model.backbone(x)[-1]
     assert model.branch_taps == (0, 1, 2, 4)
     assert torch.equal(seen[0], last)
-    convs = [m for m in model.ss_branches[3].modules() if isinstance(m, nn.Conv2d)]
+    convs = [
+        m for m in model.ss_branches[3].modules() if isinstance(m, nn.Conv2d)
+    ]
     per_block = 2 if name == 'vgg13' else 1
     assert len(convs) == 2 * per_block
     assert all(c.in_channels == 512 and c.stride == (1, 1) for c in convs)

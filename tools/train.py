@@ -85,8 +85,17 @@ def build_cfg(args):
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        if osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint')):
+            cfg.resume = True
+            cfg.load_from = None
+        else:
+            # nothing to resume yet: start as a fresh run would, keeping a
+            # configured load_from (mmengine would drop it)
+            print(
+                f'--resume: no checkpoint in {cfg.work_dir} yet; starting '
+                f'from {cfg.get("load_from") or "scratch"}',
+                flush=True,
+            )
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume

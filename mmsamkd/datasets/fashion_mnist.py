@@ -2,12 +2,13 @@
 
 import gzip
 import os.path as osp
+import zlib
 
 import numpy as np
 from mmpretrain.datasets import FashionMNIST
 from mmpretrain.registry import DATASETS
 
-from ..errors import ConfigError, DatasetNotFoundError
+from ..errors import ConfigError, DatasetFileError, DatasetNotFoundError
 
 # Where Debian's ``dataset-fashion-mnist`` package installs the files.
 DEBIAN_FASHION_MNIST_ROOT = '/usr/share/datasets/fashion-mnist'
@@ -31,13 +32,24 @@ def read_idx(path):
         np.ndarray: uint8 array whose shape is the one stored in the header.
     """
     opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rb') as f:
-        data = f.read()
+    try:
+        with opener(path, 'rb') as f:
+            data = f.read()
+    except (EOFError, OSError, zlib.error) as error:
+        raise DatasetFileError(
+            f'{path} cannot be decompressed ({type(error).__name__}: '
+            f'{error}): the file is truncated or corrupt. Reinstall it '
+            '(apt-get install --reinstall -y dataset-fashion-mnist) or '
+            'copy it again.'
+        ) from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise ValueError(f'{path} is not an idx file (bad magic number)')
+        raise DatasetFileError(
+            f'{path} is not an idx file (bad magic number); point data_root '
+            'to the Fashion-MNIST idx files'
+        )
     dtype, ndim = data[2], data[3]
     if dtype not in _IDX_DTYPES:
-        raise ValueError(
+        raise DatasetFileError(
             f'{path}: idx element type 0x{dtype:02x} is not '
             'supported (Fashion-MNIST uses 0x08, uint8)'
         )
@@ -47,9 +59,10 @@ def read_idx(path):
     offset = 4 + 4 * ndim
     array = np.frombuffer(data, dtype=_IDX_DTYPES[dtype], offset=offset)
     if array.size != int(np.prod(shape)):
-        raise ValueError(
+        raise DatasetFileError(
             f'{path}: header promises shape {shape} but the '
-            f'file holds {array.size} values (truncated?)'
+            f'file holds {array.size} values: it is truncated. Reinstall '
+            'or copy it again.'
         )
     return array.reshape(shape)
 
@@ -155,9 +168,17 @@ class LocalFashionMNIST(FashionMNIST):
         images = read_idx(images_path)
         labels = read_idx(labels_path)
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise ValueError(
+            raise DatasetFileError(
                 f'{images_path} and {labels_path} do not form an image set: '
                 f'shapes {images.shape} and {labels.shape}'
+            )
+        bad = np.flatnonzero(labels >= len(self.CLASSES))
+        if bad.size:
+            raise DatasetFileError(
+                f'{labels_path}: label {int(labels[bad[0]])} at index '
+                f'{int(bad[0])} is outside the {len(self.CLASSES)} classes '
+                f'({bad.size} such labels); the file is corrupt or not '
+                'Fashion-MNIST.'
             )
         if self.val_size and self.split_name != 'test':
             if self.val_size >= len(labels):

@@ -17,9 +17,27 @@ def _num_classes(model_cfg):
     return None
 
 
-def check_teacher_checkpoint(model_cfg):
-    """A named ``teacher_ckpt`` must exist before the teacher is built."""
+def _teacher_pretrained(model_cfg):
+    teacher = model_cfg.get('teacher')
+    init_cfg = teacher.get('init_cfg') if hasattr(teacher, 'get') else None
+    return hasattr(init_cfg, 'get') and init_cfg.get('type') == 'Pretrained'
+
+
+def check_teacher_checkpoint(model_cfg, random_teacher=False):
+    """A teacher needs weights: ``teacher_ckpt`` must name an existing file.
+
+    Without one the teacher stays random and the run still exits 0; that
+    is allowed only when asked for (``random_teacher=True``, for
+    ablations) or when the teacher's ``init_cfg`` loads pretrained weights.
+    """
     ckpt = model_cfg.get('teacher_ckpt')
+    if not ckpt and not random_teacher and not _teacher_pretrained(model_cfg):
+        raise ConfigError(
+            'model.teacher_ckpt is not set, so the teacher would stay '
+            'random. Set it to the trained teacher (--cfg-options '
+            'model.teacher_ckpt=PATH); for a random-teacher ablation, also '
+            'set random_teacher=True.'
+        )
     if ckpt and '://' not in ckpt and not osp.isfile(osp.expanduser(ckpt)):
         raise ConfigError(
             f'teacher_ckpt {ckpt!r} does not exist. Train the teacher first '
@@ -42,14 +60,14 @@ def check_class_counts(model_cfg):
 
 
 def check_load_from(cfg):
-    """``load_from`` (weights to start from) must exist unless resuming."""
+    """``load_from`` (weights to start or resume from) must exist."""
     path = cfg.get('load_from')
-    if (
-        path
-        and not cfg.get('resume')
-        and '://' not in path
-        and not (osp.isfile(osp.expanduser(path)))
-    ):
+    if path and '://' not in path and not osp.isfile(osp.expanduser(path)):
+        if cfg.get('resume'):
+            raise ConfigError(
+                f'--resume {path!r}: no such checkpoint. Give an existing '
+                "epoch_N.pth, or plain --resume for the work dir's latest."
+            )
         raise ConfigError(
             f'load_from {path!r} does not exist. Train the run it names '
             'first (see the comment above load_from in the config) or set '
@@ -124,4 +142,6 @@ def check_config(cfg):
     model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:
         check_class_counts(model_cfg)
-        check_teacher_checkpoint(model_cfg)
+        check_teacher_checkpoint(
+            model_cfg, random_teacher=cfg.get('random_teacher', False)
+        )

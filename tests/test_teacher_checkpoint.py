@@ -1,0 +1,104 @@
+"""A teacher checkpoint that does not fit the teacher stops the run.
+
+Before the strict load, each case below built a distiller with random
+teacher weights (warnings only) and trained to rc 0.
+"""
+
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+from test_cli_errors import assert_one_line_error
+
+from conftest import KD_CFG, REPO, options_args, run_tool
+from mmsamkd.errors import CheckpointError, ConfigError
+from mmsamkd.utils import check_config
+
+HSAKD_CFG = osp.join(
+    REPO, 'configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
+
+
+def build(config, teacher_ckpt):
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(config).model
+    cfg.teacher_ckpt = str(teacher_ckpt)
+    return MODELS.build(cfg)
+
+
+def save_weights(model_cfg, path, **head):
+    """A checkpoint as tools/train.py writes it, of a fresh ``model_cfg``."""
+    init_default_scope('mmpretrain')
+    model_cfg = dict(model_cfg)
+    model_cfg['head'] = dict(model_cfg['head'], **head)
+    model = MODELS.build(model_cfg)
+    torch.save({'meta': {}, 'state_dict': model.state_dict()}, path)
+    return model
+
+
+def test_fitting_checkpoint_loads_every_weight(tmp_path):
+    model_cfg = Config.fromfile(KD_CFG).model
+    teacher = save_weights(model_cfg.teacher, tmp_path / 't.pth')
+    algorithm = build(KD_CFG, tmp_path / 't.pth')
+    for key, value in teacher.state_dict().items():
+        assert torch.equal(algorithm.teacher.state_dict()[key], value)
+
+
+def test_the_students_checkpoint_is_refused(tmp_path):
+    model_cfg = Config.fromfile(KD_CFG).model
+    save_weights(model_cfg.architecture, tmp_path / 'student.pth')
+    with pytest.raises(CheckpointError, match='have another shape') as info:
+        build(KD_CFG, tmp_path / 'student.pth')
+    assert 'student.pth does not fit' in str(info.value)
+
+
+def test_a_teacher_of_another_class_count_is_refused(tmp_path):
+    model_cfg = Config.fromfile(KD_CFG).model
+    save_weights(model_cfg.teacher, tmp_path / 't12.pth', num_classes=12)
+    with pytest.raises(CheckpointError) as info:
+        build(KD_CFG, tmp_path / 't12.pth')
+    assert 'head.fc.weight (12, 64) in the checkpoint, (10, 64)' in str(
+        info.value
+    )
+
+
+def test_a_file_without_weights_is_refused(tmp_path):
+    torch.save({'meta': {'epoch': 3}, 'optimizer': {}}, tmp_path / 'x.pth')
+    with pytest.raises(CheckpointError, match='holds none of'):
+        build(KD_CFG, tmp_path / 'x.pth')
+
+
+def test_a_truncated_file_is_refused(tmp_path):
+    model_cfg = Config.fromfile(KD_CFG).model
+    save_weights(model_cfg.teacher, tmp_path / 't.pth')
+    data = (tmp_path / 't.pth').read_bytes()
+    (tmp_path / 'cut.pth').write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match='cannot be read'):
+        build(KD_CFG, tmp_path / 'cut.pth')
+
+
+def test_a_plain_teacher_for_hsakd_names_the_ssa_teacher(tmp_path):
+    model_cfg = Config.fromfile(KD_CFG).model
+    save_weights(model_cfg.teacher, tmp_path / 'plain.pth')
+    result = run_tool(
+        'train.py',
+        HSAKD_CFG,
+        '--work-dir',
+        tmp_path / 'run',
+        *options_args({'model.teacher_ckpt': tmp_path / 'plain.pth'}),
+    )
+    assert_one_line_error(
+        result, 'plain.pth has no self-supervised branches', 'ssa-frozen'
+    )
+    assert not osp.exists(tmp_path / 'run' / 'epoch_1.pth')
+
+
+def test_no_teacher_checkpoint_needs_the_random_teacher_flag():
+    cfg = Config.fromfile(KD_CFG)
+    cfg.model.teacher_ckpt = None
+    with pytest.raises(ConfigError, match='random_teacher=True'):
+        check_config(cfg)
+    cfg.random_teacher = True
+    check_config(cfg)  # an ablation, asked for
