@@ -1,3 +1,4 @@
 from .adversarial_stage_hook import AdversarialStageHook
+from .nonfinite_guard_hook import NonFiniteGuardHook
 
-__all__ = ['AdversarialStageHook']
+__all__ = ['AdversarialStageHook', 'NonFiniteGuardHook']

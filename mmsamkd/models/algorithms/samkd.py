@@ -1,16 +1,17 @@
 """SAMKD: multi-scale KD with self-supervised adversarial learning."""
 
-import math
-
 import torch
-from mmengine.logging import MessageHub, print_log
 from mmengine.optim import OptimWrapperDict
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import MODELS
 
-from ...errors import ConfigError, NonFiniteLossError
-
-NONFINITE_POLICIES = ('raise', 'skip')
+from ...errors import ConfigError
+from ...utils.nonfinite import (
+    check_policy,
+    finite_everywhere,
+    on_nonfinite,
+    skip_update,
+)
 
 
 @MODELS.register_module()
@@ -57,11 +58,7 @@ class SAMKD(SingleTeacherDistill):
         self, adversary, discriminator_steps=1, nonfinite='raise', **kwargs
     ):
         super().__init__(**kwargs)
-        if nonfinite not in NONFINITE_POLICIES:
-            raise ConfigError(
-                f'nonfinite must be one of '
-                f'{NONFINITE_POLICIES}, got {nonfinite!r}'
-            )
+        check_policy(nonfinite)
         if discriminator_steps < 1:
             raise ConfigError('discriminator_steps must be at least 1')
         self.adversary = MODELS.build(adversary)
@@ -112,40 +109,24 @@ class SAMKD(SingleTeacherDistill):
         )
 
     def _guard(self, log_vars):
-        """Apply the non-finite policy; True when the update may proceed."""
+        """True if every loss in ``log_vars`` is finite (on every rank)."""
         values = {
             k: float(v.detach()) if torch.is_tensor(v) else float(v)
             for k, v in log_vars.items()
         }
-        bad = {k: v for k, v in values.items() if not math.isfinite(v)}
-        if not bad:
+        if finite_everywhere(values.values()):
             return True
-        iteration = MessageHub.get_current_instance().get_info(
-            'iter', 'unknown'
+        on_nonfinite(
+            values,
+            self.nonfinite,
+            'Lower the learning rates or the adversarial weights, or set '
+            "model.nonfinite='skip' to drop such iterations.",
         )
-        message = f'non-finite loss at iteration {iteration}: ' + ', '.join(
-            f'{k}={v}' for k, v in sorted(bad.items())
-        )
-        if self.nonfinite == 'raise':
-            raise NonFiniteLossError(
-                message + '. Lower the learning rates or the adversarial '
-                "weights, or set model.nonfinite='skip' to drop such "
-                'iterations.'
-            )
-        print_log(message + '; update skipped', logger='current', level=30)
         return False
 
     @staticmethod
     def _skip_update(wrapper, losses):
-        """Drop an update but keep DDP's forward/backward pairing intact."""
-        zero = sum(
-            v.nan_to_num(0.0, 0.0, 0.0).sum() * 0
-            for k, v in losses.items()
-            if 'loss' in k and torch.is_tensor(v) and v.requires_grad
-        )
-        if torch.is_tensor(zero):
-            zero.backward()
-        wrapper.zero_grad()
+        skip_update(wrapper, [v for k, v in losses.items() if 'loss' in k])
 
     def train_step(self, data, optim_wrapper):
         if not isinstance(optim_wrapper, OptimWrapperDict) or set(

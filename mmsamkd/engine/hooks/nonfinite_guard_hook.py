@@ -1,0 +1,83 @@
+"""Stop (or skip) optimizer steps on a NaN or infinite loss, for any model."""
+
+import types
+
+from mmengine.hooks import Hook
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapperDict
+from mmengine.registry import HOOKS
+from mmengine.runner import EpochBasedTrainLoop
+
+from ...utils.nonfinite import (
+    POSITION_KEY,
+    check_policy,
+    finite_everywhere,
+    on_nonfinite,
+    skip_update,
+)
+
+
+@HOOKS.register_module()
+class NonFiniteGuardHook(Hook):
+    """Check every loss before its optimizer step.
+
+    Without it, KD with too high a learning rate trains on NaN to the last
+    epoch and saves NaN checkpoints, with rc 0. The hook wraps each optimizer
+    wrapper's ``update_params`` (any model, AMP included), so a NaN or
+    infinite loss never reaches ``backward`` and ``step``: with
+    ``policy='raise'`` the run stops with one line naming the loss and
+    ``Epoch(train) [e][i/n]``; with ``'skip'`` that update is dropped (on
+    every DDP rank alike) with a warning. :class:`SAMKD` applies the same
+    policy to each of its losses (``model.nonfinite``).
+
+    ``configs/_base_/default_runtime.py`` registers it as
+    ``default_hooks.nonfinite``, so every config has it.
+
+    Args:
+        policy (str): ``'raise'`` or ``'skip'``. Defaults to ``'raise'``.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, policy='raise'):
+        check_policy(policy, 'NonFiniteGuardHook policy')
+        self.policy = policy
+
+    def before_train(self, runner):
+        wrapper = runner.optim_wrapper
+        wrappers = (
+            list(wrapper.values())
+            if isinstance(wrapper, OptimWrapperDict)
+            else [wrapper]
+        )
+        for each in wrappers:
+            if not getattr(each, '_nonfinite_guarded', False):
+                self._guard(each)
+
+    def _guard(self, wrapper):
+        policy = self.policy
+        update_params = wrapper.update_params
+
+        def guarded(self, loss, *args, **kwargs):
+            if finite_everywhere([loss.detach()], loss.device):
+                return update_params(loss, *args, **kwargs)
+            on_nonfinite(
+                {'loss': loss.detach()},
+                policy,
+                'Lower the learning rate, or set '
+                "default_hooks.nonfinite.policy='skip' to drop such steps.",
+            )
+            skip_update(self, [loss])
+
+        wrapper.update_params = types.MethodType(guarded, wrapper)
+        wrapper._nonfinite_guarded = True
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if isinstance(runner.train_loop, EpochBasedTrainLoop):
+            total = len(runner.train_dataloader)
+            position = (
+                f'Epoch(train) [{runner.epoch + 1}][{batch_idx + 1}/{total}]'
+            )
+        else:
+            position = f'Iter(train) [{runner.iter + 1}/{runner.max_iters}]'
+        MessageHub.get_current_instance().update_info(POSITION_KEY, position)

@@ -1,0 +1,75 @@
+"""What a training step does with a NaN or infinite loss.
+
+One policy for every algorithm: :class:`NonFiniteGuardHook` applies it to
+any model's optimizer steps, and :class:`SAMKD` to each of its losses.
+``'raise'`` stops the run with a line naming the loss and the position as
+the log prints it (``Epoch(train) [2][15/79]``); ``'skip'`` drops that
+update, logs a warning and goes on.
+"""
+
+import math
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.logging import MessageHub, print_log
+
+from ..errors import ConfigError, NonFiniteLossError
+
+NONFINITE_POLICIES = ('raise', 'skip')
+POSITION_KEY = 'train_position'  # MessageHub info set by the guard hook
+
+
+def check_policy(policy, name='nonfinite'):
+    if policy not in NONFINITE_POLICIES:
+        raise ConfigError(
+            f'{name} must be one of {NONFINITE_POLICIES}, got {policy!r}'
+        )
+
+
+def train_position():
+    """Where training is, as the log writes it, or the global iteration."""
+    hub = MessageHub.get_current_instance()
+    position = hub.get_info(POSITION_KEY)
+    if position:
+        return position
+    return f'iteration {hub.get_info("iter", "unknown")}'
+
+
+def finite_everywhere(values, device='cpu'):
+    """Whether every value is finite on every process (DDP ranks agree,
+    so that all of them step or all skip)."""
+    finite = all(math.isfinite(float(v)) for v in values)
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        flag = torch.tensor([int(finite)], device=device)
+        torch_dist.all_reduce(flag, op=torch_dist.ReduceOp.MIN)
+        finite = bool(flag.item())
+    return finite
+
+
+def on_nonfinite(values, policy, fix):
+    """Apply ``policy`` to ``values`` (``{name: float}``, some not finite).
+
+    Raises :class:`NonFiniteLossError` for ``'raise'``; logs a warning for
+    ``'skip'``. ``fix`` ends the message: what the user can change.
+    """
+    check_policy(policy)
+    bad = {k: v for k, v in values.items() if not math.isfinite(float(v))}
+    shown = bad or values  # another rank's loss was the bad one
+    message = f'non-finite loss at {train_position()}: ' + ', '.join(
+        f'{k}={float(v)}' for k, v in sorted(shown.items())
+    )
+    if policy == 'raise':
+        raise NonFiniteLossError(f'{message}. {fix}')
+    print_log(message + '; update skipped', logger='current', level=30)
+
+
+def skip_update(wrapper, losses):
+    """Drop an update but keep DDP's forward/backward pairing intact."""
+    zero = sum(
+        v.nan_to_num(0.0, 0.0, 0.0).sum() * 0
+        for v in losses
+        if torch.is_tensor(v) and v.requires_grad
+    )
+    if torch.is_tensor(zero):
+        zero.backward()
+    wrapper.zero_grad()
