@@ -131,9 +131,12 @@ def load_from_trusted_local(filename, map_location=None):
 
     from mmengine.logging import print_log
 
+    from .utils.checkpoint_files import unreadable, verify
+
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
+    verify(filename)  # patch 5: the checksum saved beside it, if any
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True
@@ -143,7 +146,7 @@ def load_from_trusted_local(filename, map_location=None):
             'weights_only' not in str(safe_error).lower()
             and 'weights only' not in str(safe_error).lower()
         ):
-            raise
+            raise unreadable(filename, safe_error) from None
     print_log(
         f'{filename} holds training state beyond tensors; loading it with '
         'weights_only=False because it is a file you named '
@@ -244,9 +247,70 @@ def patch_mmrazor_strict_teacher_load():
     single_teacher_distill.load_checkpoint = load_teacher_checkpoint
 
 
+# --------------------------------------------------------------------------
+# 5. Checkpoint files: integrity and movable work dirs
+# Symptoms: a bit-flipped checkpoint resumes with rc 0 and ruined weights; a
+#   truncated one gives a raw torch traceback; a run killed while saving can
+#   leave a half-written file. ``last_checkpoint`` and the best checkpoint
+#   are stored as absolute paths: a copied work dir resumes from, and then
+#   deletes, the original run's files; a moved one cannot resume.
+# Applies to: mmengine 0.10.7 (any torch).
+# Fix: local checkpoints are saved atomically with a ``.sha256`` beside them
+#   and verified before every load (patch 2's loader); stored paths into
+#   another directory are read as the same file name in the current work
+#   dir (``mmsamkd.utils.checkpoint_files``).
+# Drop when: mmengine verifies checkpoints and stores relative paths.
+# --------------------------------------------------------------------------
+@_once('mmengine_checkpoint_files')
+def patch_mmengine_checkpoint_files():
+    """Verified, atomic checkpoint saves and work-dir-relative paths."""
+    import os.path as osp
+
+    from mmengine.hooks import CheckpointHook
+    from mmengine.runner import checkpoint as checkpoint_module
+    from mmengine.runner import runner as runner_module
+
+    from .utils.checkpoint_files import rebase, save_verified
+
+    original_save = checkpoint_module.save_checkpoint
+
+    def save_checkpoint(checkpoint, filename, *args, **kwargs):
+        if '://' in str(filename):
+            return original_save(checkpoint, filename, *args, **kwargs)
+        save_verified(checkpoint, str(filename))
+
+    original_find = checkpoint_module.find_latest_checkpoint
+
+    def find_latest_checkpoint(path):
+        return rebase(original_find(path), path)
+
+    for module in (checkpoint_module, runner_module):
+        module.save_checkpoint = save_checkpoint
+        module.find_latest_checkpoint = find_latest_checkpoint
+    import mmengine.runner as runner_package
+
+    runner_package.save_checkpoint = save_checkpoint  # CheckpointHook's
+    runner_package.find_latest_checkpoint = find_latest_checkpoint
+
+    original_before_train = CheckpointHook.before_train
+
+    def before_train(self, runner):
+        # a resumed run's stored paths must not reach into another dir
+        hub = runner.message_hub
+        for key in list(hub.runtime_info):
+            if key == 'last_ckpt' or key.startswith('best_ckpt'):
+                path = hub.get_info(key)
+                if isinstance(path, str) and osp.isabs(path):
+                    hub.update_info(key, rebase(path, runner.work_dir))
+        original_before_train(self, runner)
+
+    CheckpointHook.before_train = before_train
+
+
 def apply_all():
     """Apply every patch; safe to call any number of times."""
     stub_mmrazor_quantization_backend_config()
     patch_mmengine_local_checkpoint_loader()
     patch_mmengine_cpu_distributed()
     patch_mmrazor_strict_teacher_load()
+    patch_mmengine_checkpoint_files()

@@ -94,7 +94,7 @@ def load_teacher_checkpoint(
     try:
         checkpoint = _load_checkpoint(filename, map_location, logger)
     except (RuntimeError, EOFError, OSError, ValueError) as error:
-        if isinstance(error, FileNotFoundError):
+        if isinstance(error, (FileNotFoundError, CheckpointError)):
             raise
         raise CheckpointError(
             f'teacher_ckpt {filename} cannot be read ({type(error).__name__}'

@@ -1,0 +1,121 @@
+"""Checkpoints that can be trusted, copied and moved (compat patch 5).
+
+Before: a bit-flipped checkpoint resumed with rc 0, a truncated one gave a
+raw torch traceback, and resuming a copied work dir deleted the original
+run's best checkpoint.
+"""
+
+import os
+import os.path as osp
+import shutil
+
+import pytest
+import torch
+from test_cli_errors import assert_one_line_error
+
+from conftest import STUDENT_CFG, options_args, run_tool
+from mmsamkd.errors import CheckpointError
+from mmsamkd.utils.checkpoint_files import (
+    is_intact,
+    last_intact,
+    rebase,
+    save_verified,
+    sha256_of,
+    verify,
+)
+
+TWO_EPOCHS = {'train_cfg.max_epochs': 2}
+
+
+def train(work_dir, *extra, epochs=2):
+    return run_tool(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        work_dir,
+        *extra,
+        *options_args({'train_cfg.max_epochs': epochs}),
+    )
+
+
+def test_save_writes_a_checksum_that_sha256sum_reads(tmp_path):
+    path = str(tmp_path / 'epoch_1.pth')
+    save_verified({'w': torch.arange(3)}, path)
+    digest, name = open(path + '.sha256').read().split()
+    assert name == 'epoch_1.pth' and digest == sha256_of(path)
+    assert not osp.exists(path + '.part')
+    verify(path)  # no error
+    # mmengine deletes old checkpoints itself: their checksums follow
+    os.remove(path)
+    save_verified({'w': torch.arange(4)}, str(tmp_path / 'epoch_2.pth'))
+    assert not osp.exists(path + '.sha256')
+
+
+def test_a_flipped_bit_is_caught_and_the_intact_checkpoint_named(tmp_path):
+    first, second = (str(tmp_path / f'epoch_{i}.pth') for i in (1, 2))
+    save_verified({'w': torch.zeros(100)}, first)
+    save_verified({'w': torch.ones(100)}, second)
+    data = bytearray(open(second, 'rb').read())
+    data[len(data) // 2] ^= 0x01
+    open(second, 'wb').write(bytes(data))
+    assert not is_intact(second) and last_intact(str(tmp_path)) == first
+    with pytest.raises(CheckpointError) as info:
+        verify(second)
+    assert 'does not match its checksum' in str(info.value)
+    assert f'--resume {first}' in str(info.value)
+
+
+def test_rebase_maps_other_dirs_into_the_work_dir(tmp_path):
+    here = str(tmp_path / 'b')
+    assert rebase('/elsewhere/a/best.pth', here) == osp.join(here, 'best.pth')
+    assert rebase(osp.join(here, 'x.pth'), here) == osp.join(here, 'x.pth')
+    assert rebase(None, here) is None
+
+
+@pytest.mark.slow
+def test_damaged_checkpoints_stop_resume_with_one_line(tmp_path):
+    run = tmp_path / 'run'
+    assert train(run).returncode == 0
+    last = run / 'epoch_2.pth'
+    assert is_intact(str(last)) and is_intact(str(run / 'epoch_1.pth'))
+    data = last.read_bytes()
+    flipped = bytearray(data)
+    flipped[len(data) // 3] ^= 0x10
+    last.write_bytes(bytes(flipped))
+    result = train(run, '--resume', epochs=3)
+    assert_one_line_error(
+        result, 'does not match its checksum', f'--resume {run}/epoch_1.pth'
+    )
+    # truncated, with no checksum to compare: the load fails, named
+    last.write_bytes(data[: len(data) // 2])
+    os.remove(str(last) + '.sha256')
+    result = train(run, '--resume', epochs=3)
+    assert_one_line_error(
+        result, 'cannot be read', f'--resume {run}/epoch_1.pth'
+    )
+
+
+@pytest.mark.slow
+def test_copied_and_moved_work_dirs_resume_in_place(tmp_path):
+    original = tmp_path / 'a'
+    assert train(original, epochs=1).returncode == 0
+    before = sorted(os.listdir(original))
+    best = [f for f in before if f.startswith('best_')]
+    assert best
+    copy = tmp_path / 'copy'
+    shutil.copytree(original, copy)
+    result = train(copy, '--resume')
+    assert result.returncode == 0, result.stderr[-2000:]
+    # the original run is untouched: its best checkpoint is still there
+    assert sorted(os.listdir(original)) == before
+    # and the copy's own record of its best checkpoint stays in the copy
+    saved = torch.load(copy / 'epoch_2.pth', weights_only=False)
+    assert saved['message_hub']['runtime_info']['best_ckpt'].startswith(
+        str(copy)
+    )
+    moved = tmp_path / 'moved'
+    shutil.move(str(original), str(moved))
+    result = train(moved, '--resume')
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (moved / 'epoch_2.pth').is_file()
+    assert open(moved / 'last_checkpoint').read().startswith(str(moved))
