@@ -5,8 +5,13 @@
 
 Configs run in the order given, each in ``<work-dir-root>/<config name>``
 (the default work dir of ``tools/train.py``, so a teacher listed before its
-students is where their ``teacher_ckpt`` expects it). A finished run is
-collected, not retrained; an unfinished one is resumed. Writes
+students is where their ``teacher_ckpt`` expects it; under another root,
+the ``work_dirs/...`` paths of ``teacher_ckpt`` and ``load_from`` move
+there too). A finished run is collected, not retrained; an unfinished one
+is resumed; either only if its ``run_config.json`` says it was trained
+with the same settings (else the command stops and says so). The table
+names each run's dataset and seed, and configs trained on different data
+are refused unless ``--mixed-datasets``. Writes
 ``results.md``, ``results.csv`` and ``accuracy_curves.png`` to the output
 folder and prints the Markdown table.
 
@@ -27,7 +32,14 @@ import time
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
-from mmsamkd.utils.run_results import is_finished, read_val_history
+from mmsamkd.utils.run_results import (
+    RECORD,
+    describe_dataset,
+    is_finished,
+    read_record,
+    read_val_history,
+    record_mismatch,
+)
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 TEACHER_PREFIX = 'teacher.'
@@ -54,12 +66,40 @@ def parse_args():
         '--jobs', type=int, default=1, help='runs trained at once'
     )
     parser.add_argument(
+        '--mixed-datasets',
+        action='store_true',
+        help='allow configs trained on different data in one table',
+    )
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
         help='overrides passed to every training run',
     )
     return parser.parse_args()
+
+
+DEFAULT_ROOT = 'work_dirs'
+
+
+def same_root_paths(cfg, work_dir_root):
+    """Options pointing a config's teacher and ``load_from`` into the root.
+
+    Configs name the runs they read as ``work_dirs/<run>/...`` (the default
+    root); under another ``--work-dir-root`` those runs are there instead.
+    """
+    if osp.normpath(work_dir_root) == DEFAULT_ROOT:
+        return {}
+    options = {}
+    model = cfg.get('model', {})
+    for key, path in (
+        ('load_from', cfg.get('load_from')),
+        ('model.teacher_ckpt', model.get('teacher_ckpt')),
+    ):
+        parts = str(path).split('/') if path else []
+        if parts and parts[0] == DEFAULT_ROOT:
+            options[key] = '/'.join([work_dir_root.rstrip('/')] + parts[1:])
+    return options
 
 
 def train_command(config, work_dir, cfg_options):
@@ -83,7 +123,7 @@ def depends_on(cfg, work_dir):
     )
 
 
-def train_all(runs, cfg_options, jobs):
+def train_all(runs, cfg_options, jobs, run_options=None):
     """Train ``[(config, work_dir, cfg)]``, up to ``jobs`` at once.
 
     A run waits for the runs before it that it depends on (see
@@ -106,7 +146,10 @@ def train_all(runs, cfg_options, jobs):
                 continue
             waiting.remove(index)
             config, work_dir, _ = runs[index]
-            command = train_command(config, work_dir, cfg_options)
+            options = dict(
+                cfg_options or {}, **(run_options or {}).get(work_dir, {})
+            )
+            command = train_command(config, work_dir, options)
             print(f'== training {config} in {work_dir}', flush=True)
             if jobs == 1:
                 running[index] = (subprocess.Popen(command, env=env), None)
@@ -141,13 +184,16 @@ def train_all(runs, cfg_options, jobs):
         )
 
 
-def summarize(config, history, metric):
+def summarize(config, work_dir, history, metric):
     steps = sorted(history)
     values = [history[s][metric] for s in steps]
     teacher = history[steps[-1]].get(TEACHER_PREFIX + metric)
+    record = read_record(work_dir) or {}
     return dict(
         config=osp.splitext(osp.basename(config))[0],
         method=osp.basename(osp.dirname(osp.abspath(config))),
+        dataset=record.get('dataset', '?'),
+        seed=record.get('seed', '?'),
         best=max(values),
         last=values[-1],
         teacher=teacher,
@@ -161,6 +207,8 @@ def write_table(rows, out_dir, metric):
     header = [
         'config',
         'method',
+        'dataset',
+        'seed',
         f'best {metric}',
         f'last {metric}',
         'teacher',
@@ -172,6 +220,8 @@ def write_table(rows, out_dir, metric):
         return [
             row['config'],
             row['method'],
+            row['dataset'],
+            str(row['seed']),
             f'{row["best"]:.2f}',
             f'{row["last"]:.2f}',
             teacher,
@@ -213,6 +263,25 @@ def plot_curves(rows, out_dir, metric):
     return path
 
 
+def check_reusable(config, work_dir, cfg, metric):
+    """Refuse a work dir holding a run of other settings (or of unknown
+    ones): its numbers would be reported as this config's."""
+    record = read_record(work_dir)
+    mismatch = record_mismatch(record, cfg)
+    if mismatch:
+        raise MmsamkdError(
+            f'{work_dir} holds a run of {config} with other settings '
+            f"({mismatch}); its numbers are not this run's. Use another "
+            '--work-dir-root, or remove that dir to retrain.'
+        )
+    if record is None and read_val_history(work_dir, metric):
+        raise MmsamkdError(
+            f'{work_dir} holds a run without {RECORD} (not trained by '
+            'tools/train.py, or before records), so its settings are '
+            'unknown. Use another --work-dir-root, or remove that dir.'
+        )
+
+
 def compare(
     configs,
     work_dir_root,
@@ -221,10 +290,11 @@ def compare(
     collect_only=False,
     cfg_options=None,
     jobs=1,
+    mixed_datasets=False,
 ):
     from mmengine.config import Config
 
-    runs = []
+    runs, run_options = [], {}
     for config in configs:
         if not osp.isfile(config):
             raise MmsamkdError(f'config {config!r} does not exist')
@@ -234,20 +304,31 @@ def compare(
         work_dir = osp.join(
             work_dir_root, osp.splitext(osp.basename(config))[0]
         )
+        run_options[work_dir] = same_root_paths(cfg, work_dir_root)
+        cfg.merge_from_dict(run_options[work_dir])
+        check_reusable(config, work_dir, cfg, metric)
         runs.append((config, work_dir, cfg))
+    datasets = {describe_dataset(cfg) for _, _, cfg in runs}
+    if len(datasets) > 1 and not mixed_datasets:
+        raise MmsamkdError(
+            'these configs train on different data '
+            f'({", ".join(sorted(datasets))}): their accuracies are not '
+            'comparable in one table. Compare each dataset apart, or pass '
+            '--mixed-datasets.'
+        )
     todo = [run for run in runs if not is_finished(run[1], run[2], metric)]
     if todo and collect_only:
         raise MmsamkdError(
             f'{todo[0][0]} has no finished run in {todo[0][1]}; drop '
             '--collect-only to train it'
         )
-    train_all(todo, cfg_options, jobs)
+    train_all(todo, cfg_options, jobs, run_options)
     rows = []
     for config, work_dir, _ in runs:
         history = read_val_history(work_dir, metric)
         if not history:
             raise MmsamkdError(f'{work_dir} holds no {metric!r} records')
-        rows.append(summarize(config, history, metric))
+        rows.append(summarize(config, work_dir, history, metric))
     markdown = write_table(rows, out_dir, metric)
     plot_curves(rows, out_dir, metric)
     return rows, markdown
@@ -265,6 +346,7 @@ def main():
             args.collect_only,
             args.cfg_options,
             args.jobs,
+            args.mixed_datasets,
         )
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)

@@ -12,6 +12,12 @@ import sys
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils import check_config
+from mmsamkd.utils.run_results import (
+    read_record,
+    record_mismatch,
+    run_record,
+    write_record,
+)
 
 
 def parse_args():
@@ -107,6 +113,15 @@ def main():
     try:
         cfg = build_cfg(args)
         check_config(cfg)
+        record = read_record(cfg.work_dir)
+        mismatch = record_mismatch(record, cfg)
+        if cfg.get('resume') and mismatch:
+            raise MmsamkdError(
+                f'{cfg.work_dir} holds a run of other settings ({mismatch}'
+                '); resuming it would merge the two runs. Use another '
+                '--work-dir, or remove that one to start over.'
+            )
+        from mmengine.dist import is_main_process
         from mmengine.registry import RUNNERS
         from mmengine.runner import Runner
 
@@ -114,6 +129,11 @@ def main():
             runner = RUNNERS.build(cfg)
         else:
             runner = Runner.from_cfg(cfg)
+        if is_main_process() and not (cfg.get('resume') and record):
+            # a fresh run starts with this launch; a resumed run without a
+            # record (made before records) keeps all its launches
+            since = None if cfg.get('resume') else runner.timestamp
+            write_record(cfg.work_dir, run_record(cfg, since=since))
         runner.train()
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)

@@ -1,19 +1,116 @@
-"""Read what mmengine wrote about a training run (for compare, benchmarks)."""
+"""What a training run wrote, and which settings it was trained with.
+
+``tools/train.py`` writes ``run_config.json`` in the work dir: a digest of
+the config as trained (places such as ``work_dir`` and checkpoint paths
+left out), the dataset, schedule and seed, and the timestamp of the launch
+that started the run. ``tools/compare.py`` reuses a run only when that
+digest equals the one of the config it was asked for, and reads only the
+records of that run's launches.
+"""
 
 import glob
+import hashlib
 import json
+import os
 import os.path as osp
+
+RECORD = 'run_config.json'
+# settings that say where things are, not what is trained
+_PLACES = ('work_dir', 'resume', 'load_from', 'launcher', 'experiment_name')
+
+
+def config_digest(cfg):
+    """sha256 of ``cfg`` without the settings that only name places."""
+    settings = cfg._cfg_dict.to_dict()
+    for key in _PLACES:
+        settings.pop(key, None)
+    if isinstance(settings.get('model'), dict):
+        settings['model'].pop('teacher_ckpt', None)
+    text = json.dumps(settings, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def describe_dataset(cfg):
+    """A short name of the training data, e.g. ``LocalFashionMNIST[:5000]``."""
+    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
+    name = str(dataset.get('type', '?')).split('.')[-1]
+    indices = dataset.get('indices')
+    if isinstance(indices, int):
+        name += f'[:{indices}]'
+    elif indices is not None:
+        name += f'[{len(indices)} images]'
+    return name
+
+
+def describe_schedule(cfg):
+    train_cfg = cfg.get('train_cfg', {})
+    if 'max_epochs' in train_cfg:
+        length = f'{train_cfg["max_epochs"]} epochs'
+    else:
+        length = f'{train_cfg.get("max_iters", "?")} iters'
+    wrapper = cfg.get('optim_wrapper', {})
+    optimizer = wrapper.get('optimizer') or wrapper.get(
+        'architecture', {}
+    ).get('optimizer', {})
+    lr = optimizer.get('lr') if hasattr(optimizer, 'get') else None
+    return length + (f', lr {lr}' if lr is not None else '')
+
+
+def run_record(cfg, since=None):
+    return dict(
+        digest=config_digest(cfg),
+        config=osp.basename(str(cfg.filename or '')),
+        dataset=describe_dataset(cfg),
+        schedule=describe_schedule(cfg),
+        seed=cfg.get('randomness', {}).get('seed'),
+        since=since,
+    )
+
+
+def read_record(work_dir):
+    path = osp.join(work_dir, RECORD)
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def write_record(work_dir, record):
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, RECORD), 'w', encoding='utf-8') as f:
+        json.dump(record, f, indent=1)
+
+
+def record_mismatch(record, cfg):
+    """How the run of ``record`` differs from ``cfg``, or None if it does
+    not."""
+    if record is None or record['digest'] == config_digest(cfg):
+        return None
+    wanted = run_record(cfg)
+    changed = [
+        f'{key} {record.get(key)} vs {wanted[key]}'
+        for key in ('dataset', 'schedule', 'seed')
+        if record.get(key) != wanted[key]
+    ]
+    return '; '.join(changed) or 'other settings'
 
 
 def read_val_history(work_dir, metric='accuracy/top1'):
-    """``{step: record}`` of the validation records of every run in dir.
+    """``{step: record}`` of the validation records of the run in dir.
 
     mmengine's LocalVisBackend writes ``<timestamp>/vis_data/scalars.json``
     per launch; a resumed run starts a new timestamp, so later files win.
+    Launches before the run's start (``since`` in its record) belong to an
+    earlier run in the same dir and are left out.
     """
+    record = read_record(work_dir) or {}
+    since = record.get('since') or ''
     history = {}
     pattern = osp.join(work_dir, '*', 'vis_data', 'scalars.json')
     for path in sorted(glob.glob(pattern)):
+        launch = osp.basename(osp.dirname(osp.dirname(path)))
+        if launch < since:
+            continue
         with open(path, encoding='utf-8') as f:
             for line in f:
                 record = json.loads(line)

@@ -1,0 +1,102 @@
+"""compare.py reports only runs of the settings it was asked for.
+
+Before run records, a finished run counted whatever data, lr or config
+made it (a rerun with other options reprinted the old numbers), a longer
+schedule resumed a run trained on other data, datasets shared one table
+unnamed, and a distillation config under --work-dir-root read its teacher
+from ./work_dirs.
+"""
+
+import os.path as osp
+
+import pytest
+from test_cli_errors import assert_one_line_error
+
+from conftest import (
+    KD_CFG,
+    REPO,
+    STUDENT_CFG,
+    TEACHER_CFG,
+    options_args,
+    run_tool,
+)
+
+pytestmark = pytest.mark.slow
+CIFAR_TEACHER = osp.join(REPO, 'configs/teachers/resnet32x4_1xb64_cifar100.py')
+
+
+def compare(root, *configs, **options):
+    return run_tool(
+        'compare.py',
+        '--work-dir-root',
+        root,
+        *configs,
+        *options_args(options),
+        cwd=root.parent,
+    )
+
+
+def test_a_rerun_with_other_settings_is_refused_not_reprinted(tmp_path):
+    root = tmp_path / 'runs'
+    first = compare(root, STUDENT_CFG)
+    assert first.returncode == 0, first.stderr[-2000:]
+    table = (root / 'compare' / 'results.md').read_text()
+    assert '| LocalFashionMNIST[:256] | 0 |' in table
+    again = compare(root, STUDENT_CFG)  # same settings: collected
+    assert again.returncode == 0 and '== training' not in again.stdout
+    other_lr = compare(
+        root, STUDENT_CFG, **{'optim_wrapper.optimizer.lr': 0.2}
+    )
+    assert_one_line_error(
+        other_lr, 'other settings', 'lr 0.05 vs 1 epochs, lr 0.2'
+    )
+    other_seed = compare(root, STUDENT_CFG, **{'randomness.seed': 1})
+    assert_one_line_error(other_seed, 'seed 0 vs 1')
+
+
+def test_resuming_a_run_of_other_data_is_refused(tmp_path):
+    work_dir = tmp_path / 'run'
+    assert (
+        run_tool(
+            'train.py', STUDENT_CFG, '--work-dir', work_dir, *options_args({})
+        ).returncode
+        == 0
+    )
+    longer = {
+        'train_cfg.max_epochs': 2,
+        'train_dataloader.dataset.indices': 128,
+    }
+    result = run_tool(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        work_dir,
+        '--resume',
+        *options_args(longer),
+    )
+    assert_one_line_error(
+        result, 'LocalFashionMNIST[:256] vs LocalFashionMNIST[:128]'
+    )
+    assert not (work_dir / 'epoch_2.pth').exists()
+
+
+def test_configs_on_different_data_need_mixed_datasets(tmp_path):
+    result = compare(tmp_path / 'runs', STUDENT_CFG, CIFAR_TEACHER)
+    assert_one_line_error(result, 'different data', '--mixed-datasets')
+
+
+def test_distillation_reads_its_teacher_from_the_same_root(tmp_path):
+    # the configs' epoch count stays, so the teacher_ckpt paths still hold
+    root = tmp_path / 'runs'
+    tiny = {
+        'train_dataloader.dataset.indices': 48,
+        'train_dataloader.batch_size': 16,
+        'train_cfg.max_epochs': 12,
+    }
+    result = compare(root, TEACHER_CFG, KD_CFG, **tiny)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (tmp_path / 'work_dirs').exists()
+    log = (root / 'kd_resnet14_resnet8-quarter_1xb64_fmnist').glob('*/*.log')
+    assert (
+        f'{root}/resnet14_1xb64_fmnist/epoch_12.pth' in next(log).read_text()
+    )
