@@ -171,7 +171,8 @@ def patch_mmengine_local_checkpoint_loader():
 # Symptom: ``tools/dist_train.sh`` on a CPU machine fails in mmengine's
 #   ``_init_dist_pytorch`` (``torch.cuda.set_device`` with no GPU, default
 #   backend nccl), then in ``Runner.wrap_model`` because DDP rejects
-#   ``device_ids=[rank]`` for a CPU module.
+#   ``device_ids=[rank]`` for a CPU module; ``tools/slurm_train.sh`` fails
+#   the same way in ``_init_dist_slurm``.
 # Applies to: mmengine 0.10.7 (any torch) without CUDA.
 # Fix: without CUDA, use gloo and skip ``set_device``; when the wrapped
 #   module's parameters are on the CPU, pass ``device_ids=None`` (what DDP
@@ -203,6 +204,37 @@ def patch_mmengine_cpu_distributed():
         )
 
     dist_utils._init_dist_pytorch = init_dist_pytorch
+
+    original_init_slurm = dist_utils._init_dist_slurm
+
+    def init_dist_slurm(backend, port=None, init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original_init_slurm(
+                backend, port=port, init_backend=init_backend, **kwargs
+            )
+        import os
+        import subprocess
+
+        import torch.distributed as torch_dist
+
+        rank = int(os.environ['SLURM_PROCID'])
+        world_size = int(os.environ['SLURM_NTASKS'])
+        if port is not None:
+            os.environ['MASTER_PORT'] = str(port)
+        os.environ.setdefault('MASTER_PORT', '29500')
+        if 'MASTER_ADDR' not in os.environ:
+            nodes = os.environ['SLURM_NODELIST']
+            os.environ['MASTER_ADDR'] = subprocess.getoutput(
+                f'scontrol show hostname {nodes} | head -n1'
+            )
+        os.environ['WORLD_SIZE'] = str(world_size)
+        os.environ['RANK'] = str(rank)
+        os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
+        torch_dist.init_process_group(
+            backend='gloo', rank=rank, world_size=world_size, **kwargs
+        )
+
+    dist_utils._init_dist_slurm = init_dist_slurm
 
     ddp_class = ddp_module.MMDistributedDataParallel
     original_ddp_init = ddp_class.__init__
