@@ -4,9 +4,11 @@
 
 Prints, per split, each method's top-1 per seed with mean and standard
 deviation (``results/fmnist_methods.csv``), and the SAMKD study on the
-validation split (``results/samkd_study.csv``). With ``--readme``,
-rewrites in each file the block between ``<!-- NAME:begin -->`` and
-``<!-- NAME:end -->``, NAME being ``fmnist-table`` or ``samkd-study``, so
+validation split (``results/samkd_study.csv``; the runs made before the
+branches were initialised as published, ``samkd_study_pytorch-init.csv``).
+With ``--readme``, rewrites in each file the block between
+``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME being
+``fmnist-table``, ``samkd-study`` or ``samkd-study-pytorch-init``, so
 README figures come from the CSVs and are never typed.
 """
 
@@ -19,6 +21,9 @@ import statistics
 HERE = osp.dirname(osp.abspath(__file__))
 METHODS_CSV = osp.join(HERE, 'results', 'fmnist_methods.csv')
 STUDY_CSV = osp.join(HERE, 'results', 'samkd_study.csv')
+# The study before branches were initialised as published (issue 10): its
+# own validation and test runs, kept apart.
+OLD_STUDY_CSV = osp.join(HERE, 'results', 'samkd_study_pytorch-init.csv')
 COLUMNS = (
     'method',
     'seed',
@@ -156,15 +161,22 @@ def block(rows):
 
 # Study variants that became a final method's config (identical content).
 ADOPTED = {'samkd-match3': 'samkd'}
+# The final methods a study is read against.
+REFERENCES = ('hsakd', 'samkd')
 
 
-def study_block(rows, methods_rows):
-    """The SAMKD study: validation top-1 of every variant, best first,
-    with the test split of the variants that are also final methods."""
-    val = summarize(rows, 'val')
-    test = summarize(methods_rows, 'test')
+def study_block(rows, methods_rows=()):
+    """A SAMKD study: validation top-1 of every variant, best first, with
+    the test split where one was run.
+
+    ``rows`` are the study's runs; ``methods_rows`` (the methods CSV) add
+    the final methods' validation and test runs.
+    """
+    references = [r for r in methods_rows if r['method'] in REFERENCES]
+    val = summarize(list(rows) + references, 'val')
+    test = summarize(list(rows) + references, 'test')
     for variant, method in ADOPTED.items():
-        if method in test:
+        if method in test and variant not in test:
             test[variant] = test[method]
     lines = [
         '| variant | seeds | val mean ± std | test mean ± std |',
@@ -205,6 +217,10 @@ def blocks():
     found = {'fmnist-table': block(methods_rows)}
     if osp.isfile(STUDY_CSV):
         found['samkd-study'] = study_block(read_rows(STUDY_CSV), methods_rows)
+    if osp.isfile(OLD_STUDY_CSV):
+        found['samkd-study-pytorch-init'] = study_block(
+            read_rows(OLD_STUDY_CSV)
+        )
     return found
 
 
