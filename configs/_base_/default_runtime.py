@@ -13,6 +13,11 @@ default_hooks = dict(
         save_last=True,
         save_best='auto',
     ),
+    # NaN / inf losses stop the run (policy='skip' drops those steps)
+    nonfinite=dict(type='NonFiniteGuardHook', policy='raise'),
+    # global RNG states in every checkpoint: resume is exact with random
+    # augmentation too
+    rng_state=dict(type='RNGStateHook'),
 )
 
 # nccl on GPU; mmsamkd.compat switches to gloo when CUDA is absent.

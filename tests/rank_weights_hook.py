@@ -1,0 +1,30 @@
+"""A hook for the reliability tests: each DDP rank saves its student."""
+
+import os.path as osp
+
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class RankWeightsHook(Hook):
+    """After training, write ``<out_dir>/rank<r>.pth`` with the student's
+    (or the classifier's) parameters, from every rank."""
+
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+
+    def after_train(self, runner):
+        model = runner.model
+        if is_model_wrapper(model):
+            model = model.module
+        model = getattr(model, 'architecture', model)
+        if is_model_wrapper(model):  # SAMKD wraps each part on its own
+            model = model.module
+        # parameters: BN statistics are rank 0's only after the next
+        # forward (DDP broadcasts buffers then)
+        weights = {k: v.detach() for k, v in model.named_parameters()}
+        torch.save(weights, osp.join(self.out_dir, f'rank{get_rank()}.pth'))

@@ -1,0 +1,58 @@
+"""A NaN loss stops (or skips) the step, for every algorithm.
+
+Before the guard, KD with lr 1e4 trained on NaN to the last epoch and
+saved NaN checkpoints with rc 0.
+"""
+
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.runner import Runner
+from test_cli_errors import assert_one_line_error
+
+from conftest import KD_CFG, STUDENT_CFG, options_args, run_tool, tiny_cfg
+from mmsamkd.errors import ConfigError, NonFiniteLossError
+from mmsamkd.utils.nonfinite import on_nonfinite
+
+pytestmark = pytest.mark.slow
+HUGE_LR = {'optim_wrapper.optimizer.lr': 1e8, 'train_cfg.max_epochs': 3}
+
+
+def test_kd_with_a_diverging_lr_stops_naming_the_step(
+    fmnist_teacher_ckpt, tmp_path
+):
+    result = run_tool(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args(
+            dict(HUGE_LR, **{'model.teacher_ckpt': fmnist_teacher_ckpt})
+        ),
+    )
+    assert_one_line_error(result, 'non-finite loss at Epoch(train) [1][')
+    assert not osp.exists(tmp_path / 'epoch_1.pth')
+
+
+def test_skip_policy_drops_the_bad_steps_and_keeps_weights_finite(tmp_path):
+    cfg = tiny_cfg(
+        STUDENT_CFG,
+        tmp_path,
+        **HUGE_LR,
+        **{'default_hooks.nonfinite.policy': 'skip'},
+    )
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert all(torch.isfinite(p).all() for p in runner.model.parameters())
+    log = open(
+        osp.join(tmp_path, runner.timestamp, f'{runner.timestamp}.log')
+    ).read()
+    assert 'update skipped' in log
+
+
+def test_policy_names_are_checked():
+    with pytest.raises(ConfigError, match="'raise', 'skip'"):
+        on_nonfinite({'loss': float('nan')}, 'ignore', '')
+    with pytest.raises(NonFiniteLossError, match='loss_kd=nan'):
+        on_nonfinite({'loss_kd': float('nan'), 'loss': 1.0}, 'raise', 'x')
