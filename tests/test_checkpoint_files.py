@@ -51,6 +51,24 @@ def test_save_writes_a_checksum_that_sha256sum_reads(tmp_path):
     assert not osp.exists(path + '.sha256')
 
 
+def test_an_interrupted_save_leaves_the_previous_file_whole(
+    tmp_path, monkeypatch
+):
+    path = str(tmp_path / 'epoch_1.pth')
+    save_verified({'w': torch.zeros(10)}, path)
+    before = open(path, 'rb').read()
+
+    def killed(fd):
+        raise KeyboardInterrupt  # the process dies mid-save
+
+    monkeypatch.setattr(os, 'fsync', killed)
+    with pytest.raises(KeyboardInterrupt):
+        save_verified({'w': torch.ones(10)}, path)
+    assert open(path, 'rb').read() == before and is_intact(path)
+    monkeypatch.undo()
+    assert torch.load(path)['w'].sum() == 0
+
+
 def test_a_flipped_bit_is_caught_and_the_intact_checkpoint_named(tmp_path):
     first, second = (str(tmp_path / f'epoch_{i}.pth') for i in (1, 2))
     save_verified({'w': torch.zeros(100)}, first)
