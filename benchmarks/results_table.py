@@ -160,7 +160,7 @@ def block(rows):
 
 
 # Study variants that became a final method's config (identical content).
-ADOPTED = {'samkd-match3': 'samkd'}
+ADOPTED = {'samkd-nomatch': 'samkd'}
 # The final methods a study is read against.
 REFERENCES = ('hsakd', 'samkd')
 

@@ -5,6 +5,10 @@ _base_ = ['./samkd_resnet14_resnet8-quarter_1xb64_fmnist.py']
 
 model = dict(
     adversary=dict(
-        pairs=dict(feat0=dict(match_weight=0.0), feat1=dict(match_weight=0.0))
+        pairs=dict(
+            feat0=dict(match_weight=0.0),
+            feat1=dict(match_weight=0.0),
+            pooled=dict(match_weight=1.0),
+        )
     )
 )

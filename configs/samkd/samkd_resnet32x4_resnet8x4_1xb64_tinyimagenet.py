@@ -45,9 +45,8 @@ model = dict(
                     student=name,
                     teacher=name,
                     channels=256,
-                    match_weight=1.0,
                 )
-                for name in [f'feat{i}' for i in range(3)] + ['pooled']
+                for name in [f'feat{i}' for i in range(3)]
             },
             logits=dict(student='logits', teacher='logits', channels=200),
         ),

@@ -42,9 +42,8 @@ model = dict(
                     teacher=name,
                     channels=512,
                     student_channels=1280,
-                    match_weight=1.0,
                 )
-                for name in [f'feat{i}' for i in range(4)] + ['pooled']
+                for name in [f'feat{i}' for i in range(4)]
             },
             logits=dict(student='logits', teacher='logits', channels=100),
         ),

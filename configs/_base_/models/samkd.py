@@ -1,7 +1,8 @@
 # SAMKD distillers: HSAKD's (KL(T=3) on logits and every branch) plus
 # recorders of each branch's pooled feature (the input of its fc), featN for
 # branch N, and of the backbone's pooled feature (the input of head.fc),
-# pooled: the multi-scale features that the adversary matches and judges.
+# pooled: the multi-scale features that the adversary judges (and, in the
+# matching variants, matches).
 _base_ = ['./hsakd.py']
 
 
@@ -29,7 +30,7 @@ samkd_distiller_4branches = _with_branch_features(
 
 
 def _stages_240e(num_branches, weight=0.1):
-    """Warm-up (KL and feature matching only) to epoch 30, feature
+    """Warm-up (HSAKD's losses only) to epoch 30, feature
     discriminators shallow to deep from 30 (one more every 15 epochs for 3
     branches, every 10 for 4), the logits discriminator too from 90; every
     adversarial weight 0.1, as the Fashion-MNIST study chose."""
