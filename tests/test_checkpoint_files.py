@@ -34,7 +34,9 @@ def train(work_dir, *extra, epochs=2):
         '--work-dir',
         work_dir,
         *extra,
-        *options_args({'train_cfg.max_epochs': epochs}),
+        *options_args(
+            {'train_cfg.max_epochs': epochs, 'train_cfg.val_interval': 1}
+        ),
     )
 
 
@@ -100,14 +102,14 @@ def test_damaged_checkpoints_stop_resume_with_one_line(tmp_path):
     flipped = bytearray(data)
     flipped[len(data) // 3] ^= 0x10
     last.write_bytes(bytes(flipped))
-    result = train(run, '--resume', epochs=3)
+    result = train(run, '--resume')
     assert_one_line_error(
         result, 'does not match its checksum', f'--resume {run}/epoch_1.pth'
     )
     # truncated, with no checksum to compare: the load fails, named
     last.write_bytes(data[: len(data) // 2])
     os.remove(str(last) + '.sha256')
-    result = train(run, '--resume', epochs=3)
+    result = train(run, '--resume')
     assert_one_line_error(
         result, 'cannot be read', f'--resume {run}/epoch_1.pth'
     )
@@ -115,8 +117,22 @@ def test_damaged_checkpoints_stop_resume_with_one_line(tmp_path):
 
 @pytest.mark.slow
 def test_copied_and_moved_work_dirs_resume_in_place(tmp_path):
+    from mmengine.runner import Runner
+    from test_kd_end_to_end import InterruptAfterEpoch
+
+    from conftest import tiny_cfg
+
+    # a 2-epoch run stopped after its first epoch, as a kill would
     original = tmp_path / 'a'
-    assert train(original, epochs=1).returncode == 0
+    runner = Runner.from_cfg(
+        tiny_cfg(
+            STUDENT_CFG,
+            original,
+            **{'train_cfg.max_epochs': 2, 'train_cfg.val_interval': 1},
+        )
+    )
+    runner.register_hook(InterruptAfterEpoch(1))
+    runner.train()
     before = sorted(os.listdir(original))
     best = [f for f in before if f.startswith('best_')]
     assert best

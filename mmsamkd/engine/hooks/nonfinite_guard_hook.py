@@ -3,7 +3,6 @@
 import types
 
 from mmengine.hooks import Hook
-from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
 from mmengine.registry import HOOKS
 from mmengine.runner import EpochBasedTrainLoop
@@ -25,8 +24,8 @@ class NonFiniteGuardHook(Hook):
     epoch and saves NaN checkpoints, with rc 0. The hook wraps each optimizer
     wrapper's ``update_params`` (any model, AMP included), so a NaN or
     infinite loss never reaches ``backward`` and ``step``: with
-    ``policy='raise'`` the run stops with one line naming the loss and
-    ``Epoch(train) [e][i/n]``; with ``'skip'`` that update is dropped (on
+    ``policy='raise'`` the run stops with one line naming the loss, the
+    iteration and ``Epoch(train) [e][i/n]``; with ``'skip'`` that update is dropped (on
     every DDP rank alike) with a warning. :class:`SAMKD` applies the same
     policy to each of its losses (``model.nonfinite``).
 
@@ -80,4 +79,6 @@ class NonFiniteGuardHook(Hook):
             )
         else:
             position = f'Iter(train) [{runner.iter + 1}/{runner.max_iters}]'
-        MessageHub.get_current_instance().update_info(POSITION_KEY, position)
+        runner.message_hub.update_info(
+            POSITION_KEY, f'iteration {runner.iter + 1}, {position}'
+        )
