@@ -3,8 +3,8 @@
 One policy for every algorithm: :class:`NonFiniteGuardHook` applies it to
 any model's optimizer steps, and :class:`SAMKD` to each of its losses.
 ``'raise'`` stops the run with a line naming the loss, the iteration and
-the position as the log prints it (``Epoch(train) [2][15/79]``); ``'skip'`` drops that
-update, logs a warning and goes on.
+the position as the log prints it (``Epoch(train) [2][15/79]``);
+``'skip'`` drops that update, logs a warning and goes on.
 """
 
 import math

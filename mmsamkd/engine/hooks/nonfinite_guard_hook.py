@@ -25,9 +25,9 @@ class NonFiniteGuardHook(Hook):
     wrapper's ``update_params`` (any model, AMP included), so a NaN or
     infinite loss never reaches ``backward`` and ``step``: with
     ``policy='raise'`` the run stops with one line naming the loss, the
-    iteration and ``Epoch(train) [e][i/n]``; with ``'skip'`` that update is dropped (on
-    every DDP rank alike) with a warning. :class:`SAMKD` applies the same
-    policy to each of its losses (``model.nonfinite``).
+    iteration and ``Epoch(train) [e][i/n]``; with ``'skip'`` that update
+    is dropped (on every DDP rank alike) with a warning. :class:`SAMKD`
+    applies the same policy to each of its losses (``model.nonfinite``).
 
     ``configs/_base_/default_runtime.py`` registers it as
     ``default_hooks.nonfinite``, so every config has it.
