@@ -10,7 +10,7 @@ the position as the log prints it (``Epoch(train) [2][15/79]``);
 import math
 
 import torch
-import torch.distributed as torch_dist
+from mmengine import dist
 from mmengine.logging import MessageHub, print_log
 
 from ..errors import ConfigError, NonFiniteLossError
@@ -35,13 +35,14 @@ def train_position():
     return f'iteration {hub.get_info("iter", "unknown")}'
 
 
-def finite_everywhere(values, device='cpu'):
+def finite_everywhere(values):
     """Whether every value is finite on every process (DDP ranks agree,
     so that all of them step or all skip)."""
     finite = all(math.isfinite(float(v)) for v in values)
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        flag = torch.tensor([int(finite)], device=device)
-        torch_dist.all_reduce(flag, op=torch_dist.ReduceOp.MIN)
+    if dist.get_world_size() > 1:
+        # mmengine moves the flag to the backend's device (cuda for nccl)
+        flag = torch.tensor([int(finite)])
+        dist.all_reduce(flag, op='min')
         finite = bool(flag.item())
     return finite
 

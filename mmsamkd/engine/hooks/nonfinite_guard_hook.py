@@ -58,7 +58,7 @@ class NonFiniteGuardHook(Hook):
         update_params = wrapper.update_params
 
         def guarded(self, loss, *args, **kwargs):
-            if finite_everywhere([loss.detach()], loss.device):
+            if finite_everywhere([loss.detach()]):
                 return update_params(loss, *args, **kwargs)
             on_nonfinite(
                 {'loss': loss.detach()},
