@@ -25,6 +25,21 @@ def conv_bn(
     return nn.Sequential(*layers)
 
 
+def init_conv_bn(module):
+    """The zoo's initialisation of every conv and BN inside ``module``:
+    kaiming-normal (fan_out) convs with zero bias, unit BN."""
+    for each in module.modules():
+        if isinstance(each, nn.Conv2d):
+            nn.init.kaiming_normal_(
+                each.weight, mode='fan_out', nonlinearity='relu'
+            )
+            if each.bias is not None:
+                nn.init.zeros_(each.bias)
+        elif isinstance(each, nn.BatchNorm2d):
+            nn.init.ones_(each.weight)
+            nn.init.zeros_(each.bias)
+
+
 class StagedBackbone(BaseBackbone):
     """A backbone made of ``stem``, ``stages`` (a ModuleList) and ``post``.
 
@@ -159,13 +174,4 @@ class StagedBackbone(BaseBackbone):
         super().init_weights()
         if self.init_cfg is not None:
             return
-        for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(
-                    module.weight, mode='fan_out', nonlinearity='relu'
-                )
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.BatchNorm2d):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
+        init_conv_bn(self)

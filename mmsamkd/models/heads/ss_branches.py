@@ -3,6 +3,8 @@
 import torch.nn as nn
 from mmengine.model import BaseModule, ModuleList
 
+from ..backbones.base import init_conv_bn
+
 
 class SelfSupervisedBranch(BaseModule):
     """Backbone-like layers, global pooling and a linear joint classifier.
@@ -33,16 +35,7 @@ class SelfSupervisedBranch(BaseModule):
         super().init_weights()
         if self.branch_init is None:
             return
-        for module in self.layers.modules():
-            if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(
-                    module.weight, mode='fan_out', nonlinearity='relu'
-                )
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.BatchNorm2d):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
+        init_conv_bn(self.layers)
         if self.branch_init.get('fc_std') is not None:
             nn.init.normal_(self.fc.weight, 0, self.branch_init['fc_std'])
         if self.branch_init.get('fc_zero_bias'):
