@@ -86,6 +86,21 @@ def fmnist_ssa_teacher_ckpt(fmnist_teacher_ckpt, tmp_path_factory):
     return str(work_dir / 'epoch_1.pth')
 
 
+@pytest.fixture(scope='session')
+def fmnist_sskd_teacher_ckpt(fmnist_teacher_ckpt, tmp_path_factory):
+    """The tiny teacher with SSKD's projection head (stage 2)."""
+    from mmengine.runner import Runner
+
+    config = osp.join(
+        REPO, 'configs/teachers/resnet14_sskd-head_1xb64_fmnist.py'
+    )
+    work_dir = tmp_path_factory.mktemp('sskd_teacher')
+    cfg = tiny_cfg(config, work_dir)
+    cfg.load_from = fmnist_teacher_ckpt
+    Runner.from_cfg(cfg).train()
+    return str(work_dir / 'epoch_1.pth')
+
+
 def free_port():
     """A TCP port free on the loopback interface right now."""
     import socket

@@ -115,6 +115,22 @@ def test_missing_load_from_names_the_run_to_train_first(tmp_path):
     assert_one_line_error(result, f'load_from {str(missing)!r} does not exist')
 
 
+@pytest.mark.parametrize(
+    'teacher_stage', ['resnet14_ssa-frozen', 'resnet14_sskd-head']
+)
+def test_frozen_stage_without_load_from_is_refused(teacher_stage):
+    from mmengine.config import Config
+
+    from conftest import REPO
+
+    cfg = Config.fromfile(
+        f'{REPO}/configs/teachers/{teacher_stage}_1xb64_fmnist.py'
+    )
+    cfg.load_from = None
+    with pytest.raises(ConfigError, match='that network would be random'):
+        check_config(cfg)
+
+
 def test_resume_without_a_checkpoint_keeps_load_from(tmp_path):
     # mmengine's resume drops load_from: the frozen-branch teacher would
     # train its branches on a random backbone, and a missing file would

@@ -85,6 +85,13 @@ METHOD_ALGORITHMS = {
     'kd': 'SingleTeacherDistill',
     'hsakd': 'SingleTeacherDistill',
     'samkd': 'SAMKD',
+    'sskd': 'SingleTeacherDistill',
+}
+# the classifier each method's teacher and student are
+METHOD_CLASSIFIERS = {
+    'hsakd': 'SelfSupervisedClassifier',
+    'samkd': 'SelfSupervisedClassifier',
+    'sskd': 'SSKDClassifier',
 }
 
 
@@ -131,14 +138,18 @@ def test_config_file_name_matches_what_it_builds(path):
             arch_name(model.teacher.backbone),
             arch_name(model.architecture.backbone),
         )
-        self_supervised = method.split('-')[0] in ('hsakd', 'samkd')
-        assert self_supervised == (
-            model.teacher.type == 'SelfSupervisedClassifier'
+        classifier = METHOD_CLASSIFIERS.get(
+            method.split('-')[0], 'ImageClassifier'
         )
+        assert model.teacher.type.split('.')[-1] == classifier
+        assert model.architecture.type.split('.')[-1] == classifier
     elif models[-1].startswith('ssa-'):
         assert arch_name(model.backbone) == models[0]
         assert model.type == 'SelfSupervisedClassifier'
         assert model.branch_mode == models[-1][len('ssa-') :]
+    elif models[-1] == 'sskd-head':  # SSKD teacher stage 2
+        assert arch_name(model.backbone) == models[0]
+        assert (model.type, model.mode) == ('SSKDClassifier', 'frozen')
     else:
         assert models == [arch_name(model.backbone)]
         assert model.type == 'ImageClassifier'

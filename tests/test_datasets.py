@@ -161,6 +161,25 @@ def test_fashion_mnist_base_config_builds_pipeline(tmp_path):
     assert int(sample['data_samples'].gt_label) == 0
 
 
+def test_fashion_mnist_rotated_views_config_gives_four_views(tmp_path):
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import MODELS, init_default_scope
+
+    write_fmnist(tmp_path, n_train=6)
+    cfg = Config.fromfile(osp.join(BASE, 'fashion_mnist_5k_rotated_views.py'))
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.update(data_root=str(tmp_path), indices=None, val_size=0)
+    dataset = DATASETS.build(dataset_cfg)
+    batch = pseudo_collate([dataset[0], dataset[1]])
+    init_default_scope('mmpretrain')
+    preprocessor = MODELS.build(
+        dict(cfg.data_preprocessor, type='ViewsDataPreprocessor')
+    )
+    data = preprocessor(batch, training=True)
+    assert tuple(data['inputs'].shape) == (8, 1, 28, 28)
+    assert len(data['data_samples']) == 2
+
+
 # ------------------------------------------------------------------ CIFAR
 def write_cifar(root, folder, files, label_key, n_per_file=3, n_classes=10):
     rng = np.random.default_rng(1)
@@ -175,15 +194,16 @@ def write_cifar(root, folder, files, label_key, n_per_file=3, n_classes=10):
             pickle.dump(entry, f)
 
 
+@pytest.mark.parametrize('views', ['', '_rotated_views'])
 @pytest.mark.parametrize(
     'name,n_classes', [('cifar10', 10), ('cifar100', 100)]
 )
 def test_cifar_configs_read_tiny_pickles(
-    tmp_path, monkeypatch, name, n_classes
+    tmp_path, monkeypatch, name, n_classes, views
 ):
     import mmpretrain.datasets.cifar as cifar
 
-    cfg = Config.fromfile(osp.join(BASE, name + '.py'))
+    cfg = Config.fromfile(osp.join(BASE, name + views + '.py'))
     dataset_cls = DATASETS.get(cfg.train_dataloader.dataset.type)
     # The real files' md5 sums cannot be matched by tiny stand-ins.
     monkeypatch.setattr(cifar, 'check_md5', lambda *args, **kwargs: True)
@@ -209,7 +229,10 @@ def test_cifar_configs_read_tiny_pickles(
     dataset = DATASETS.build(train_cfg)
     assert len(dataset) == 3 * len(dataset_cls.train_list)
     sample = dataset[0]
-    assert tuple(sample['inputs'].shape) == (3, 32, 32)
+    if views:  # SSKD: 4 rotated views of the image, each its own crop
+        assert [tuple(v.shape) for v in sample['inputs']] == [(3, 32, 32)] * 4
+    else:
+        assert tuple(sample['inputs'].shape) == (3, 32, 32)
     assert len(dataset.CLASSES) == n_classes
 
 

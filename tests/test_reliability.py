@@ -1,7 +1,7 @@
 """The reliability sweep, for every method family (``-m reliability``).
 
-For each of vanilla, KD, HSAKD and SAMKD, on tiny Fashion-MNIST runs with
-the configs' own random augmentation:
+For each of vanilla, KD, HSAKD, SAMKD and SSKD, on tiny Fashion-MNIST runs
+with the configs' own random augmentation:
 
 - exact resume: a run killed in its last epoch and resumed from its last
   checkpoint ends bit-identical to an uninterrupted run;
@@ -44,6 +44,12 @@ FAMILIES = {
             'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
         ),
         'fmnist_ssa_teacher_ckpt',
+    ),
+    'sskd': (
+        osp.join(
+            REPO, 'configs/sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+        ),
+        'fmnist_sskd_teacher_ckpt',
     ),
 }
 # 3 epochs of 2 iterations: SAMKD's first adversarial stage begins in the

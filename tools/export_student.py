@@ -60,6 +60,27 @@ def student_state_dict(state_dict):
     return student
 
 
+def plain_preprocessor(preprocessor):
+    """MMPretrain's own preprocessor for a views one (same normalisation)."""
+    if str(preprocessor.get('type', '')).endswith('ViewsDataPreprocessor'):
+        preprocessor = dict(
+            preprocessor, type='mmpretrain.ClsDataPreprocessor'
+        )
+    return preprocessor
+
+
+def plain_pipeline(pipeline):
+    """A training pipeline of single images: ``RotatedViews`` (SSKD)
+    becomes the transforms it applied to each view."""
+    plain = []
+    for step in pipeline:
+        if str(step.get('type', '')).endswith('RotatedViews'):
+            plain.extend(step.get('transforms', []))
+        else:
+            plain.append(step)
+    return plain
+
+
 def student_config(cfg_text):
     """A plain classifier config from the stored distillation config."""
     from mmengine.config import Config
@@ -73,7 +94,12 @@ def student_config(cfg_text):
 
     student = to_plain_classifier(student)
     if 'data_preprocessor' in algorithm:
-        student.data_preprocessor = algorithm.data_preprocessor
+        student.data_preprocessor = plain_preprocessor(
+            algorithm.data_preprocessor
+        )
+    train_set = cfg.get('train_dataloader', {}).get('dataset', {})
+    if 'pipeline' in train_set:
+        train_set.pipeline = plain_pipeline(train_set.pipeline)
     cfg.model = student
     cfg.default_scope = 'mmpretrain'
     cfg.val_cfg = dict()

@@ -4,9 +4,11 @@ from .fashion_mnist import (
     read_idx,
 )
 from .tiny_imagenet import TinyImageNet
+from .transforms import RotatedViews
 
 __all__ = [
     'LocalFashionMNIST',
+    'RotatedViews',
     'TinyImageNet',
     'read_idx',
     'DEBIAN_FASHION_MNIST_ROOT',

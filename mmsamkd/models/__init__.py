@@ -2,6 +2,7 @@ from .algorithms import *  # noqa: F401,F403
 from .backbones import *  # noqa: F401,F403
 from .classifiers import *  # noqa: F401,F403
 from .connectors import *  # noqa: F401,F403
+from .data_preprocessors import *  # noqa: F401,F403
 from .discriminators import *  # noqa: F401,F403
 from .distillers import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403

@@ -75,6 +75,31 @@ def check_load_from(cfg):
         )
 
 
+def check_frozen_model_loads_weights(cfg):
+    """A frozen-feature stage (HSAKD's branches, SSKD's projection head)
+    trains on a fixed, trained classifier: it needs ``load_from``.
+
+    Without it the heads learn on a random network, and the run exits 0
+    with a teacher that would mislead every student after it.
+    """
+    model = cfg.get('model', {})
+    frozen = (
+        model.get('branch_mode') == 'frozen' or model.get('mode') == 'frozen'
+    )
+    init_cfg = model.get('init_cfg') or {}
+    pretrained = hasattr(init_cfg, 'get') and (
+        init_cfg.get('type') == 'Pretrained'
+    )
+    if frozen and not cfg.get('load_from') and not pretrained:
+        raise ConfigError(
+            f'{model.get("type")} in frozen mode trains only its added '
+            'heads on a fixed network, but load_from is not set, so that '
+            'network would be random. Set load_from to the plain '
+            "teacher's checkpoint (the comment above load_from in the "
+            'config names the run).'
+        )
+
+
 def check_distributed_wrapper(cfg):
     """A distributed SAMKD run needs :class:`SAMKDDistributedDataParallel`.
 
@@ -137,6 +162,7 @@ def check_val_split_held_out(cfg):
 def check_config(cfg):
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
     check_load_from(cfg)
+    check_frozen_model_loads_weights(cfg)
     check_val_split_held_out(cfg)
     check_distributed_wrapper(cfg)
     model_cfg = cfg.get('model', {})

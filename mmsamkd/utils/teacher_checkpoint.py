@@ -15,6 +15,7 @@ from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 from ..errors import CheckpointError
 
 BRANCH_PREFIX = 'ss_branches.'
+PROJECTION_PREFIX = 'proj_head.'
 SHOWN = 3  # keys named in a message
 
 
@@ -59,6 +60,14 @@ def teacher_state_problem(teacher, state_dict, filename):
             'and this method distils from the branches. Train the '
             'ssa-frozen teacher (configs/teachers/<teacher>_ssa-frozen_'
             '<...>.py, load_from=this checkpoint) and pass its checkpoint.'
+        )
+    if missing and all(k.startswith(PROJECTION_PREFIX) for k in missing):
+        return (
+            f'teacher_ckpt {filename} has no projection head '
+            f'({_examples(missing)} are missing): it is a plain teacher, '
+            "and SSKD distils its projections too. Train the teacher's "
+            'projection head (configs/teachers/<teacher>_sskd-head_<...>'
+            '.py, load_from=this checkpoint) and pass its checkpoint.'
         )
     problems = []
     if missing:

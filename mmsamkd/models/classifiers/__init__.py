@@ -1,10 +1,9 @@
-from .ss_classifier import (
-    TRAINING_ONLY_PREFIXES,
-    SelfSupervisedClassifier,
-    to_plain_classifier,
-)
+from .plain import TRAINING_ONLY_PREFIXES, to_plain_classifier
+from .ss_classifier import SelfSupervisedClassifier
+from .sskd_classifier import SSKDClassifier
 
 __all__ = [
+    'SSKDClassifier',
     'SelfSupervisedClassifier',
     'TRAINING_ONLY_PREFIXES',
     'to_plain_classifier',

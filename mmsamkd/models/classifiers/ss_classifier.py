@@ -9,12 +9,13 @@ from ...errors import ConfigError
 from ..backbones import StagedBackbone
 from ..heads import build_ss_branches
 from ..utils import check_rotations, joint_labels, rotate_views, upright
+from .frozen_features import FrozenFeaturesMixin
 
 BRANCH_MODES = ('joint', 'frozen')
 
 
 @MODELS.register_module()
-class SelfSupervisedClassifier(ImageClassifier):
+class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
     """An image classifier with auxiliary self-supervised branches.
 
     Yang et al., "Hierarchical Self-supervised Augmented Knowledge
@@ -81,24 +82,13 @@ class SelfSupervisedClassifier(ImageClassifier):
             self.branch_taps,
             self.head.num_classes * len(self.rotations),
         )
-        if branch_mode == 'frozen':
-            for module in self._frozen_modules():
-                for param in module.parameters():
-                    param.requires_grad = False
+        self.frozen = branch_mode == 'frozen'
+        if self.frozen:
+            self.freeze_features()
 
     @property
     def num_rotations(self):
         return len(self.rotations)
-
-    def _frozen_modules(self):
-        return [m for m in (self.backbone, self.neck, self.head) if m]
-
-    def train(self, mode=True):
-        super().train(mode)
-        if self.branch_mode == 'frozen':
-            for module in self._frozen_modules():
-                module.eval()
-        return self
 
     def forward_views(self, views):
         """Backbone logits and branch joint logits of (rotated) views.
@@ -117,7 +107,7 @@ class SelfSupervisedClassifier(ImageClassifier):
         for index, stage in enumerate(backbone.stages):
             x = stage(x)
             if index in self.branch_taps:
-                taps.append(x.detach() if self.branch_mode == 'frozen' else x)
+                taps.append(x.detach() if self.frozen else x)
         feats = (backbone.post(x),)
         if self.with_neck:
             feats = self.neck(feats)
@@ -145,25 +135,3 @@ class SelfSupervisedClassifier(ImageClassifier):
                     F.cross_entropy(scores, labels) * self.branch_loss_weight
                 )
         return losses
-
-
-# What a deployed model leaves out: the branches and their options.
-TRAINING_ONLY_PREFIXES = ('ss_branches.',)
-_BRANCH_ARGS = (
-    'branch_taps',
-    'rotations',
-    'branch_mode',
-    'branch_loss_weight',
-)
-
-
-def to_plain_classifier(model_cfg):
-    """The ``ImageClassifier`` config of a ``SelfSupervisedClassifier``.
-
-    Other model configs are returned unchanged.
-    """
-    if not str(model_cfg.get('type', '')).endswith('SelfSupervisedClassifier'):
-        return model_cfg
-    plain = {k: v for k, v in model_cfg.items() if k not in _BRANCH_ARGS}
-    plain['type'] = 'ImageClassifier'
-    return type(model_cfg)(plain)

@@ -1,3 +1,4 @@
 from .self_supervised_distiller import SelfSupervisedDistiller
+from .sskd_distiller import SSKDDistiller
 
-__all__ = ['SelfSupervisedDistiller']
+__all__ = ['SSKDDistiller', 'SelfSupervisedDistiller']

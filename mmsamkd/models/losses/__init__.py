@@ -4,10 +4,16 @@ from .adversarial_loss import (
     discriminator_loss,
     generator_loss,
 )
+from .kl_divergence import kl_divergence
+from .sskd_loss import RotatedViewsKD, SimilarityKD, error_ranked_rows
 
 __all__ = [
     'AdversarialLoss',
     'GAN_TYPES',
+    'RotatedViewsKD',
+    'SimilarityKD',
     'discriminator_loss',
+    'error_ranked_rows',
     'generator_loss',
+    'kl_divergence',
 ]

@@ -5,6 +5,7 @@ from .rotation import (
     rotate_views,
     upright,
 )
+from .similarity import rotation_similarity, similarity_targets
 
 __all__ = [
     'ROTATIONS',
@@ -12,4 +13,6 @@ __all__ = [
     'rotate_views',
     'joint_labels',
     'upright',
+    'rotation_similarity',
+    'similarity_targets',
 ]

@@ -1,0 +1,17 @@
+# CIFAR-10 as SSKD trains on it (RotatedViews, then ViewsDataPreprocessor
+# in the model): one flip per image, then each of the 4 rotated views
+# cropped on its own; evaluation unchanged.
+_base_ = ['./cifar10.py']
+
+train_dataloader = dict(
+    dataset=dict(
+        pipeline=[
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+            dict(
+                type='RotatedViews',
+                transforms=[dict(type='RandomCrop', crop_size=32, padding=4)],
+            ),
+            dict(type='PackInputs'),
+        ]
+    )
+)

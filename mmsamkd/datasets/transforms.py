@@ -1,0 +1,65 @@
+"""Rotated views made in the data pipeline, each with its own augmentation.
+
+SSKD (Xu et al., "Knowledge Distillation Meets Self-Supervision", ECCV
+2020) rotates every training image by the four quarter turns and crops
+each rotated copy at its own random offset (its dataset applies the crop
+transform to each view separately). :class:`RotatedViews` does the same
+inside an MMPretrain pipeline; ``ViewsDataPreprocessor`` then turns the
+views of a batch into the image-major ``(N * K, C, H, W)`` tensor of
+:mod:`mmsamkd.models.utils.rotation`.
+"""
+
+import numpy as np
+from mmcv.transforms import BaseTransform, Compose
+from mmpretrain.registry import TRANSFORMS
+
+from ..models.utils.rotation import ROTATIONS, check_rotations
+
+
+@TRANSFORMS.register_module()
+class RotatedViews(BaseTransform):
+    """Replace ``img`` by a list of its rotated views.
+
+    View k is the image turned ``rotations[k]`` quarter turns counter-
+    clockwise (as ``torch.rot90``, so the views equal those of
+    :func:`~mmsamkd.models.utils.rotate_views`), then passed through
+    ``transforms`` on its own, so random transforms draw anew per view.
+    Put transforms every view must share (a flip) before this one.
+
+    Args:
+        transforms (list[dict]): Pipeline applied to each view.
+        rotations (Sequence[int]): Quarter turns, 0 (upright) first; must
+            match the model's ``rotations``. Defaults to ``(0, 1, 2, 3)``.
+    """
+
+    def __init__(self, transforms=(), rotations=ROTATIONS):
+        self.rotations = check_rotations(rotations)
+        # built here, so that MMPretrain's transforms are found whatever
+        # the default scope
+        self.pipeline = Compose(
+            [
+                TRANSFORMS.build(t) if isinstance(t, dict) else t
+                for t in transforms
+            ]
+        )
+
+    def transform(self, results):
+        img = results['img']
+        if img.shape[0] != img.shape[1]:
+            raise ValueError(
+                f'RotatedViews needs square images, got {img.shape[:2]}; '
+                'crop or resize to a square before it'
+            )
+        views = []
+        for k in self.rotations:
+            view = dict(results, img=np.ascontiguousarray(np.rot90(img, k)))
+            views.append(self.pipeline(view)['img'])
+        results['img'] = views
+        results['img_shape'] = views[0].shape[:2]
+        return results
+
+    def __repr__(self):
+        return (
+            f'{type(self).__name__}(rotations={self.rotations}, '
+            f'transforms={self.pipeline})'
+        )

@@ -1,0 +1,35 @@
+"""What a deployed classifier leaves out of the training-time classifiers.
+
+The student of a distillation run is a :class:`SelfSupervisedClassifier`
+(HSAKD, SAMKD) or an :class:`SSKDClassifier` (SSKD); deployed, it is the
+plain MMPretrain ``ImageClassifier`` under them, without the auxiliary
+branches or the projection head (``tools/export_student.py``).
+"""
+
+# State-dict prefixes of the training-only modules.
+TRAINING_ONLY_PREFIXES = ('ss_branches.', 'proj_head.')
+
+# Config arguments that only the training-time classifiers take.
+_TRAINING_ONLY_ARGS = {
+    'SelfSupervisedClassifier': (
+        'branch_taps',
+        'rotations',
+        'branch_mode',
+        'branch_loss_weight',
+    ),
+    'SSKDClassifier': ('rotations', 'mode', 'contrastive_weight'),
+}
+
+
+def to_plain_classifier(model_cfg):
+    """The ``ImageClassifier`` config of a training-time classifier config.
+
+    Other model configs are returned unchanged.
+    """
+    model_type = str(model_cfg.get('type', '')).split('.')[-1]
+    if model_type not in _TRAINING_ONLY_ARGS:
+        return model_cfg
+    dropped = _TRAINING_ONLY_ARGS[model_type]
+    plain = {k: v for k, v in model_cfg.items() if k not in dropped}
+    plain['type'] = 'ImageClassifier'
+    return type(model_cfg)(plain)

@@ -1,0 +1,3 @@
+from .views_data_preprocessor import ViewsDataPreprocessor
+
+__all__ = ['ViewsDataPreprocessor']

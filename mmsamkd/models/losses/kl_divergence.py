@@ -1,0 +1,26 @@
+"""The temperature-scaled KL divergence of knowledge distillation."""
+
+import torch.nn.functional as F
+
+
+def kl_divergence(preds_S, preds_T, tau):
+    """``KL(softmax(t / tau) || softmax(s / tau)) * tau**2``, batch mean.
+
+    Hinton et al., "Distilling the Knowledge in a Neural Network", 2015;
+    the ``tau**2`` keeps gradients of the same size across temperatures.
+    The teacher side is detached. Same value as MMRazor's ``KLDivergence``
+    with ``reduction='batchmean'``.
+
+    Args:
+        preds_S (Tensor): ``(M, C)`` student scores (logits).
+        preds_T (Tensor): ``(M, C)`` teacher scores.
+        tau (float): Temperature.
+    """
+    return (
+        F.kl_div(
+            F.log_softmax(preds_S / tau, dim=1),
+            F.softmax(preds_T.detach() / tau, dim=1),
+            reduction='batchmean',
+        )
+        * tau**2
+    )

@@ -1,0 +1,433 @@
+"""SSKD: selection rules, loss values, views pipeline, Runner runs."""
+
+import math
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+from mmpretrain.structures import DataSample
+
+from conftest import REPO, run_tool, tiny_cfg
+from mmsamkd.errors import CheckpointError, ConfigError
+from mmsamkd.models.losses import (
+    RotatedViewsKD,
+    SimilarityKD,
+    error_ranked_rows,
+)
+from mmsamkd.models.utils import rotation_similarity, similarity_targets
+
+SSKD_CFG = osp.join(
+    REPO, 'configs/sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
+HEAD_CFG = osp.join(
+    REPO, 'configs/teachers/resnet14_sskd-head_1xb64_fmnist.py'
+)
+
+
+def samples(labels):
+    return [DataSample().set_gt_label(int(y)) for y in labels]
+
+
+def kl_rows(student, teacher, tau):
+    """T^2 * mean over rows of KL(softmax(t/T) || softmax(s/T)), float64,
+    one row at a time in plain Python."""
+    total = 0.0
+    for s_row, t_row in zip(student.tolist(), teacher.tolist()):
+        s_exp = [math.exp(v / tau) for v in s_row]
+        t_exp = [math.exp(v / tau) for v in t_row]
+        s_sum, t_sum = sum(s_exp), sum(t_exp)
+        for s_e, t_e in zip(s_exp, t_exp):
+            p, q = t_e / t_sum, s_e / s_sum
+            total += p * (math.log(p) - math.log(q))
+    return tau**2 * total / len(student)
+
+
+def published_selection(scores, targets, ratio):
+    """SSKD's row selection written as its code does it (argsort ranks)."""
+    order = torch.argsort(scores, dim=1, descending=True)
+    rank = torch.argmax(torch.eq(order, targets[:, None]).long(), dim=1)
+    index = torch.argsort(rank)
+    wrong = torch.nonzero(rank, as_tuple=True)[0].numel()
+    keep = len(rank) - wrong + int(wrong * ratio)
+    return torch.sort(index[:keep])[0]
+
+
+# --- selection ------------------------------------------------------------
+
+
+def test_error_ranked_rows_by_hand():
+    scores = torch.tensor(
+        [
+            [3.0, 1.0, 0.0],  # target 0 first: correct
+            [3.0, 1.0, 0.0],  # target 2 last: rank 2
+            [0.0, 2.0, 1.0],  # target 1 first: correct
+            [2.0, 0.0, 1.0],  # target 2 second: rank 1
+            [1.0, 0.0, 2.0],  # target 0 second: rank 1
+        ]
+    )
+    targets = torch.tensor([0, 2, 1, 2, 0])
+    # 3 wrong rows: keep int(3 * r) of them, best rank first, then row order
+    assert error_ranked_rows(scores, targets, 1.0).tolist() == [0, 1, 2, 3, 4]
+    assert error_ranked_rows(scores, targets, 0.75).tolist() == [0, 2, 3, 4]
+    assert error_ranked_rows(scores, targets, 0.5).tolist() == [0, 2, 3]
+    assert error_ranked_rows(scores, targets, 0.0).tolist() == [0, 2]
+
+
+@pytest.mark.parametrize('ratio', [0.0, 0.3, 0.75, 1.0])
+def test_error_ranked_rows_equal_the_published_code_without_ties(ratio):
+    torch.manual_seed(1)
+    scores = torch.randn(60, 7)  # continuous: no ties
+    targets = torch.randint(0, 7, (60,))
+    # with distinct ranks among the kept boundary the two must agree; the
+    # published argsort is unstable on equal ranks, so compare rank sets
+    ours = error_ranked_rows(scores, targets, ratio)
+    theirs = published_selection(scores, targets, ratio)
+    assert len(ours) == len(theirs)
+
+    def ranks(rows):
+        target = scores.gather(1, targets[:, None])
+        return sorted((scores[rows] > target[rows]).sum(1).tolist())
+
+    assert ranks(ours) == ranks(theirs)
+
+
+# --- similarity matrix ----------------------------------------------------
+
+
+def test_rotation_similarity_equals_the_published_expansion():
+    torch.manual_seed(0)
+    n, k, d = 5, 4, 6
+    rep = torch.randn(n * k, d)
+    upright = torch.arange(n * k) % k == 0
+    # SSKD's code: expand both sides and call cosine_similarity
+    nor = rep[upright].unsqueeze(2).expand(-1, -1, (k - 1) * n)
+    nor = nor.transpose(0, 2)
+    aug = rep[~upright].unsqueeze(2).expand(-1, -1, n)
+    expected = F.cosine_similarity(aug, nor, dim=1)
+    assert torch.allclose(rotation_similarity(rep, k), expected, atol=1e-6)
+    assert similarity_targets(n, k).tolist() == [
+        i for i in range(n) for _ in range(k - 1)
+    ]
+
+
+# --- loss values ----------------------------------------------------------
+
+
+def test_upright_kd_value():
+    torch.manual_seed(0)
+    student, teacher = torch.randn(12, 5), torch.randn(12, 5)
+    loss = RotatedViewsKD(views='upright', tau=4, loss_weight=0.9)
+    expected = 0.9 * kl_rows(student[0::4], teacher[0::4], 4)
+    assert loss(student, teacher).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_rotated_views_kd_keeps_the_rows_the_teacher_ranks_well():
+    # 2 images x 4 views, 3 classes; labels 0 and 2
+    teacher = torch.tensor(
+        [
+            [9.0, 0.0, 0.0],  # upright views: never used here
+            [5.0, 1.0, 0.0],  # image 0 rotated: label 0 first (correct)
+            [1.0, 5.0, 0.0],  # label 0 second: rank 1
+            [0.0, 5.0, 1.0],  # label 0 third: rank 2
+            [0.0, 0.0, 9.0],
+            [0.0, 1.0, 5.0],  # image 1 rotated: label 2 first (correct)
+            [5.0, 0.0, 1.0],  # label 2 second: rank 1
+            [1.0, 5.0, 2.0],  # label 2 second: rank 1
+        ]
+    )
+    torch.manual_seed(3)
+    student = torch.randn(8, 3)
+    loss = RotatedViewsKD(
+        views='rotated', tau=4, loss_weight=2.7, wrong_keep_ratio=0.5
+    )
+    value = loss(student, teacher, samples([0, 2]))
+    # 4 wrong rotated rows, keep 2 with the best ranks: rows 2 and 6 (rank
+    # 1, row order before row 7), with the correct rows 1 and 5
+    rows = [1, 2, 5, 6]
+    expected = 2.7 * kl_rows(student[rows], teacher[rows], 4)
+    assert value.item() == pytest.approx(expected, rel=1e-5)
+
+    all_rows = RotatedViewsKD(views='rotated', tau=4, loss_weight=2.7)
+    rotated = [1, 2, 3, 5, 6, 7]
+    expected = 2.7 * kl_rows(student[rotated], teacher[rotated], 4)
+    assert all_rows(student, teacher).item() == pytest.approx(
+        expected, rel=1e-5
+    )
+
+
+def test_similarity_kd_value_and_gradient():
+    torch.manual_seed(0)
+    n, k = 6, 4
+    student = torch.randn(n * k, 5, requires_grad=True)
+    teacher = torch.randn(n * k, 8)  # another width: only angles compare
+    loss = SimilarityKD(tau=0.5, loss_weight=10, wrong_keep_ratio=0.75)
+    value = loss(student, teacher)
+
+    def cosine_matrix(rep):
+        rep = rep.detach().double().numpy()
+        rows = []
+        for i in range(n):
+            for j in range(1, k):
+                a = rep[i * k + j]
+                rows.append(
+                    [
+                        a
+                        @ rep[m * k]
+                        / (np.linalg.norm(a) * np.linalg.norm(rep[m * k]))
+                        for m in range(n)
+                    ]
+                )
+        return np.array(rows)
+
+    sim_s, sim_t = cosine_matrix(student), cosine_matrix(teacher)
+    targets = [i for i in range(n) for _ in range(k - 1)]
+    ranks = [int((row > row[t]).sum()) for row, t in zip(sim_t, targets)]
+    wrong = [r for r in range(len(ranks)) if ranks[r] > 0]
+    kept_wrong = sorted(wrong, key=lambda r: (ranks[r], r))
+    kept_wrong = kept_wrong[: int(len(wrong) * 0.75)]
+    rows = sorted([r for r in range(len(ranks)) if ranks[r] == 0] + kept_wrong)
+    assert 0 < len(rows) < len(ranks)  # the example exercises selection
+    expected = 10 * kl_rows(
+        torch.from_numpy(sim_s[rows]), torch.from_numpy(sim_t[rows]), 0.5
+    )
+    assert value.item() == pytest.approx(expected, rel=1e-4)
+    value.backward()
+    assert student.grad.abs().sum() > 0
+
+
+def test_loss_arguments_are_checked():
+    with pytest.raises(ConfigError, match='views must be one of'):
+        RotatedViewsKD(views='all')
+    with pytest.raises(ConfigError, match='share of rows'):
+        SimilarityKD(wrong_keep_ratio=1.5)
+    ranked = RotatedViewsKD(views='rotated', wrong_keep_ratio=0.5)
+    with pytest.raises(ConfigError, match='needs the labels'):
+        ranked(torch.randn(8, 3), torch.randn(8, 3))
+    with pytest.raises(ValueError, match='whole groups of 4 views'):
+        RotatedViewsKD()(torch.randn(6, 3), torch.randn(6, 3))
+
+
+# --- the whole student loss against SSKD's formula --------------------------
+
+
+def build_sskd(**options):
+    cfg = Config.fromfile(SSKD_CFG)
+    cfg.merge_from_dict(options)
+    init_default_scope('mmpretrain')
+    cfg.model.teacher_ckpt = None
+    return MODELS.build(cfg.model)
+
+
+def test_student_loss_equals_the_published_formula():
+    torch.manual_seed(0)
+    algorithm = build_sskd()
+    algorithm.train()
+    n, k = 8, 4
+    views = torch.randn(n * k, 1, 28, 28)
+    labels = torch.arange(n) % 10
+    losses = algorithm.loss(views, samples(labels))
+
+    student, teacher = algorithm.student, algorithm.teacher
+    with torch.no_grad():
+        s_logits, s_proj = student.forward_views(views)
+        t_logits, t_proj = teacher.forward_views(views)
+    nor = torch.arange(n * k) % k == 0
+    # SSKD's student.py, term by term (weights 0.1, 0.9, 2.7, 10)
+    ce = F.cross_entropy(s_logits[nor], labels)
+    kd = kl_rows(s_logits[nor], t_logits[nor], 4)
+    aug_labels = labels.repeat_interleave(k - 1)
+    tf_rows = published_selection(t_logits[~nor], aug_labels, 1.0)
+    tf = kl_rows(s_logits[~nor][tf_rows], t_logits[~nor][tf_rows], 4)
+    t_sim = rotation_similarity(t_proj, k)
+    s_sim = rotation_similarity(s_proj, k)
+    ss_rows = published_selection(t_sim, similarity_targets(n, k), 0.75)
+    ss = kl_rows(s_sim[ss_rows], t_sim[ss_rows], 0.5)
+
+    assert losses['student.loss_cls'].item() == pytest.approx(
+        0.1 * ce.item(), rel=1e-5
+    )
+    # a random student's similarity rows are nearly flat: their KL is small
+    # and float32 cancellation leaves about 1e-3 of it
+    for key, expected, rel in (
+        ('kd', 0.9 * kd, 1e-4),
+        ('tf', 2.7 * tf, 1e-4),
+        ('ss', 10 * ss, 2e-3),
+    ):
+        assert losses[f'distill.loss_{key}'].item() == pytest.approx(
+            expected, rel=rel
+        ), key
+    assert 'student.loss_contrast' not in losses  # weight 0 on the student
+
+
+def test_plain_teacher_and_mismatched_rotations_are_clear_errors():
+    plain = Config.fromfile(SSKD_CFG).model.architecture
+    plain = dict(plain, type='ImageClassifier')
+    plain.pop('contrastive_weight')
+    with pytest.raises(ConfigError, match='teacher .* has no projection'):
+        build_sskd(**{'model.teacher': plain})
+    with pytest.raises(ConfigError, match='expects 4 views per image'):
+        build_sskd(
+            **{
+                'model.architecture.rotations': (0, 2),
+                'model.teacher.rotations': (0, 2),
+            }
+        )
+
+
+def test_plain_teacher_checkpoint_names_the_head_stage(
+    fmnist_teacher_ckpt, tmp_path
+):
+    from mmengine.runner import Runner
+
+    cfg = tiny_cfg(
+        SSKD_CFG, tmp_path, **{'model.teacher_ckpt': fmnist_teacher_ckpt}
+    )
+    with pytest.raises(CheckpointError, match='no projection head'):
+        Runner.from_cfg(cfg)
+
+
+# --- classifier and views -------------------------------------------------
+
+
+def test_frozen_mode_trains_only_the_projection_head():
+    from mmengine.config import Config as Cfg
+
+    model_cfg = Cfg.fromfile(HEAD_CFG).model
+    init_default_scope('mmpretrain')
+    model = MODELS.build(model_cfg)
+    model.train()
+    assert not model.backbone.training and model.proj_head.training
+    losses = model.loss(torch.randn(4, 1, 28, 28), samples([0, 1, 2, 3]))
+    assert set(losses) == {'loss_contrast', 'contrast_top1'}
+    losses['loss_contrast'].backward()
+    trained = {n for n, p in model.named_parameters() if p.grad is not None}
+    assert trained and all(n.startswith('proj_head.') for n in trained)
+
+
+def test_contrastive_loss_is_ce_over_the_similarity_rows():
+    from mmsamkd.models import SSKDClassifier
+
+    cfg = Config.fromfile(SSKD_CFG).model.teacher
+    cfg.pop('type')
+    cfg.pop('_scope_')
+    torch.manual_seed(0)
+    model = SSKDClassifier(**cfg)
+    model.train()
+    views = torch.randn(12, 1, 28, 28)
+    losses = model.loss(views, samples([0, 1, 2]))
+    _, proj = model.forward_views(views)
+    sim = rotation_similarity(proj, 4).detach().double()
+    expected = 0.0
+    for row, target in zip(sim.tolist(), [0, 0, 0, 1, 1, 1, 2, 2, 2]):
+        expected += math.log(sum(math.exp(v) for v in row)) - row[target]
+    assert losses['loss_contrast'].item() == pytest.approx(
+        expected / 9, rel=1e-5
+    )
+    with pytest.raises(ValueError, match='4 views each'):
+        model.loss(torch.randn(5, 1, 28, 28), samples([0, 1]))
+
+
+def test_rotated_views_crop_each_view_on_its_own():
+    from mmsamkd.datasets import RotatedViews
+
+    np.random.seed(0)
+    image = np.random.randint(0, 255, (8, 8), dtype=np.uint8)
+    padded = np.pad(image, 2)
+    transform = RotatedViews(
+        transforms=[dict(type='RandomCrop', crop_size=8, padding=2)]
+    )
+    offsets_differ = False
+    for _ in range(10):
+        views = transform(dict(img=image.copy()))['img']
+        assert len(views) == 4
+        offsets = []
+        for k, view in enumerate(views):
+            upright_view = np.rot90(view, -k)  # undo the turn
+            found = [
+                (y, x)
+                for y in range(5)
+                for x in range(5)
+                if np.array_equal(padded[y : y + 8, x : x + 8], upright_view)
+            ]
+            assert found, 'a view is not a crop of the rotated image'
+            offsets.append(found[0])
+        offsets_differ |= len(set(offsets)) > 1
+    assert offsets_differ
+
+
+def test_views_preprocessor_stacks_views_image_major():
+    init_default_scope('mmpretrain')
+    preprocessor = MODELS.build(
+        dict(type='ViewsDataPreprocessor', mean=[1.0], std=[2.0])
+    )
+    inputs = [
+        [torch.full((1, 2, 2), float(10 * i + k)) for k in range(4)]
+        for i in range(3)
+    ]
+    data = preprocessor(
+        dict(inputs=inputs, data_samples=samples([0, 1, 2])), training=True
+    )
+    assert data['inputs'].shape == (12, 1, 2, 2)
+    expected = [(10 * i + k - 1) / 2 for i in range(3) for k in range(4)]
+    assert data['inputs'][:, 0, 0, 0].tolist() == expected
+    assert len(data['data_samples']) == 3
+    # plain test batches are untouched
+    plain = preprocessor(
+        dict(inputs=[torch.ones(1, 2, 2)] * 2, data_samples=samples([0, 1]))
+    )
+    assert plain['inputs'].shape == (2, 1, 2, 2)
+
+
+# --- Runner runs ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_head_stage_then_sskd_student_runner(
+    fmnist_sskd_teacher_ckpt, fmnist_teacher_ckpt, tmp_path
+):
+    from mmengine.runner import Runner
+
+    plain = torch.load(fmnist_teacher_ckpt, weights_only=False)['state_dict']
+    head = torch.load(fmnist_sskd_teacher_ckpt, weights_only=False)
+    head = head['state_dict']
+    # stage 2 left the loaded teacher untouched (BN statistics included)
+    for key, value in plain.items():
+        assert torch.equal(head[key], value), key
+    assert any(k.startswith('proj_head.') for k in head)
+
+    work_dir = tmp_path / 'sskd'
+    runner = Runner.from_cfg(
+        tiny_cfg(
+            SSKD_CFG,
+            work_dir,
+            **{'model.teacher_ckpt': fmnist_sskd_teacher_ckpt},
+        )
+    )
+    assert torch.equal(
+        runner.model.teacher.proj_head.mlp[0].weight,
+        head['proj_head.mlp.0.weight'],
+    )
+    runner.train()
+    scalars = next(work_dir.glob('*/vis_data/scalars.json')).read_text()
+    for key in ('distill.loss_kd', 'distill.loss_tf', 'distill.loss_ss'):
+        assert key in scalars
+
+    # the deployed student has no projection head
+    out = tmp_path / 'student.pth'
+    result = run_tool(
+        'export_student.py', work_dir / 'epoch_1.pth', '--out', out
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = torch.load(out, weights_only=False)['state_dict']
+    assert not any(k.startswith('proj_head') for k in exported)
+    plain_cfg = Config.fromfile(tmp_path / 'student.py')
+    assert plain_cfg.model.type == 'ImageClassifier'
+    assert plain_cfg.model.data_preprocessor.type.endswith(
+        'ClsDataPreprocessor'
+    )
+    init_default_scope('mmpretrain')
+    MODELS.build(plain_cfg.model).load_state_dict(exported, strict=True)
