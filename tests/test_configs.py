@@ -86,6 +86,7 @@ METHOD_ALGORITHMS = {
     'hsakd': 'SingleTeacherDistill',
     'samkd': 'SAMKD',
     'sskd': 'SingleTeacherDistill',
+    'lightskd': 'SelfDistill',
 }
 # the classifier each method's teacher and student are
 METHOD_CLASSIFIERS = {
@@ -128,7 +129,11 @@ def test_config_file_name_matches_what_it_builds(path):
     assert (int(gpus), int(batch)) == (1, cfg.train_dataloader.batch_size)
 
     model = cfg.model
-    if 'teacher' in model:
+    if model.type.endswith('SelfDistill'):  # no teacher network
+        method, student = models
+        assert METHOD_ALGORITHMS[method.split('-')[0]] == 'SelfDistill'
+        assert student == arch_name(model.architecture.backbone)
+    elif 'teacher' in model:
         method, teacher, student = models
         assert (
             model.type.split('.')[-1]

@@ -1,7 +1,8 @@
 """The reliability sweep, for every method family (``-m reliability``).
 
-For each of vanilla, KD, HSAKD, SAMKD and SSKD, on tiny Fashion-MNIST runs
-with the configs' own random augmentation:
+For each of vanilla, KD, HSAKD, SAMKD, SSKD and LightSKD (DRG + DSR, whose
+previous batch must survive the resume), on tiny Fashion-MNIST runs with
+the configs' own random augmentation:
 
 - exact resume: a run killed in its last epoch and resumed from its last
   checkpoint ends bit-identical to an uninterrupted run;
@@ -44,6 +45,14 @@ FAMILIES = {
             'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
         ),
         'fmnist_ssa_teacher_ckpt',
+    ),
+    'lightskd': (
+        osp.join(
+            REPO,
+            'configs/lightskd/'
+            'lightskd-drg-dsr_resnet8-quarter_1xb64_fmnist.py',
+        ),
+        None,
     ),
     'sskd': (
         osp.join(

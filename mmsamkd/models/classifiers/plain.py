@@ -1,13 +1,15 @@
 """What a deployed classifier leaves out of the training-time classifiers.
 
 The student of a distillation run is a :class:`SelfSupervisedClassifier`
-(HSAKD, SAMKD) or an :class:`SSKDClassifier` (SSKD); deployed, it is the
-plain MMPretrain ``ImageClassifier`` under them, without the auxiliary
-branches or the projection head (``tools/export_student.py``).
+(HSAKD, SAMKD), an :class:`SSKDClassifier` (SSKD) or an
+:class:`AdapterClassifier` (LightSKD's DRG); deployed, it is the plain
+MMPretrain ``ImageClassifier`` under them, without the auxiliary
+branches, the projection head or the adapter
+(``tools/export_student.py``).
 """
 
 # State-dict prefixes of the training-only modules.
-TRAINING_ONLY_PREFIXES = ('ss_branches.', 'proj_head.')
+TRAINING_ONLY_PREFIXES = ('ss_branches.', 'proj_head.', 'adapter.')
 
 # Config arguments that only the training-time classifiers take.
 _TRAINING_ONLY_ARGS = {
@@ -18,6 +20,7 @@ _TRAINING_ONLY_ARGS = {
         'branch_loss_weight',
     ),
     'SSKDClassifier': ('rotations', 'mode', 'contrastive_weight'),
+    'AdapterClassifier': ('adapter_stage', 'adapter_loss_weight'),
 }
 
 

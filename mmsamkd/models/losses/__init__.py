@@ -5,11 +5,13 @@ from .adversarial_loss import (
     generator_loss,
 )
 from .kl_divergence import kl_divergence
+from .sorted_batch_kd import PreviousBatchSortedKD
 from .sskd_loss import RotatedViewsKD, SimilarityKD, error_ranked_rows
 
 __all__ = [
     'AdversarialLoss',
     'GAN_TYPES',
+    'PreviousBatchSortedKD',
     'RotatedViewsKD',
     'SimilarityKD',
     'discriminator_loss',
