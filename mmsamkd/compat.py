@@ -339,6 +339,33 @@ def patch_mmengine_checkpoint_files():
     CheckpointHook.before_train = before_train
 
 
+# --------------------------------------------------------------------------
+# 6. In-place activations under recorders
+# Symptom: MMRazor algorithms promise to turn every ``inplace`` module off
+#   (``module_inplace=False``, the default) so that a recorder on, say, a
+#   ReLU output keeps what it saw; but ``set_module_inplace_false`` walks
+#   ``_modules`` only when it is an ``OrderedDict``, and on torch >= 2.x it
+#   is a plain dict: nothing is changed, and a recorded activation can be
+#   overwritten by a later in-place op, silently.
+# Applies to: mmrazor 1.0.0 with torch whose ``Module._modules`` is a dict.
+# Fix: the method sets ``inplace = False`` on every submodule that has it.
+# Drop when: mmrazor walks ``nn.Module.modules()`` itself.
+# --------------------------------------------------------------------------
+@_once('mmrazor_inplace_false')
+def patch_mmrazor_set_module_inplace_false():
+    """Really turn off in-place modules in distilled models."""
+    from mmrazor.models.algorithms.base import BaseAlgorithm
+
+    def set_module_inplace_false(self, architecture, varstr=None):
+        if not isinstance(architecture, torch.nn.Module):
+            return
+        for module in architecture.modules():
+            if isinstance(getattr(module, 'inplace', None), bool):
+                module.inplace = False
+
+    BaseAlgorithm.set_module_inplace_false = set_module_inplace_false
+
+
 def apply_all():
     """Apply every patch; safe to call any number of times."""
     stub_mmrazor_quantization_backend_config()
@@ -346,3 +373,4 @@ def apply_all():
     patch_mmengine_cpu_distributed()
     patch_mmrazor_strict_teacher_load()
     patch_mmengine_checkpoint_files()
+    patch_mmrazor_set_module_inplace_false()

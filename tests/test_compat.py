@@ -169,3 +169,50 @@ def test_cpu_distributed_works_with_patch():
     assert 'init failed' not in result.stdout
     assert 'backend gloo' in result.stdout
     assert 'ddp output (1, 2)' in result.stdout
+
+
+# ----------------------------------------------------------- patch 6
+INPLACE_SCRIPT = """
+{import_mmsamkd}
+import torch.nn as nn
+from mmengine.model import BaseModel
+from mmrazor.models.algorithms.base import BaseAlgorithm
+
+class Net(BaseModel):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 2, 1), nn.Sequential(nn.ReLU(inplace=True))
+        )
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        return self.body(inputs)
+
+net = Net()
+algorithm = BaseAlgorithm(architecture=net)
+print('inplace', [m.inplace for m in net.modules() if hasattr(m, 'inplace')])
+"""
+
+
+def test_inplace_modules_stay_on_without_patch():
+    # compat.py alone, with only patch 1 (mmrazor.models needs it):
+    # importing the mmsamkd package would apply every patch
+    code = 'import importlib.util\n' + (
+        "spec = importlib.util.spec_from_file_location('compat', "
+        f'{compat.__file__!r})\n'
+        'compat = importlib.util.module_from_spec(spec)\n'
+        'spec.loader.exec_module(compat)\n'
+        'compat.stub_mmrazor_quantization_backend_config()\n'
+    )
+    result = run_python(code + INPLACE_SCRIPT.format(import_mmsamkd=''))
+    assert result.returncode == 0, result.stderr
+    assert 'inplace [True]' in result.stdout, (
+        'mmrazor now turns in-place modules off on this torch: drop compat '
+        'patch 6'
+    )
+
+
+def test_inplace_modules_are_turned_off_with_patch():
+    result = run_python(INPLACE_SCRIPT.format(import_mmsamkd='import mmsamkd'))
+    assert result.returncode == 0, result.stderr
+    assert 'inplace [False]' in result.stdout
