@@ -87,6 +87,8 @@ METHOD_ALGORITHMS = {
     'samkd': 'SAMKD',
     'sskd': 'SingleTeacherDistill',
     'lightskd': 'SelfDistill',
+    'cskd': 'SingleTeacherDistill',
+    'icakd': 'SingleTeacherDistill',
 }
 # the classifier each method's teacher and student are
 METHOD_CLASSIFIERS = {

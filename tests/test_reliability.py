@@ -1,8 +1,8 @@
 """The reliability sweep, for every method family (``-m reliability``).
 
-For each of vanilla, KD, HSAKD, SAMKD, SSKD and LightSKD (DRG + DSR, whose
-previous batch must survive the resume), on tiny Fashion-MNIST runs with
-the configs' own random augmentation:
+For each of vanilla, KD, HSAKD, SAMKD, SSKD, ICAKD (whose memory bank must
+survive the resume) and LightSKD (DRG + DSR, whose previous batch must),
+on tiny Fashion-MNIST runs with the configs' own random augmentation:
 
 - exact resume: a run killed in its last epoch and resumed from its last
   checkpoint ends bit-identical to an uninterrupted run;
@@ -45,6 +45,13 @@ FAMILIES = {
             'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
         ),
         'fmnist_ssa_teacher_ckpt',
+    ),
+    'icakd': (
+        osp.join(
+            REPO,
+            'configs/icakd/icakd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        ),
+        'fmnist_teacher_ckpt',
     ),
     'lightskd': (
         osp.join(

@@ -1,3 +1,10 @@
+from .cam import (
+    cam_pooled,
+    class_activation_map,
+    grad_cam,
+    normalize_cam,
+)
+from .memory_bank import FeatureBank
 from .rotation import (
     ROTATIONS,
     check_rotations,
@@ -8,6 +15,11 @@ from .rotation import (
 from .similarity import rotation_similarity, similarity_targets
 
 __all__ = [
+    'FeatureBank',
+    'cam_pooled',
+    'class_activation_map',
+    'grad_cam',
+    'normalize_cam',
     'ROTATIONS',
     'check_rotations',
     'rotate_views',

@@ -1,0 +1,48 @@
+# ICAKD, resnet14 -> resnet8-quarter on Fashion-MNIST: 0.9 CE + the
+# ground-truth CAM loss + CSKD's category structure on CAM-weighted pooled
+# features with centroids over a 1024-feature memory bank plus the batch
+# (configs/icakd/README.md lists what was inferred); the CPU benchmark's data,
+# schedule and seeds.
+_base_ = [
+    '../_base_/models/fmnist_resnets.py',
+    '../_base_/models/category_structure.py',
+    '../_base_/datasets/fashion_mnist_5k.py',
+    '../_base_/schedules/fmnist_cpu.py',
+    '../_base_/default_runtime.py',
+]
+
+# Written by tools/train.py configs/teachers/resnet14_1xb64_fmnist.py
+teacher_ckpt = 'work_dirs/resnet14_1xb64_fmnist/epoch_12.pth'
+
+model = dict(
+    _scope_='mmrazor',
+    type='SingleTeacherDistill',
+    data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
+    ),
+    architecture=dict(
+        _base_.resnet8_quarter_fmnist,
+        head=dict(
+            _base_.resnet8_quarter_fmnist.head,
+            loss=_base_.category_student_loss,
+        ),
+    ),
+    teacher=_base_.resnet14_fmnist,
+    teacher_ckpt=teacher_ckpt,
+    distiller=dict(
+        _base_.icakd_distiller,
+        connectors=dict(
+            proj=dict(_base_.proj_connector, in_channel=16, out_channel=64)
+        ),
+        distill_losses=dict(
+            _base_.icakd_distiller.distill_losses,
+            loss_structure=dict(
+                _base_.icakd_distiller.distill_losses.loss_structure,
+                num_classes=10,
+                bank_channels=64,
+            ),
+        ),
+    ),
+)
+
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

@@ -1,0 +1,290 @@
+"""CSKD and ICAKD: CAMs, the memory bank, centroid and relation losses."""
+
+import math
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.structures import DataSample
+
+from conftest import REPO, tiny_cfg
+from mmsamkd.models.losses import (
+    CAMCategoryStructureLoss,
+    CAMLoss,
+    CategoryStructureLoss,
+)
+from mmsamkd.models.utils import (
+    FeatureBank,
+    cam_pooled,
+    class_activation_map,
+    grad_cam,
+    normalize_cam,
+)
+
+ICAKD_CFG = osp.join(
+    REPO, 'configs/icakd/icakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
+
+
+def samples(labels):
+    return [DataSample().set_gt_label(int(y)) for y in labels]
+
+
+# --- CAM ------------------------------------------------------------------
+
+
+def test_cam_of_a_gap_fc_head_equals_grad_cam():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(3, 6, 3, padding=1)
+    fc = nn.Linear(6, 5)
+    images = torch.randn(4, 3, 7, 7)
+    labels = torch.tensor([0, 3, 3, 1])
+    feature_map = F.relu(conv(images))
+    scores = fc(feature_map.mean(dim=(2, 3)))
+    by_autograd = grad_cam(scores, feature_map, labels)
+    cam = class_activation_map(feature_map, fc.weight, labels)
+    # Grad-CAM = CAM / (H W) for GAP + FC; equal once normalised
+    assert torch.allclose(by_autograd * 49, cam, atol=1e-5)
+    assert torch.allclose(
+        normalize_cam(by_autograd), normalize_cam(cam), atol=1e-5
+    )
+    assert (cam >= 0).all() and cam.max() > 0
+
+
+def test_cam_pooling_by_hand():
+    feature_map = torch.arange(8.0).view(1, 2, 2, 2)  # channels 0..3, 4..7
+    cam = torch.tensor([[[1.0, 0.0], [0.0, 3.0]]])
+    # weights 1/4 and 3/4 on positions 0 and 3
+    expected = torch.tensor([[0 / 4 + 3 * 3 / 4, 4 / 4 + 7 * 3 / 4]])
+    assert torch.allclose(cam_pooled(feature_map, cam), expected)
+    # no evidence anywhere: plain average pooling
+    flat = cam_pooled(feature_map, torch.zeros(1, 2, 2))
+    assert torch.allclose(flat, feature_map.mean(dim=(2, 3)))
+
+
+def test_cam_loss_value():
+    torch.manual_seed(0)
+    map_s, map_t = torch.rand(3, 4, 5, 5), torch.rand(3, 6, 5, 5)
+    # weights of mixed sign; positive enough that no CAM is all zero
+    w_s, w_t = torch.rand(7, 4) - 0.2, torch.rand(7, 6) - 0.2
+    labels = [2, 0, 6]
+    value = CAMLoss(loss_weight=2.0)(map_s, w_s, map_t, w_t, samples(labels))
+    expected = 0.0
+    for i, y in enumerate(labels):
+        cams = []
+        for fmap, w in ((map_s, w_s), (map_t, w_t)):
+            w_y, m = w[y].tolist(), fmap[i].tolist()
+            cam = [
+                max(0.0, sum(w_y[c] * m[c][h][x] for c in range(len(w_y))))
+                for h in range(5)
+                for x in range(5)
+            ]
+            norm = math.sqrt(sum(v * v for v in cam))
+            cams.append([v / norm for v in cam])
+        expected += sum((a - b) ** 2 for a, b in zip(*cams))
+    assert value.item() == pytest.approx(2.0 * expected / 3, rel=1e-4)
+
+
+# --- memory bank ----------------------------------------------------------
+
+
+def test_bank_is_fifo_and_wraps_around():
+    bank = FeatureBank(size=5, channels=2)
+    assert len(bank.stored()[1]) == 0
+    bank.enqueue(
+        torch.tensor([[1.0, 1], [2, 2], [3, 3]]), torch.tensor([1, 2, 3])
+    )
+    feats, labels = bank.stored()
+    assert labels.tolist() == [1, 2, 3] and feats[:, 0].tolist() == [1, 2, 3]
+    bank.enqueue(
+        torch.tensor([[4.0, 4], [5, 5], [6, 6]]), torch.tensor([4, 5, 6])
+    )
+    # slot 0 (the oldest, 1) was overwritten by 6; pointer at 1
+    assert bank.labels.tolist() == [6, 2, 3, 4, 5]
+    assert bank.pointer.item() == 1
+    # a batch larger than the bank keeps its newest rows
+    bank.enqueue(torch.arange(14.0).view(7, 2), torch.arange(7))
+    assert sorted(bank.labels.tolist()) == [2, 3, 4, 5, 6]
+
+
+def test_bank_round_trips_through_a_state_dict():
+    bank = FeatureBank(size=4, channels=3)
+    bank.enqueue(torch.randn(3, 3), torch.tensor([0, 1, 1]))
+    restored = FeatureBank(size=4, channels=3)
+    restored.load_state_dict(bank.state_dict())
+    for a, b in zip(restored.stored(), bank.stored()):
+        assert torch.equal(a, b)
+    assert restored.pointer.item() == 3
+
+
+# --- CSKD against its official code ---------------------------------------
+
+
+def official_cskd(tf, sf, t_out, s_out, label, num_classes):
+    """CSKD's train_cifar.py loss terms (filter on), as loops, float64."""
+
+    def cluster(feature, lab):
+        groups = [[] for _ in range(num_classes)]
+        for i in range(len(feature)):
+            groups[lab[i]].append(feature[i])
+        centers = [sum(g) / len(g) if g else None for g in groups]
+        valid = [c for c in centers if c is not None]
+        return torch.stack([centers[y] for y in lab]), torch.stack(valid)
+
+    def cluster_filter(feature, pred, lab):
+        groups = [[] for _ in range(num_classes)]
+        for i in range(len(feature)):
+            if pred[i] == lab[i]:
+                groups[lab[i]].append(feature[i])
+        return torch.stack(
+            [
+                sum(groups[lab[i]]) / len(groups[lab[i]])
+                if groups[lab[i]]
+                else feature[i]
+                for i in range(len(feature))
+            ]
+        )
+
+    def correlation(feature):
+        flat = feature.flatten(1)
+        rows = []
+        for i in range(len(flat)):
+            rows.append(
+                torch.stack(
+                    [
+                        (flat[i] * flat[j]).sum()
+                        / flat[i].norm()
+                        / flat[j].norm()
+                        for j in range(len(flat))
+                    ]
+                )
+            )
+        return torch.stack(rows)
+
+    mse = F.mse_loss
+    t_pred, s_pred = t_out.argmax(1), s_out.argmax(1)
+    TF = cluster_filter(tf, t_pred, label)
+    SF = cluster_filter(sf, s_pred, label)
+    _, t_centers = cluster(tf, label)
+    _, s_centers = cluster(sf, label)
+    T_OUT, t_logits = cluster(t_out, label)
+    S_OUT, s_logits = cluster(s_out, label)
+    center, _ = cluster(s_out, label)
+    size = TF[0].numel()
+    intra = 0.002 * (
+        mse(tf - TF, sf - SF) / size + mse(t_out - T_OUT, s_out - S_OUT) / 10
+    ) + 0.1 * mse(s_out, center)
+    t_cor, s_cor = correlation(t_centers), correlation(s_centers)
+    tl_cor, sl_cor = correlation(t_logits), correlation(s_logits)
+    inter = 0.04 * (
+        mse(t_cor, s_cor) / t_cor.size(1)
+        + mse(tl_cor, sl_cor) / tl_cor.size(1)
+    )
+    return intra + inter + 0.1 * 1e-5 * mse(t_out, s_out)
+
+
+def test_category_structure_loss_equals_the_official_code():
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 1, 1, 2, 2, 2, 5, 0])
+    tf, sf = torch.randn(8, 4, 3, 3), torch.randn(8, 4, 3, 3)
+    t_out, s_out = torch.randn(8, 10), torch.randn(8, 10)
+    t_out[[0, 1, 3, 4]] += 10 * F.one_hot(labels[[0, 1, 3, 4]], 10)  # some
+    s_out[[1, 5]] += 10 * F.one_hot(labels[[1, 5]], 10)  # correct ones
+    loss = CategoryStructureLoss(num_classes=10)
+    value = loss(sf, tf, s_out, t_out, samples(labels))
+    expected = official_cskd(
+        tf.double(), sf.double(), t_out.double(), s_out.double(), labels, 10
+    )
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+# --- centroids over bank and batch ----------------------------------------
+
+
+def test_bank_centroids_count_the_bank_but_grad_only_the_batch():
+    loss = CategoryStructureLoss(
+        num_classes=4, filter_correct=False, bank_size=8, bank_channels=2
+    )
+    # the bank already holds class 3 (absent from the batch) and class 0
+    stored = torch.tensor([[1.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
+    for bank in loss.banks.values():
+        bank.enqueue(stored, torch.tensor([3, 3, 0]))
+    f_s = torch.tensor([[1.0, 2.0], [2.0, 0.0]], requires_grad=True)
+    f_t = torch.tensor([[0.0, 1.0], [1.0, 1.0]])
+    labels = torch.tensor([0, 1])
+    logits = torch.zeros(2, 4)
+    value = loss.structure_loss(f_s, f_t, logits, logits.clone(), labels)
+
+    # by hand: centroids of class 0 mix bank and batch; class 2 is absent
+    c_s = torch.stack(
+        [
+            (stored[2] + f_s[0]) / 2,  # class 0
+            f_s[1],  # class 1
+            stored[:2].mean(0),  # class 3, bank only
+        ]
+    )
+    c_t = torch.stack([(stored[2] + f_t[0]) / 2, f_t[1], stored[:2].mean(0)])
+    intra = F.mse_loss(f_s - c_s[[0, 1]].detach(), f_t - c_t[[0, 1]]) / 2
+    unit_s, unit_t = F.normalize(c_s, dim=1), F.normalize(c_t, dim=1)
+    inter = F.mse_loss(unit_s @ unit_s.t(), unit_t @ unit_t.t()) / 3
+    # zero logits: their residuals, pull and relations all vanish
+    logit_inter = 0.0  # one logit centroid per class, all zero vectors
+    expected = 0.002 * intra + 0.04 * (inter + logit_inter)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+    value.backward()
+    assert f_s.grad is not None
+    assert not loss.banks['student'].features.requires_grad
+    # the batch was enqueued after the loss
+    assert loss.banks['student'].stored()[1].tolist() == [3, 3, 0, 0, 1]
+
+
+def test_cam_structure_loss_runs_with_an_empty_bank_and_fills_it():
+    torch.manual_seed(0)
+    loss = CAMCategoryStructureLoss(
+        num_classes=3, bank_channels=6, bank_size=4
+    )
+    map_s, proj_s = torch.rand(2, 4, 5, 5), torch.rand(2, 6, 5, 5)
+    map_t = torch.rand(2, 6, 5, 5)
+    value = loss(
+        map_s,
+        proj_s.requires_grad_(),
+        torch.randn(3, 4),
+        map_t,
+        torch.randn(3, 6),
+        torch.randn(2, 3),
+        torch.randn(2, 3),
+        samples([2, 2]),
+    )
+    assert torch.isfinite(value)
+    value.backward()
+    assert proj_s.grad.abs().sum() > 0
+    assert loss.banks['teacher'].stored()[1].tolist() == [2, 2]
+
+
+def test_filter_and_bank_together_are_refused():
+    with pytest.raises(ValueError, match='one or the other'):
+        CategoryStructureLoss(4, bank_size=8, bank_channels=2)
+
+
+# --- Runner ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_icakd_runner_checkpoints_a_filled_bank(fmnist_teacher_ckpt, tmp_path):
+    from mmengine.runner import Runner
+
+    runner = Runner.from_cfg(
+        tiny_cfg(
+            ICAKD_CFG, tmp_path, **{'model.teacher_ckpt': fmnist_teacher_ckpt}
+        )
+    )
+    runner.train()
+    state = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)
+    prefix = 'distiller.distill_losses.loss_structure.banks.'
+    labels = state['state_dict'][prefix + 'student.labels']
+    assert (labels >= 0).sum() == 256  # every training image of the run
+    scalars = next(tmp_path.glob('*/vis_data/scalars.json')).read_text()
+    assert 'distill.loss_cam' in scalars
+    assert 'distill.loss_structure' in scalars
