@@ -101,6 +101,28 @@ def fmnist_sskd_teacher_ckpt(fmnist_teacher_ckpt, tmp_path_factory):
     return str(work_dir / 'epoch_1.pth')
 
 
+@pytest.fixture(scope='session')
+def fmnist_teacher_snapshots(tmp_path_factory):
+    """Three snapshots of a tiny teacher run (epochs 1, 2, 3)."""
+    from mmengine.runner import Runner
+
+    config = osp.join(
+        REPO, 'configs/teachers/resnet14_snapshots_1xb64_fmnist.py'
+    )
+    work_dir = tmp_path_factory.mktemp('snapshot_teacher')
+    cfg = tiny_cfg(
+        config,
+        work_dir,
+        **{
+            'train_cfg.max_epochs': 3,
+            'default_hooks.checkpoint.interval': 1,
+            'train_dataloader.dataset.indices': 128,
+        },
+    )
+    Runner.from_cfg(cfg).train()
+    return [str(work_dir / f'epoch_{e}.pth') for e in (1, 2, 3)]
+
+
 def free_port():
     """A TCP port free on the loopback interface right now."""
     import socket

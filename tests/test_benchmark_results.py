@@ -107,6 +107,7 @@ def test_readme_block_is_rewritten_between_markers(tmp_path):
         'configs/icakd/README.md',
         'configs/kd/README.md',
         'configs/lightskd/README.md',
+        'configs/msmgan/README.md',
         'configs/sskd/README.md',
         'benchmarks/README.md',
     ],

@@ -42,12 +42,19 @@ def test_config_names_plugin_and_no_mmcls(path):
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
-def test_config_builds_and_trains_one_step(path):
+def test_config_builds_and_trains_one_step(path, tmp_path):
     cfg = Config.fromfile(path)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model_cfg = cfg.model
     if 'teacher_ckpt' in model_cfg:
         model_cfg.teacher_ckpt = None  # weights are not needed to build
+    if 'teacher_snapshots' in model_cfg:  # MS-MGANs loads them at build
+        snapshot = str(tmp_path / 'snapshot.pth')
+        teacher = MODELS.build(model_cfg.teacher)
+        torch.save({'state_dict': teacher.state_dict()}, snapshot)
+        model_cfg.teacher_snapshots = [snapshot] * len(
+            model_cfg.teacher_snapshots
+        )
     model = MODELS.build(model_cfg)
 
     dataset_type = cfg.train_dataloader.dataset.type
@@ -68,11 +75,14 @@ def test_config_builds_and_trains_one_step(path):
         predictions = model(inputs, samples, mode='predict')
     assert predictions[0].pred_score.shape == (num_classes,)
 
-    # every adversarial stage names pairs the model has
+    # every adversarial stage or phase names pairs the model has
     for hook_cfg in cfg.get('custom_hooks', []):
         if hook_cfg['type'].endswith('AdversarialStageHook'):
             for stage in hook_cfg['stages']:
                 model.set_adversarial_weights(stage.get('weights', {}))
+        if hook_cfg['type'].endswith('MSMGANPhaseHook'):
+            for phase in hook_cfg['phases']:
+                model.set_phase(phase['block'], phase['snapshot'])
 
 
 DATASET_NAMES = {
@@ -89,6 +99,7 @@ METHOD_ALGORITHMS = {
     'lightskd': 'SelfDistill',
     'cskd': 'SingleTeacherDistill',
     'icakd': 'SingleTeacherDistill',
+    'msmgan': 'MSMGAN',
 }
 # the classifier each method's teacher and student are
 METHOD_CLASSIFIERS = {
@@ -154,6 +165,9 @@ def test_config_file_name_matches_what_it_builds(path):
         assert arch_name(model.backbone) == models[0]
         assert model.type == 'SelfSupervisedClassifier'
         assert model.branch_mode == models[-1][len('ssa-') :]
+    elif models[-1] == 'snapshots':  # a teacher keeping MS-MGANs' snapshots
+        assert arch_name(model.backbone) == models[0]
+        assert cfg.default_hooks.checkpoint.max_keep_ckpts == -1
     elif models[-1] == 'sskd-head':  # SSKD teacher stage 2
         assert arch_name(model.backbone) == models[0]
         assert (model.type, model.mode) == ('SSKDClassifier', 'frozen')

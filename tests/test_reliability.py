@@ -1,8 +1,9 @@
 """The reliability sweep, for every method family (``-m reliability``).
 
 For each of vanilla, KD, HSAKD, SAMKD, SSKD, ICAKD (whose memory bank must
-survive the resume) and LightSKD (DRG + DSR, whose previous batch must),
-on tiny Fashion-MNIST runs with the configs' own random augmentation:
+survive the resume), LightSKD (DRG + DSR, whose previous batch must) and
+MS-MGANs (whose phase and teacher snapshot must), on tiny Fashion-MNIST
+runs with the configs' own random augmentation:
 
 - exact resume: a run killed in its last epoch and resumed from its last
   checkpoint ends bit-identical to an uninterrupted run;
@@ -53,6 +54,13 @@ FAMILIES = {
         ),
         'fmnist_teacher_ckpt',
     ),
+    'msmgan': (
+        osp.join(
+            REPO,
+            'configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        ),
+        'fmnist_teacher_snapshots',
+    ),
     'lightskd': (
         osp.join(
             REPO,
@@ -101,7 +109,11 @@ def family_cfg(request, family, work_dir):
     config, teacher = FAMILIES[family]
     options = dict(SWEEP)
     if teacher:
-        options['model.teacher_ckpt'] = request.getfixturevalue(teacher)
+        checkpoint = request.getfixturevalue(teacher)
+        if isinstance(checkpoint, list):  # MS-MGANs' teacher snapshots
+            options['model.teacher_snapshots'] = checkpoint
+            checkpoint = checkpoint[0]
+        options['model.teacher_ckpt'] = checkpoint
     return config, options, tiny_cfg(config, work_dir, **options)
 
 

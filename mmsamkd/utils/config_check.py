@@ -44,6 +44,14 @@ def check_teacher_checkpoint(model_cfg, random_teacher=False):
             '(tools/train.py configs/teachers/<config>.py) or point to its '
             'checkpoint with --cfg-options model.teacher_ckpt=PATH.'
         )
+    for snapshot in model_cfg.get('teacher_snapshots') or ():
+        if '://' not in snapshot and not osp.isfile(osp.expanduser(snapshot)):
+            raise ConfigError(
+                f'teacher snapshot {snapshot!r} does not exist. Train the '
+                'snapshot teacher first (tools/train.py configs/teachers/'
+                '<teacher>_snapshots_<...>.py keeps them) or set '
+                'model.teacher_snapshots and model.teacher_ckpt.'
+            )
 
 
 def check_class_counts(model_cfg):

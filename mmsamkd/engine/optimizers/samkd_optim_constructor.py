@@ -18,7 +18,8 @@ class SAMKDOptimWrapperConstructor:
 
     ``architecture`` optimises the student and the adversary's connectors
     (they map student features, so they learn with the student);
-    ``adversary`` optimises the discriminators. The teacher is in neither.
+    ``adversary`` optimises the discriminators. The teacher is in neither;
+    an optional ``teacher`` entry optimises it (MS-MGANs' mutual term).
 
     Args:
         optim_wrapper_cfg (dict): ``dict(architecture=dict(optimizer=...),
@@ -27,11 +28,14 @@ class SAMKDOptimWrapperConstructor:
     """
 
     KEYS = ('architecture', 'adversary')
+    OPTIONAL_KEYS = ('teacher',)
 
     def __init__(self, optim_wrapper_cfg, paramwise_cfg=None):
-        if set(optim_wrapper_cfg) != set(self.KEYS):
+        keys = set(optim_wrapper_cfg)
+        if not set(self.KEYS) <= keys <= {*self.KEYS, *self.OPTIONAL_KEYS}:
             raise ConfigError(
-                f'SAMKD needs optim_wrapper entries {self.KEYS}, got '
+                f'SAMKD needs optim_wrapper entries {self.KEYS} (and '
+                f'optionally {self.OPTIONAL_KEYS}), got '
                 f'{sorted(optim_wrapper_cfg)}'
             )
         self.constructors = {}
@@ -48,7 +52,12 @@ class SAMKDOptimWrapperConstructor:
         generator_side = nn.ModuleList(
             [_unwrap(algorithm.architecture), adversary.connectors]
         )
-        return OptimWrapperDict(
+        wrappers = dict(
             architecture=self.constructors['architecture'](generator_side),
             adversary=self.constructors['adversary'](adversary.discriminators),
         )
+        if 'teacher' in self.constructors:  # MS-MGANs' mutual fine-tuning
+            wrappers['teacher'] = self.constructors['teacher'](
+                _unwrap(algorithm.teacher)
+            )
+        return OptimWrapperDict(**wrappers)

@@ -1,4 +1,5 @@
+from .msmgan import MSMGAN
 from .samkd import SAMKD
 from .samkd_adversary import SAMKDAdversary
 
-__all__ = ['SAMKD', 'SAMKDAdversary']
+__all__ = ['MSMGAN', 'SAMKD', 'SAMKDAdversary']

@@ -128,17 +128,43 @@ class SAMKD(SingleTeacherDistill):
     def _skip_update(wrapper, losses):
         skip_update(wrapper, [v for k, v in losses.items() if 'loss' in k])
 
-    def train_step(self, data, optim_wrapper):
-        if not isinstance(optim_wrapper, OptimWrapperDict) or set(
-            optim_wrapper.keys()
-        ) != {'architecture', 'adversary'}:
+    def _update_discriminators(self, records, adversary_wrapper):
+        """``discriminator_steps`` updates on the pairs in ``records``;
+        returns their log (empty when ``records`` is)."""
+        adversary_log = {}
+        for _ in range(self.discriminator_steps if records else 0):
+            with adversary_wrapper.optim_context(self.adversary):
+                d_losses = self.adversary(records, mode='discriminator')
+            d_losses = {f'adv.{k}': v for k, v in d_losses.items()}
+            d_loss, adversary_log = self.parse_losses(d_losses)
+            # 'loss' is the student's total in the log: the discriminators'
+            # total gets its own key
+            adversary_log['adv.loss_d'] = adversary_log.pop('loss')
+            # drop the grads the last student step left in the discriminators
+            adversary_wrapper.zero_grad()
+            if self._guard(adversary_log):
+                adversary_wrapper.update_params(d_loss)
+            else:
+                self._skip_update(adversary_wrapper, d_losses)
+        return adversary_log
+
+    def _optim_wrappers(self, optim_wrapper, extra=()):
+        keys = {'architecture', 'adversary', *extra}
+        if (
+            not isinstance(optim_wrapper, OptimWrapperDict)
+            or set(optim_wrapper.keys()) != keys
+        ):
             raise ConfigError(
-                'SAMKD trains two optimizers: set optim_wrapper with '
-                "constructor='SAMKDOptimWrapperConstructor' and entries "
-                'architecture and adversary'
+                f'{type(self).__name__} trains several optimizers: set '
+                "optim_wrapper with constructor='SAMKDOptimWrapperConstructor'"
+                f' and entries {sorted(keys)}'
             )
-        student_wrapper = optim_wrapper['architecture']
-        adversary_wrapper = optim_wrapper['adversary']
+        return optim_wrapper['architecture'], optim_wrapper['adversary']
+
+    def train_step(self, data, optim_wrapper):
+        student_wrapper, adversary_wrapper = self._optim_wrappers(
+            optim_wrapper
+        )
         with student_wrapper.optim_context(self.student):
             data = self.data_preprocessor(data, True)
             losses = self._run_forward(data, mode='loss')
@@ -153,23 +179,9 @@ class SAMKD(SingleTeacherDistill):
             for name in self.adversarial_pairs
             if name in active or name in self.matched_pairs
         }
-        adversary_log = {}
-        for _ in range(self.discriminator_steps if active else 0):
-            with adversary_wrapper.optim_context(self.adversary):
-                d_losses = self.adversary(
-                    {n: records[n] for n in active}, mode='discriminator'
-                )
-            d_losses = {f'adv.{k}': v for k, v in d_losses.items()}
-            d_loss, adversary_log = self.parse_losses(d_losses)
-            # 'loss' is the student's total in the log: the discriminators'
-            # total gets its own key
-            adversary_log['adv.loss_d'] = adversary_log.pop('loss')
-            # drop the grads the last student step left in the discriminators
-            adversary_wrapper.zero_grad()
-            if self._guard(adversary_log):
-                adversary_wrapper.update_params(d_loss)
-            else:
-                self._skip_update(adversary_wrapper, d_losses)
+        adversary_log = self._update_discriminators(
+            {n: records[n] for n in active}, adversary_wrapper
+        )
         if records:
             with student_wrapper.optim_context(self.student):
                 g_losses = self.adversary(

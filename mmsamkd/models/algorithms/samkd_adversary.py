@@ -9,13 +9,19 @@ from ...errors import ConfigError
 from ..losses import AdversarialLoss
 
 
+def _pooled(x):
+    """Feature maps ``(N, C, H, W)`` are judged by their global average."""
+    return x.mean(dim=(2, 3)) if x.dim() == 4 else x
+
+
 @MODELS.register_module()
 class SAMKDAdversary(nn.Module):
     """One discriminator per adversarial pair; teacher real, student fake.
 
     A pair names a student and a teacher recorder of the distiller (pooled
-    branch features or logits) and the widths on each side; where they
-    differ, a :class:`LinearConnector` maps the student side. All learnable
+    branch features, logits, or feature maps, which are globally
+    average-pooled) and the widths on each side; where they differ, a
+    :class:`LinearConnector` maps the student side. All learnable
     adversarial parts live here, called only through :meth:`forward`, so
     that the module can be wrapped by DDP (MMSeparateDistributedDataParallel
     wraps each child of the algorithm that has parameters).
@@ -94,6 +100,7 @@ class SAMKDAdversary(nn.Module):
         return [n for n, w in self.match_weights.items() if w > 0]
 
     def _student_side(self, name, student):
+        student = _pooled(student)
         if name in self.connectors:
             return self.connectors[name](student)
         return student.flatten(1)
@@ -140,7 +147,7 @@ class SAMKDAdversary(nn.Module):
         losses = {}
         for name, (student, teacher) in records.items():
             disc = self.discriminators[name]
-            teacher = teacher.detach().flatten(1)
+            teacher = _pooled(teacher.detach()).flatten(1)
             if mode == 'discriminator':
                 # detach explicitly: flatten(1) of a 2-D tensor is the
                 # tensor itself, still attached to the student's graph

@@ -1,0 +1,81 @@
+# MS-MGANs, wrn-40-2 -> wrn-16-2 on CIFAR-100: the student's 3 blocks trained
+# one at a time against per-block discriminators (20 epochs each, under teacher
+# snapshots of epochs 80, 160, 240), then the whole student with CE + KD (T=4)
+# to epoch 240 under the final teacher; the CRD recipe for the student's lr
+# (configs/msmgan/README.md lists every inferred choice).
+_base_ = [
+    '../_base_/models/cifar_zoo.py',
+    '../_base_/models/msmgan.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_240e.py',
+    '../_base_/default_runtime.py',
+]
+
+# Written by tools/train.py with configs/teachers/
+# wrn-40-2_snapshots_1xb64_cifar100.py
+teacher_snapshots = [
+    'work_dirs/wrn-40-2_snapshots_1xb64_cifar100/epoch_80.pth',
+    'work_dirs/wrn-40-2_snapshots_1xb64_cifar100/epoch_160.pth',
+    'work_dirs/wrn-40-2_snapshots_1xb64_cifar100/epoch_240.pth',
+]
+
+model = dict(
+    _scope_='mmrazor',
+    type='MSMGAN',
+    data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
+    ),
+    architecture=dict(
+        _base_.cifar_zoo.wrn_16_2,
+        head=dict(_base_.cifar_zoo.wrn_16_2.head, loss=_base_.kd_student_loss),
+    ),
+    teacher=_base_.cifar_zoo.wrn_40_2,
+    teacher_snapshots=teacher_snapshots,
+    teacher_ckpt=teacher_snapshots[0],
+    distiller=_base_.msmgan_distiller,
+    adversary=dict(
+        type='SAMKDAdversary',
+        gan_type='bce',
+        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
+        # pooled block outputs; the student's through a linear adapter
+        pairs=dict(
+            block0=dict(
+                student='block0',
+                teacher='block0',
+                channels=32,
+                student_channels=32,
+            ),
+            block1=dict(
+                student='block1',
+                teacher='block1',
+                channels=64,
+                student_channels=64,
+            ),
+            block2=dict(
+                student='block2',
+                teacher='block2',
+                channels=128,
+                student_channels=128,
+            ),
+        ),
+    ),
+    mutual=False,
+)
+
+custom_hooks = [
+    dict(type='mmrazor.MSMGANPhaseHook', phases=_base_.msmgan_phases_240e)
+]
+
+optim_wrapper = _base_.msmgan_optim_wrapper
+param_scheduler = dict(
+    _delete_=True,
+    architecture=dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        milestones=[150, 180, 210],
+        gamma=0.1,
+    ),
+    adversary=[],
+)
+
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

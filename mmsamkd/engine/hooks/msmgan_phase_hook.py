@@ -1,0 +1,74 @@
+"""Move MS-MGANs through its block phases and teacher snapshots."""
+
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmrazor.registry import HOOKS
+
+from ...errors import ConfigError
+
+
+@HOOKS.register_module()
+class MSMGANPhaseHook(Hook):
+    """Set :class:`~mmsamkd.models.MSMGAN`'s phase from the epoch.
+
+    Before training and before every epoch the phase in force is
+    recomputed from the runner's epoch, so a resumed run lands in the
+    phase it was in (and keeps the teacher snapshot it had). Every switch
+    is logged.
+
+    Args:
+        phases (list[dict]): ``dict(begin=int, block=int | None,
+            snapshot=int)`` in increasing ``begin``, the first at 0.
+            ``block=None`` is the final, end-to-end phase.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, phases):
+        if not phases or phases[0].get('begin') != 0:
+            raise ConfigError('MSMGANPhaseHook phases must start at epoch 0')
+        begins = [phase['begin'] for phase in phases]
+        if begins != sorted(set(begins)):
+            raise ConfigError(f'phase begins must increase, got {begins}')
+        for phase in phases:
+            if 'snapshot' not in phase:
+                raise ConfigError(f'phase {phase} names no teacher snapshot')
+        self.phases = [
+            dict(
+                begin=p['begin'], block=p.get('block'), snapshot=p['snapshot']
+            )
+            for p in phases
+        ]
+        self.current = None
+
+    def phase_at(self, epoch):
+        """Index of the phase in force in epoch ``epoch``."""
+        return max(i for i, p in enumerate(self.phases) if p['begin'] <= epoch)
+
+    def _update(self, runner):
+        index = self.phase_at(runner.epoch)
+        if index == self.current:
+            return
+        model = runner.model
+        model = model.module if is_model_wrapper(model) else model
+        phase = self.phases[index]
+        model.set_phase(phase['block'], phase['snapshot'])
+        self.current = index
+        what = (
+            'final phase (whole student, CE + KD)'
+            if phase['block'] is None
+            else f'block {phase["block"]} against its discriminator'
+        )
+        print_log(
+            f'MS-MGANs phase {index + 1}/{len(self.phases)} from epoch '
+            f'{runner.epoch}: {what}, teacher snapshot {phase["snapshot"]}',
+            logger='current',
+        )
+
+    def before_train(self, runner):
+        self.current = None
+        self._update(runner)
+
+    def before_train_epoch(self, runner):
+        self._update(runner)

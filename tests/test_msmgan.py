@@ -1,0 +1,177 @@
+"""MS-MGANs: block phases, teacher snapshots, the final and mutual phases."""
+
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+from mmpretrain.structures import DataSample
+
+from conftest import REPO, clone_state, tiny_cfg
+from mmsamkd.errors import ConfigError
+
+MSMGAN_CFG = osp.join(
+    REPO, 'configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
+
+
+def build(snapshots, **options):
+    from mmrazor.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+    cfg = Config.fromfile(MSMGAN_CFG)
+    cfg.model.teacher_snapshots = snapshots
+    cfg.model.teacher_ckpt = snapshots[0]
+    cfg.merge_from_dict(options)
+    init_default_scope('mmpretrain')
+    algorithm = MODELS.build(cfg.model)
+    optim_cfg = dict(cfg.optim_wrapper)
+    optim_cfg.pop('_delete_', None)
+    constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
+        dict(type=optim_cfg.pop('constructor'), optim_wrapper_cfg=optim_cfg)
+    )
+    return algorithm, constructor(algorithm)
+
+
+def batch(n=8):
+    torch.manual_seed(0)
+    return dict(
+        inputs=[torch.randint(0, 255, (1, 28, 28), dtype=torch.uint8)] * n,
+        data_samples=[DataSample().set_gt_label(i % 10) for i in range(n)],
+    )
+
+
+def changed(before, after):
+    return {k for k in before if not torch.equal(before[k], after[k])}
+
+
+def parameters(module):
+    return {n: p.detach().clone() for n, p in module.named_parameters()}
+
+
+def snapshot_weights(path):
+    return torch.load(path, weights_only=False)['state_dict']
+
+
+def test_block_phase_trains_only_the_block_and_its_adapter(
+    fmnist_teacher_snapshots,
+):
+    algorithm, optim = build(fmnist_teacher_snapshots)
+    algorithm.train()
+    for block in (1, 0):
+        algorithm.set_phase(block, 0)
+        before = parameters(algorithm)
+        log = algorithm.train_step(batch(), optim)
+        moved = changed(before, parameters(algorithm))
+        allowed = (
+            f'architecture.backbone.stages.{block}.',
+            f'adversary.connectors.block{block}.',
+            f'adversary.discriminators.block{block}.',
+        )
+        if block == 0:
+            allowed += ('architecture.backbone.stem.',)
+        assert moved and all(k.startswith(allowed) for k in moved), moved
+        assert any(k.startswith(allowed[0]) for k in moved)
+        assert any(k.startswith(allowed[1]) for k in moved)
+        assert f'adv.loss_g_block{block}' in log
+        assert f'adv.loss_d_block{block}' in log
+
+
+def test_final_phase_trains_the_whole_student_without_discriminators(
+    fmnist_teacher_snapshots,
+):
+    algorithm, optim = build(fmnist_teacher_snapshots)
+    algorithm.train()
+    algorithm.set_phase(None, 2)
+    before = parameters(algorithm)
+    log = algorithm.train_step(batch(), optim)
+    moved = changed(before, parameters(algorithm))
+    assert any(k.startswith('architecture.head.') for k in moved)
+    assert any(k.startswith('architecture.backbone.stages.2') for k in moved)
+    assert not any(k.startswith(('adversary.', 'teacher.')) for k in moved)
+    assert 'distill.loss_kd' in log
+
+
+def test_snapshots_switch_with_the_phase_and_only_then(
+    fmnist_teacher_snapshots,
+):
+    algorithm, _ = build(fmnist_teacher_snapshots)
+    key = 'head.fc.weight'
+    for block, index in ((0, 0), (1, 1), (2, 2)):
+        algorithm.set_phase(block, index)
+        expected = snapshot_weights(fmnist_teacher_snapshots[index])[key]
+        assert torch.equal(algorithm.teacher.state_dict()[key], expected)
+        assert int(algorithm.snapshot_index) == index
+    # the same snapshot again (the final phase) keeps the teacher as it is,
+    # e.g. after a mutual fine-tuning
+    with torch.no_grad():
+        algorithm.teacher.head.fc.weight.add_(1.0)
+    tuned = algorithm.teacher.head.fc.weight.clone()
+    algorithm.set_phase(None, 2)
+    assert torch.equal(algorithm.teacher.head.fc.weight, tuned)
+    with pytest.raises(ConfigError, match='snapshot 3 is not one'):
+        algorithm.set_phase(None, 3)
+    with pytest.raises(ConfigError, match='block 5 is not one'):
+        algorithm.set_phase(5, 0)
+
+
+def test_mutual_final_phase_fine_tunes_the_teacher(fmnist_teacher_snapshots):
+    optim_teacher = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
+    algorithm, optim = build(
+        fmnist_teacher_snapshots,
+        **{
+            'model.mutual': True,
+            'optim_wrapper.teacher': optim_teacher,
+        },
+    )
+    algorithm.train()
+    algorithm.set_phase(None, 2)
+    before = clone_state(algorithm.teacher)
+    log = algorithm.train_step(batch(), optim)
+    assert 'mutual.loss_teacher' in log
+    after = algorithm.teacher.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_pairs_must_be_blocks(fmnist_teacher_snapshots):
+    with pytest.raises(ConfigError, match='block0 .. block'):
+        build(
+            fmnist_teacher_snapshots,
+            **{
+                'model.adversary.pairs': dict(
+                    logits=dict(
+                        student='logits', teacher='logits', channels=10
+                    )
+                )
+            },
+        )
+
+
+@pytest.mark.slow
+def test_runner_goes_through_every_phase(fmnist_teacher_snapshots, tmp_path):
+    from mmengine.runner import Runner
+
+    cfg = tiny_cfg(
+        MSMGAN_CFG,
+        tmp_path,
+        **{
+            'model.teacher_snapshots': fmnist_teacher_snapshots,
+            'model.teacher_ckpt': fmnist_teacher_snapshots[0],
+            'train_cfg.max_epochs': 4,
+            'train_dataloader.dataset.indices': 128,
+        },
+    )
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    log = next(tmp_path.glob('*/*.log')).read_text()
+    for phase in (
+        'phase 1/4 from epoch 0: block 0',
+        'phase 2/4 from epoch 1: block 1',
+        'phase 3/4 from epoch 2: block 2',
+        'phase 4/4 from epoch 3: final phase',
+    ):
+        assert phase in log
+    # the final phase ran under the last snapshot
+    expected = snapshot_weights(fmnist_teacher_snapshots[2])
+    teacher = runner.model.teacher.state_dict()
+    assert all(torch.equal(teacher[k], expected[k]) for k in teacher)
