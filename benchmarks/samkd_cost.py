@@ -1,7 +1,7 @@
-"""Cost of SAMKD's adversarial learning over HSAKD: step time and memory.
+"""Cost of the adversarial methods over their baselines: step time, memory.
 
-    python benchmarks/samkd_cost.py [--pair fmnist|cifar] [--batch 64]
-        [--iters 5] [--device cpu|cuda]
+    python benchmarks/samkd_cost.py [--pair fmnist|cifar] [--msmgan]
+        [--batch 64] [--iters 5] [--device cpu|cuda]
 
 Times a full training step (SAMKD: teacher and student forward, one
 discriminator step, one student step, every discriminator active; HSAKD:
@@ -9,6 +9,11 @@ the same forward and one student step) on one random batch, after one
 warm-up step, each method in its own process so that its peak memory is its
 own. Prints ms/step, SAMKD / HSAKD time ratio (target <= 1.25) and peak
 memory (CUDA: max allocated; CPU: the process's peak resident set).
+
+``--msmgan`` compares KD with MS-MGANs instead, in a block phase (block 0:
+its discriminator step and the student step through the first block) and
+in the final phase (CE + KD), and prints the cost of one epoch of the
+benchmark (``--epoch-iters``, 79 for 5000 images in batches of 64).
 """
 
 import argparse
@@ -31,6 +36,16 @@ PAIRS = {
         (3, 32),
     ),
 }
+MSMGAN_PAIRS = {
+    'fmnist': (
+        'configs/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        'configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    ),
+    'cifar': (
+        'configs/kd/kd_resnet32x4_resnet8x4_1xb64_cifar100.py',
+        'configs/msmgan/msmgan_resnet32x4_resnet8x4_1xb64_cifar100.py',
+    ),
+}
 
 
 def parse_args():
@@ -39,13 +54,18 @@ def parse_args():
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--iters', type=int, default=5)
     parser.add_argument('--device', default=None)
+    parser.add_argument('--msmgan', action='store_true')
+    parser.add_argument('--epoch-iters', type=int, default=79)
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def measure(config, shape, batch, iters, device):
-    """Run in a worker process: time train_step, return figures."""
+def measure(config, shape, batch, iters, device, phase=None):
+    """Run in a worker process: time train_step, return figures.
+
+    ``phase``: MS-MGANs' block (an int, or 'final') to time."""
     import resource
+    import tempfile
 
     import torch
     from mmengine.config import Config
@@ -58,8 +78,15 @@ def measure(config, shape, batch, iters, device):
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(osp.join(REPO, config))
     cfg.model.teacher_ckpt = None
+    if 'teacher_snapshots' in cfg.model:  # MS-MGANs: any weights will do
+        snapshot = osp.join(tempfile.mkdtemp(), 'snapshot.pth')
+        teacher = MODELS.build(cfg.model.teacher)
+        torch.save({'state_dict': teacher.state_dict()}, snapshot)
+        cfg.model.teacher_snapshots = [snapshot] * 3
     model = MODELS.build(cfg.model).to(device)
     model.train()
+    if phase is not None:
+        model.set_phase(None if phase == 'final' else phase, 0)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     channels, size = shape
     torch.manual_seed(0)
@@ -94,11 +121,16 @@ def measure(config, shape, batch, iters, device):
 def main():
     args = parse_args()
     if args.worker:
-        config, shape = json.loads(args.worker)
+        config, shape, phase = json.loads(args.worker)
         print(
             json.dumps(
                 measure(
-                    config, tuple(shape), args.batch, args.iters, args.device
+                    config,
+                    tuple(shape),
+                    args.batch,
+                    args.iters,
+                    args.device,
+                    phase,
                 )
             )
         )
@@ -106,15 +138,23 @@ def main():
     import torch
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    hsakd, samkd, shape = PAIRS[args.pair]
+    baseline, samkd, shape = PAIRS[args.pair]
+    runs = (('HSAKD', baseline, None), ('SAMKD', samkd, None))
+    if args.msmgan:
+        kd, msmgan = MSMGAN_PAIRS[args.pair]
+        runs = (
+            ('KD', kd, None),
+            ('MS-MGANs, block phase', msmgan, 0),
+            ('MS-MGANs, final phase', msmgan, 'final'),
+        )
     results = {}
-    for name, config in (('HSAKD', hsakd), ('SAMKD', samkd)):
+    for name, config, phase in runs:
         out = subprocess.run(
             [
                 sys.executable,
                 __file__,
                 '--worker',
-                json.dumps([config, shape]),
+                json.dumps([config, shape, phase]),
                 '--batch',
                 str(args.batch),
                 '--iters',
@@ -128,14 +168,23 @@ def main():
         ).stdout
         results[name] = json.loads(out.strip().splitlines()[-1])
     memory = 'peak CUDA MiB' if device.startswith('cuda') else 'peak RSS MiB'
+    views = '' if args.msmgan else ' (x4 rotated views)'
     print(
-        f'{args.pair} pair, batch {args.batch} (x4 rotated views), '
+        f'{args.pair} pair, batch {args.batch}{views}, '
         f'{device}, {args.iters} steps after 1 warm-up\n'
     )
-    print(f'| method | ms / step | {memory} |')
-    print('|---|---|---|')
+    steps = f'{args.epoch_iters} steps'
+    print(f'| method | ms / step | s / epoch ({steps}) | {memory} |')
+    print('|---|---|---|---|')
     for name, r in results.items():
-        print(f'| {name} | {r["ms"]:.0f} | {r["peak_mb"]:.0f} |')
+        epoch = r['ms'] * args.epoch_iters / 1e3
+        print(f'| {name} | {r["ms"]:.0f} | {epoch:.1f} | {r["peak_mb"]:.0f} |')
+    if args.msmgan:
+        for name in ('MS-MGANs, block phase', 'MS-MGANs, final phase'):
+            ratio = results[name]['ms'] / results['KD']['ms']
+            print(f'\n{name} / KD step time: {ratio:.2f}', end='')
+        print()
+        return
     ratio = results['SAMKD']['ms'] / results['HSAKD']['ms']
     print(f'\nSAMKD / HSAKD step time: {ratio:.2f} (target <= 1.25)')
 

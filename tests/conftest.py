@@ -71,34 +71,35 @@ def fmnist_teacher_ckpt(tmp_path_factory):
     return str(work_dir / 'epoch_1.pth')
 
 
+def second_teacher_stage(config, plain_ckpt, work_dir):
+    """Train ``configs/teachers/<config>`` for a tiny epoch on top of the
+    plain teacher ``plain_ckpt`` (load_from); return its checkpoint."""
+    from mmengine.runner import Runner
+
+    cfg = tiny_cfg(osp.join(REPO, 'configs/teachers', config), work_dir)
+    cfg.load_from = plain_ckpt
+    Runner.from_cfg(cfg).train()
+    return str(work_dir / 'epoch_1.pth')
+
+
 @pytest.fixture(scope='session')
 def fmnist_ssa_teacher_ckpt(fmnist_teacher_ckpt, tmp_path_factory):
     """The tiny teacher with self-supervised branches (frozen mode)."""
-    from mmengine.runner import Runner
-
-    config = osp.join(
-        REPO, 'configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
+    return second_teacher_stage(
+        'resnet14_ssa-frozen_1xb64_fmnist.py',
+        fmnist_teacher_ckpt,
+        tmp_path_factory.mktemp('ssa_teacher'),
     )
-    work_dir = tmp_path_factory.mktemp('ssa_teacher')
-    cfg = tiny_cfg(config, work_dir)
-    cfg.load_from = fmnist_teacher_ckpt
-    Runner.from_cfg(cfg).train()
-    return str(work_dir / 'epoch_1.pth')
 
 
 @pytest.fixture(scope='session')
 def fmnist_sskd_teacher_ckpt(fmnist_teacher_ckpt, tmp_path_factory):
     """The tiny teacher with SSKD's projection head (stage 2)."""
-    from mmengine.runner import Runner
-
-    config = osp.join(
-        REPO, 'configs/teachers/resnet14_sskd-head_1xb64_fmnist.py'
+    return second_teacher_stage(
+        'resnet14_sskd-head_1xb64_fmnist.py',
+        fmnist_teacher_ckpt,
+        tmp_path_factory.mktemp('sskd_teacher'),
     )
-    work_dir = tmp_path_factory.mktemp('sskd_teacher')
-    cfg = tiny_cfg(config, work_dir)
-    cfg.load_from = fmnist_teacher_ckpt
-    Runner.from_cfg(cfg).train()
-    return str(work_dir / 'epoch_1.pth')
 
 
 @pytest.fixture(scope='session')
