@@ -288,3 +288,19 @@ def test_icakd_runner_checkpoints_a_filled_bank(fmnist_teacher_ckpt, tmp_path):
     scalars = next(tmp_path.glob('*/vis_data/scalars.json')).read_text()
     assert 'distill.loss_cam' in scalars
     assert 'distill.loss_structure' in scalars
+
+
+@pytest.mark.slow
+def test_cskd_runner(fmnist_teacher_ckpt, tmp_path):
+    from mmengine.runner import Runner
+
+    config = osp.join(
+        REPO, 'configs/cskd/cskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+    )
+    Runner.from_cfg(
+        tiny_cfg(
+            config, tmp_path, **{'model.teacher_ckpt': fmnist_teacher_ckpt}
+        )
+    ).train()
+    scalars = next(tmp_path.glob('*/vis_data/scalars.json')).read_text()
+    assert 'distill.loss_cskd' in scalars
