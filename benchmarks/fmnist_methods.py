@@ -1,11 +1,12 @@
 """The Fashion-MNIST CPU benchmark: every method on one teacher and student.
 
     python benchmarks/fmnist_methods.py --split val|test [--seeds 0 1 2]
-        [--methods vanilla kd hsakd samkd] [--configs CONFIG ...]
-        [--root DIR] [--csv PATH]
+        [--methods vanilla kd hsakd samkd sskd lightskd-drg ...]
+        [--configs CONFIG ...] [--root DIR] [--csv PATH]
 
-The teacher and its self-supervised branches are trained once (seed 0,
-the configs as shipped) and shared by every seed and method, so a seed
+The teacher and its second stages (HSAKD's self-supervised branches,
+SSKD's projection head) are trained once (seed 0, the configs as shipped)
+and shared by every seed and method, so a seed
 changes only the student's run. Each student runs in
 ``<root>/<split>/seed<N>/<method>`` with that seed; its last-epoch top-1
 becomes one row of the results CSV (``--csv``; a rerun replaces the row of
@@ -45,11 +46,29 @@ from results_table import COLUMNS, METHODS_CSV, markdown  # noqa: E402
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEACHER = 'configs/teachers/resnet14_1xb64_fmnist.py'
 SSA_TEACHER = 'configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
+SSKD_TEACHER = 'configs/teachers/resnet14_sskd-head_1xb64_fmnist.py'
+# the same teacher run, keeping the snapshots MS-MGANs' phases use
+SNAPSHOT_TEACHER = 'configs/teachers/resnet14_snapshots_1xb64_fmnist.py'
+# the teacher stage each kind of teacher classifier needs, on TEACHER
+STAGE2_TEACHERS = {
+    'SelfSupervisedClassifier': SSA_TEACHER,
+    'SSKDClassifier': SSKD_TEACHER,
+}
 METHODS = {
     'vanilla': 'configs/vanilla/resnet8-quarter_1xb64_fmnist.py',
     'kd': 'configs/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py',
     'hsakd': 'configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py',
     'samkd': 'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    'sskd': 'configs/sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    'cskd': 'configs/cskd/cskd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    'icakd': 'configs/icakd/icakd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    'msmgan': 'configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    # self-distillation: no teacher network
+    **{
+        f'lightskd-{v}': f'configs/lightskd/lightskd-{v}_resnet8-quarter_'
+        '1xb64_fmnist.py'
+        for v in ('drg', 'dsr', 'drg-dsr')
+    },
 }
 # Evaluate on the validation split instead of the test split.
 VAL_SPLIT = {
@@ -136,9 +155,9 @@ def teacher_config(cfg):
     teacher = cfg.model.get('teacher')
     if teacher is None:
         return None
-    if str(teacher.type).endswith('SelfSupervisedClassifier'):
-        return SSA_TEACHER
-    return TEACHER
+    if 'teacher_snapshots' in cfg.model:
+        return SNAPSHOT_TEACHER
+    return STAGE2_TEACHERS.get(str(teacher.type).split('.')[-1], TEACHER)
 
 
 def last_top1(work_dir):
@@ -204,17 +223,29 @@ def main():
         config = osp.relpath(osp.abspath(config), REPO)
         runs[stem(config).split('_')[0]] = config
     teacher_of = {m: teacher_config(load_cfg(c, {})) for m, c in runs.items()}
-    if SSA_TEACHER in teacher_of.values():
-        ssa_cfg = train(
-            SSA_TEACHER,
-            osp.join(teachers, stem(SSA_TEACHER)),
+    for stage2 in STAGE2_TEACHERS.values():
+        if stage2 not in teacher_of.values():
+            continue
+        stage2_cfg = train(
+            stage2,
+            osp.join(teachers, stem(stage2)),
             {'load_from': checkpoint[TEACHER]},
         )
-        checkpoint[SSA_TEACHER] = osp.join(
+        checkpoint[stage2] = osp.join(
             teachers,
-            stem(SSA_TEACHER),
-            f'epoch_{ssa_cfg.train_cfg.max_epochs}.pth',
+            stem(stage2),
+            f'epoch_{stage2_cfg.train_cfg.max_epochs}.pth',
         )
+    snapshots = {}
+    if SNAPSHOT_TEACHER in teacher_of.values():
+        snapshot_dir = osp.join(teachers, stem(SNAPSHOT_TEACHER))
+        train(SNAPSHOT_TEACHER, snapshot_dir, {})
+        for name, config in runs.items():
+            if teacher_of[name] == SNAPSHOT_TEACHER:
+                wanted = load_cfg(config, {}).model.teacher_snapshots
+                snapshots[name] = [
+                    osp.join(snapshot_dir, osp.basename(p)) for p in wanted
+                ]
     today = datetime.date.today().isoformat()
     common = dict(
         train_images=teacher_cfg.train_dataloader.dataset.indices,
@@ -242,7 +273,10 @@ def main():
     for seed in args.seeds:
         for name, config in runs.items():
             options = dict(split_options, **{'randomness.seed': seed})
-            if teacher_of[name]:
+            if name in snapshots:
+                options['model.teacher_snapshots'] = snapshots[name]
+                options['model.teacher_ckpt'] = snapshots[name][0]
+            elif teacher_of[name]:
                 options['model.teacher_ckpt'] = checkpoint[teacher_of[name]]
             work_dir = osp.join(root, f'seed{seed}', name)
             cfg = train(config, work_dir, options)

@@ -36,9 +36,23 @@ COLUMNS = (
     'date',
     'machine',
 )
-# teacher first, then the students in the order the methods build on
-# each other; methods not listed follow alphabetically
-ORDER = ('teacher', 'vanilla', 'kd', 'hsakd', 'samkd')
+# teacher first, the student alone and its self-distillation, then the
+# students of the teacher in the order the methods build on each other;
+# methods not listed follow alphabetically
+ORDER = (
+    'teacher',
+    'vanilla',
+    'lightskd-drg',
+    'lightskd-dsr',
+    'lightskd-drg-dsr',
+    'kd',
+    'msmgan',
+    'cskd',
+    'icakd',
+    'sskd',
+    'hsakd',
+    'samkd',
+)
 
 
 def markers(name):
