@@ -1,5 +1,6 @@
 """LightSKD: DSR's value and state, DRG's gradient paths, Runner runs."""
 
+import json
 import math
 import os.path as osp
 
@@ -205,3 +206,33 @@ def test_lightskd_runner_and_export(variant, tmp_path):
     assert plain_cfg.type == 'ImageClassifier'
     init_default_scope('mmpretrain')
     MODELS.build(plain_cfg).load_state_dict(exported, strict=True)
+
+
+@pytest.mark.slow
+def test_dsr_skips_only_the_first_batch_of_a_run(tmp_path):
+    from mmengine.runner import Runner
+
+    cfg = tiny_cfg(
+        config('dsr'),
+        tmp_path,
+        **{
+            'train_cfg.max_epochs': 2,
+            'train_dataloader.dataset.indices': 128,
+        },
+    )
+    Runner.from_cfg(cfg).train()
+    rows = [
+        json.loads(line)
+        for line in next(tmp_path.glob('*/vis_data/scalars.json'))
+        .read_text()
+        .splitlines()
+    ]
+    dsr = {
+        row['step']: row['distill.loss_dsr']
+        for row in rows
+        if 'step' in row and 'distill.loss_dsr' in row
+    }
+    # 2 iterations an epoch: the run's first is skipped, the first of the
+    # second epoch compares with the last batch of the first
+    assert dsr[1] == 0
+    assert dsr[2] > 0 and dsr[3] > 0 and dsr[4] > 0
