@@ -146,14 +146,17 @@ class CategoryStructureLoss(nn.Module):
     def structure_loss(self, f_S, f_T, l_S, l_T, labels):
         f_T, l_T = f_T.detach(), l_T.detach()
         k = self.num_classes
+        # class centroids of the features (over bank and batch)
+        fc_S, f_present = class_centroids(
+            f_S, labels, k, self._bank('student')
+        )
+        fc_T, _ = class_centroids(f_T, labels, k, self._bank('teacher'))
         # intra-class residuals of the features
         if self.filter_correct:
             c_S = self._correct_centroids(f_S, l_S, labels)
             c_T = self._correct_centroids(f_T, l_T, labels)
         else:
-            c_S = class_centroids(f_S, labels, k, self._bank('student'))[0]
-            c_T = class_centroids(f_T, labels, k, self._bank('teacher'))[0]
-            c_S, c_T = c_S[labels], c_T[labels]
+            c_S, c_T = fc_S[labels], fc_T[labels]
         intra = F.mse_loss(f_S - c_S.detach(), f_T - c_T) / f_S.shape[1]
         # intra-class residuals of the logits, and the pull to the centroid
         lc_S, present = class_centroids(l_S, labels, k)
@@ -165,10 +168,6 @@ class CategoryStructureLoss(nn.Module):
         )
         center = F.mse_loss(l_S, lc_S[labels].detach())
         # inter-class relations: cosine matrices of the centroids present
-        fc_S, f_present = class_centroids(
-            f_S, labels, k, self._bank('student')
-        )
-        fc_T, _ = class_centroids(f_T, labels, k, self._bank('teacher'))
         inter = F.mse_loss(
             cosine_matrix(fc_S[f_present]), cosine_matrix(fc_T[f_present])
         ) / int(f_present.sum())
