@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/models/fmnist_resnets.py',
     '../_base_/models/msmgan.py',
     '../_base_/datasets/fashion_mnist_5k.py',
-    '../_base_/schedules/fmnist_cpu.py',
+    '../_base_/schedules/msmgan_fmnist_cpu.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -62,17 +62,6 @@ model = dict(
         ),
     ),
     mutual=False,
-)
-
-custom_hooks = [
-    dict(type='mmrazor.MSMGANPhaseHook', phases=_base_.msmgan_phases_12e)
-]
-
-optim_wrapper = _base_.msmgan_optim_wrapper
-param_scheduler = dict(
-    _delete_=True,
-    architecture=dict(type='CosineAnnealingLR', by_epoch=True, T_max=12),
-    adversary=[],
 )
 
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

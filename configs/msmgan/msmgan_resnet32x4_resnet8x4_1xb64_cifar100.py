@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/models/cifar_zoo.py',
     '../_base_/models/msmgan.py',
     '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
+    '../_base_/schedules/msmgan_240e.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -62,22 +62,6 @@ model = dict(
         ),
     ),
     mutual=False,
-)
-
-custom_hooks = [
-    dict(type='mmrazor.MSMGANPhaseHook', phases=_base_.msmgan_phases_240e)
-]
-
-optim_wrapper = _base_.msmgan_optim_wrapper
-param_scheduler = dict(
-    _delete_=True,
-    architecture=dict(
-        type='MultiStepLR',
-        by_epoch=True,
-        milestones=[150, 180, 210],
-        gamma=0.1,
-    ),
-    adversary=[],
 )
 
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

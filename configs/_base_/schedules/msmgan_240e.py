@@ -1,0 +1,35 @@
+# MS-MGANs on the CRD CIFAR schedule (240 epochs): two optimizers as
+# SAMKD's (the student and its adapters: SGD lr 0.05, x0.1 at 150/180/210;
+# the discriminators: Adam 2e-4, betas 0.5/0.999), and the phases: block b
+# under teacher snapshot b for 20 epochs each, then the final phase.
+_base_ = ['./cifar_240e.py']
+
+optim_wrapper = dict(
+    _delete_=True,
+    constructor='mmrazor.SAMKDOptimWrapperConstructor',
+    architecture=dict(
+        optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4)
+    ),
+    adversary=dict(optimizer=dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))),
+)
+param_scheduler = dict(
+    _delete_=True,
+    architecture=dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        milestones=[150, 180, 210],
+        gamma=0.1,
+    ),
+    adversary=[],
+)
+custom_hooks = [
+    dict(
+        type='mmrazor.MSMGANPhaseHook',
+        phases=[
+            dict(begin=0, block=0, snapshot=0),
+            dict(begin=20, block=1, snapshot=1),
+            dict(begin=40, block=2, snapshot=2),
+            dict(begin=60, block=None, snapshot=2),
+        ],
+    )
+]
