@@ -319,6 +319,159 @@ def test_joint_view_pair_scores_softmax_of_all_views():
         linear_adversary(channels=2, views=0)
 
 
+def test_patch_discriminator_scores_each_position_locally():
+    disc = MODELS.build(
+        dict(
+            type='mmrazor.PatchDiscriminator',
+            in_channels=3,
+            hidden_channels=(4,),
+        )
+    )
+    x = torch.rand(2, 3, 6, 5)
+    y = x.clone()
+    y[0, :, 0, 0] += 1.0
+    before, after = disc(x), disc(y)
+    assert before.shape == (2, 1, 6, 5)
+    moved = (before - after).abs()[0, 0] > 0
+    # one 3x3 layer, then 1x1: only the 2x2 corner sees position (0, 0)
+    assert moved[:2, :2].all() and moved.sum() == 4
+    assert torch.equal(before[1], after[1])
+    with pytest.raises(ValueError, match='set spatial=True'):
+        disc(torch.rand(2, 3))
+
+
+def patch_adversary(**pair):
+    """A spatial pair whose discriminator is one 1x1 convolution."""
+    from mmengine.registry import DefaultScope
+
+    from mmsamkd.models.algorithms import SAMKDAdversary
+
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        return SAMKDAdversary(
+            pairs=dict(
+                p=dict(
+                    student='s',
+                    teacher='t',
+                    spatial=True,
+                    discriminator=dict(
+                        type='PatchDiscriminator', hidden_channels=()
+                    ),
+                    **pair,
+                )
+            )
+        )
+
+
+def test_patch_pair_hand_values_and_gradients():
+    adversary = patch_adversary(channels=2, student_channels=1)
+    conv = adversary.discriminators['p'].layers[0]
+    connector = adversary.connectors['p'].conv_module.conv
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([1.0, -2.0]).view(1, 2, 1, 1))
+        conv.bias.fill_(0.5)
+        connector.weight.copy_(torch.tensor([2.0, 1.0]).view(2, 1, 1, 1))
+        connector.bias.copy_(torch.tensor([0.0, -1.0]))
+    # one image, 1 x 2 map; student channel s -> (2s, s - 1)
+    student = torch.tensor([[[[1.0, -0.5]]]], requires_grad=True)
+    teacher = torch.tensor([[[[1.0, 0.0]], [[0.0, 1.0]]]])
+    # scores: 2s - 2(s - 1) + 0.5 = 2.5 at both positions (the connector
+    # cancels); teacher: 1 + 0.5 = 1.5 and 0 - 2 + 0.5 = -1.5
+    g = adversary(dict(p=(student, teacher)))['loss_g_p']
+    assert float(g.detach()) == pytest.approx(softplus(-2.5))
+    d = adversary(dict(p=(student, teacher)), mode='discriminator')
+    expected = (softplus(-1.5) + softplus(1.5)) / 2 + softplus(2.5)
+    assert float(d['loss_d_p'].detach()) == pytest.approx(expected)
+    g.backward()
+    # the connector cancels the student here, so only it learns
+    assert torch.equal(student.grad, torch.zeros_like(student))
+    assert connector.weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        connector.weight.copy_(torch.tensor([3.0, 1.0]).view(2, 1, 1, 1))
+    student.grad = None
+    adversary(dict(p=(student, teacher)))['loss_g_p'].backward()
+    # d score / d s = 3 - 2 = 1 at each position; d softplus(-x) / dx =
+    # -sigmoid(-x); the mean over 2 positions halves it
+    scores = 3 * student.detach() - 2 * (student.detach() - 1) + 0.5
+    assert torch.allclose(student.grad, -torch.sigmoid(-scores) / 2)
+
+
+def test_patch_pair_errors_and_frozen_connector():
+    adversary = patch_adversary(channels=2, student_channels=1)
+    with pytest.raises(ValueError, match='maps .N, C, H, W. of one size'):
+        adversary(dict(p=(torch.rand(1, 1, 2, 2), torch.rand(1, 2, 3, 3))))
+    with pytest.raises(ConfigError, match='views and tau apply to logits'):
+        patch_adversary(channels=2, views=4)
+    frozen, _ = linear_adversary(
+        channels=2, student_channels=1, frozen_connector=True
+    )
+    student = torch.rand(3, 1, requires_grad=True)
+    frozen(dict(p=(student, torch.rand(3, 2))))['loss_g_p'].backward()
+    assert student.grad.abs().sum() > 0
+    linear = frozen.connectors['p'].linear
+    assert not linear.weight.requires_grad and linear.weight.grad is None
+
+
+def test_conditional_pair_projection_hand_values_and_gradients():
+    adversary, linear = linear_adversary(channels=2, num_classes=3)
+    embed = adversary.discriminators['p'].embed
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[1.0, -1.0]]))
+        linear.bias.fill_(0.5)
+        embed.weight.copy_(torch.tensor([[0.0, 0.0], [2.0, 1.0], [0, -3]]))
+    student = torch.tensor([[1.0, 2.0], [0.5, 0.5]], requires_grad=True)
+    teacher = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    labels = torch.tensor([1, 2])
+    # score = w.x + b + e_y.x: student (-1 + 0.5 + 4, 0 + 0.5 - 1.5)
+    fake = (3.5, -1.0)
+    # teacher (1 + 0.5 + 2, -1 + 0.5 - 3)
+    real = (3.5, -3.5)
+    g = adversary(dict(p=(student, teacher)), labels=labels)['loss_g_p']
+    assert float(g.detach()) == pytest.approx(
+        sum(softplus(-f) for f in fake) / 2
+    )
+    d = adversary(
+        dict(p=(student, teacher)), mode='discriminator', labels=labels
+    )['loss_d_p']
+    assert float(d.detach()) == pytest.approx(
+        sum(softplus(-r) for r in real) / 2
+        + sum(softplus(f) for f in fake) / 2
+    )
+    g.backward()
+    # d score / d x = w + e_y; d softplus(-f) / df = -sigmoid(-f), over 2
+    slope = torch.tensor([[3.0, 0.0], [1.0, -4.0]])
+    weight = -torch.sigmoid(-torch.tensor(fake))[:, None] / 2
+    assert torch.allclose(student.grad, slope * weight)
+    with pytest.raises(ValueError, match='needs a label per row'):
+        adversary(dict(p=(student, teacher)))
+    with pytest.raises(ConfigError, match='one row per label'):
+        linear_adversary(channels=2, num_classes=3, views=2)
+
+
+def test_conditional_samkd_passes_the_joint_labels(monkeypatch):
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.model.teacher_ckpt = None
+    cfg.model.adversary.pairs.feat1.num_classes = 40
+    algorithm = MODELS.build(cfg.model)
+    algorithm.train()
+    wrappers = SAMKDOptimWrapperConstructor(constructor_cfg())(algorithm)
+    algorithm.set_adversarial_weights(dict(feat1=0.1))
+    disc = algorithm.adversary.discriminators['feat1']
+    seen = []
+    monkeypatch.setattr(
+        disc.embed, 'forward', lambda y: seen.append(y) or y[:, None] * 0.0
+    )
+    data = batch(3)
+    algorithm.train_step(data, wrappers)
+    # 3 images x 4 rotations, image-major: 4y + k; discriminator step
+    # (real, fake) and student step
+    expected = torch.tensor(
+        [4 * (i % 10) + k for i in range(3) for k in range(4)]
+    )
+    assert len(seen) == 3
+    assert all(torch.equal(y, expected) for y in seen)
+
+
 def test_matched_pairs_train_in_every_stage(samkd):
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(SAMKD_CFG)

@@ -12,6 +12,7 @@ from ...utils.nonfinite import (
     on_nonfinite,
     skip_update,
 )
+from ..utils import joint_labels
 
 
 @MODELS.register_module()
@@ -66,6 +67,7 @@ class SAMKD(SingleTeacherDistill):
         # adversary is DDP-wrapped and reachable only through forward()
         self.adversarial_pairs = dict(self.adversary.pairs)
         self.matched_pairs = self.adversary.matched_pairs()
+        self.conditional_pairs = set(self.adversary.conditional)
         for name, (student, teacher) in self.adversarial_pairs.items():
             for recorder, manager in (
                 (student, 'student_recorders'),
@@ -128,13 +130,23 @@ class SAMKD(SingleTeacherDistill):
     def _skip_update(wrapper, losses):
         skip_update(wrapper, [v for k, v in losses.items() if 'loss' in k])
 
-    def _update_discriminators(self, records, adversary_wrapper):
+    def _joint_labels(self, data):
+        """Joint labels ``K * y + k`` of the rotated views, for conditional
+        pairs (None when the adversary has none)."""
+        if not self.conditional_pairs:
+            return None
+        labels = torch.cat([s.gt_label for s in data['data_samples']])
+        return joint_labels(labels, self.student.num_rotations)
+
+    def _update_discriminators(self, records, adversary_wrapper, labels=None):
         """``discriminator_steps`` updates on the pairs in ``records``;
         returns their log (empty when ``records`` is)."""
         adversary_log = {}
         for _ in range(self.discriminator_steps if records else 0):
             with adversary_wrapper.optim_context(self.adversary):
-                d_losses = self.adversary(records, mode='discriminator')
+                d_losses = self.adversary(
+                    records, mode='discriminator', labels=labels
+                )
             d_losses = {f'adv.{k}': v for k, v in d_losses.items()}
             d_loss, adversary_log = self.parse_losses(d_losses)
             # 'loss' is the student's total in the log: the discriminators'
@@ -179,13 +191,17 @@ class SAMKD(SingleTeacherDistill):
             for name in self.adversarial_pairs
             if name in active or name in self.matched_pairs
         }
+        labels = self._joint_labels(data)
         adversary_log = self._update_discriminators(
-            {n: records[n] for n in active}, adversary_wrapper
+            {n: records[n] for n in active}, adversary_wrapper, labels
         )
         if records:
             with student_wrapper.optim_context(self.student):
                 g_losses = self.adversary(
-                    records, mode='generator', adversarial=active
+                    records,
+                    mode='generator',
+                    adversarial=active,
+                    labels=labels,
                 )
             for key, value in g_losses.items():
                 if key.startswith('loss_g_'):

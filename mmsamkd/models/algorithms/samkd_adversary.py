@@ -14,6 +14,24 @@ def _pooled(x):
     return x.mean(dim=(2, 3)) if x.dim() == 4 else x
 
 
+def _connector(in_channels, out_channels, spatial):
+    """Linear map of the student's width to the teacher's: on pooled
+    vectors, or a 1x1 convolution on maps."""
+    if spatial:
+        return dict(
+            type='ConvModuleConnector',
+            in_channel=in_channels,
+            out_channel=out_channels,
+            kernel_size=1,
+            act_cfg=None,
+        )
+    return dict(
+        type='LinearConnector',
+        in_channels=in_channels,
+        out_channels=out_channels,
+    )
+
+
 @MODELS.register_module()
 class SAMKDAdversary(nn.Module):
     """One discriminator per adversarial pair; teacher real, student fake.
@@ -26,7 +44,7 @@ class SAMKDAdversary(nn.Module):
     that the module can be wrapped by DDP (MMSeparateDistributedDataParallel
     wraps each child of the algorithm that has parameters).
 
-    Two pair options shape what a discriminator sees and what the student
+    Pair options shape what a discriminator sees and what the student
     must match:
 
     - ``tau`` and ``views`` turn logits into a joint distribution: a
@@ -34,6 +52,17 @@ class SAMKDAdversary(nn.Module):
       each image (image-major) concatenated into one vector, so that the
       discriminator judges the self-supervised joint distribution of an
       image, not one view at a time.
+    - ``spatial=True`` keeps feature maps whole: the pair's discriminator
+      (give it a :class:`PatchDiscriminator`) scores every position, and
+      the connector is a 1x1 convolution (MMRazor's
+      ``ConvModuleConnector``, linear). Teacher and student maps must have
+      the same height and width.
+    - ``frozen_connector=True`` fixes the connector at its random
+      initialisation: a fixed projection that cannot absorb the game, so
+      that only the student's own features move to fool the discriminator.
+    - ``num_classes`` conditions the pair's discriminator on a label per
+      row (a projection ``MLPDiscriminator``); :class:`SAMKD` passes the
+      joint labels ``K * y + k`` of the rotated views.
     - ``match_weight`` adds ``match_weight * MSE`` between the (connected)
       student side and the detached teacher side, the hint loss of FitNets
       (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015). It
@@ -45,8 +74,11 @@ class SAMKDAdversary(nn.Module):
             channels=int, student_channels=int (optional),
             discriminator=dict(...) (optional), tau=float (optional),
             views=int (optional, default 1), match_weight=float (optional,
-            default 0))``. ``student`` / ``teacher`` are recorder names;
-            ``channels`` the teacher's width before ``views`` grouping.
+            default 0), spatial=bool (optional, default False),
+            frozen_connector=bool (optional, default False),
+            num_classes=int (optional))``.
+            ``student`` / ``teacher`` are recorder names; ``channels`` the
+            teacher's width before ``views`` grouping.
         discriminator (dict): Default discriminator config; ``in_channels``
             is filled in. Defaults to an ``MLPDiscriminator``.
         gan_type (str): ``'bce'``, ``'lsgan'`` or ``'hinge'``. Defaults to
@@ -59,6 +91,7 @@ class SAMKDAdversary(nn.Module):
             raise ConfigError('SAMKDAdversary needs at least one pair')
         discriminator = discriminator or dict(type='MLPDiscriminator')
         self.pairs, self.views, self.taus, self.match_weights = {}, {}, {}, {}
+        self.spatial, self.conditional = {}, set()
         self.connectors = nn.ModuleDict()
         self.discriminators = nn.ModuleDict()
         for name, pair in pairs.items():
@@ -72,26 +105,39 @@ class SAMKDAdversary(nn.Module):
                 )
             channels = pair['channels']
             student_channels = pair.get('student_channels', channels)
-            if student_channels != channels:
-                self.connectors[name] = MODELS.build(
-                    dict(
-                        type='LinearConnector',
-                        in_channels=student_channels,
-                        out_channels=channels,
-                    )
-                )
+            spatial = bool(pair.get('spatial', False))
             views = int(pair.get('views', 1))
             if views < 1:
                 raise ConfigError(
                     f'adversarial pair {name!r}: views must be at least 1, '
                     f'got {views}'
                 )
+            if spatial and (views > 1 or pair.get('tau')):
+                raise ConfigError(
+                    f'adversarial pair {name!r}: spatial pairs judge feature '
+                    'maps; views and tau apply to logits only'
+                )
+            if student_channels != channels:
+                self.connectors[name] = MODELS.build(
+                    _connector(student_channels, channels, spatial)
+                )
+                if pair.get('frozen_connector', False):
+                    self.connectors[name].requires_grad_(False)
             disc_cfg = dict(pair.get('discriminator', discriminator))
             disc_cfg['in_channels'] = channels * views
+            if pair.get('num_classes') is not None:
+                if views > 1 or spatial:
+                    raise ConfigError(
+                        f'adversarial pair {name!r}: a conditional pair '
+                        'judges one row per label (no views, not spatial)'
+                    )
+                disc_cfg['num_classes'] = int(pair['num_classes'])
+                self.conditional.add(name)
             self.discriminators[name] = MODELS.build(disc_cfg)
             self.pairs[name] = (pair['student'], pair['teacher'])
             self.views[name] = views
             self.taus[name] = pair.get('tau')
+            self.spatial[name] = spatial
             self.match_weights[name] = float(pair.get('match_weight', 0.0))
         self.loss = AdversarialLoss(gan_type)
 
@@ -100,10 +146,25 @@ class SAMKDAdversary(nn.Module):
         return [n for n, w in self.match_weights.items() if w > 0]
 
     def _student_side(self, name, student):
-        student = _pooled(student)
+        if not self.spatial[name]:
+            student = _pooled(student).flatten(1)
         if name in self.connectors:
             return self.connectors[name](student)
-        return student.flatten(1)
+        return student
+
+    def _teacher_side(self, name, teacher, student):
+        """The detached teacher output, pooled unless the pair is spatial
+        (whose maps must then match the student's in size)."""
+        teacher = teacher.detach()
+        if not self.spatial[name]:
+            return _pooled(teacher).flatten(1)
+        if teacher.dim() != 4 or teacher.shape[2:] != student.shape[2:]:
+            raise ValueError(
+                f'spatial adversarial pair {name!r} needs teacher and '
+                'student maps (N, C, H, W) of one size, got '
+                f'{tuple(teacher.shape)} and {tuple(student.shape)}'
+            )
+        return teacher
 
     def _judged(self, name, x):
         """What the discriminator of ``name`` scores, from ``(M, C)``."""
@@ -120,7 +181,21 @@ class SAMKDAdversary(nn.Module):
             x = x.reshape(x.shape[0] // views, -1)
         return x
 
-    def forward(self, records, mode='generator', adversarial=None):
+    def _score(self, name, x, labels):
+        disc = self.discriminators[name]
+        if name not in self.conditional:
+            return disc(x)
+        if labels is None or labels.shape[0] != x.shape[0]:
+            raise ValueError(
+                f'conditional adversarial pair {name!r} needs a label per '
+                f'row: {x.shape[0]} rows, labels '
+                f'{None if labels is None else tuple(labels.shape)}'
+            )
+        return disc(x, labels)
+
+    def forward(
+        self, records, mode='generator', adversarial=None, labels=None
+    ):
         """Losses of the pairs in ``records``, in one call.
 
         Args:
@@ -135,6 +210,8 @@ class SAMKDAdversary(nn.Module):
                 the pairs in ``records`` that have one.
             adversarial (Iterable[str], optional): Pairs whose generator
                 loss is wanted. Defaults to every pair in ``records``.
+            labels (Tensor, optional): ``(M,)`` labels of the rows, for the
+                conditional pairs.
 
         Returns:
             dict: The losses. One forward per step keeps DDP (which
@@ -146,22 +223,21 @@ class SAMKDAdversary(nn.Module):
             )
         losses = {}
         for name, (student, teacher) in records.items():
-            disc = self.discriminators[name]
-            teacher = _pooled(teacher.detach()).flatten(1)
+            teacher = self._teacher_side(name, teacher, student)
             if mode == 'discriminator':
                 # detach explicitly: flatten(1) of a 2-D tensor is the
                 # tensor itself, still attached to the student's graph
                 with torch.no_grad():
                     fake = self._student_side(name, student.detach())
                 losses[f'loss_d_{name}'] = self.loss.discriminator(
-                    disc(self._judged(name, teacher)),
-                    disc(self._judged(name, fake)),
+                    self._score(name, self._judged(name, teacher), labels),
+                    self._score(name, self._judged(name, fake), labels),
                 )
                 continue
             student = self._student_side(name, student)
             if adversarial is None or name in adversarial:
                 losses[f'loss_g_{name}'] = self.loss(
-                    disc(self._judged(name, student))
+                    self._score(name, self._judged(name, student), labels)
                 )
             if self.match_weights[name] > 0:
                 losses[f'loss_match_{name}'] = self.match_weights[

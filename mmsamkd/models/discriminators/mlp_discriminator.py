@@ -3,6 +3,8 @@
 import torch.nn as nn
 from mmrazor.registry import MODELS
 
+from ...errors import ConfigError
+
 
 @MODELS.register_module()
 class MLPDiscriminator(nn.Module):
@@ -13,6 +15,12 @@ class MLPDiscriminator(nn.Module):
     (Miyato et al., ICLR 2018) optionally bounds each layer's Lipschitz
     constant, which steadies adversarial distillation.
 
+    With ``num_classes`` the score is conditioned on a label by projection
+    (Miyato and Koyama, "cGANs with Projection Discriminator", ICLR 2018):
+    ``out(h) + <embed(y), h>``, with ``h`` the last hidden activation, so
+    that the discriminator judges whether an output fits its class, not
+    only whether it looks like the teacher's outputs in general.
+
     Args:
         in_channels (int): Length of the scored vectors.
         hidden_channels (Sequence[int]): Widths of the hidden layers.
@@ -20,6 +28,8 @@ class MLPDiscriminator(nn.Module):
         negative_slope (float): LeakyReLU slope. Defaults to 0.2.
         spectral_norm (bool): Spectral-normalise every linear layer.
             Defaults to False.
+        num_classes (int, optional): Classes of the conditioning labels;
+            None scores without a label. Defaults to None.
     """
 
     def __init__(
@@ -28,6 +38,7 @@ class MLPDiscriminator(nn.Module):
         hidden_channels=(256,),
         negative_slope=0.2,
         spectral_norm=False,
+        num_classes=None,
     ):
         super().__init__()
         widths = [in_channels, *hidden_channels, 1]
@@ -40,7 +51,26 @@ class MLPDiscriminator(nn.Module):
             if index < len(widths) - 2:
                 layers.append(nn.LeakyReLU(negative_slope))
         self.layers = nn.Sequential(*layers)
+        self.num_classes = num_classes
+        if num_classes is not None:
+            # the projection acts on the input of the last layer
+            self.embed = nn.Embedding(num_classes, widths[-2])
+            if spectral_norm:
+                self.embed = nn.utils.parametrizations.spectral_norm(
+                    self.embed
+                )
 
-    def forward(self, x):
-        """``(N, in_channels)`` (more dims are flattened) -> ``(N, 1)``."""
-        return self.layers(x.flatten(1))
+    def forward(self, x, labels=None):
+        """``(N, in_channels)`` (more dims are flattened) -> ``(N, 1)``;
+        ``labels`` ``(N,)`` when the discriminator is conditional."""
+        if (labels is None) != (self.num_classes is None):
+            raise ConfigError(
+                'a conditional MLPDiscriminator (num_classes set) needs '
+                'labels, and an unconditional one takes none'
+            )
+        x = x.flatten(1)
+        if labels is None:
+            return self.layers(x)
+        hidden = self.layers[:-1](x)
+        projection = (self.embed(labels) * hidden).sum(1, keepdim=True)
+        return self.layers[-1](hidden) + projection
