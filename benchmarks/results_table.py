@@ -4,12 +4,14 @@
 
 Prints, per split, each method's top-1 per seed with mean and standard
 deviation (``results/fmnist_methods.csv``), and the SAMKD study on the
-validation split (``results/samkd_study.csv``; the runs made before the
-branches were initialised as published, ``samkd_study_pytorch-init.csv``).
-With ``--readme``, rewrites in each file the block between
-``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME being
-``fmnist-table``, ``samkd-study`` or ``samkd-study-pytorch-init``, so
-README figures come from the CSVs and are never typed.
+validation split (``results/samkd_study.csv``; its earlier rounds:
+``samkd_study_unpaired.csv``, run before a seed started SAMKD from HSAKD's
+student, and ``samkd_study_pytorch-init.csv``, before the branches were
+initialised as published). With ``--readme``, rewrites in each file the
+block between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME
+being ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired`` or
+``samkd-study-pytorch-init``, so README figures come from the CSVs and are
+never typed.
 """
 
 import argparse
@@ -24,6 +26,10 @@ STUDY_CSV = osp.join(HERE, 'results', 'samkd_study.csv')
 # The study before branches were initialised as published (issue 10): its
 # own validation and test runs, kept apart.
 OLD_STUDY_CSV = osp.join(HERE, 'results', 'samkd_study_pytorch-init.csv')
+# The study before SAMKD's adversary got a random stream of its own (so a
+# seed did not start SAMKD from HSAKD's student): its own runs, with
+# HSAKD's (unchanged) as the reference.
+UNPAIRED_STUDY_CSV = osp.join(HERE, 'results', 'samkd_study_unpaired.csv')
 COLUMNS = (
     'method',
     'seed',
@@ -179,12 +185,15 @@ ADOPTED = {'samkd-nomatch': 'samkd'}
 REFERENCES = ('hsakd', 'samkd')
 
 
-def study_block(rows, methods_rows=()):
+def study_block(rows, methods_rows=(), paired=False):
     """A SAMKD study: validation top-1 of every variant, best first, with
     the test split where one was run.
 
     ``rows`` are the study's runs; ``methods_rows`` (the methods CSV) add
-    the final methods' validation and test runs.
+    the final methods' validation and test runs. ``paired``: a seed starts
+    every variant from HSAKD's student, so each variant also gets its
+    validation difference to HSAKD on the same seeds (mean ± std over
+    them), which the seed-to-seed spread does not blur.
     """
     references = [r for r in methods_rows if r['method'] in REFERENCES]
     val = summarize(list(rows) + references, 'val')
@@ -192,10 +201,11 @@ def study_block(rows, methods_rows=()):
     for variant, method in ADOPTED.items():
         if method in test and variant not in test:
             test[variant] = test[method]
-    lines = [
-        '| variant | seeds | val mean ± std | test mean ± std |',
-        '|---|---|---|---|',
-    ]
+    header = '| variant | seeds | val mean ± std | test mean ± std |'
+    if paired:
+        header += ' val - hsakd, same seeds |'
+    lines = [header, '|---' * header.count(' |') + '|']
+    hsakd = val.get('hsakd', {})
     ranked = sorted(val, key=lambda m: -mean_std(val[m].values())[0])
     for method in ranked:
         per_seed = val[method]
@@ -204,10 +214,18 @@ def study_block(rows, methods_rows=()):
         if method in test:
             t_mean, t_std = mean_std(test[method].values())
             cell = f'{t_mean:.2f} ± {t_std:.2f} ({len(test[method])})'
-        lines.append(
+        line = (
             f'| {method} | {", ".join(map(str, sorted(per_seed)))} | '
             f'{mean:.2f} ± {std:.2f} | {cell} |'
         )
+        if paired:
+            diffs = [v - hsakd[s] for s, v in per_seed.items() if s in hsakd]
+            gap = ''
+            if diffs and method != 'hsakd':
+                d_mean, d_std = mean_std(diffs)
+                gap = f'{d_mean:+.2f} ± {d_std:.2f} ({len(diffs)})'
+            line += f' {gap} |'
+        lines.append(line)
     return '\n'.join(lines) + '\n'
 
 
@@ -230,7 +248,14 @@ def blocks():
     methods_rows = read_rows(METHODS_CSV)
     found = {'fmnist-table': block(methods_rows)}
     if osp.isfile(STUDY_CSV):
-        found['samkd-study'] = study_block(read_rows(STUDY_CSV), methods_rows)
+        found['samkd-study'] = study_block(
+            read_rows(STUDY_CSV), methods_rows, paired=True
+        )
+    if osp.isfile(UNPAIRED_STUDY_CSV):
+        found['samkd-study-unpaired'] = study_block(
+            read_rows(UNPAIRED_STUDY_CSV),
+            [r for r in methods_rows if r['method'] == 'hsakd'],
+        )
     if osp.isfile(OLD_STUDY_CSV):
         found['samkd-study-pytorch-init'] = study_block(
             read_rows(OLD_STUDY_CSV)

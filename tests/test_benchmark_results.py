@@ -142,6 +142,25 @@ def test_study_ranks_variants_on_validation_and_adds_final_test():
     ]
 
 
+def test_paired_study_gives_each_variant_its_gap_to_hsakd_per_seed():
+    study = [
+        row('samkd-a', 0, 'val', '80.00'),
+        row('samkd-a', 1, 'val', '82.00'),
+        row('samkd-a', 2, 'val', '79.00'),
+    ]
+    methods = [
+        row('hsakd', 0, 'val', '81.00'),
+        row('hsakd', 1, 'val', '80.00'),
+    ]
+    lines = results_table.study_block(study, methods, paired=True)
+    # seed 2 has no HSAKD run: differences -1 and +2 on seeds 0 and 1
+    assert lines.splitlines()[1:] == [
+        '|---|---|---|---|---|',
+        '| hsakd | 0, 1 | 80.50 ± 0.71 |  |  |',
+        '| samkd-a | 0, 1, 2 | 80.33 ± 1.53 |  | +0.50 ± 2.12 (2) |',
+    ]
+
+
 def test_benchmark_reuses_a_run_only_with_the_same_options(tmp_path):
     work_dir = tmp_path / 'run'
     work_dir.mkdir()

@@ -472,6 +472,36 @@ def test_conditional_samkd_passes_the_joint_labels(monkeypatch):
     assert all(torch.equal(y, expected) for y in seen)
 
 
+def test_a_seed_starts_samkd_from_hsakds_student():
+    """Building the adversary draws on a stream of its own, so SAMKD's and
+    HSAKD's runs of one seed start from the same student (a paired
+    comparison), whatever the adversary holds."""
+    init_default_scope('mmpretrain')
+
+    def student(path, **options):
+        cfg = Config.fromfile(path)
+        cfg.model.teacher_ckpt = None
+        cfg.merge_from_dict(options)
+        torch.manual_seed(3)
+        algorithm = MODELS.build(cfg.model)
+        algorithm.init_weights()
+        return algorithm.architecture.state_dict()
+
+    hsakd = student(
+        osp.join(
+            REPO,
+            'configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        )
+    )
+    for options in (
+        {},
+        {'model.adversary.discriminator.hidden_channels': (512, 64)},
+    ):
+        samkd = student(SAMKD_CFG, **options)
+        assert samkd.keys() == hsakd.keys()
+        assert all(torch.equal(samkd[k], hsakd[k]) for k in hsakd)
+
+
 def test_matched_pairs_train_in_every_stage(samkd):
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(SAMKD_CFG)

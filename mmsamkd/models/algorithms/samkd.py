@@ -62,7 +62,13 @@ class SAMKD(SingleTeacherDistill):
         check_policy(nonfinite)
         if discriminator_steps < 1:
             raise ConfigError('discriminator_steps must be at least 1')
-        self.adversary = MODELS.build(adversary)
+        # On a stream of its own: building the adversary must not move the
+        # random state that the runner's init_weights then draws the
+        # student from, so that a seed starts SAMKD from the very student
+        # HSAKD starts from and a comparison of the two is paired.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed((torch.initial_seed() + 1) % 2**63)
+            self.adversary = MODELS.build(adversary)
         # kept here too: under MMSeparateDistributedDataParallel the
         # adversary is DDP-wrapped and reachable only through forward()
         self.adversarial_pairs = dict(self.adversary.pairs)
