@@ -153,11 +153,12 @@ def test_paired_study_gives_each_variant_its_gap_to_hsakd_per_seed():
         row('hsakd', 1, 'val', '80.00'),
     ]
     lines = results_table.study_block(study, methods, paired=True)
-    # seed 2 has no HSAKD run: differences -1 and +2 on seeds 0 and 1
+    # seed 2 has no HSAKD run: differences -1 and +2 on seeds 0 and 1;
+    # ranked by that gap (+0.50 against HSAKD's 0), not by the mean
     assert lines.splitlines()[1:] == [
         '|---|---|---|---|---|',
-        '| hsakd | 0, 1 | 80.50 ± 0.71 |  |  |',
         '| samkd-a | 0, 1, 2 | 80.33 ± 1.53 |  | +0.50 ± 2.12 (2) |',
+        '| hsakd | 0, 1 | 80.50 ± 0.71 |  |  |',
     ]
 
 

@@ -17,22 +17,17 @@ model = dict(
     adversary=dict(
         pairs=dict(
             _delete_=True,
-            feat0=dict(
-                student='branchmap0',
-                teacher='branchmap0',
-                channels=64,
-                student_channels=16,
-                spatial=True,
-                discriminator=dict(type='PatchDiscriminator'),
-            ),
-            feat1=dict(
-                student='branchmap1',
-                teacher='branchmap1',
-                channels=64,
-                student_channels=16,
-                spatial=True,
-                discriminator=dict(type='PatchDiscriminator'),
-            ),
+            **{
+                f'feat{i}': dict(
+                    student=f'branchmap{i}',
+                    teacher=f'branchmap{i}',
+                    channels=64,
+                    student_channels=16,
+                    spatial=True,
+                    discriminator=dict(type='PatchDiscriminator'),
+                )
+                for i in (0, 1)
+            },
             logits=dict(student='logits', teacher='logits', channels=10),
         )
     ),
