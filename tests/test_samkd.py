@@ -409,6 +409,8 @@ def test_patch_pair_errors_and_frozen_connector():
     assert student.grad.abs().sum() > 0
     linear = frozen.connectors['p'].linear
     assert not linear.weight.requires_grad and linear.weight.grad is None
+    with pytest.raises(ConfigError, match='has no connector'):
+        linear_adversary(channels=2, frozen_connector=True)
 
 
 def test_conditional_pair_projection_hand_values_and_gradients():

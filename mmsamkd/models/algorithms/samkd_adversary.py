@@ -121,8 +121,14 @@ class SAMKDAdversary(nn.Module):
                 self.connectors[name] = MODELS.build(
                     _connector(student_channels, channels, spatial)
                 )
-                if pair.get('frozen_connector', False):
-                    self.connectors[name].requires_grad_(False)
+            if pair.get('frozen_connector', False):
+                if name not in self.connectors:
+                    raise ConfigError(
+                        f'adversarial pair {name!r} sets frozen_connector '
+                        'but has no connector (student_channels equals '
+                        'channels): drop the option or give the widths'
+                    )
+                self.connectors[name].requires_grad_(False)
             disc_cfg = dict(pair.get('discriminator', discriminator))
             disc_cfg['in_channels'] = channels * views
             if pair.get('num_classes') is not None:
