@@ -13,6 +13,15 @@ from ...utils.nonfinite import (
     skip_update,
 )
 from ..utils import joint_labels
+from ..utils.discrepancy_samples import (
+    discrepancy_samples,
+    frozen_norm_statistics,
+    joint_divergence,
+    unwrap,
+)
+
+# the stage name of the discrepancy samples' weight
+SAMPLES = 'samples'
 
 
 @MODELS.register_module()
@@ -35,6 +44,13 @@ class SAMKD(SingleTeacherDistill):
     5. multi-stage training: :class:`AdversarialStageHook` sets which pairs
        are active and their weights by epoch or iteration.
 
+    Optionally (``samples``), the adversarial game is also played on the
+    inputs: each image is moved one signed-gradient step up the student's
+    joint divergence from the teacher
+    (:func:`~mmsamkd.models.utils.discrepancy_samples.discrepancy_samples`)
+    and the student learns the teacher's joint distributions there too
+    (``adv.loss_samples``), weighted by the stage weight ``'samples'``.
+
     Every iteration: one forward of teacher and student, then
     ``discriminator_steps`` updates of the discriminators on detached
     outputs, then one student update with CE + KL + the active generator
@@ -52,16 +68,28 @@ class SAMKD(SingleTeacherDistill):
         nonfinite (str): On a NaN/inf loss, ``'raise'`` stops the run naming
             the loss and iteration; ``'skip'`` drops that iteration's
             update and logs a warning. Defaults to ``'raise'``.
+        samples (dict, optional): ``dict(epsilon=float, tau=float)``: the
+            step size of the discrepancy samples, in the units of the
+            normalised inputs, and the temperature of their divergence
+            (HSAKD's 3 by default). None (default) plays no game on the
+            inputs.
         **kwargs: :class:`SingleTeacherDistill` arguments.
     """
 
     def __init__(
-        self, adversary, discriminator_steps=1, nonfinite='raise', **kwargs
+        self,
+        adversary,
+        discriminator_steps=1,
+        nonfinite='raise',
+        samples=None,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         check_policy(nonfinite)
         if discriminator_steps < 1:
             raise ConfigError('discriminator_steps must be at least 1')
+        self.samples = self._check_samples(samples)
+        self.sample_weight = 1.0 if self.samples else 0.0
         # On a stream of its own: building the adversary must not move the
         # random state that the runner's init_weights then draws the
         # student from, so that a seed starts SAMKD from the very student
@@ -91,18 +119,41 @@ class SAMKD(SingleTeacherDistill):
             name: 1.0 for name in self.adversarial_pairs
         }
 
+    @staticmethod
+    def _check_samples(samples):
+        if samples is None:
+            return None
+        unknown = set(samples) - {'epsilon', 'tau'}
+        if unknown or 'epsilon' not in samples:
+            raise ConfigError(
+                f'samples takes epsilon (required) and tau, got '
+                f'{sorted(samples)}: e.g. samples=dict(epsilon=0.1, tau=3)'
+            )
+        samples = {'tau': 3.0, **samples}
+        if samples['epsilon'] <= 0 or samples['tau'] <= 0:
+            raise ConfigError(
+                f'samples needs epsilon > 0 and tau > 0, got {samples}'
+            )
+        return samples
+
     def set_adversarial_weights(self, weights):
-        """Activate pairs: ``{name: weight}``; absent or 0 means off."""
-        unknown = set(weights) - set(self.adversarial_pairs)
+        """Activate pairs: ``{name: weight}``; absent or 0 means off
+        (``'samples'`` weighs the discrepancy samples)."""
+        known = set(self.adversarial_pairs)
+        if self.samples:
+            known.add(SAMPLES)
+        unknown = set(weights) - known
         if unknown:
             raise ConfigError(
                 f'adversarial stage names unknown pairs {sorted(unknown)}; '
-                f'the adversary has {sorted(self.adversarial_pairs)}'
+                f'the adversary has {sorted(known)}'
+                + ('' if self.samples else ' (samples needs model.samples)')
             )
         self.adversarial_weights = {
             name: float(weights.get(name, 0.0))
             for name in self.adversarial_pairs
         }
+        self.sample_weight = float(weights.get(SAMPLES, 0.0))
 
     def _pair_records(self, name):
         """(student, teacher) tensors of a pair, from the distiller."""
@@ -179,6 +230,15 @@ class SAMKD(SingleTeacherDistill):
             )
         return optim_wrapper['architecture'], optim_wrapper['adversary']
 
+    def _sample_loss(self, inputs):
+        """The student's joint divergence from the teacher on discrepancy
+        samples of ``inputs``; neither pass moves its norm statistics."""
+        teacher, student = unwrap(self.teacher), unwrap(self.student)
+        epsilon, tau = self.samples['epsilon'], self.samples['tau']
+        moved = discrepancy_samples(teacher, student, inputs, epsilon, tau)
+        with frozen_norm_statistics(student):
+            return joint_divergence(teacher, student, moved, tau)
+
     def train_step(self, data, optim_wrapper):
         student_wrapper, adversary_wrapper = self._optim_wrappers(
             optim_wrapper
@@ -213,6 +273,11 @@ class SAMKD(SingleTeacherDistill):
                 if key.startswith('loss_g_'):
                     value = active[key[len('loss_g_') :]] * value
                 losses[f'adv.{key}'] = value
+        if self.sample_weight > 0:
+            with student_wrapper.optim_context(self.student):
+                losses['adv.loss_samples'] = (
+                    self._sample_loss(data['inputs']) * self.sample_weight
+                )
         loss, log_vars = self.parse_losses(losses)
         if self._guard(log_vars):
             student_wrapper.update_params(loss)

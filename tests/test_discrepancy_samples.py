@@ -1,0 +1,192 @@
+"""SAMKD's game on the inputs: discrepancy samples and their loss."""
+
+import os
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+from mmpretrain.structures import DataSample
+
+from conftest import REPO, clone_state, run_dist_train
+from mmsamkd.engine import SAMKDOptimWrapperConstructor
+from mmsamkd.errors import ConfigError
+from mmsamkd.models.utils.discrepancy_samples import (
+    discrepancy_samples,
+    frozen_norm_statistics,
+    joint_divergence,
+)
+
+SAMPLES_CFG = osp.join(
+    REPO,
+    'configs/samkd/samkd-samples0.1_resnet14_resnet8-quarter_1xb64_fmnist.py',
+)
+
+
+DEFAULT = dict(epsilon=0.1, tau=3)
+
+
+def build(samples=DEFAULT):
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(SAMPLES_CFG)
+    cfg.model.teacher_ckpt = None
+    cfg.model.samples = None if samples is None else dict(samples)
+    torch.manual_seed(0)
+    algorithm = MODELS.build(cfg.model)
+    algorithm.train()
+    optim = {k: v for k, v in cfg.optim_wrapper.items() if k != 'constructor'}
+    return algorithm, SAMKDOptimWrapperConstructor(optim)(algorithm)
+
+
+def images(n=4, seed=1):
+    torch.manual_seed(seed)
+    return torch.randn(n, 1, 28, 28)
+
+
+def hand_kl(student, teacher, tau):
+    """KL(softmax(t/tau) || softmax(s/tau)) * tau^2, mean over rows."""
+    p = torch.softmax(teacher / tau, 1)
+    log_q = torch.log_softmax(student / tau, 1)
+    return (p * (p.log() - log_q)).sum(1).mean() * tau**2
+
+
+def hand_views(x):
+    """Image-major rotated views, written out: image i at 0, 1, 2, 3."""
+    rows = []
+    for image in x:
+        for k in range(4):
+            rows.append(torch.rot90(image, k, dims=(1, 2)))
+    return torch.stack(rows)
+
+
+def test_joint_divergence_hand_value():
+    algorithm, _ = build()
+    teacher, student = algorithm.teacher, algorithm.student
+    x = images()
+    with torch.no_grad():
+        value = joint_divergence(teacher, student, x, tau=3)
+        t_logits, t_branches = teacher.forward_views(hand_views(x))
+        s_logits, s_branches = student.forward_views(hand_views(x))
+    assert len(s_branches) == 2 and s_logits.shape == (16, 10)
+    expected = hand_kl(s_logits, t_logits, 3) + sum(
+        hand_kl(s, t, 3) for s, t in zip(s_branches, t_branches)
+    )
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_samples_step_up_the_divergence_and_leave_the_models():
+    algorithm, _ = build()
+    teacher, student = algorithm.teacher.double(), algorithm.student.double()
+    x = images().double()
+    stats = clone_state(student)
+    moved = discrepancy_samples(teacher, student, x, epsilon=0.05, tau=3)
+    assert not moved.requires_grad
+    step = ((moved - x) / 0.05).round()
+    torch.testing.assert_close(moved, x + 0.05 * step)
+    assert set(step.unique().tolist()) <= {-1.0, 0.0, 1.0}
+    assert (step != 0).float().mean() > 0.9
+    # neither the running statistics nor any parameter moved or got a grad
+    for key, value in student.state_dict().items():
+        assert torch.equal(value, stats[key]), key
+    assert all(p.grad is None for p in student.parameters())
+    assert all(p.grad is None for p in teacher.parameters())
+
+    # the step's sign is the true gradient's: central differences along it
+    # give sum |grad|, the directional derivative of an ascent direction
+    def divergence(inputs):
+        with torch.no_grad(), frozen_norm_statistics(student):
+            return joint_divergence(teacher, student, inputs, 3).item()
+
+    h = 1e-4
+    slope = (divergence(x + h * step) - divergence(x - h * step)) / (2 * h)
+    probe = x.clone().requires_grad_(True)
+    with frozen_norm_statistics(student):
+        (grad,) = torch.autograd.grad(
+            joint_divergence(teacher, student, probe, 3), probe
+        )
+    assert slope == pytest.approx(grad.abs().sum().item(), rel=1e-4)
+    assert divergence(moved) > divergence(x)
+
+
+def test_train_step_adds_the_weighted_sample_loss():
+    algorithm, wrappers = build()
+    algorithm.set_adversarial_weights(dict(samples=0.5))
+    batch = dict(
+        inputs=[
+            torch.randint(0, 255, (1, 28, 28), dtype=torch.uint8)
+            for _ in range(4)
+        ],
+        data_samples=[DataSample().set_gt_label(i) for i in range(4)],
+    )
+    inputs = algorithm.data_preprocessor(batch, True)['inputs']
+    teacher, student = algorithm.teacher, algorithm.student
+    moved = discrepancy_samples(teacher, student, inputs, 0.1, 3)
+    with frozen_norm_statistics(student):
+        expected = 0.5 * joint_divergence(teacher, student, moved, 3)
+    # the gradient the student gets from the term: that of the divergence
+    # at fixed samples (nothing flows through the perturbation)
+    expected_grads = torch.autograd.grad(expected, list(student.parameters()))
+    sample_loss = algorithm._sample_loss(inputs) * 0.5
+    grads = torch.autograd.grad(sample_loss, list(student.parameters()))
+    for got, want in zip(grads, expected_grads):
+        torch.testing.assert_close(got, want)
+
+    log = algorithm.train_step(batch, wrappers)
+    assert float(log['adv.loss_samples']) == pytest.approx(
+        expected.item(), rel=1e-5
+    )
+    terms = [v for k, v in log.items() if 'loss' in k and k != 'loss']
+    assert float(log['loss']) == pytest.approx(
+        sum(float(v) for v in terms), rel=1e-5
+    )
+    algorithm.set_adversarial_weights({})
+    assert 'adv.loss_samples' not in algorithm.train_step(batch, wrappers)
+
+
+def test_sample_config_errors_are_clear():
+    with pytest.raises(ConfigError, match='epsilon'):
+        build(dict(eps=0.1))
+    with pytest.raises(ConfigError, match='epsilon > 0'):
+        build(dict(epsilon=0.0))
+    algorithm, _ = build(None)
+    with pytest.raises(ConfigError, match='samples needs model.samples'):
+        algorithm.set_adversarial_weights(dict(samples=1))
+
+
+@pytest.mark.slow
+def test_samples_two_process_cpu_distributed(
+    fmnist_ssa_teacher_ckpt, tmp_path, monkeypatch
+):
+    # The extra passes bypass the student's DDP wrapper; their gradients
+    # must still join the one reduction of the wrapped backward, or the two
+    # ranks' students drift apart (each saves its own: tests/ hook).
+    config_file = tmp_path / 'with_rank_weights.py'
+    config_file.write_text(
+        f'_base_ = [{SAMPLES_CFG!r}]\n'
+        "custom_imports = dict(imports=['mmsamkd', 'rank_weights_hook'], "
+        'allow_failed_imports=False)\n'
+        "default_hooks = dict(rank_weights=dict(type='RankWeightsHook', "
+        f'out_dir={str(tmp_path)!r}))\n'
+    )
+    here = osp.dirname(osp.abspath(__file__))
+    monkeypatch.setenv(
+        'PYTHONPATH', os.pathsep.join([here, os.environ.get('PYTHONPATH', '')])
+    )
+    work_dir = tmp_path / 'run'
+    result = run_dist_train(
+        str(config_file),
+        2,
+        work_dir,
+        {'model.teacher_ckpt': fmnist_ssa_teacher_ckpt, 'custom_hooks': '[]'},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = open(next(work_dir.glob('2*/2*.log'))).read()
+    assert 'Distributed training: True' in log
+    assert 'adv.loss_samples' in log  # on with weight 1 without the hook
+    ranks = [
+        torch.load(tmp_path / f'rank{r}.pth', weights_only=True)
+        for r in (0, 1)
+    ]
+    for key, value in ranks[0].items():
+        torch.testing.assert_close(ranks[1][key], value, msg=key)
