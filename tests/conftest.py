@@ -138,6 +138,39 @@ def clone_state(module):
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
+def rank_weights_config(config, out_dir, monkeypatch):
+    """A config file that runs ``config`` and saves each DDP rank's
+    student as ``<out_dir>/rank<r>.pth`` (tests/rank_weights_hook.py);
+    returns its path and puts tests/ on PYTHONPATH for the hook.
+    """
+    # a hook from tests/, which the config must import itself
+    # (custom_imports act when the file is read)
+    config_file = osp.join(str(out_dir), 'with_rank_weights.py')
+    with open(config_file, 'w', encoding='utf-8') as f:
+        f.write(
+            f'_base_ = [{str(config)!r}]\n'
+            "custom_imports = dict(imports=['mmsamkd', 'rank_weights_hook'],"
+            ' allow_failed_imports=False)\n'
+            "default_hooks = dict(rank_weights=dict(type='RankWeightsHook', "
+            f'out_dir={str(out_dir)!r}))\n'
+        )
+    here = osp.dirname(osp.abspath(__file__))
+    monkeypatch.setenv(
+        'PYTHONPATH', os.pathsep.join([here, os.environ.get('PYTHONPATH', '')])
+    )
+    return config_file
+
+
+def rank_weights(out_dir):
+    """The students that ranks 0 and 1 saved (rank_weights_config)."""
+    import torch
+
+    return [
+        torch.load(osp.join(str(out_dir), f'rank{r}.pth'), weights_only=True)
+        for r in (0, 1)
+    ]
+
+
 def run_dist_train(config, nproc, work_dir, options):
     """``tools/dist_train.sh`` with this interpreter on a free port."""
     command = [

@@ -1,6 +1,5 @@
 """SAMKD's game on the inputs: discrepancy samples and their loss."""
 
-import os
 import os.path as osp
 
 import pytest
@@ -9,7 +8,13 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.structures import DataSample
 
-from conftest import REPO, clone_state, run_dist_train
+from conftest import (
+    REPO,
+    clone_state,
+    rank_weights,
+    rank_weights_config,
+    run_dist_train,
+)
 from mmsamkd.engine import SAMKDOptimWrapperConstructor
 from mmsamkd.errors import ConfigError
 from mmsamkd.models.utils.discrepancy_samples import (
@@ -160,22 +165,11 @@ def test_samples_two_process_cpu_distributed(
 ):
     # The extra passes bypass the student's DDP wrapper; their gradients
     # must still join the one reduction of the wrapped backward, or the two
-    # ranks' students drift apart (each saves its own: tests/ hook).
-    config_file = tmp_path / 'with_rank_weights.py'
-    config_file.write_text(
-        f'_base_ = [{SAMPLES_CFG!r}]\n'
-        "custom_imports = dict(imports=['mmsamkd', 'rank_weights_hook'], "
-        'allow_failed_imports=False)\n'
-        "default_hooks = dict(rank_weights=dict(type='RankWeightsHook', "
-        f'out_dir={str(tmp_path)!r}))\n'
-    )
-    here = osp.dirname(osp.abspath(__file__))
-    monkeypatch.setenv(
-        'PYTHONPATH', os.pathsep.join([here, os.environ.get('PYTHONPATH', '')])
-    )
+    # ranks' students drift apart (each saves its own).
+    config_file = rank_weights_config(SAMPLES_CFG, tmp_path, monkeypatch)
     work_dir = tmp_path / 'run'
     result = run_dist_train(
-        str(config_file),
+        config_file,
         2,
         work_dir,
         {'model.teacher_ckpt': fmnist_ssa_teacher_ckpt, 'custom_hooks': '[]'},
@@ -184,9 +178,6 @@ def test_samples_two_process_cpu_distributed(
     log = open(next(work_dir.glob('2*/2*.log'))).read()
     assert 'Distributed training: True' in log
     assert 'adv.loss_samples' in log  # on with weight 1 without the hook
-    ranks = [
-        torch.load(tmp_path / f'rank{r}.pth', weights_only=True)
-        for r in (0, 1)
-    ]
+    ranks = rank_weights(tmp_path)
     for key, value in ranks[0].items():
         torch.testing.assert_close(ranks[1][key], value, msg=key)

@@ -11,7 +11,6 @@ runs with the configs' own random augmentation:
 - two gloo processes end with identical student weights on both ranks.
 """
 
-import os
 import os.path as osp
 
 import pytest
@@ -24,6 +23,8 @@ from conftest import (
     REPO,
     STUDENT_CFG,
     clone_state,
+    rank_weights,
+    rank_weights_config,
     run_dist_train,
     tiny_cfg,
 )
@@ -156,27 +157,11 @@ def test_exact_resume_and_determinism(request, family, tmp_path):
 @pytest.mark.parametrize('family', sorted(FAMILIES))
 def test_two_gloo_ranks_end_identical(request, family, tmp_path, monkeypatch):
     config, options, _ = family_cfg(request, family, tmp_path)
-    # each rank saves its student: a hook from tests/, which a config
-    # must import itself (custom_imports act when the file is read)
-    config_file = tmp_path / 'with_rank_weights.py'
-    config_file.write_text(
-        f'_base_ = [{config!r}]\n'
-        "custom_imports = dict(imports=['mmsamkd', 'rank_weights_hook'], "
-        'allow_failed_imports=False)\n'
-        "default_hooks = dict(rank_weights=dict(type='RankWeightsHook', "
-        f'out_dir={str(tmp_path)!r}))\n'
-    )
-    here = osp.dirname(osp.abspath(__file__))
-    monkeypatch.setenv(
-        'PYTHONPATH', os.pathsep.join([here, os.environ.get('PYTHONPATH', '')])
-    )
+    config_file = rank_weights_config(config, tmp_path, monkeypatch)
     work_dir = tmp_path / 'run'
-    result = run_dist_train(str(config_file), 2, work_dir, options)
+    result = run_dist_train(config_file, 2, work_dir, options)
     assert result.returncode == 0, result.stderr[-3000:]
-    ranks = [
-        torch.load(tmp_path / f'rank{r}.pth', weights_only=True)
-        for r in (0, 1)
-    ]
+    ranks = rank_weights(tmp_path)
     assert_same(ranks[1], ranks[0], 'rank 1 vs rank 0')
     assert (
         'Distributed training: True'
