@@ -7,11 +7,12 @@ deviation (``results/fmnist_methods.csv``), and the SAMKD study on the
 validation split (``results/samkd_study.csv``; its earlier rounds:
 ``samkd_study_unpaired.csv``, run before a seed started SAMKD from HSAKD's
 student, and ``samkd_study_pytorch-init.csv``, before the branches were
-initialised as published). With ``--readme``, rewrites in each file the
+initialised as published), and its capacity check on a half-width student
+(``samkd_capacity.csv``). With ``--readme``, rewrites in each file the
 block between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME
-being ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired`` or
-``samkd-study-pytorch-init``, so README figures come from the CSVs and are
-never typed.
+being ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
+``samkd-capacity`` or ``samkd-study-pytorch-init``, so README figures come
+from the CSVs and are never typed.
 """
 
 import argparse
@@ -30,6 +31,9 @@ OLD_STUDY_CSV = osp.join(HERE, 'results', 'samkd_study_pytorch-init.csv')
 # seed did not start SAMKD from HSAKD's student): its own runs, with
 # HSAKD's (unchanged) as the reference.
 UNPAIRED_STUDY_CSV = osp.join(HERE, 'results', 'samkd_study_unpaired.csv')
+# SAMKD and HSAKD on a half-width student, paired as the study is: does
+# the adversary help a student less bound by its size?
+CAPACITY_CSV = osp.join(HERE, 'results', 'samkd_capacity.csv')
 COLUMNS = (
     'method',
     'seed',
@@ -185,15 +189,16 @@ ADOPTED = {'samkd-nomatch': 'samkd'}
 REFERENCES = ('hsakd', 'samkd')
 
 
-def study_block(rows, methods_rows=(), paired=False):
+def study_block(rows, methods_rows=(), paired=False, reference='hsakd'):
     """A SAMKD study: validation top-1 of every variant, best first, with
     the test split where one was run.
 
     ``rows`` are the study's runs; ``methods_rows`` (the methods CSV) add
     the final methods' validation and test runs. ``paired``: a seed starts
-    every variant from HSAKD's student, so each variant also gets its
-    validation difference to HSAKD on the same seeds (mean ± std over
-    them), which the seed-to-seed spread does not blur.
+    every variant from the student of ``reference`` (HSAKD's run of the
+    same pair), so each variant also gets its validation difference to it
+    on the same seeds (mean ± std over them), which the seed-to-seed
+    spread does not blur.
     """
     references = [r for r in methods_rows if r['method'] in REFERENCES]
     val = summarize(list(rows) + references, 'val')
@@ -203,12 +208,16 @@ def study_block(rows, methods_rows=(), paired=False):
             test[variant] = test[method]
     header = '| variant | seeds | val mean ± std | test mean ± std |'
     if paired:
-        header += ' val - hsakd, same seeds |'
+        header += f' val - {reference}, same seeds |'
     lines = [header, '|---' * header.count(' |') + '|']
-    hsakd = val.get('hsakd', {})
+    paired_with = val.get(reference, {})
 
     def gaps(method):
-        return [v - hsakd[s] for s, v in val[method].items() if s in hsakd]
+        return [
+            v - paired_with[s]
+            for s, v in val[method].items()
+            if s in paired_with
+        ]
 
     def rank(method):
         # paired: by the gap to HSAKD on the same seeds, which does not
@@ -230,7 +239,7 @@ def study_block(rows, methods_rows=(), paired=False):
         )
         if paired:
             gap = ''
-            if gaps(method) and method != 'hsakd':
+            if gaps(method) and method != reference:
                 d_mean, d_std = mean_std(gaps(method))
                 gap = f'{d_mean:+.2f} ± {d_std:.2f} ({len(gaps(method))})'
             line += f' {gap} |'
@@ -264,6 +273,10 @@ def blocks():
         found['samkd-study-unpaired'] = study_block(
             read_rows(UNPAIRED_STUDY_CSV),
             [r for r in methods_rows if r['method'] == 'hsakd'],
+        )
+    if osp.isfile(CAPACITY_CSV):
+        found['samkd-capacity'] = study_block(
+            read_rows(CAPACITY_CSV), paired=True, reference='hsakd-half'
         )
     if osp.isfile(OLD_STUDY_CSV):
         found['samkd-study-pytorch-init'] = study_block(

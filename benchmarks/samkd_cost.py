@@ -1,7 +1,7 @@
 """Cost of the adversarial methods over their baselines: step time, memory.
 
     python benchmarks/samkd_cost.py [--pair fmnist|cifar] [--msmgan]
-        [--batch 64] [--iters 5] [--device cpu|cuda]
+        [--samples] [--batch 64] [--iters 5] [--device cpu|cuda]
 
 Times a full training step (SAMKD: teacher and student forward, one
 discriminator step, one student step, every discriminator active; HSAKD:
@@ -9,6 +9,8 @@ the same forward and one student step) on one random batch, after one
 warm-up step, each method in its own process so that its peak memory is its
 own. Prints ms/step, SAMKD / HSAKD time ratio (target <= 1.25) and peak
 memory (CUDA: max allocated; CPU: the process's peak resident set).
+``--samples`` adds SAMKD with the game on the inputs on too
+(``model.samples``, epsilon 0.3: the study's ``samkd-samples0.3``).
 
 ``--msmgan`` compares KD with MS-MGANs instead, in a block phase (block 0:
 its discriminator step and the student step through the first block) and
@@ -36,6 +38,8 @@ PAIRS = {
         (3, 32),
     ),
 }
+# the game on the inputs, on (without a stage hook every weight is 1)
+SAMPLES = {'model.samples': dict(epsilon=0.3, tau=3)}
 MSMGAN_PAIRS = {
     'fmnist': (
         'configs/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py',
@@ -55,15 +59,17 @@ def parse_args():
     parser.add_argument('--iters', type=int, default=5)
     parser.add_argument('--device', default=None)
     parser.add_argument('--msmgan', action='store_true')
+    parser.add_argument('--samples', action='store_true')
     parser.add_argument('--epoch-iters', type=int, default=79)
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def measure(config, shape, batch, iters, device, phase=None):
+def measure(config, shape, batch, iters, device, phase=None, options=None):
     """Run in a worker process: time train_step, return figures.
 
-    ``phase``: MS-MGANs' block (an int, or 'final') to time."""
+    ``phase``: MS-MGANs' block (an int, or 'final') to time; ``options``:
+    config options to merge."""
     import resource
     import tempfile
 
@@ -77,6 +83,7 @@ def measure(config, shape, batch, iters, device, phase=None):
 
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.merge_from_dict(options or {})
     cfg.model.teacher_ckpt = None
     if 'teacher_snapshots' in cfg.model:  # MS-MGANs: any weights will do
         snapshot = osp.join(tempfile.mkdtemp(), 'snapshot.pth')
@@ -121,7 +128,7 @@ def measure(config, shape, batch, iters, device, phase=None):
 def main():
     args = parse_args()
     if args.worker:
-        config, shape, phase = json.loads(args.worker)
+        config, shape, phase, options = json.loads(args.worker)
         print(
             json.dumps(
                 measure(
@@ -131,6 +138,7 @@ def main():
                     args.iters,
                     args.device,
                     phase,
+                    options,
                 )
             )
         )
@@ -139,7 +147,9 @@ def main():
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     baseline, samkd, shape = PAIRS[args.pair]
-    runs = (('HSAKD', baseline, None), ('SAMKD', samkd, None))
+    runs = [('HSAKD', baseline, None), ('SAMKD', samkd, None)]
+    if args.samples:
+        runs.append(('SAMKD + samples', samkd, None, SAMPLES))
     if args.msmgan:
         kd, msmgan = MSMGAN_PAIRS[args.pair]
         runs = (
@@ -148,13 +158,13 @@ def main():
             ('MS-MGANs, final phase', msmgan, 'final'),
         )
     results = {}
-    for name, config, phase in runs:
+    for name, config, phase, *options in runs:
         out = subprocess.run(
             [
                 sys.executable,
                 __file__,
                 '--worker',
-                json.dumps([config, shape, phase]),
+                json.dumps([config, shape, phase, dict(*options)]),
                 '--batch',
                 str(args.batch),
                 '--iters',
@@ -187,6 +197,9 @@ def main():
         return
     ratio = results['SAMKD']['ms'] / results['HSAKD']['ms']
     print(f'\nSAMKD / HSAKD step time: {ratio:.2f} (target <= 1.25)')
+    if args.samples:
+        ratio = results['SAMKD + samples']['ms'] / results['HSAKD']['ms']
+        print(f'SAMKD + samples / HSAKD step time: {ratio:.2f}')
 
 
 if __name__ == '__main__':

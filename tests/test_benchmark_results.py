@@ -162,6 +162,25 @@ def test_paired_study_gives_each_variant_its_gap_to_hsakd_per_seed():
     ]
 
 
+def test_paired_study_against_another_reference():
+    # the capacity check pairs its SAMKD with HSAKD on the same wider
+    # student, not with the benchmark's HSAKD
+    study = [
+        row('hsakd-half', 0, 'val', '84.00'),
+        row('samkd-half', 0, 'val', '84.25'),
+        row('hsakd', 0, 'val', '80.00'),
+    ]
+    lines = results_table.study_block(
+        study, paired=True, reference='hsakd-half'
+    ).splitlines()
+    assert lines[0].endswith(' val - hsakd-half, same seeds |')
+    assert lines[2:] == [
+        '| samkd-half | 0 | 84.25 ± 0.00 |  | +0.25 ± 0.00 (1) |',
+        '| hsakd-half | 0 | 84.00 ± 0.00 |  |  |',
+        '| hsakd | 0 | 80.00 ± 0.00 |  | -4.00 ± 0.00 (1) |',
+    ]
+
+
 def test_benchmark_reuses_a_run_only_with_the_same_options(tmp_path):
     work_dir = tmp_path / 'run'
     work_dir.mkdir()
