@@ -62,7 +62,10 @@ def parse_args():
     parser.add_argument('--samples', action='store_true')
     parser.add_argument('--epoch-iters', type=int, default=79)
     parser.add_argument('--worker', help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.samples and args.msmgan:
+        parser.error('--samples times SAMKD, --msmgan MS-MGANs: pick one')
+    return args
 
 
 def measure(config, shape, batch, iters, device, phase=None, options=None):
@@ -147,24 +150,24 @@ def main():
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     baseline, samkd, shape = PAIRS[args.pair]
-    runs = [('HSAKD', baseline, None), ('SAMKD', samkd, None)]
+    runs = [('HSAKD', baseline, None, {}), ('SAMKD', samkd, None, {})]
     if args.samples:
         runs.append(('SAMKD + samples', samkd, None, SAMPLES))
     if args.msmgan:
         kd, msmgan = MSMGAN_PAIRS[args.pair]
         runs = (
-            ('KD', kd, None),
-            ('MS-MGANs, block phase', msmgan, 0),
-            ('MS-MGANs, final phase', msmgan, 'final'),
+            ('KD', kd, None, {}),
+            ('MS-MGANs, block phase', msmgan, 0, {}),
+            ('MS-MGANs, final phase', msmgan, 'final', {}),
         )
     results = {}
-    for name, config, phase, *options in runs:
+    for name, config, phase, options in runs:
         out = subprocess.run(
             [
                 sys.executable,
                 __file__,
                 '--worker',
-                json.dumps([config, shape, phase, dict(*options)]),
+                json.dumps([config, shape, phase, options]),
                 '--batch',
                 str(args.batch),
                 '--iters',
