@@ -181,3 +181,19 @@ def test_samples_two_process_cpu_distributed(
     ranks = rank_weights(tmp_path)
     for key, value in ranks[0].items():
         torch.testing.assert_close(ranks[1][key], value, msg=key)
+
+
+def test_frozen_norm_statistics_restores_and_skips_stat_free_norms():
+    model = torch.nn.Sequential(
+        torch.nn.BatchNorm1d(3),
+        torch.nn.BatchNorm1d(3, track_running_stats=False),
+        torch.nn.BatchNorm1d(3, momentum=None),
+    )
+    before = clone_state(model)
+    with frozen_norm_statistics(model):
+        model(torch.randn(8, 3) * 5 + 2)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key]), key
+    assert [m.momentum for m in model] == [0.1, 0.1, None]
+    model(torch.randn(8, 3) * 5 + 2)  # outside, statistics move again
+    assert not torch.equal(model[0].running_mean, before['0.running_mean'])

@@ -41,7 +41,11 @@ def frozen_norm_statistics(model):
     The perturbed images are not the images the student is evaluated on,
     so they must not move the statistics that evaluation uses.
     """
-    norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    norms = [
+        m
+        for m in model.modules()
+        if isinstance(m, _BatchNorm) and m.track_running_stats
+    ]
     saved = [(m, m.momentum, m.num_batches_tracked.clone()) for m in norms]
     try:
         for m in norms:
