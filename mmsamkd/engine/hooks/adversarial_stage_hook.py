@@ -2,10 +2,10 @@
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmrazor.registry import HOOKS
 
 from ...errors import ConfigError
+from ...utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -56,11 +56,7 @@ class AdversarialStageHook(Hook):
         index = self.stage_at(progress)
         if index == self.current:
             return
-        model = (
-            runner.model.module
-            if is_model_wrapper(runner.model)
-            else runner.model
-        )
+        model = unwrap_model(runner.model)
         weights = self.stages[index]['weights']
         model.set_adversarial_weights(weights)
         self.current = index

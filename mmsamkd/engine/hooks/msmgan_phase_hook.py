@@ -2,10 +2,10 @@
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmrazor.registry import HOOKS
 
 from ...errors import ConfigError
+from ...utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -50,8 +50,7 @@ class MSMGANPhaseHook(Hook):
         index = self.phase_at(runner.epoch)
         if index == self.current:
             return
-        model = runner.model
-        model = model.module if is_model_wrapper(model) else model
+        model = unwrap_model(runner.model)
         phase = self.phases[index]
         model.set_phase(phase['block'], phase['snapshot'])
         self.current = index

@@ -1,15 +1,11 @@
 """Two optimizers for SAMKD: the student side and the discriminators."""
 
 import torch.nn as nn
-from mmengine.model import is_model_wrapper
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmrazor.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 from ...errors import ConfigError
-
-
-def _unwrap(module):
-    return module.module if is_model_wrapper(module) else module
+from ...utils.model_wrappers import unwrap_model
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -47,10 +43,10 @@ class SAMKDOptimWrapperConstructor:
             )
 
     def __call__(self, model):
-        algorithm = _unwrap(model)
-        adversary = _unwrap(algorithm.adversary)
+        algorithm = unwrap_model(model)
+        adversary = unwrap_model(algorithm.adversary)
         generator_side = nn.ModuleList(
-            [_unwrap(algorithm.architecture), adversary.connectors]
+            [unwrap_model(algorithm.architecture), adversary.connectors]
         )
         wrappers = dict(
             architecture=self.constructors['architecture'](generator_side),
@@ -58,6 +54,6 @@ class SAMKDOptimWrapperConstructor:
         )
         if 'teacher' in self.constructors:  # MS-MGANs' mutual fine-tuning
             wrappers['teacher'] = self.constructors['teacher'](
-                _unwrap(algorithm.teacher)
+                unwrap_model(algorithm.teacher)
             )
         return OptimWrapperDict(**wrappers)

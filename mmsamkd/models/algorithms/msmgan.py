@@ -1,11 +1,11 @@
 """MS-MGANs: multi-stage teachers, layer-wise greedy GAN training, then KD."""
 
 import torch
-from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.registry import MODELS
 
 from ...errors import CheckpointError, ConfigError
+from ...utils.model_wrappers import unwrap_model
 from ...utils.teacher_checkpoint import teacher_state_problem
 from ..losses import kl_divergence
 from .samkd import SAMKD
@@ -127,10 +127,7 @@ class MSMGAN(SAMKD):
 
     def block_parameters(self, block):
         """The student parameters trained in block phase ``block``."""
-        student = self.student
-        if is_model_wrapper(student):
-            student = student.module
-        backbone = student.backbone
+        backbone = unwrap_model(self.student).backbone
         modules = [backbone.stages[block]]
         if block == 0:
             modules.append(backbone.stem)

@@ -6,6 +6,7 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import MODELS
 
 from ...errors import ConfigError
+from ...utils.model_wrappers import unwrap_model
 from ...utils.nonfinite import (
     check_policy,
     finite_everywhere,
@@ -17,7 +18,6 @@ from ..utils.discrepancy_samples import (
     discrepancy_samples,
     frozen_norm_statistics,
     joint_divergence,
-    unwrap,
 )
 
 # the stage name of the discrepancy samples' weight
@@ -232,8 +232,14 @@ class SAMKD(SingleTeacherDistill):
 
     def _sample_loss(self, inputs):
         """The student's joint divergence from the teacher on discrepancy
-        samples of ``inputs``; neither pass moves its norm statistics."""
-        teacher, student = unwrap(self.teacher), unwrap(self.student)
+        samples of ``inputs``; neither pass moves its norm statistics.
+
+        Both passes call ``forward_views`` on the bare classifiers, outside
+        the student's DDP wrapper; their parameter gradients join the one
+        backward of the wrapped forward, so DDP still reduces each gradient
+        once."""
+        teacher = unwrap_model(self.teacher)
+        student = unwrap_model(self.student)
         epsilon, tau = self.samples['epsilon'], self.samples['tau']
         moved = discrepancy_samples(teacher, student, inputs, epsilon, tau)
         with frozen_norm_statistics(student):

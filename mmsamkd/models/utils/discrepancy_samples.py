@@ -16,22 +16,9 @@ from contextlib import contextmanager
 
 import torch
 from torch.nn.modules.batchnorm import _BatchNorm
-from torch.nn.parallel import DistributedDataParallel
 
 from ..losses.kl_divergence import kl_divergence
 from .rotation import rotate_views
-
-
-def unwrap(module):
-    """The module inside a DDP wrapper (the module itself otherwise).
-
-    The extra passes call ``forward_views`` on the bare classifier; their
-    parameter gradients join the one backward of the wrapped forward, so
-    DDP still reduces each gradient once.
-    """
-    if isinstance(module, DistributedDataParallel):
-        return module.module
-    return module
 
 
 @contextmanager
