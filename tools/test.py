@@ -11,6 +11,7 @@ import sys
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
+from mmsamkd.utils.distributed import end_distributed
 
 
 def parse_args():
@@ -67,6 +68,7 @@ def main():
         runner = Runner.from_cfg(cfg)
         metrics = runner.test()
         print(metrics)
+        end_distributed()
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)

@@ -12,6 +12,7 @@ import sys
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils import check_config
+from mmsamkd.utils.distributed import end_distributed
 from mmsamkd.utils.run_results import (
     read_record,
     record_mismatch,
@@ -135,6 +136,7 @@ def main():
             since = None if cfg.get('resume') else runner.timestamp
             write_record(cfg.work_dir, run_record(cfg, since=since))
         runner.train()
+        end_distributed()
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
