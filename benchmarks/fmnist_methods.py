@@ -21,8 +21,9 @@ the same method, seed and split).
   model needs; send their rows to another CSV with ``--csv``.
 
 A finished run is reused only if it was trained with the same config
-content and options (stored in ``benchmark_options.json`` beside it);
-otherwise the benchmark stops rather than report a stale number.
+content and options (stored in ``benchmark_options.json`` beside it) and
+from the same teacher checkpoint (its ``run_config.json``); otherwise the
+benchmark stops rather than report a stale number.
 """
 
 import argparse
@@ -38,7 +39,12 @@ import subprocess
 import sys
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
-from mmsamkd.utils.run_results import is_finished, read_val_history
+from mmsamkd.utils.run_results import (
+    changed_inputs,
+    is_finished,
+    read_record,
+    read_val_history,
+)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from results_table import COLUMNS, METHODS_CSV, markdown  # noqa: E402
@@ -129,6 +135,13 @@ def train(config, work_dir, options):
                 f'error: {work_dir} holds a run of {stored}, not of '
                 f'{wanted}; remove it or use another --root'
             )
+    changed = changed_inputs(read_record(work_dir), cfg)
+    if changed:
+        raise SystemExit(
+            f'error: {work_dir} holds a run whose inputs have changed '
+            f'({"; ".join(changed)}): its number is not one of this '
+            'teacher; remove it or use another --root'
+        )
     if is_finished(work_dir, cfg):
         return cfg
     os.makedirs(work_dir, exist_ok=True)

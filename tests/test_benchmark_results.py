@@ -1,12 +1,15 @@
 """The benchmark's results CSV and the README tables generated from it."""
 
 import csv
+import hashlib
+import json
 import os.path as osp
 import sys
 
 import pytest
 
 from conftest import REPO
+from mmsamkd.utils.run_results import run_record, write_record
 
 sys.path.insert(0, osp.join(REPO, 'benchmarks'))
 import fmnist_methods  # noqa: E402
@@ -194,3 +197,20 @@ def test_benchmark_reuses_a_run_only_with_the_same_options(tmp_path):
             str(work_dir),
             {'randomness.seed': 2},
         )
+
+
+def test_benchmark_refuses_a_run_of_a_retrained_teacher(tmp_path):
+    config = 'configs/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+    teacher = tmp_path / 'epoch_12.pth'
+    teacher.write_bytes(b'the teacher the student learnt from')
+    options = {'model.teacher_ckpt': str(teacher)}
+    cfg = fmnist_methods.load_cfg(config, options)
+    work_dir = tmp_path / 'run'
+    write_record(str(work_dir), run_record(cfg))
+    digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
+    (work_dir / 'benchmark_options.json').write_text(
+        json.dumps(dict(config=config, options=options, sha256=digest))
+    )
+    teacher.write_bytes(b'the teacher trained again')
+    with pytest.raises(SystemExit, match='teacher_ckpt has changed'):
+        fmnist_methods.train(config, str(work_dir), options)

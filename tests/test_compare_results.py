@@ -3,11 +3,13 @@
 Before run records, a finished run counted whatever data, lr or config
 made it (a rerun with other options reprinted the old numbers), a longer
 schedule resumed a run trained on other data, datasets shared one table
-unnamed, and a distillation config under --work-dir-root read its teacher
-from ./work_dirs.
+unnamed, a distillation config under --work-dir-root read its teacher
+from ./work_dirs, and a student distilled from a teacher trained again
+since was collected beside the new teacher.
 """
 
 import os.path as osp
+import shutil
 
 import pytest
 from test_cli_errors import assert_one_line_error
@@ -97,6 +99,20 @@ def test_distillation_reads_its_teacher_from_the_same_root(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (tmp_path / 'work_dirs').exists()
     log = (root / 'kd_resnet14_resnet8-quarter_1xb64_fmnist').glob('*/*.log')
-    assert (
-        f'{root}/resnet14_1xb64_fmnist/epoch_12.pth' in next(log).read_text()
+    teacher = root / 'resnet14_1xb64_fmnist' / 'epoch_12.pth'
+    assert str(teacher) in next(log).read_text()
+
+    # a teacher trained again is another teacher: the finished student
+    # is not collected beside it (before, it was, with rc 0)
+    teacher.write_bytes(teacher.read_bytes() + b'retrained')
+    replaced = compare(root, TEACHER_CFG, KD_CFG, **tiny)
+    assert_one_line_error(
+        replaced, 'kd_resnet14', 'teacher_ckpt has changed since'
     )
+    # nor is it when its teacher's run is gone and would be trained now
+    shutil.rmtree(teacher.parent)
+    removed = compare(root, TEACHER_CFG, KD_CFG, **tiny)
+    assert_one_line_error(
+        removed, 'kd_resnet14', 'holds no finished run now', 'Remove'
+    )
+    assert not teacher.parent.exists()  # refused before any training

@@ -9,7 +9,9 @@ students is where their ``teacher_ckpt`` expects it; under another root,
 the ``work_dirs/...`` paths of ``teacher_ckpt`` and ``load_from`` move
 there too). A finished run is collected, not retrained; an unfinished one
 is resumed; either only if its ``run_config.json`` says it was trained
-with the same settings (else the command stops and says so). The table
+with the same settings and from the same teacher and ``load_from`` files
+(else the command stops and says so, as it does for a finished run whose
+teacher run is to be trained again). The table
 names each run's dataset and seed, and configs trained on different data
 are refused unless ``--mixed-datasets``. Writes
 ``results.md``, ``results.csv`` and ``accuracy_curves.png`` to the output
@@ -285,6 +287,23 @@ def check_reusable(config, work_dir, cfg, metric):
         )
 
 
+def check_not_ahead_of_teachers(runs, todo):
+    """Refuse a finished run whose teacher (or ``load_from``) run is to be
+    trained now: it was distilled from weights that are gone, and would
+    be reported beside a teacher it never saw."""
+    for config, work_dir, cfg in runs:
+        if any(work_dir == run[1] for run in todo):
+            continue
+        for _, source, _ in todo:
+            if depends_on(cfg, source):
+                raise MmsamkdError(
+                    f'{work_dir} holds a finished run of {config} trained '
+                    f'from {source}, which holds no finished run now (it '
+                    'was removed or changed): its numbers come from weights'
+                    ' that are gone. Remove that dir to retrain it too.'
+                )
+
+
 def compare(
     configs,
     work_dir_root,
@@ -320,6 +339,7 @@ def compare(
             '--mixed-datasets.'
         )
     todo = [run for run in runs if not is_finished(run[1], run[2], metric)]
+    check_not_ahead_of_teachers(runs, todo)
     if todo and collect_only:
         raise MmsamkdError(
             f'{todo[0][0]} has no finished run in {todo[0][1]}; drop '

@@ -2,10 +2,15 @@
 
 ``tools/train.py`` writes ``run_config.json`` in the work dir: a digest of
 the config as trained (places such as ``work_dir`` and checkpoint paths
-left out), the dataset, schedule and seed, and the timestamp of the launch
-that started the run. ``tools/compare.py`` reuses a run only when that
-digest equals the one of the config it was asked for, and reads only the
-records of that run's launches.
+left out), the dataset, schedule and seed, the timestamp of the launch
+that started the run, and the sha256 of each file the run starts from
+(its ``teacher_ckpt``, ``teacher_snapshots`` and ``load_from``).
+``tools/compare.py`` reuses a run only when that digest equals the one of
+the config it was asked for and those files are still the ones it was
+trained from (a student distilled from a teacher that has since been
+retrained is another run), and reads only the records of that run's
+launches. Records written before the file digests existed are checked on
+the config alone.
 """
 
 import glob
@@ -13,6 +18,8 @@ import hashlib
 import json
 import os
 import os.path as osp
+
+from .checkpoint_files import sha256_of
 
 RECORD = 'run_config.json'
 # settings that say where things are, not what is trained
@@ -28,6 +35,28 @@ def config_digest(cfg):
         settings['model'].pop('teacher_ckpt', None)
     text = json.dumps(settings, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def input_digests(cfg):
+    """``{role: sha256}`` of the files the run of ``cfg`` starts from.
+
+    Roles, not paths, are the keys: the same teacher under another work
+    dir root is the same input. ``load_from`` of a resumed run is its own
+    checkpoint, not an input, and files that do not exist are left out.
+    The file itself is hashed, not the ``.sha256`` saved beside it, which
+    a checkpoint copied over another would leave stale.
+    """
+    model = cfg.get('model') or {}
+    roles = {'teacher_ckpt': model.get('teacher_ckpt')}
+    for index, path in enumerate(model.get('teacher_snapshots') or ()):
+        roles[f'teacher_snapshots[{index}]'] = path
+    if not cfg.get('resume'):
+        roles['load_from'] = cfg.get('load_from')
+    return {
+        role: sha256_of(str(path))
+        for role, path in roles.items()
+        if path and osp.isfile(str(path))
+    }
 
 
 def describe_dataset(cfg):
@@ -64,6 +93,7 @@ def run_record(cfg, since=None):
         schedule=describe_schedule(cfg),
         seed=cfg.get('randomness', {}).get('seed'),
         since=since,
+        inputs=input_digests(cfg),
     )
 
 
@@ -81,18 +111,37 @@ def write_record(work_dir, record):
         json.dump(record, f, indent=1)
 
 
+def changed_inputs(record, cfg):
+    """The files the run of ``record`` started from that are not the
+    files ``cfg`` names now (a teacher retrained since, a replaced
+    checkpoint), as phrases; empty when none changed or when the record
+    predates input digests."""
+    trained_from = (record or {}).get('inputs') or {}
+    return [
+        f'its {role} has changed since it was trained (retrained or replaced)'
+        for role, digest in input_digests(cfg).items()
+        if role in trained_from and trained_from[role] != digest
+    ]
+
+
 def record_mismatch(record, cfg):
     """How the run of ``record`` differs from ``cfg``, or None if it does
-    not."""
-    if record is None or record['digest'] == config_digest(cfg):
+    not: other settings, or a file it started from that has changed."""
+    if record is None:
         return None
-    wanted = run_record(cfg)
-    changed = [
-        f'{key} {record.get(key)} vs {wanted[key]}'
-        for key in ('dataset', 'schedule', 'seed')
-        if record.get(key) != wanted[key]
-    ]
-    return '; '.join(changed) or 'other settings'
+    changed = []
+    if record['digest'] != config_digest(cfg):
+        wanted = dict(
+            dataset=describe_dataset(cfg),
+            schedule=describe_schedule(cfg),
+            seed=cfg.get('randomness', {}).get('seed'),
+        )
+        changed = [
+            f'{key} {record.get(key)} vs {value}'
+            for key, value in wanted.items()
+            if record.get(key) != value
+        ] or ['other settings']
+    return '; '.join(changed + changed_inputs(record, cfg)) or None
 
 
 def read_val_history(work_dir, metric='accuracy/top1'):
