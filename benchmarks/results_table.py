@@ -7,12 +7,13 @@ deviation (``results/fmnist_methods.csv``), and the SAMKD study on the
 validation split (``results/samkd_study.csv``; its earlier rounds:
 ``samkd_study_unpaired.csv``, run before a seed started SAMKD from HSAKD's
 student, and ``samkd_study_pytorch-init.csv``, before the branches were
-initialised as published), and its capacity check on a half-width student
-(``samkd_capacity.csv``). With ``--readme``, rewrites in each file the
+initialised as published), its capacity check on a half-width student
+(``samkd_capacity.csv``) and its schedule check on twice the epochs
+(``samkd_schedule.csv``). With ``--readme``, rewrites in each file the
 block between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME
 being ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
-``samkd-capacity`` or ``samkd-study-pytorch-init``, so README figures come
-from the CSVs and are never typed.
+``samkd-capacity``, ``samkd-schedule`` or ``samkd-study-pytorch-init``, so
+README figures come from the CSVs and are never typed.
 """
 
 import argparse
@@ -34,6 +35,8 @@ UNPAIRED_STUDY_CSV = osp.join(HERE, 'results', 'samkd_study_unpaired.csv')
 # SAMKD and HSAKD on a half-width student, paired as the study is: does
 # the adversary help a student less bound by its size?
 CAPACITY_CSV = osp.join(HERE, 'results', 'samkd_capacity.csv')
+# The same, trained for twice the epochs: do the adversaries need longer?
+SCHEDULE_CSV = osp.join(HERE, 'results', 'samkd_schedule.csv')
 COLUMNS = (
     'method',
     'seed',
@@ -277,6 +280,10 @@ def blocks():
     if osp.isfile(CAPACITY_CSV):
         found['samkd-capacity'] = study_block(
             read_rows(CAPACITY_CSV), paired=True, reference='hsakd-half'
+        )
+    if osp.isfile(SCHEDULE_CSV):
+        found['samkd-schedule'] = study_block(
+            read_rows(SCHEDULE_CSV), paired=True, reference='hsakd-long'
         )
     if osp.isfile(OLD_STUDY_CSV):
         found['samkd-study-pytorch-init'] = study_block(
