@@ -139,8 +139,8 @@ def train(config, work_dir, options):
     if changed:
         raise SystemExit(
             f'error: {work_dir} holds a run whose inputs have changed '
-            f'({"; ".join(changed)}): its number is not one of this '
-            'teacher; remove it or use another --root'
+            f'({"; ".join(changed)}): its number was not distilled from '
+            'this teacher; remove it or use another --root'
         )
     if is_finished(work_dir, cfg):
         return cfg
