@@ -85,13 +85,20 @@ def describe_schedule(cfg):
     return length + (f', lr {lr}' if lr is not None else '')
 
 
+def described_settings(cfg):
+    """The settings a record names, to say how two runs differ."""
+    return dict(
+        dataset=describe_dataset(cfg),
+        schedule=describe_schedule(cfg),
+        seed=cfg.get('randomness', {}).get('seed'),
+    )
+
+
 def run_record(cfg, since=None):
     return dict(
         digest=config_digest(cfg),
         config=osp.basename(str(cfg.filename or '')),
-        dataset=describe_dataset(cfg),
-        schedule=describe_schedule(cfg),
-        seed=cfg.get('randomness', {}).get('seed'),
+        **described_settings(cfg),
         since=since,
         inputs=input_digests(cfg),
     )
@@ -131,14 +138,9 @@ def record_mismatch(record, cfg):
         return None
     changed = []
     if record['digest'] != config_digest(cfg):
-        wanted = dict(
-            dataset=describe_dataset(cfg),
-            schedule=describe_schedule(cfg),
-            seed=cfg.get('randomness', {}).get('seed'),
-        )
         changed = [
             f'{key} {record.get(key)} vs {value}'
-            for key, value in wanted.items()
+            for key, value in described_settings(cfg).items()
             if record.get(key) != value
         ] or ['other settings']
     return '; '.join(changed + changed_inputs(record, cfg)) or None
