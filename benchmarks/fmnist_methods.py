@@ -185,6 +185,18 @@ def arch(model):
     return backbone.arch + {1: '', 0.5: '-half', 0.25: '-quarter'}[width]
 
 
+def train_images(cfg):
+    """How many training images a run's config trains on: its first
+    ``indices`` images, or as many as it lists."""
+    indices = cfg.train_dataloader.dataset.get('indices')
+    if indices is None:
+        raise SystemExit(
+            f'{cfg.filename}: the benchmark trains on a subset; set '
+            'train_dataloader.dataset.indices'
+        )
+    return indices if isinstance(indices, int) else len(indices)
+
+
 def machine():
     return (
         f'{platform.machine()} CPU, {os.cpu_count()} cores, '
@@ -261,7 +273,6 @@ def main():
                 ]
     today = datetime.date.today().isoformat()
     common = dict(
-        train_images=teacher_cfg.train_dataloader.dataset.indices,
         teacher=arch(teacher_cfg.model),
         date=today,
         machine=machine(),
@@ -279,6 +290,7 @@ def main():
                     split='test',
                     top1=f'{last_top1(osp.join(teachers, stem(TEACHER))):.2f}',
                     epochs=teacher_cfg.train_cfg.max_epochs,
+                    train_images=train_images(teacher_cfg),
                     student=arch(teacher_cfg.model),
                 )
             ],
@@ -304,6 +316,7 @@ def main():
                         split=args.split,
                         top1=f'{last_top1(work_dir):.2f}',
                         epochs=cfg.train_cfg.max_epochs,
+                        train_images=train_images(cfg),
                         student=arch(student),
                     )
                 ],

@@ -214,3 +214,26 @@ def test_benchmark_refuses_a_run_of_a_retrained_teacher(tmp_path):
     teacher.write_bytes(b'the teacher trained again')
     with pytest.raises(SystemExit, match='teacher_ckpt has changed'):
         fmnist_methods.train(config, str(work_dir), options)
+
+
+def test_a_row_counts_the_images_its_own_run_trained_on():
+    """Not the teacher's 5000: the data-scarce check trains on 1000."""
+    counts = {
+        config: fmnist_methods.train_images(
+            fmnist_methods.load_cfg(config, {})
+        )
+        for config in (
+            fmnist_methods.TEACHER,
+            fmnist_methods.METHODS['hsakd'],
+            'configs/hsakd/hsakd-1k_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        )
+    }
+    assert list(counts.values()) == [5000, 5000, 1000]
+    cfg = fmnist_methods.load_cfg(fmnist_methods.METHODS['kd'], {})
+    cfg.train_dataloader.dataset.indices = list(range(7))
+    assert fmnist_methods.train_images(cfg) == 7
+    cfg.train_dataloader.dataset.indices = None
+    with pytest.raises(
+        SystemExit, match='set train_dataloader.dataset.indices'
+    ):
+        fmnist_methods.train_images(cfg)
