@@ -77,6 +77,18 @@ def test_spectral_norm_discriminator():
     )
     assert disc(torch.rand(5, 8)).shape == (5, 1)
     assert hasattr(disc.layers[0], 'parametrizations')
+    with pytest.raises(ConfigError, match='build it with num_rotations'):
+        disc.rotation_logits(torch.rand(5, 8))
+    rotating = MODELS.build(
+        dict(
+            type='mmrazor.MLPDiscriminator',
+            in_channels=8,
+            spectral_norm=True,
+            num_rotations=4,
+        )
+    )
+    assert rotating.rotation_logits(torch.rand(5, 8)).shape == (5, 4)
+    assert hasattr(rotating.rotation_head, 'parametrizations')
 
 
 # ------------------------------------------------------------ train_step
@@ -447,6 +459,82 @@ def test_conditional_pair_projection_hand_values_and_gradients():
         adversary(dict(p=(student, teacher)))
     with pytest.raises(ConfigError, match='one row per label'):
         linear_adversary(channels=2, num_classes=3, views=2)
+
+
+def test_rotation_pair_hand_values_and_gradients():
+    adversary, linear = linear_adversary(
+        channels=2, rotation=dict(num_rotations=2, g_weight=0.5)
+    )
+    head = adversary.discriminators['p'].rotation_head
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[1.0, -1.0]]))
+        linear.bias.zero_()
+        head.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 2.0]]))
+        head.bias.zero_()
+    # 2 images x 2 rotations, image-major: rotation targets 0, 1, 0, 1
+    student = torch.tensor(
+        [[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [0.0, 0.0]], requires_grad=True
+    )
+    teacher = torch.tensor([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 2.0]])
+
+    def rotation_ce(rows):  # head logits (a, 2b); mean CE of targets
+        total = 0.0
+        for i, (a, b) in enumerate(rows):
+            logits = (a, 2 * b)
+            norm = math.log(sum(math.exp(v) for v in logits))
+            total += norm - logits[i % 2]
+        return total / len(rows)
+
+    rows_s, rows_t = student.tolist(), teacher.tolist()
+    fake = [a - b for a, b in rows_s]
+    real = [a - b for a, b in rows_t]
+    g = adversary(dict(p=(student, teacher)))['loss_g_p']
+    assert float(g.detach()) == pytest.approx(
+        sum(softplus(-f) for f in fake) / 4 + 0.5 * rotation_ce(rows_s)
+    )
+    d = adversary(dict(p=(student, teacher)), mode='discriminator')
+    # the rotation term of the discriminator reads the teacher only, at
+    # the default d_weight 1
+    assert float(d['loss_d_p'].detach()) == pytest.approx(
+        sum(softplus(-r) for r in real) / 4
+        + sum(softplus(f) for f in fake) / 4
+        + rotation_ce(rows_t)
+    )
+    d['loss_d_p'].backward()
+    assert head.weight.grad.abs().sum() > 0 and student.grad is None
+    head.weight.grad = None
+    g.backward()
+    # the student's rows move to make their rotations legible to the head
+    assert student.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='expects 2 rotated views'):
+        adversary(dict(p=(student[:3], teacher[:3])))
+    with pytest.raises(ConfigError, match='one row per rotated view'):
+        linear_adversary(channels=2, views=2, rotation=dict())
+    with pytest.raises(ConfigError, match='do not combine'):
+        linear_adversary(channels=2, num_classes=3, rotation=dict())
+    with pytest.raises(ConfigError, match="got \\['weight'\\]"):
+        linear_adversary(channels=2, rotation=dict(weight=1.0))
+
+
+def test_ssgan_variant_trains_the_rotation_heads():
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(
+        SAMKD_CFG.replace('samkd_resnet14', 'samkd-ssgan_resnet14')
+    )
+    cfg.model.teacher_ckpt = None
+    algorithm = MODELS.build(cfg.model)
+    algorithm.train()
+    wrappers = SAMKDOptimWrapperConstructor(constructor_cfg())(algorithm)
+    algorithm.set_adversarial_weights(dict(feat1=0.1))
+    heads = algorithm.adversary.discriminators
+    before = clone_state(algorithm.adversary)
+    log = algorithm.train_step(batch(3), wrappers)
+    moved = changed(before, algorithm.adversary)
+    # only the active pair's discriminator, rotation head included, learns
+    assert 'discriminators.feat1.rotation_head.weight' in moved
+    assert not any(k.startswith('discriminators.feat0') for k in moved)
+    assert heads['feat1'].rotation_head.out_features == 4
+    assert {'adv.loss_d_feat1', 'adv.loss_g_feat1'} <= set(log)
 
 
 def test_conditional_samkd_passes_the_joint_labels(monkeypatch):

@@ -63,6 +63,17 @@ class SAMKDAdversary(nn.Module):
     - ``num_classes`` conditions the pair's discriminator on a label per
       row (a projection ``MLPDiscriminator``); :class:`SAMKD` passes the
       joint labels ``K * y + k`` of the rotated views.
+    - ``rotation=dict(num_rotations=4, d_weight=1.0, g_weight=0.2)``
+      plays the game of self-supervised GANs (Chen et al.,
+      "Self-Supervised GANs via Auxiliary Rotation Loss", CVPR 2019): the
+      pair's discriminator (an ``MLPDiscriminator``, built with a rotation
+      head) also learns to tell at which rotation the teacher saw a row
+      (``d_weight`` x cross-entropy, added to ``loss_d_<name>``), and the
+      student is asked to make its own rows' rotations legible to that
+      head (``g_weight`` x cross-entropy, added to ``loss_g_<name>``, so
+      the stage weight scales both terms). Rows are the rotated views,
+      image-major: row ``i`` was seen at rotation ``i % num_rotations``.
+      The defaults are the paper's weights.
     - ``match_weight`` adds ``match_weight * MSE`` between the (connected)
       student side and the detached teacher side, the hint loss of FitNets
       (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015). It
@@ -76,7 +87,7 @@ class SAMKDAdversary(nn.Module):
             views=int (optional, default 1), match_weight=float (optional,
             default 0), spatial=bool (optional, default False),
             frozen_connector=bool (optional, default False),
-            num_classes=int (optional))``.
+            num_classes=int (optional), rotation=dict (optional))``.
             ``student`` / ``teacher`` are recorder names; ``channels`` the
             teacher's width before ``views`` grouping.
         discriminator (dict): Default discriminator config; ``in_channels``
@@ -91,7 +102,7 @@ class SAMKDAdversary(nn.Module):
             raise ConfigError('SAMKDAdversary needs at least one pair')
         discriminator = discriminator or dict(type='MLPDiscriminator')
         self.pairs, self.views, self.taus, self.match_weights = {}, {}, {}, {}
-        self.spatial, self.conditional = {}, set()
+        self.spatial, self.conditional, self.rotation = {}, set(), {}
         self.connectors = nn.ModuleDict()
         self.discriminators = nn.ModuleDict()
         for name, pair in pairs.items():
@@ -139,6 +150,11 @@ class SAMKDAdversary(nn.Module):
                     )
                 disc_cfg['num_classes'] = int(pair['num_classes'])
                 self.conditional.add(name)
+            if pair.get('rotation') is not None:
+                self.rotation[name] = self._check_rotation(name, pair)
+                disc_cfg['num_rotations'] = self.rotation[name][
+                    'num_rotations'
+                ]
             self.discriminators[name] = MODELS.build(disc_cfg)
             self.pairs[name] = (pair['student'], pair['teacher'])
             self.views[name] = views
@@ -146,6 +162,35 @@ class SAMKDAdversary(nn.Module):
             self.spatial[name] = spatial
             self.match_weights[name] = float(pair.get('match_weight', 0.0))
         self.loss = AdversarialLoss(gan_type)
+
+    @staticmethod
+    def _check_rotation(name, pair):
+        rotation = dict(pair['rotation'])
+        unknown = set(rotation) - {'num_rotations', 'd_weight', 'g_weight'}
+        if unknown:
+            raise ConfigError(
+                f'adversarial pair {name!r}: rotation takes num_rotations, '
+                f'd_weight and g_weight, got {sorted(unknown)}'
+            )
+        if int(pair.get('views', 1)) > 1 or pair.get('spatial', False):
+            raise ConfigError(
+                f'adversarial pair {name!r}: a rotation pair judges one row '
+                'per rotated view (no views, not spatial)'
+            )
+        if pair.get('num_classes') is not None:
+            raise ConfigError(
+                f'adversarial pair {name!r}: rotation and num_classes do '
+                'not combine; choose one'
+            )
+        rotation = dict(
+            dict(num_rotations=4, d_weight=1.0, g_weight=0.2), **rotation
+        )
+        if rotation['num_rotations'] < 2:
+            raise ConfigError(
+                f'adversarial pair {name!r}: rotation needs '
+                f'num_rotations >= 2, got {rotation["num_rotations"]}'
+            )
+        return rotation
 
     def matched_pairs(self):
         """Names of the pairs with a feature-matching term."""
@@ -199,6 +244,23 @@ class SAMKDAdversary(nn.Module):
             )
         return disc(x, labels)
 
+    def _rotation_loss(self, name, x, weight_key):
+        """Weighted cross-entropy of the rotation head of ``name`` on the
+        rows ``x`` (image-major rotated views); 0 for other pairs."""
+        if name not in self.rotation:
+            return 0.0
+        rotation = self.rotation[name]
+        views = rotation['num_rotations']
+        if x.shape[0] % views:
+            raise ValueError(
+                f'rotation pair {name!r} expects {views} rotated views per '
+                f'image but got {x.shape[0]} rows; its recorders must see '
+                'all rotated views'
+            )
+        targets = torch.arange(x.shape[0], device=x.device) % views
+        logits = self.discriminators[name].rotation_logits(x)
+        return rotation[weight_key] * F.cross_entropy(logits, targets)
+
     def forward(
         self, records, mode='generator', adversarial=None, labels=None
     ):
@@ -235,16 +297,18 @@ class SAMKDAdversary(nn.Module):
                 # tensor itself, still attached to the student's graph
                 with torch.no_grad():
                     fake = self._student_side(name, student.detach())
+                real = self._judged(name, teacher)
                 losses[f'loss_d_{name}'] = self.loss.discriminator(
-                    self._score(name, self._judged(name, teacher), labels),
+                    self._score(name, real, labels),
                     self._score(name, self._judged(name, fake), labels),
-                )
+                ) + self._rotation_loss(name, real, 'd_weight')
                 continue
             student = self._student_side(name, student)
             if adversarial is None or name in adversarial:
+                judged = self._judged(name, student)
                 losses[f'loss_g_{name}'] = self.loss(
-                    self._score(name, self._judged(name, student), labels)
-                )
+                    self._score(name, judged, labels)
+                ) + self._rotation_loss(name, judged, 'g_weight')
             if self.match_weights[name] > 0:
                 losses[f'loss_match_{name}'] = self.match_weights[
                     name

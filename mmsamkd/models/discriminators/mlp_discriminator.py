@@ -21,6 +21,12 @@ class MLPDiscriminator(nn.Module):
     that the discriminator judges whether an output fits its class, not
     only whether it looks like the teacher's outputs in general.
 
+    With ``num_rotations`` a second head on the same last hidden activation
+    classifies which rotation a row was seen at
+    (:meth:`rotation_logits`): the auxiliary rotation task of
+    self-supervised GANs (Chen et al., "Self-Supervised GANs via Auxiliary
+    Rotation Loss", CVPR 2019), trained on real rows only.
+
     Args:
         in_channels (int): Length of the scored vectors.
         hidden_channels (Sequence[int]): Widths of the hidden layers.
@@ -39,6 +45,7 @@ class MLPDiscriminator(nn.Module):
         negative_slope=0.2,
         spectral_norm=False,
         num_classes=None,
+        num_rotations=None,
     ):
         super().__init__()
         widths = [in_channels, *hidden_channels, 1]
@@ -59,6 +66,13 @@ class MLPDiscriminator(nn.Module):
                 self.embed = nn.utils.parametrizations.spectral_norm(
                     self.embed
                 )
+        self.num_rotations = num_rotations
+        if num_rotations is not None:
+            self.rotation_head = nn.Linear(widths[-2], num_rotations)
+            if spectral_norm:
+                self.rotation_head = nn.utils.parametrizations.spectral_norm(
+                    self.rotation_head
+                )
 
     def forward(self, x, labels=None):
         """``(N, in_channels)`` (more dims are flattened) -> ``(N, 1)``;
@@ -74,3 +88,13 @@ class MLPDiscriminator(nn.Module):
         hidden = self.layers[:-1](x)
         projection = (self.embed(labels) * hidden).sum(1, keepdim=True)
         return self.layers[-1](hidden) + projection
+
+    def rotation_logits(self, x):
+        """``(N, in_channels)`` -> ``(N, num_rotations)`` rotation logits,
+        from the hidden activation the score is read from."""
+        if self.num_rotations is None:
+            raise ConfigError(
+                'this MLPDiscriminator has no rotation head: build it with '
+                'num_rotations'
+            )
+        return self.rotation_head(self.layers[:-1](x.flatten(1)))
