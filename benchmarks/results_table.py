@@ -7,13 +7,14 @@ deviation (``results/fmnist_methods.csv``), and the SAMKD study on the
 validation split (``results/samkd_study.csv``; its earlier rounds:
 ``samkd_study_unpaired.csv``, run before a seed started SAMKD from HSAKD's
 student, and ``samkd_study_pytorch-init.csv``, before the branches were
-initialised as published), its capacity check on a half-width student
-(``samkd_capacity.csv``) and its schedule check on twice the epochs
-(``samkd_schedule.csv``). With ``--readme``, rewrites in each file the
-block between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME
-being ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
-``samkd-capacity``, ``samkd-schedule`` or ``samkd-study-pytorch-init``, so
-README figures come from the CSVs and are never typed.
+initialised as published), and its checks of one setting of the
+benchmark at a time, each paired with HSAKD in that setting
+(``PAIRED_CHECKS``: a half-width student, twice the epochs, a fifth of
+the images). With ``--readme``, rewrites in each file the block between
+``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME being
+``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
+``samkd-study-pytorch-init`` or a key of ``PAIRED_CHECKS``, so README
+figures come from the CSVs and are never typed.
 """
 
 import argparse
@@ -32,11 +33,17 @@ OLD_STUDY_CSV = osp.join(HERE, 'results', 'samkd_study_pytorch-init.csv')
 # seed did not start SAMKD from HSAKD's student): its own runs, with
 # HSAKD's (unchanged) as the reference.
 UNPAIRED_STUDY_CSV = osp.join(HERE, 'results', 'samkd_study_unpaired.csv')
-# SAMKD and HSAKD on a half-width student, paired as the study is: does
-# the adversary help a student less bound by its size?
-CAPACITY_CSV = osp.join(HERE, 'results', 'samkd_capacity.csv')
-# The same, trained for twice the epochs: do the adversaries need longer?
-SCHEDULE_CSV = osp.join(HERE, 'results', 'samkd_schedule.csv')
+# SAMKD and HSAKD with one setting of the benchmark changed, paired as the
+# study is: block name -> (results CSV, the HSAKD run of that setting).
+PAIRED_CHECKS = {
+    # a half-width student: does the adversary help one less bound by size?
+    'samkd-capacity': ('samkd_capacity.csv', 'hsakd-half'),
+    # twice the epochs: do the adversaries need longer?
+    'samkd-schedule': ('samkd_schedule.csv', 'hsakd-long'),
+    # a fifth of the images for five times the epochs: do they regularise
+    # a student that sees each image more often?
+    'samkd-data': ('samkd_data.csv', 'hsakd-1k'),
+}
 COLUMNS = (
     'method',
     'seed',
@@ -277,14 +284,12 @@ def blocks():
             read_rows(UNPAIRED_STUDY_CSV),
             [r for r in methods_rows if r['method'] == 'hsakd'],
         )
-    if osp.isfile(CAPACITY_CSV):
-        found['samkd-capacity'] = study_block(
-            read_rows(CAPACITY_CSV), paired=True, reference='hsakd-half'
-        )
-    if osp.isfile(SCHEDULE_CSV):
-        found['samkd-schedule'] = study_block(
-            read_rows(SCHEDULE_CSV), paired=True, reference='hsakd-long'
-        )
+    for name, (filename, reference) in PAIRED_CHECKS.items():
+        path = osp.join(HERE, 'results', filename)
+        if osp.isfile(path):
+            found[name] = study_block(
+                read_rows(path), paired=True, reference=reference
+            )
     if osp.isfile(OLD_STUDY_CSV):
         found['samkd-study-pytorch-init'] = study_block(
             read_rows(OLD_STUDY_CSV)
