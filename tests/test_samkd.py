@@ -535,6 +535,9 @@ def test_ssgan_variant_trains_the_rotation_heads():
     assert not any(k.startswith('discriminators.feat0') for k in moved)
     assert heads['feat1'].rotation_head.out_features == 4
     assert {'adv.loss_d_feat1', 'adv.loss_g_feat1'} <= set(log)
+    cfg.model.adversary.pairs.feat0.rotation.num_rotations = 2
+    with pytest.raises(ConfigError, match='student sees 4 rotated views'):
+        MODELS.build(cfg.model)
 
 
 def test_conditional_samkd_passes_the_joint_labels(monkeypatch):

@@ -102,6 +102,15 @@ class SAMKD(SingleTeacherDistill):
         self.adversarial_pairs = dict(self.adversary.pairs)
         self.matched_pairs = self.adversary.matched_pairs()
         self.conditional_pairs = set(self.adversary.conditional)
+        for name, rotation in self.adversary.rotation.items():
+            # a wrong count would still divide the rows, with wrong targets
+            if rotation['num_rotations'] != self.student.num_rotations:
+                raise ConfigError(
+                    f"adversarial pair {name!r} sets rotation's "
+                    f'num_rotations={rotation["num_rotations"]}, but the '
+                    f'student sees {self.student.num_rotations} rotated '
+                    'views: make them equal'
+                )
         for name, (student, teacher) in self.adversarial_pairs.items():
             for recorder, manager in (
                 (student, 'student_recorders'),
