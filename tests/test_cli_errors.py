@@ -215,3 +215,15 @@ def test_samkd_wrapper_check_accepts_the_shipped_config(launcher):
     else:
         with pytest.raises(ConfigError, match="got 'MMDistributedDataP"):
             check_distributed_wrapper(cfg)
+
+
+@pytest.mark.parametrize('script', ['train.py', 'test.py', 'compare.py'])
+def test_a_config_after_cfg_options_is_named(script):
+    # --cfg-options takes every word after it: the config must come first
+    result = run_tool(script, '--cfg-options', 'randomness.seed=1', KD_CFG)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert 'Traceback' not in result.stderr
+    assert (
+        f"--cfg-options takes key=value pairs, not '{KD_CFG}'; put config "
+        'files before --cfg-options'
+    ) in result.stderr

@@ -48,7 +48,7 @@ TEACHER_PREFIX = 'teacher.'
 
 
 def parse_args():
-    from mmengine.config import DictAction
+    from mmsamkd.utils.cli import CfgOptionsAction
 
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('configs', nargs='+', help='config files')
@@ -75,7 +75,7 @@ def parse_args():
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='overrides passed to every training run',
     )
     return parser.parse_args()

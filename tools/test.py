@@ -15,7 +15,7 @@ from mmsamkd.utils.distributed import end_distributed
 
 
 def parse_args():
-    from mmengine.config import DictAction
+    from mmsamkd.utils.cli import CfgOptionsAction
 
     parser = argparse.ArgumentParser(description='Test a checkpoint')
     parser.add_argument('config', help='test config file path')
@@ -24,7 +24,7 @@ def parse_args():
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings',
     )
     parser.add_argument(

@@ -22,7 +22,7 @@ from mmsamkd.utils.run_results import (
 
 
 def parse_args():
-    from mmengine.config import DictAction
+    from mmsamkd.utils.cli import CfgOptionsAction
 
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
@@ -41,7 +41,7 @@ def parse_args():
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. model.teacher_ckpt=PATH',
     )
     parser.add_argument(
