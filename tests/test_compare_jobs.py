@@ -1,4 +1,5 @@
-"""compare.py --jobs: parallel runs that wait for the teachers they read."""
+"""compare.py --jobs: parallel runs that wait for the teachers they read,
+each on a GPU of its own where there are several."""
 
 import json
 import os.path as osp
@@ -19,7 +20,8 @@ def fake_run(tmp_path, name, **cfg):
 
 
 def fake_training(monkeypatch, tmp_path, fail=()):
-    """Each 'training' logs its start and end times, sleeping between."""
+    """Each 'training' logs its start and end times, sleeping between, and
+    the GPUs it was given."""
     events = tmp_path / 'events.jsonl'
 
     def command(config, work_dir, cfg_options):
@@ -29,6 +31,9 @@ def fake_training(monkeypatch, tmp_path, fail=()):
             f'log = open({str(events)!r}, "a")\n'
             f'print(json.dumps(["start", {name!r}, time.time()]), '
             'file=log, flush=True)\n'
+            'import os\n'
+            f'print(json.dumps(["gpus", {name!r}, '
+            'os.environ.get("CUDA_VISIBLE_DEVICES")]), file=log, flush=True)\n'
             'time.sleep(0.6)\n'
             f'print(json.dumps(["end", {name!r}, time.time()]), '
             'file=log, flush=True)\n'
@@ -41,8 +46,8 @@ def fake_training(monkeypatch, tmp_path, fail=()):
     def read():
         times = {}
         for line in events.read_text().splitlines():
-            kind, name, when = json.loads(line)
-            times[(kind, name)] = when
+            kind, name, value = json.loads(line)
+            times[(kind, name)] = value
         return times
 
     return read
@@ -93,3 +98,32 @@ def test_a_failed_teacher_stops_its_students(tmp_path, monkeypatch):
     with pytest.raises(MmsamkdError, match='training teacher.py failed'):
         compare.train_all(runs, None, jobs=2)
     assert ('start', 'kd') not in read()
+
+
+def test_runs_side_by_side_get_a_gpu_each(tmp_path, monkeypatch):
+    monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
+    read = fake_training(monkeypatch, tmp_path)
+    monkeypatch.setattr(compare, 'visible_gpus', lambda: ['3', '5'])
+    runs = [fake_run(tmp_path, name, model=dict()) for name in 'abc']
+    compare.train_all(runs, None, jobs=2)
+    t = read()
+    # a and b run together, on different GPUs; c takes the one freed first
+    assert {t['gpus', 'a'], t['gpus', 'b']} == {'3', '5'}
+    first = min('ab', key=lambda name: t['end', name])
+    assert t['gpus', 'c'] == t['gpus', first]
+    # one run at a time keeps the caller's devices
+    compare.train_all([fake_run(tmp_path, 'd', model=dict())], None, jobs=1)
+    assert read()['gpus', 'd'] is None
+
+
+def test_visible_gpus_follow_cuda_visible_devices(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 2)
+    monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
+    assert compare.visible_gpus() == ['0', '1']
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '2, 7')
+    assert compare.visible_gpus() == ['2', '7']
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert compare.visible_gpus() == []

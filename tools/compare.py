@@ -1,7 +1,8 @@
 """Train (or collect) several configs and tabulate their accuracies.
 
     python tools/compare.py CONFIG [CONFIG ...] [--work-dir-root work_dirs]
-        [--out-dir DIR] [--collect-only] [--jobs N] [--cfg-options k=v ...]
+        [--out-dir DIR] [--collect-only] [--jobs N] [--seeds S [S ...]]
+        [--cfg-options k=v ...]
 
 Configs run in the order given, each in ``<work-dir-root>/<config name>``
 (the default work dir of ``tools/train.py``, so a teacher listed before its
@@ -17,17 +18,28 @@ are refused unless ``--mixed-datasets``. Writes
 ``results.md``, ``results.csv`` and ``accuracy_curves.png`` to the output
 folder and prints the Markdown table.
 
+``--seeds S ...`` trains every run that no other listed run reads (the
+students) once per seed, in ``<work-dir-root>/seed<S>/<config name>``;
+the runs they read (teachers, frozen-teacher stages) are trained once and
+shared by all seeds. A second table gives each such config's mean and std
+over the seeds and its gap from the first one, seed by seed: a seed starts
+HSAKD and SAMKD from the same student, so the paired gap is what the
+method changes, free of the spread between seeds.
+
 ``--jobs N`` trains up to N runs at once, each on ``cores / N`` threads
 (small networks use cores better side by side than one run on all of
-them), with each run's log in ``<work dir>/compare_train.log``. A run
-starts only after the listed runs whose work dir holds its
-``teacher_ckpt`` or ``load_from``.
+them) and, where several GPUs are visible, on a GPU of its own (job slot
+``i`` gets the ``i % gpus``-th one through ``CUDA_VISIBLE_DEVICES``), with
+each run's log in ``<work dir>/compare_train.log``. A run starts only
+after the listed runs whose work dir holds its ``teacher_ckpt`` or
+``load_from``.
 """
 
 import argparse
 import csv
 import os
 import os.path as osp
+import statistics
 import subprocess
 import sys
 import time
@@ -66,6 +78,14 @@ def parse_args():
     )
     parser.add_argument(
         '--jobs', type=int, default=1, help='runs trained at once'
+    )
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        help='train every run that no other listed run reads (the '
+        'students) once per seed, in <root>/seed<N>/; add their mean, std '
+        'and paired gaps to the table',
     )
     parser.add_argument(
         '--mixed-datasets',
@@ -125,18 +145,34 @@ def depends_on(cfg, work_dir):
     )
 
 
+def visible_gpus():
+    """The GPUs a child process may use, as ``CUDA_VISIBLE_DEVICES`` names
+    them (indices or UUIDs); none on a CPU machine."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    names = os.environ.get('CUDA_VISIBLE_DEVICES')
+    if names is None:
+        return [str(i) for i in range(torch.cuda.device_count())]
+    return [name.strip() for name in names.split(',') if name.strip()]
+
+
 def train_all(runs, cfg_options, jobs, run_options=None):
     """Train ``[(config, work_dir, cfg)]``, up to ``jobs`` at once.
 
     A run waits for the runs before it that it depends on (see
     :func:`depends_on`); a failure stops the queue after the runs in
-    flight end.
+    flight end. With ``jobs > 1``, each of the ``jobs`` slots keeps one
+    visible GPU, so that runs side by side do not all land on the first.
     """
     env = dict(os.environ)
+    gpus = visible_gpus() if jobs > 1 else []
     if jobs > 1:
         env.setdefault('OMP_NUM_THREADS', str(max(1, os.cpu_count() // jobs)))
     waiting = list(range(len(runs)))
     running, done, failed = {}, set(), []
+    free_slots = list(range(jobs))
     while waiting or running:
         for index in list(waiting):
             needs = {
@@ -153,22 +189,29 @@ def train_all(runs, cfg_options, jobs, run_options=None):
             )
             command = train_command(config, work_dir, options)
             print(f'== training {config} in {work_dir}', flush=True)
-            if jobs == 1:
-                running[index] = (subprocess.Popen(command, env=env), None)
-                continue
-            os.makedirs(work_dir, exist_ok=True)
-            log = open(osp.join(work_dir, 'compare_train.log'), 'a')
+            slot = free_slots.pop(0)
+            run_env = dict(env)
+            if gpus:
+                run_env['CUDA_VISIBLE_DEVICES'] = gpus[slot % len(gpus)]
+            log = None  # one run at a time prints to the terminal
+            if jobs > 1:
+                os.makedirs(work_dir, exist_ok=True)
+                log = open(osp.join(work_dir, 'compare_train.log'), 'a')
             process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT
+                command,
+                env=run_env,
+                stdout=log,
+                stderr=subprocess.STDOUT if log else None,
             )
-            running[index] = (process, log)
+            running[index] = (process, log, slot)
         if not running:
             break  # what is left waits on a failed run
         time.sleep(0.5)
-        for index, (process, log) in list(running.items()):
+        for index, (process, log, slot) in list(running.items()):
             if process.poll() is None:
                 continue
             del running[index]
+            free_slots.append(slot)
             if log:
                 log.close()
             config, work_dir, _ = runs[index]
@@ -236,6 +279,9 @@ def write_table(rows, out_dir, metric):
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     lines += ['| ' + ' | '.join(cells(row)) + ' |' for row in rows]
     markdown = '\n'.join(lines) + '\n'
+    summary = seed_summary(rows, metric)
+    if summary:
+        markdown += '\n' + summary
     with open(osp.join(out_dir, 'results.md'), 'w', encoding='utf-8') as f:
         f.write(markdown)
     with open(
@@ -247,6 +293,44 @@ def write_table(rows, out_dir, metric):
     return markdown
 
 
+def seed_summary(rows, metric):
+    """The Markdown table of the configs run on several seeds: the mean and
+    std of their last-epoch ``metric`` over the seeds, and each one's gap
+    from the first such config, seed by seed (paired, so the spread
+    between seeds drops out)."""
+    per_config = {}
+    for row in rows:
+        per_config.setdefault(row['config'], {})[row['seed']] = row['last']
+    seeded = {c: v for c, v in per_config.items() if len(v) > 1}
+    if not seeded:
+        return ''
+    first, first_runs = next(iter(seeded.items()))
+
+    def mean_std(values):
+        values = list(values)
+        return statistics.mean(values), statistics.stdev(values)
+
+    lines = [
+        f'| config | seeds | last {metric} mean ± std | '
+        f'last - {first}, same seeds |',
+        '|---|---|---|---|',
+    ]
+    for config, runs in seeded.items():
+        mean, std = mean_std(runs.values())
+        shared = [seed for seed in runs if seed in first_runs]
+        gap = ''
+        if config != first and len(shared) > 1:
+            gap_mean, gap_std = mean_std(
+                runs[seed] - first_runs[seed] for seed in shared
+            )
+            gap = f'{gap_mean:+.2f} ± {gap_std:.2f} ({len(shared)} seeds)'
+        seeds = ', '.join(str(seed) for seed in runs)
+        lines.append(
+            f'| {config} | {seeds} | {mean:.2f} ± {std:.2f} | {gap} |'
+        )
+    return '\n'.join(lines) + '\n'
+
+
 def plot_curves(rows, out_dir, metric):
     import matplotlib
 
@@ -254,9 +338,15 @@ def plot_curves(rows, out_dir, metric):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    runs_of = {}
+    for row in rows:
+        runs_of[row['config']] = runs_of.get(row['config'], 0) + 1
     for row in rows:
         steps, values = row['curve']
-        ax.plot(steps, values, marker='o', label=row['config'])
+        label = row['config']
+        if runs_of[label] > 1:
+            label += f' (seed {row["seed"]})'
+        ax.plot(steps, values, marker='o', label=label)
     ax.set_xlabel('epoch')
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
@@ -304,6 +394,36 @@ def check_not_ahead_of_teachers(runs, todo):
                 )
 
 
+def seeded_runs(loaded, work_dir_root, seeds):
+    """Expand ``[(config, work_dir, cfg, options)]`` over ``seeds``.
+
+    A run that another listed run reads (its teacher, its ``load_from``)
+    is trained once and shared, as a published teacher is; every other
+    run is trained once per seed in ``<root>/seed<N>/<config name>``.
+    """
+    import copy
+
+    sources = {
+        work_dir
+        for _, work_dir, _, _ in loaded
+        if any(depends_on(other, work_dir) for _, _, other, _ in loaded)
+    }
+    for config, work_dir, cfg, options in loaded:
+        if not seeds or work_dir in sources:
+            yield config, work_dir, cfg, options
+            continue
+        for seed in seeds:
+            seed_option = {'randomness.seed': seed}
+            seeded = copy.deepcopy(cfg)
+            seeded.merge_from_dict(seed_option)
+            yield (
+                config,
+                osp.join(work_dir_root, f'seed{seed}', osp.basename(work_dir)),
+                seeded,
+                dict(options, **seed_option),
+            )
+
+
 def compare(
     configs,
     work_dir_root,
@@ -313,10 +433,11 @@ def compare(
     cfg_options=None,
     jobs=1,
     mixed_datasets=False,
+    seeds=None,
 ):
     from mmengine.config import Config
 
-    runs, run_options = [], {}
+    loaded = []
     for config in configs:
         if not osp.isfile(config):
             raise MmsamkdError(f'config {config!r} does not exist')
@@ -326,8 +447,14 @@ def compare(
         work_dir = osp.join(
             work_dir_root, osp.splitext(osp.basename(config))[0]
         )
-        run_options[work_dir] = same_root_paths(cfg, work_dir_root)
-        cfg.merge_from_dict(run_options[work_dir])
+        options = same_root_paths(cfg, work_dir_root)
+        cfg.merge_from_dict(options)
+        loaded.append((config, work_dir, cfg, options))
+    runs, run_options = [], {}
+    for config, work_dir, cfg, options in seeded_runs(
+        loaded, work_dir_root, seeds
+    ):
+        run_options[work_dir] = options
         check_reusable(config, work_dir, cfg, metric)
         runs.append((config, work_dir, cfg))
     datasets = {describe_dataset(cfg) for _, _, cfg in runs}
@@ -370,6 +497,7 @@ def main():
             args.cfg_options,
             args.jobs,
             args.mixed_datasets,
+            args.seeds,
         )
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)

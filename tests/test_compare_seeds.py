@@ -1,0 +1,97 @@
+"""compare.py --seeds: students once per seed, teachers once, paired gaps."""
+
+import csv
+import json
+import os.path as osp
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from conftest import KD_CFG, REPO, TEACHER_CFG, options_args, run_tool
+
+sys.path.insert(0, osp.join(REPO, 'tools'))
+import compare  # noqa: E402
+
+
+def test_students_run_per_seed_and_teachers_once(tmp_path):
+    ckpt = str(tmp_path / 'teacher' / 'epoch_1.pth')
+    loaded = [
+        ('t.py', str(tmp_path / 'teacher'), Config(dict(model=dict())), {}),
+        (
+            'kd.py',
+            str(tmp_path / 'kd'),
+            Config(dict(model=dict(teacher_ckpt=ckpt), randomness={})),
+            {'model.teacher_ckpt': ckpt},
+        ),
+    ]
+    runs = list(compare.seeded_runs(loaded, str(tmp_path), [0, 3]))
+    assert [(r[0], r[1]) for r in runs] == [
+        ('t.py', str(tmp_path / 'teacher')),
+        ('kd.py', str(tmp_path / 'seed0' / 'kd')),
+        ('kd.py', str(tmp_path / 'seed3' / 'kd')),
+    ]
+    assert [r[2].randomness.seed for r in runs[1:]] == [0, 3]
+    assert runs[2][3] == {'model.teacher_ckpt': ckpt, 'randomness.seed': 3}
+    assert 'seed' not in loaded[1][2].randomness  # copied, not changed
+    # without --seeds, every run as listed
+    assert list(compare.seeded_runs(loaded, str(tmp_path), None)) == loaded
+
+
+def test_seed_summary_pairs_the_seeds():
+    rows = [dict(config='teacher', seed=0, last=90.0)]
+    for seed, a, b in [(0, 80.0, 81.0), (1, 82.0, 82.5), (2, 81.0, 81.0)]:
+        rows.append(dict(config='hsakd', seed=seed, last=a))
+        rows.append(dict(config='samkd', seed=seed, last=b))
+    lines = compare.seed_summary(rows, 'top1').splitlines()
+    assert lines[0] == (
+        '| config | seeds | last top1 mean ± std | last - hsakd, same seeds |'
+    )
+    # hsakd: 80, 82, 81; samkd: 81, 82.5, 81, gaps 1, 0.5, 0
+    assert lines[2:] == [
+        '| hsakd | 0, 1, 2 | 81.00 ± 1.00 |  |',
+        '| samkd | 0, 1, 2 | 81.50 ± 0.87 | +0.50 ± 0.50 (3 seeds) |',
+    ]
+    assert compare.seed_summary(rows[:1], 'top1') == ''
+
+
+@pytest.mark.slow
+def test_seeds_train_the_student_per_seed_from_one_teacher(tmp_path):
+    root = tmp_path / 'runs'
+    tiny = {
+        'train_dataloader.dataset.indices': 48,
+        'train_dataloader.batch_size': 16,
+        'train_cfg.max_epochs': 12,  # the epoch KD's teacher_ckpt names
+    }
+    result = run_tool(
+        'compare.py',
+        '--work-dir-root',
+        root,
+        TEACHER_CFG,
+        KD_CFG,
+        '--seeds',
+        0,
+        1,
+        *options_args(tiny),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    kd = 'kd_resnet14_resnet8-quarter_1xb64_fmnist'
+    teacher = root / 'resnet14_1xb64_fmnist' / 'epoch_12.pth'
+    assert teacher.is_file()
+    assert not (root / 'seed0' / teacher.parent.name).exists()
+    for seed in (0, 1):
+        work_dir = root / f'seed{seed}' / kd
+        record = json.loads((work_dir / 'run_config.json').read_text())
+        assert record['seed'] == seed
+        assert str(teacher) in next(work_dir.glob('*/*.log')).read_text()
+    with open(root / 'compare' / 'results.csv', newline='') as f:
+        lasts = {
+            int(row['seed']): float(row['last accuracy/top1'])
+            for row in csv.DictReader(f)
+            if row['config'] == kd
+        }
+    assert sorted(lasts) == [0, 1]
+    mean = (lasts[0] + lasts[1]) / 2
+    std = abs(lasts[0] - lasts[1]) / 2**0.5
+    assert f'| {kd} | 0, 1 | {mean:.2f} ± {std:.2f} |  |' in result.stdout
