@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from mmengine.config import Config
+from test_cli_errors import assert_one_line_error
 
 from conftest import KD_CFG, REPO, TEACHER_CFG, options_args, run_tool
 
@@ -95,3 +96,14 @@ def test_seeds_train_the_student_per_seed_from_one_teacher(tmp_path):
     mean = (lasts[0] + lasts[1]) / 2
     std = abs(lasts[0] - lasts[1]) / 2**0.5
     assert f'| {kd} | 0, 1 | {mean:.2f} ± {std:.2f} |  |' in result.stdout
+
+
+@pytest.mark.parametrize(
+    'extra', [['--seeds', '0', '0'], [TEACHER_CFG, '--seeds', '0']]
+)
+def test_a_run_listed_twice_is_refused(tmp_path, extra):
+    result = run_tool(
+        'compare.py', '--work-dir-root', tmp_path, TEACHER_CFG, *extra
+    )
+    assert_one_line_error(result, 'would hold two runs', 'listed twice')
+    assert not list(tmp_path.iterdir())  # refused before any training

@@ -454,6 +454,12 @@ def compare(
     for config, work_dir, cfg, options in seeded_runs(
         loaded, work_dir_root, seeds
     ):
+        if work_dir in run_options:
+            # two runs side by side in one dir would overwrite each other
+            raise MmsamkdError(
+                f'{work_dir} would hold two runs: a config or seed is '
+                'listed twice (or two configs share a file name)'
+            )
         run_options[work_dir] = options
         check_reusable(config, work_dir, cfg, metric)
         runs.append((config, work_dir, cfg))
