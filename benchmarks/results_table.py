@@ -7,10 +7,11 @@ deviation (``results/fmnist_methods.csv``), and the SAMKD study on the
 validation split (``results/samkd_study.csv``; its earlier rounds:
 ``samkd_study_unpaired.csv``, run before a seed started SAMKD from HSAKD's
 student, and ``samkd_study_pytorch-init.csv``, before the branches were
-initialised as published), and its checks of one setting of the
-benchmark at a time, each paired with HSAKD in that setting
-(``PAIRED_CHECKS``: a half-width student, twice the epochs, a fifth of
-the images). With ``--readme``, rewrites in each file the block between
+initialised as published), and its checks of one setting at a time,
+each paired with a reference run of that setting (``PAIRED_CHECKS``:
+HSAKD with a half-width student, with twice the epochs, on a fifth of
+the images; the discriminators without the KL terms, against SAMKD with
+neither). With ``--readme``, rewrites in each file the block between
 ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME being
 ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
 ``samkd-study-pytorch-init`` or a key of ``PAIRED_CHECKS``, so README
@@ -43,6 +44,9 @@ PAIRED_CHECKS = {
     # a fifth of the images for five times the epochs: do they regularise
     # a student that sees each image more often?
     'samkd-data': ('samkd_data.csv', 'hsakd-1k'),
+    # no KL term: do the discriminators transfer anything by themselves?
+    # (the reference is SAMKD with neither KL terms nor discriminators)
+    'samkd-advonly': ('samkd_advonly.csv', 'samkd-nokl'),
 }
 COLUMNS = (
     'method',
