@@ -19,7 +19,7 @@ def fake_run(tmp_path, name, **cfg):
     return (f'{name}.py', str(tmp_path / name), Config(cfg))
 
 
-def fake_training(monkeypatch, tmp_path, fail=()):
+def fake_training(monkeypatch, tmp_path, fail=(), slow=()):
     """Each 'training' logs its start and end times, sleeping between, and
     the GPUs it was given."""
     events = tmp_path / 'events.jsonl'
@@ -34,7 +34,7 @@ def fake_training(monkeypatch, tmp_path, fail=()):
             'import os\n'
             f'print(json.dumps(["gpus", {name!r}, '
             'os.environ.get("CUDA_VISIBLE_DEVICES")]), file=log, flush=True)\n'
-            'time.sleep(0.6)\n'
+            f'time.sleep({2.0 if name in slow else 0.6})\n'
             f'print(json.dumps(["end", {name!r}, time.time()]), '
             'file=log, flush=True)\n'
             f'sys.exit({int(name in fail)})\n'
@@ -102,15 +102,16 @@ def test_a_failed_teacher_stops_its_students(tmp_path, monkeypatch):
 
 def test_runs_side_by_side_get_a_gpu_each(tmp_path, monkeypatch):
     monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
-    read = fake_training(monkeypatch, tmp_path)
+    read = fake_training(monkeypatch, tmp_path, slow=('a',))
     monkeypatch.setattr(compare, 'visible_gpus', lambda: ['3', '5'])
     runs = [fake_run(tmp_path, name, model=dict()) for name in 'abc']
     compare.train_all(runs, None, jobs=2)
     t = read()
-    # a and b run together, on different GPUs; c takes the one freed first
+    # a and b run together, on different GPUs; c takes b's when b ends,
+    # while a still runs on the other
     assert {t['gpus', 'a'], t['gpus', 'b']} == {'3', '5'}
-    first = min('ab', key=lambda name: t['end', name])
-    assert t['gpus', 'c'] == t['gpus', first]
+    assert t['end', 'b'] <= t['start', 'c'] < t['end', 'a']
+    assert t['gpus', 'c'] == t['gpus', 'b']
     # one run at a time keeps the caller's devices
     compare.train_all([fake_run(tmp_path, 'd', model=dict())], None, jobs=1)
     assert read()['gpus', 'd'] is None
