@@ -1,9 +1,7 @@
 """Dataset readers on tiny files written here (nothing is downloaded)."""
 
-import gzip
 import os
 import os.path as osp
-import pickle
 
 import numpy as np
 import pytest
@@ -12,36 +10,15 @@ from mmpretrain.registry import DATASETS
 
 from mmsamkd.datasets import LocalFashionMNIST, TinyImageNet, read_idx
 from mmsamkd.errors import ConfigError, DatasetFileError, DatasetNotFoundError
+from synthetic_data import (
+    idx_bytes,
+    write_cifar_dataset,
+    write_fmnist,
+    write_tiny_imagenet,
+)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASE = osp.join(REPO, 'configs', '_base_', 'datasets')
-
-
-def idx_bytes(array):
-    """Encode a uint8 array in the idx format, independently of read_idx."""
-    header = bytes([0, 0, 0x08, array.ndim])
-    header += b''.join(int(d).to_bytes(4, 'big') for d in array.shape)
-    return header + array.astype(np.uint8).tobytes()
-
-
-def write_fmnist(root, n_train=6, n_test=4, compress=True):
-    rng = np.random.default_rng(0)
-    arrays = {
-        'train-images-idx3-ubyte': rng.integers(0, 256, (n_train, 28, 28)),
-        'train-labels-idx1-ubyte': np.arange(n_train) % 10,
-        't10k-images-idx3-ubyte': rng.integers(0, 256, (n_test, 28, 28)),
-        't10k-labels-idx1-ubyte': (np.arange(n_test) + 5) % 10,
-    }
-    os.makedirs(root, exist_ok=True)
-    for stem, array in arrays.items():
-        data = idx_bytes(array)
-        if compress:
-            with gzip.open(osp.join(root, stem + '.gz'), 'wb') as f:
-                f.write(data)
-        else:
-            with open(osp.join(root, stem), 'wb') as f:
-                f.write(data)
-    return arrays
 
 
 @pytest.mark.parametrize('compress', [True, False])
@@ -181,19 +158,6 @@ def test_fashion_mnist_rotated_views_config_gives_four_views(tmp_path):
 
 
 # ------------------------------------------------------------------ CIFAR
-def write_cifar(root, folder, files, label_key, n_per_file=3, n_classes=10):
-    rng = np.random.default_rng(1)
-    os.makedirs(osp.join(root, folder), exist_ok=True)
-    for name in files:
-        labels = [int(x) for x in rng.integers(0, n_classes, n_per_file)]
-        entry = {
-            'data': rng.integers(0, 256, (n_per_file, 3072), dtype=np.uint8),
-            label_key: labels,
-        }
-        with open(osp.join(root, folder, name), 'wb') as f:
-            pickle.dump(entry, f)
-
-
 @pytest.mark.parametrize('views', ['', '_rotated_views'])
 @pytest.mark.parametrize(
     'name,n_classes', [('cifar10', 10), ('cifar100', 100)]
@@ -207,65 +171,20 @@ def test_cifar_configs_read_tiny_pickles(
     dataset_cls = DATASETS.get(cfg.train_dataloader.dataset.type)
     # The real files' md5 sums cannot be matched by tiny stand-ins.
     monkeypatch.setattr(cifar, 'check_md5', lambda *args, **kwargs: True)
-    files = [e[0] for e in dataset_cls.train_list + dataset_cls.test_list]
-    label_key = 'labels' if n_classes == 10 else 'fine_labels'
-    write_cifar(
-        tmp_path,
-        dataset_cls.base_folder,
-        files,
-        label_key,
-        n_classes=n_classes,
-    )
-    meta_key = dataset_cls.meta['key']
-    with open(
-        osp.join(
-            tmp_path, dataset_cls.base_folder, dataset_cls.meta['filename']
-        ),
-        'wb',
-    ) as f:
-        pickle.dump({meta_key: [f'c{i}' for i in range(n_classes)]}, f)
+    assert write_cifar_dataset(tmp_path, dataset_cls) == n_classes
     train_cfg = cfg.train_dataloader.dataset
     train_cfg.update(data_root=str(tmp_path), download=False)
     dataset = DATASETS.build(train_cfg)
     assert len(dataset) == 3 * len(dataset_cls.train_list)
     sample = dataset[0]
     if views:  # SSKD: 4 rotated views of the image, each its own crop
-        assert [tuple(v.shape) for v in sample['inputs']] == [(3, 32, 32)] * 4
+        assert tuple(sample['inputs'].shape) == (4, 3, 32, 32)
     else:
         assert tuple(sample['inputs'].shape) == (3, 32, 32)
     assert len(dataset.CLASSES) == n_classes
 
 
 # ----------------------------------------------------------- Tiny-ImageNet
-def write_tiny_imagenet(root, wnids=('n01', 'n02', 'n03'), per_class=2):
-    import cv2
-
-    rng = np.random.default_rng(2)
-    with open(osp.join(root, 'wnids.txt'), 'w') as f:
-        f.write('\n'.join(wnids) + '\n')
-    with open(osp.join(root, 'words.txt'), 'w') as f:
-        f.write('n01\tgoldfish, Carassius auratus\nn02\tsalamander\n')
-    for wnid in wnids:
-        image_dir = osp.join(root, 'train', wnid, 'images')
-        os.makedirs(image_dir)
-        for i in range(per_class):
-            cv2.imwrite(
-                osp.join(image_dir, f'{wnid}_{i}.JPEG'),
-                rng.integers(0, 256, (64, 64, 3), dtype=np.uint8),
-            )
-    os.makedirs(osp.join(root, 'val', 'images'))
-    lines = []
-    for i, wnid in enumerate(reversed(wnids)):
-        name = f'val_{i}.JPEG'
-        cv2.imwrite(
-            osp.join(root, 'val', 'images', name),
-            rng.integers(0, 256, (64, 64, 3), dtype=np.uint8),
-        )
-        lines.append(f'{name}\t{wnid}\t0\t0\t63\t63')
-    with open(osp.join(root, 'val', 'val_annotations.txt'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-
-
 def test_tiny_imagenet_reads_standard_layout(tmp_path):
     write_tiny_imagenet(tmp_path)
     train = TinyImageNet(data_root=str(tmp_path), split='train')

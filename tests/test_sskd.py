@@ -343,10 +343,10 @@ def test_rotated_views_crop_each_view_on_its_own():
     offsets_differ = False
     for _ in range(10):
         views = transform(dict(img=image.copy()))['img']
-        assert len(views) == 4
+        assert views.shape == (4, 1, 8, 8)  # (K, C, H, W)
         offsets = []
         for k, view in enumerate(views):
-            upright_view = np.rot90(view, -k)  # undo the turn
+            upright_view = np.rot90(view[0], -k)  # undo the turn
             found = [
                 (y, x)
                 for y in range(5)
@@ -359,18 +359,29 @@ def test_rotated_views_crop_each_view_on_its_own():
     assert offsets_differ
 
 
-def test_views_preprocessor_stacks_views_image_major():
+@pytest.mark.parametrize('collate', ['pseudo_collate', 'default_collate'])
+def test_views_preprocessor_stacks_views_image_major(collate):
+    from mmengine.dataset import default_collate, pseudo_collate
+
     init_default_scope('mmpretrain')
     preprocessor = MODELS.build(
         dict(type='ViewsDataPreprocessor', mean=[1.0], std=[2.0])
     )
-    inputs = [
-        [torch.full((1, 2, 2), float(10 * i + k)) for k in range(4)]
+    # sample i's view k is filled with 10 * i + k, as RotatedViews and
+    # PackInputs give it: one (K, C, H, W) tensor per sample
+    batch = [
+        dict(
+            inputs=torch.stack(
+                [torch.full((1, 2, 2), 10 * i + k) for k in range(4)]
+            ).to(torch.uint8),
+            data_samples=samples([i])[0],
+        )
         for i in range(3)
     ]
-    data = preprocessor(
-        dict(inputs=inputs, data_samples=samples([0, 1, 2])), training=True
-    )
+    collate_fn = dict(
+        pseudo_collate=pseudo_collate, default_collate=default_collate
+    )[collate]
+    data = preprocessor(collate_fn(batch), training=True)
     assert data['inputs'].shape == (12, 1, 2, 2)
     expected = [(10 * i + k - 1) / 2 for i in range(3) for k in range(4)]
     assert data['inputs'][:, 0, 0, 0].tolist() == expected
@@ -380,6 +391,19 @@ def test_views_preprocessor_stacks_views_image_major():
         dict(inputs=[torch.ones(1, 2, 2)] * 2, data_samples=samples([0, 1]))
     )
     assert plain['inputs'].shape == (2, 1, 2, 2)
+
+
+def test_views_preprocessor_refuses_batches_of_unknown_order():
+    init_default_scope('mmpretrain')
+    preprocessor = MODELS.build(
+        dict(type='ViewsDataPreprocessor', mean=[1.0], std=[2.0])
+    )
+    views = [[torch.ones(1, 2, 2)] * 4] * 2  # lists of views: order unknown
+    with pytest.raises(TypeError, match='nested lists.*RotatedViews'):
+        preprocessor(dict(inputs=views, data_samples=samples([0, 1])), True)
+    stacks = [torch.ones(4, 1, 2, 2)] * 3  # 3 view stacks for 2 samples
+    with pytest.raises(ValueError, match='3 view stacks for 2 samples'):
+        preprocessor(dict(inputs=stacks, data_samples=samples([0, 1])), True)
 
 
 # --- Runner runs ----------------------------------------------------------

@@ -7,6 +7,12 @@ transform to each view separately). :class:`RotatedViews` does the same
 inside an MMPretrain pipeline; ``ViewsDataPreprocessor`` then turns the
 views of a batch into the image-major ``(N * K, C, H, W)`` tensor of
 :mod:`mmsamkd.models.utils.rotation`.
+
+The views of a sample travel as one ``(K, C, H, W)`` array, not as a list:
+MMEngine's collate functions transpose nested lists (``pseudo_collate``
+turns N lists of K views into K lists of N), so a list would reach the
+model in an order that depends on the collate. An array is collated as
+one item per sample by any collate.
 """
 
 import numpy as np
@@ -53,9 +59,18 @@ class RotatedViews(BaseTransform):
         views = []
         for k in self.rotations:
             view = dict(results, img=np.ascontiguousarray(np.rot90(img, k)))
-            views.append(self.pipeline(view)['img'])
-        results['img'] = views
-        results['img_shape'] = views[0].shape[:2]
+            view = self.pipeline(view)['img']
+            if view.ndim == 2:  # a grayscale image without channel axis
+                view = view[..., None]
+            views.append(view.transpose(2, 0, 1))  # HWC -> CHW
+        shapes = {view.shape for view in views}
+        if len(shapes) > 1:
+            raise ValueError(
+                f'RotatedViews transforms gave views of shapes {shapes}; '
+                'every view must have one size (crop to a fixed size)'
+            )
+        results['img'] = np.ascontiguousarray(np.stack(views))
+        results['img_shape'] = views[0].shape[1:]
         return results
 
     def __repr__(self):

@@ -3,7 +3,10 @@
 # cropped on its own; evaluation unchanged.
 _base_ = ['./cifar10.py']
 
+# one (N, 4, C, H, W) tensor per batch; ViewsDataPreprocessor reads it
+# image-major (it reads pseudo_collate's list of (4, C, H, W) too)
 train_dataloader = dict(
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         pipeline=[
             dict(type='RandomFlip', prob=0.5, direction='horizontal'),

@@ -9,21 +9,41 @@ from mmpretrain.registry import MODELS
 class ViewsDataPreprocessor(ClsDataPreprocessor):
     """Stack per-sample views image-major: N samples of K views -> N * K.
 
-    For pipelines ending in :class:`~mmsamkd.datasets.RotatedViews`, whose
-    samples are lists of K images: the batch becomes the ``(N * K, C, H,
-    W)`` tensor in which view ``i * K + k`` is view k of sample i (the
-    order of :func:`~mmsamkd.models.utils.rotate_views`), normalised as
-    usual, while ``data_samples`` keep one entry per sample. Single-image
+    For pipelines ending in :class:`~mmsamkd.datasets.RotatedViews` and
+    ``PackInputs``, whose samples are ``(K, C, H, W)`` tensors: the batch
+    becomes the ``(N * K, C, H, W)`` tensor in which row ``i * K + k`` is
+    view k of sample i (the order of
+    :func:`~mmsamkd.models.utils.rotate_views`), normalised as usual, while
+    ``data_samples`` keep one entry per sample. It reads both MMEngine
+    collates: ``pseudo_collate`` gives a list of N such tensors,
+    ``default_collate`` one ``(N, K, C, H, W)`` tensor. Single-image
     batches (the test pipeline) pass through as in ``ClsDataPreprocessor``.
     """
 
     def forward(self, data, training=False):
         inputs = data['inputs']
-        if isinstance(inputs, (list, tuple)) and inputs:
-            if isinstance(inputs[0], (list, tuple)):  # pseudo_collate
+        if isinstance(inputs, torch.Tensor) and inputs.dim() == 5:
+            data = dict(data, inputs=inputs.flatten(0, 1))
+        elif isinstance(inputs, (list, tuple)) and inputs:
+            first = inputs[0]
+            if isinstance(first, (list, tuple)):
+                # A list of views per sample is transposed by MMEngine's
+                # collates, so its order cannot be known here.
+                raise TypeError(
+                    'ViewsDataPreprocessor got the views of a batch as '
+                    'nested lists, whose order depends on the collate '
+                    'function; end the pipeline with RotatedViews and '
+                    'PackInputs, which give one (K, C, H, W) tensor per '
+                    'sample'
+                )
+            if isinstance(first, torch.Tensor) and first.dim() == 4:
+                samples = data.get('data_samples')
+                if samples is not None and len(inputs) != len(samples):
+                    raise ValueError(
+                        f'ViewsDataPreprocessor got {len(inputs)} view '
+                        f'stacks for {len(samples)} samples: expected one '
+                        '(K, C, H, W) tensor per sample (RotatedViews)'
+                    )
                 views = [view for sample in inputs for view in sample]
                 data = dict(data, inputs=views)
-            elif isinstance(inputs[0], torch.Tensor) and inputs[0].dim() == 4:
-                # default_collate: one (N, C, H, W) batch per view
-                data = dict(data, inputs=torch.stack(inputs, 1).flatten(0, 1))
         return super().forward(data, training)

@@ -1,0 +1,199 @@
+"""The path users take: a shipped config, the Runner's own dataloader and
+collate, the model's data preprocessor, a real training step.
+
+Hand-built batches prove a model right on tensors nobody feeds it; these
+tests read the batches the Runner builds and check what the model relies
+on: which row is which image and view, its label, its rotation.
+"""
+
+import glob
+import os.path as osp
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+from mmsamkd.models.utils import rotate_views
+from synthetic_data import write_cifar_dataset, write_tiny_imagenet
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+N = 4  # images per test batch
+
+
+def configs(pattern):
+    return sorted(
+        osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, pattern))
+    )
+
+
+# every shipped config whose training pipeline makes rotated views
+MULTI_VIEW_CONFIGS = configs('configs/sskd/*.py') + configs(
+    'configs/teachers/*_sskd-head_*.py'
+)
+
+
+def pipeline_step(cfg, name):
+    """The first transform of the training pipeline of type ``name``."""
+    for step in cfg.train_dataloader.dataset.pipeline:
+        if step['type'] == name:
+            return step
+        for inner in step.get('transforms', []):
+            if inner['type'] == name:
+                return inner
+    return None
+
+
+@pytest.fixture
+def synthetic_roots(tmp_path, monkeypatch):
+    """Tiny CIFAR-10, CIFAR-100 and Tiny-ImageNet in the official layouts;
+    returns a function giving the data root for a dataset type."""
+    import mmpretrain.datasets.cifar as cifar
+    from mmpretrain.datasets import CIFAR10, CIFAR100
+
+    # MMPretrain checks the real files' md5 sums, which tiny stand-ins
+    # cannot match: bypassed here only, for files the test wrote
+    monkeypatch.setattr(cifar, 'check_md5', lambda *args, **kwargs: True)
+    roots = {}
+    for dataset_cls in (CIFAR10, CIFAR100):
+        root = tmp_path / dataset_cls.__name__
+        write_cifar_dataset(root, dataset_cls, n_per_file=N)
+        roots[dataset_cls.__name__] = str(root)
+    tiny = tmp_path / 'tiny'
+    tiny.mkdir()
+    write_tiny_imagenet(tiny, per_class=N)
+    roots['TinyImageNet'] = str(tiny)
+    return roots
+
+
+def users_cfg(config, roots, **options):
+    """``config`` as shipped, its training data moved to the synthetic
+    files (Fashion-MNIST configs read the installed real files)."""
+    cfg = Config.fromfile(osp.join(REPO, config))
+    dataset = cfg.train_dataloader.dataset
+    if dataset.type in roots:
+        dataset.data_root = roots[dataset.type]
+    cfg.train_dataloader.update(batch_size=N, num_workers=0)
+    cfg.train_dataloader.pop('persistent_workers', None)
+    cfg.merge_from_dict(options)
+    return cfg
+
+
+def runner_batch(cfg, collate=None):
+    """One batch of ``cfg``'s training dataloader, built as the Runner
+    builds it, and the dataset it came from."""
+    if collate is not None:
+        cfg.train_dataloader.collate_fn = dict(type=collate)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    return next(iter(loader)), loader.dataset
+
+
+def build_preprocessor(cfg):
+    from mmrazor.registry import MODELS
+
+    init_default_scope('mmpretrain')
+    return MODELS.build(cfg.model.data_preprocessor)
+
+
+def raw_image(dataset, index):
+    """Image ``index`` of ``dataset`` as stored (H, W, C) uint8, BGR where
+    the files are decoded by mmcv."""
+    info = dataset.get_data_info(index)
+    image = info['img'] if 'img' in info else mmcv.imread(info['img_path'])
+    return image if image.ndim == 3 else image[..., None]
+
+
+def to_stored_pixels(view, preprocessor_cfg):
+    """Undo normalisation (and channel order) of one ``(C, H, W)`` row:
+    the (H, W, C) uint8 pixels it was made of."""
+    mean = torch.tensor(preprocessor_cfg['mean'])[:, None, None]
+    std = torch.tensor(preprocessor_cfg['std'])[:, None, None]
+    pixels = (view * std + mean).round().clamp(0, 255).byte()
+    if preprocessor_cfg.get('to_rgb'):
+        pixels = pixels.flip(0)
+    return pixels.permute(1, 2, 0).numpy()
+
+
+def crop_offsets(pixels, image, padding):
+    """The offsets at which ``pixels`` is a crop of zero-padded ``image``."""
+    padded = np.pad(image, ((padding, padding), (padding, padding), (0, 0)))
+    h, w = pixels.shape[:2]
+    return [
+        (y, x)
+        for y in range(padded.shape[0] - h + 1)
+        for x in range(padded.shape[1] - w + 1)
+        if np.array_equal(padded[y : y + h, x : x + w], pixels)
+    ]
+
+
+@pytest.mark.parametrize('collate', ['shipped', 'pseudo_collate'])
+@pytest.mark.parametrize('config', MULTI_VIEW_CONFIGS)
+def test_runner_batches_of_multi_view_configs_are_image_major(
+    config, collate, synthetic_roots
+):
+    cfg = users_cfg(config, synthetic_roots)
+    # the collate is part of the config, not left to a default
+    assert cfg.train_dataloader.collate_fn == dict(type='default_collate')
+    batch, dataset = runner_batch(
+        cfg, None if collate == 'shipped' else collate
+    )
+    data = build_preprocessor(cfg)(batch, training=True)
+    rotations = pipeline_step(cfg, 'RotatedViews').get(
+        'rotations', (0, 1, 2, 3)
+    )
+    padding = pipeline_step(cfg, 'RandomCrop')['padding']
+    k_views = len(rotations)
+    inputs, samples = data['inputs'], data['data_samples']
+    assert inputs.shape[0] == len(samples) * k_views == N * k_views
+    for i, sample in enumerate(samples):
+        image = raw_image(dataset, sample.sample_idx)
+        info = dataset.get_data_info(sample.sample_idx)
+        assert int(sample.gt_label) == int(info['gt_label'])
+        flips = set()
+        for k, turns in enumerate(rotations):
+            # row i * K + k: image i, turned rotations[k] times, cropped
+            pixels = to_stored_pixels(
+                inputs[i * k_views + k], cfg.model.data_preprocessor
+            )
+            found = [
+                flipped
+                for flipped, source in ((False, image), (True, image[:, ::-1]))
+                if crop_offsets(pixels, np.rot90(source, turns), padding)
+            ]
+            assert found, f'row {i * k_views + k} is not view {k} of image {i}'
+            flips.update(found)
+        # the flip comes before RotatedViews: shared by the views of an image
+        assert len(flips) == 1
+
+
+def test_rotation_targets_follow_the_runner_batch(synthetic_roots):
+    """SSKD's rotation and contrastive targets assume that view k of image
+    i is row i * K + k: on the Runner's batch without crops and flips, the
+    rows equal ``rotate_views`` of the images."""
+    config = 'configs/sskd/sskd_resnet32x4_resnet8x4_1xb64_cifar100.py'
+    cfg = users_cfg(config, synthetic_roots)
+    views = pipeline_step(cfg, 'RotatedViews')
+    views.transforms = []
+    cfg.train_dataloader.dataset.pipeline = [views, dict(type='PackInputs')]
+    for collate in ('default_collate', 'pseudo_collate'):
+        batch, dataset = runner_batch(cfg, collate)
+        data = build_preprocessor(cfg)(batch, training=True)
+        preprocessor_cfg = cfg.model.data_preprocessor
+        images = torch.stack(
+            [
+                torch.from_numpy(raw_image(dataset, s.sample_idx).copy())
+                .permute(2, 0, 1)
+                .float()
+                for s in data['data_samples']
+            ]
+        )
+        if preprocessor_cfg.get('to_rgb'):
+            images = images.flip(1)
+        mean = torch.tensor(preprocessor_cfg['mean'])[:, None, None]
+        std = torch.tensor(preprocessor_cfg['std'])[:, None, None]
+        expected = rotate_views((images - mean) / std)
+        torch.testing.assert_close(data['inputs'], expected)
