@@ -20,10 +20,17 @@ the same method, seed and split).
   each named by its file name's first field and given the teacher its
   model needs; send their rows to another CSV with ``--csv``.
 
+Every run is trained on a fixed number of CPU threads (``THREADS``), which
+its row records in the machine column: on CPU the thread count changes
+the order in which convolutions sum, and 12 epochs carry the difference
+well past the seed noise, so a figure reproduces to the digit only on the
+thread count that made it.
+
 A finished run is reused only if it was trained with the same config
-content and options (stored in ``benchmark_options.json`` beside it) and
-from the same teacher checkpoint (its ``run_config.json``); otherwise the
-benchmark stops rather than report a stale number.
+content, thread count and options (stored in ``benchmark_options.json``
+beside it) and from the same teacher checkpoint (its
+``run_config.json``); otherwise the benchmark stops rather than report a
+stale number.
 """
 
 import argparse
@@ -76,6 +83,11 @@ METHODS = {
         for v in ('drg', 'dsr', 'drg-dsr')
     },
 }
+# CPU threads per run. The stored teacher runs were trained on 2 threads,
+# every other run (teacher stages, students) on 1: changing a count here
+# changes every figure downstream of that run.
+THREADS = {TEACHER: 2, SNAPSHOT_TEACHER: 2}
+RUN_THREADS = 1
 # Evaluate on the validation split instead of the test split.
 VAL_SPLIT = {
     'val_dataloader.dataset.split': 'val',
@@ -116,8 +128,13 @@ def load_cfg(config, options):
     return cfg
 
 
+def threads(config):
+    return THREADS.get(config, RUN_THREADS)
+
+
 def train(config, work_dir, options):
-    """Train ``config`` in ``work_dir`` unless it finished with ``options``.
+    """Train ``config`` in ``work_dir`` unless it finished with ``options``
+    (on ``threads(config)`` CPU threads).
 
     Returns the loaded config. Raises SystemExit when ``work_dir`` holds a
     run trained with other options (a stale number is worse than none).
@@ -126,7 +143,9 @@ def train(config, work_dir, options):
     record = osp.join(work_dir, 'benchmark_options.json')
     # the config's content too: an edited config is another run
     digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
-    wanted = dict(config=config, options=options, sha256=digest)
+    wanted = dict(
+        config=config, options=options, sha256=digest, threads=threads(config)
+    )
     if osp.isfile(record):
         with open(record, encoding='utf-8') as f:
             stored = json.load(f)
@@ -159,7 +178,9 @@ def train(config, work_dir, options):
     if options:
         command += ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
     print(f'== training {config} in {work_dir}', flush=True)
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    count = str(threads(config))
+    env = dict(os.environ, OMP_NUM_THREADS=count, MKL_NUM_THREADS=count)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
     return cfg
 
 
@@ -197,10 +218,13 @@ def train_images(cfg):
     return indices if isinstance(indices, int) else len(indices)
 
 
-def machine():
+def machine(config):
+    """The machine column: processor, torch and the run's thread count."""
+    count = threads(config)
     return (
         f'{platform.machine()} CPU, {os.cpu_count()} cores, '
-        f'torch {__import__("torch").__version__}'
+        f'torch {__import__("torch").__version__}, '
+        f'{count} thread{"s" if count > 1 else ""}'
     )
 
 
@@ -272,11 +296,7 @@ def main():
                     osp.join(snapshot_dir, osp.basename(p)) for p in wanted
                 ]
     today = datetime.date.today().isoformat()
-    common = dict(
-        teacher=arch(teacher_cfg.model),
-        date=today,
-        machine=machine(),
-    )
+    common = dict(teacher=arch(teacher_cfg.model), date=today)
     all_rows = []
     if args.split == 'test' and args.methods:
         # the teacher is evaluated on the test split by its own config
@@ -285,6 +305,7 @@ def main():
             [
                 dict(
                     common,
+                    machine=machine(TEACHER),
                     method='teacher',
                     seed=teacher_cfg.randomness.seed,
                     split='test',
@@ -311,6 +332,7 @@ def main():
                 [
                     dict(
                         common,
+                        machine=machine(config),
                         method=name,
                         seed=seed,
                         split=args.split,

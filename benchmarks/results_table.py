@@ -136,17 +136,25 @@ def markdown(rows, split):
 
 
 def setup_line(rows):
-    """One line naming the schedule, data, pair and machine of the rows."""
+    """One line naming the schedule, data, pair and machine of the rows
+    (the students' machine, and the teacher's thread count where it
+    differs)."""
     first = rows[0]
-    student = next(
-        (r['student'] for r in rows if r['method'] != 'teacher'), ''
+    students = [r for r in rows if r['method'] != 'teacher']
+    student = students[0]['student'] if students else ''
+    machine = (students or rows)[0]['machine']
+    teacher_machine = next(
+        (r['machine'] for r in rows if r['method'] == 'teacher'), machine
     )
+    if teacher_machine != machine:
+        # the machine column ends with the run's thread count
+        machine += f'; the teacher on {teacher_machine.rsplit(", ", 1)[-1]}'
     return (
         f'Fashion-MNIST, first {first["train_images"]} training images, '
         f'{first["epochs"]} epochs, teacher {first["teacher"]}, student '
         f'{student}; last-epoch top-1 (%) from '
         f'`{osp.relpath(METHODS_CSV, osp.dirname(HERE))}` '
-        f'({first["machine"]}).'
+        f'({machine}).'
     )
 
 

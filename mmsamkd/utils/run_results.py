@@ -95,12 +95,16 @@ def described_settings(cfg):
 
 
 def run_record(cfg, since=None):
+    import torch
+
     return dict(
         digest=config_digest(cfg),
         config=osp.basename(str(cfg.filename or '')),
         **described_settings(cfg),
         since=since,
         inputs=input_digests(cfg),
+        # a CPU run's figures depend on its thread count (summation order)
+        threads=torch.get_num_threads(),
     )
 
 
