@@ -20,11 +20,12 @@ the same method, seed and split).
   each named by its file name's first field and given the teacher its
   model needs; send their rows to another CSV with ``--csv``.
 
-Every run is trained on a fixed number of CPU threads (``THREADS``), which
-its row records in the machine column: on CPU the thread count changes
-the order in which convolutions sum, and 12 epochs carry the difference
-well past the seed noise, so a figure reproduces to the digit only on the
-thread count that made it.
+Every run is trained on ``THREADS`` CPU threads, and its row's machine
+column names the processor, torch and that count: on CPU the thread count
+and the processor's kernels change the order in which convolutions sum,
+and 12 epochs carry the difference well past the seed noise, so a figure
+reproduces to the digit only on the processor and thread count that made
+it.
 
 A finished run is reused only if it was trained with the same config
 content, thread count and options (stored in ``benchmark_options.json``
@@ -83,11 +84,10 @@ METHODS = {
         for v in ('drg', 'dsr', 'drg-dsr')
     },
 }
-# CPU threads per run. The stored teacher runs were trained on 2 threads,
-# every other run (teacher stages, students) on 1: changing a count here
-# changes every figure downstream of that run.
-THREADS = {TEACHER: 2, SNAPSHOT_TEACHER: 2}
-RUN_THREADS = 1
+# CPU threads of every run (teachers, their stages, students): one, so
+# that two benchmark processes share 2 cores; changing it changes every
+# figure.
+THREADS = 1
 # Evaluate on the validation split instead of the test split.
 VAL_SPLIT = {
     'val_dataloader.dataset.split': 'val',
@@ -128,13 +128,9 @@ def load_cfg(config, options):
     return cfg
 
 
-def threads(config):
-    return THREADS.get(config, RUN_THREADS)
-
-
 def train(config, work_dir, options):
-    """Train ``config`` in ``work_dir`` unless it finished with ``options``
-    (on ``threads(config)`` CPU threads).
+    """Train ``config`` in ``work_dir`` on ``THREADS`` CPU threads, unless
+    it finished with ``options``.
 
     Returns the loaded config. Raises SystemExit when ``work_dir`` holds a
     run trained with other options (a stale number is worse than none).
@@ -144,7 +140,7 @@ def train(config, work_dir, options):
     # the config's content too: an edited config is another run
     digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
     wanted = dict(
-        config=config, options=options, sha256=digest, threads=threads(config)
+        config=config, options=options, sha256=digest, threads=THREADS
     )
     if osp.isfile(record):
         with open(record, encoding='utf-8') as f:
@@ -178,7 +174,7 @@ def train(config, work_dir, options):
     if options:
         command += ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
     print(f'== training {config} in {work_dir}', flush=True)
-    count = str(threads(config))
+    count = str(THREADS)
     env = dict(os.environ, OMP_NUM_THREADS=count, MKL_NUM_THREADS=count)
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
     return cfg
@@ -218,13 +214,23 @@ def train_images(cfg):
     return indices if isinstance(indices, int) else len(indices)
 
 
-def machine(config):
-    """The machine column: processor, torch and the run's thread count."""
-    count = threads(config)
+def cpu_name():
+    """The processor's model name, where the system tells it."""
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'CPU'
+
+
+def machine():
+    """The machine column: processor, torch and the threads per run."""
     return (
-        f'{platform.machine()} CPU, {os.cpu_count()} cores, '
-        f'torch {__import__("torch").__version__}, '
-        f'{count} thread{"s" if count > 1 else ""}'
+        f'{cpu_name()} ({platform.machine()}), {os.cpu_count()} cores, '
+        f'torch {__import__("torch").__version__}, {THREADS} thread per run'
     )
 
 
@@ -296,7 +302,9 @@ def main():
                     osp.join(snapshot_dir, osp.basename(p)) for p in wanted
                 ]
     today = datetime.date.today().isoformat()
-    common = dict(teacher=arch(teacher_cfg.model), date=today)
+    common = dict(
+        teacher=arch(teacher_cfg.model), date=today, machine=machine()
+    )
     all_rows = []
     if args.split == 'test' and args.methods:
         # the teacher is evaluated on the test split by its own config
@@ -305,7 +313,6 @@ def main():
             [
                 dict(
                     common,
-                    machine=machine(TEACHER),
                     method='teacher',
                     seed=teacher_cfg.randomness.seed,
                     split='test',
@@ -332,7 +339,6 @@ def main():
                 [
                     dict(
                         common,
-                        machine=machine(config),
                         method=name,
                         seed=seed,
                         split=args.split,

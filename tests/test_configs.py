@@ -18,8 +18,8 @@ CONFIGS = sorted(
 
 INPUT_SIZE = {
     'LocalFashionMNIST': 28,
-    'CIFAR10': 32,
-    'CIFAR100': 32,
+    'LocalCIFAR10': 32,
+    'LocalCIFAR100': 32,
     'TinyImageNet': 64,
 }
 
@@ -87,8 +87,8 @@ def test_config_builds_and_trains_one_step(path, tmp_path):
 
 DATASET_NAMES = {
     'fmnist': 'LocalFashionMNIST',
-    'cifar10': 'CIFAR10',
-    'cifar100': 'CIFAR100',
+    'cifar10': 'LocalCIFAR10',
+    'cifar100': 'LocalCIFAR100',
     'tinyimagenet': 'TinyImageNet',
 }
 METHOD_ALGORITHMS = {

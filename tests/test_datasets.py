@@ -184,6 +184,49 @@ def test_cifar_configs_read_tiny_pickles(
     assert len(dataset.CLASSES) == n_classes
 
 
+@pytest.mark.parametrize('dataset_type', ['LocalCIFAR10', 'LocalCIFAR100'])
+def test_cifar_missing_files_name_folder_files_and_fix(tmp_path, dataset_type):
+    dataset_cls = DATASETS.get(dataset_type)
+    with pytest.raises(DatasetNotFoundError) as info:
+        dataset_cls(data_root=str(tmp_path / 'absent'))
+    message = str(info.value)
+    folder = str(tmp_path / 'absent' / dataset_cls.base_folder)
+    assert folder in message
+    assert dataset_cls.test_list[0][0] in message  # the files expected
+    assert dataset_cls.filename in message  # where to get them
+
+
+def test_cifar_file_of_wrong_md5_is_named(tmp_path):
+    """Synthetic files fail MMPretrain's md5 check, which stays on."""
+    dataset_cls = DATASETS.get('LocalCIFAR10')
+    write_cifar_dataset(tmp_path, dataset_cls)
+    with pytest.raises(DatasetFileError) as info:
+        dataset_cls(data_root=str(tmp_path))
+    first = osp.join(
+        str(tmp_path), dataset_cls.base_folder, dataset_cls.train_list[0][0]
+    )
+    assert first in str(info.value) and 'md5' in str(info.value)
+
+
+@pytest.mark.slow
+def test_train_tool_without_cifar_files_is_one_line(tmp_path):
+    from conftest import run_tool
+
+    result = run_tool(
+        'train.py',
+        'configs/teachers/resnet32x4_1xb64_cifar100.py',
+        '--work-dir',
+        tmp_path / 'run',
+        '--cfg-options',
+        f'train_dataloader.dataset.data_root={tmp_path}',
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert 'Traceback' not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: ') and 'not found in' in last
+    assert str(tmp_path) in last
+
+
 # ----------------------------------------------------------- Tiny-ImageNet
 def test_tiny_imagenet_reads_standard_layout(tmp_path):
     write_tiny_imagenet(tmp_path)

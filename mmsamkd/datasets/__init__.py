@@ -1,3 +1,4 @@
+from .cifar import LocalCIFAR10, LocalCIFAR100
 from .fashion_mnist import (
     DEBIAN_FASHION_MNIST_ROOT,
     LocalFashionMNIST,
@@ -7,6 +8,8 @@ from .tiny_imagenet import TinyImageNet
 from .transforms import RotatedViews
 
 __all__ = [
+    'LocalCIFAR10',
+    'LocalCIFAR100',
     'LocalFashionMNIST',
     'RotatedViews',
     'TinyImageNet',

@@ -2,6 +2,12 @@
 # normalised with CIFAR-10's own statistics.
 _base_ = ['mmpretrain::_base_/datasets/cifar10_bs16.py']
 
-train_dataloader = dict(batch_size=64, num_workers=4)
-val_dataloader = dict(batch_size=64, num_workers=4)
+# LocalCIFAR10: MMPretrain's CIFAR10 that never downloads; missing or
+# damaged files are a one-line error naming the folder and the fix
+train_dataloader = dict(
+    batch_size=64, num_workers=4, dataset=dict(type='LocalCIFAR10')
+)
+val_dataloader = dict(
+    batch_size=64, num_workers=4, dataset=dict(type='LocalCIFAR10')
+)
 test_dataloader = val_dataloader

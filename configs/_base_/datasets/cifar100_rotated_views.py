@@ -16,5 +16,5 @@ train_dataloader = dict(
             ),
             dict(type='PackInputs'),
         ]
-    )
+    ),
 )

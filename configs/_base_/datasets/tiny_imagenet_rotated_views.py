@@ -17,5 +17,5 @@ train_dataloader = dict(
             ),
             dict(type='PackInputs'),
         ]
-    )
+    ),
 )
