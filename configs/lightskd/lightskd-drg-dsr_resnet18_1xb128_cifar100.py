@@ -4,7 +4,7 @@
 _base_ = [
     '../_base_/models/cifar_zoo.py',
     '../_base_/models/lightskd.py',
-    '../_base_/datasets/cifar100.py',
+    '../_base_/datasets/cifar100_lightskd.py',
     '../_base_/schedules/lightskd_200e.py',
     '../_base_/default_runtime.py',
 ]
