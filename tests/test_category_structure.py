@@ -200,6 +200,44 @@ def test_category_structure_loss_equals_the_official_code():
     assert value.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
+def test_filtered_intra_term_uses_the_correct_samples_only():
+    """The intra-class term alone (other weights 0), against the official
+    cluster_filter: centroids of the correctly classified samples."""
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 0, 0, 1, 1, 2])
+    f_t, f_s = torch.randn(6, 3), torch.randn(6, 3)
+    t_out, s_out = torch.randn(6, 4), torch.randn(6, 4)
+    # teacher right on samples 0, 1, 3 only; student on 0, 2, 4, 5 only
+    sign_t = torch.tensor([1.0, 1, -1, 1, -1, -1])[:, None]
+    sign_s = torch.tensor([1.0, -1, 1, -1, 1, 1])[:, None]
+    t_out += 10 * sign_t * F.one_hot(labels, 4)
+    s_out += 10 * sign_s * F.one_hot(labels, 4)
+    loss = CategoryStructureLoss(
+        num_classes=4, center_weight=0, inter_weight=0, logit_mse_weight=0
+    )
+    value = loss.structure_loss(f_s, f_t, s_out, t_out, labels)
+
+    def centroid_of_correct(features, rows):
+        """Per sample: the mean of ``rows`` of its class, else itself."""
+        out = []
+        for i in range(6):
+            same = [j for j in rows if labels[j] == labels[i]]
+            out.append(features[same].mean(0) if same else features[i])
+        return torch.stack(out)
+
+    c_t = centroid_of_correct(f_t, [0, 1, 3])
+    c_s = centroid_of_correct(f_s, [0, 2, 4, 5])
+
+    def class_mean(x):
+        return torch.stack([x[labels == labels[i]].mean(0) for i in range(6)])
+
+    expected = 0.002 * (
+        F.mse_loss(f_s - c_s, f_t - c_t) / 3
+        + F.mse_loss(s_out - class_mean(s_out), t_out - class_mean(t_out)) / 4
+    )
+    assert value.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
 # --- centroids over bank and batch ----------------------------------------
 
 
@@ -234,7 +272,10 @@ def test_bank_centroids_count_the_bank_but_grad_only_the_batch():
     expected = 0.002 * intra + 0.04 * (inter + logit_inter)
     assert value.item() == pytest.approx(expected.item(), rel=1e-5)
     value.backward()
-    assert f_s.grad is not None
+    # the residual's centroid is a constant: its gradient is that of the
+    # hand formula above, in which it is detached
+    (hand_grad,) = torch.autograd.grad(0.002 * intra + 0.04 * inter, f_s)
+    torch.testing.assert_close(f_s.grad, hand_grad)
     assert not loss.banks['student'].features.requires_grad
     # the batch was enqueued after the loss
     assert loss.banks['student'].stored()[1].tolist() == [3, 3, 0, 0, 1]
@@ -261,6 +302,45 @@ def test_cam_structure_loss_runs_with_an_empty_bank_and_fills_it():
     value.backward()
     assert proj_s.grad.abs().sum() > 0
     assert loss.banks['teacher'].stored()[1].tolist() == [2, 2]
+
+
+def test_cam_structure_loss_pools_each_model_with_its_own_cam():
+    torch.manual_seed(0)
+    map_s, proj_s = torch.rand(2, 4, 3, 3), torch.rand(2, 6, 3, 3)
+    map_t = torch.rand(2, 6, 3, 3)
+    w_s, w_t = torch.rand(3, 4) - 0.2, torch.rand(3, 6) - 0.2
+    preds_s, preds_t = torch.randn(2, 3), torch.randn(2, 3)
+    labels = [2, 1]
+    loss = CAMCategoryStructureLoss(num_classes=3, bank_channels=6)
+    value = loss(
+        map_s, proj_s, w_s, map_t, w_t, preds_s, preds_t, samples(labels)
+    )
+
+    def pooled(fmap, cam_map, cam_weight):
+        """Average of ``fmap`` over positions, weighted by the CAM of the
+        label that ``cam_map`` and ``cam_weight`` give, in loops."""
+        rows = []
+        for i, y in enumerate(labels):
+            cam = [
+                max(0.0, float((cam_weight[y] * cam_map[i, :, h, x]).sum()))
+                for h in range(3)
+                for x in range(3)
+            ]
+            total = sum(cam)
+            flat = fmap[i].flatten(1)
+            rows.append(sum(c / total * flat[:, k] for k, c in enumerate(cam)))
+        return torch.stack(rows)
+
+    expected = CategoryStructureLoss(
+        num_classes=3, filter_correct=False
+    ).structure_loss(
+        pooled(proj_s, map_s, w_s),  # the student's CAM on its projection
+        pooled(map_t, map_t, w_t),  # the teacher's own CAM
+        preds_s,
+        preds_t,
+        torch.tensor(labels),
+    )
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
 def test_filter_and_bank_together_are_refused():

@@ -116,13 +116,13 @@ def test_damaged_gz_file_is_named(tmp_path, damage):
 def test_out_of_range_label_is_refused_at_load_time(tmp_path):
     write_fmnist(tmp_path, compress=False)
     labels = np.arange(6) % 10
-    labels[4] = 12
+    labels[4] = 10  # the class count itself: one past the last class
     path = tmp_path / 'train-labels-idx1-ubyte'
     path.write_bytes(idx_bytes(labels))
     with pytest.raises(DatasetFileError) as info:
         LocalFashionMNIST(data_root=str(tmp_path), split='train')
     message = str(info.value)
-    assert str(path) in message and 'label 12 at index 4' in message
+    assert str(path) in message and 'label 10 at index 4' in message
     # the test split is read from its own files: still fine
     assert len(LocalFashionMNIST(data_root=str(tmp_path), split='test')) == 4
 

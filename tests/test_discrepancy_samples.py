@@ -149,6 +149,36 @@ def test_train_step_adds_the_weighted_sample_loss():
     assert 'adv.loss_samples' not in algorithm.train_step(batch, wrappers)
 
 
+def test_sample_passes_leave_the_norm_statistics(monkeypatch):
+    """Only the training forward moves the student's BN statistics: a step
+    with the sample term ends with the statistics of a step without it."""
+    batch = dict(
+        inputs=[
+            torch.randint(0, 255, (1, 28, 28), dtype=torch.uint8)
+            for _ in range(4)
+        ],
+        data_samples=[DataSample().set_gt_label(i) for i in range(4)],
+    )
+    statistics = []
+    for weight in (0.0, 0.5):
+        algorithm, wrappers = build()  # seeded: the same model each time
+        for wrapper in wrappers.values():  # no weight moves
+            monkeypatch.setattr(wrapper, 'update_params', lambda loss: None)
+        algorithm.set_adversarial_weights(dict(samples=weight))
+        log = algorithm.train_step(batch, wrappers)
+        assert ('adv.loss_samples' in log) == (weight > 0)
+        statistics.append(
+            {
+                k: v.clone()
+                for k, v in algorithm.student.state_dict().items()
+                if 'running' in k
+            }
+        )
+    assert statistics[0]
+    for key, value in statistics[0].items():
+        assert torch.equal(statistics[1][key], value), key
+
+
 def test_sample_config_errors_are_clear():
     with pytest.raises(ConfigError, match='epsilon'):
         build(dict(eps=0.1))

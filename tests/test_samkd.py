@@ -223,6 +223,45 @@ def test_logged_loss_is_the_students_total(samkd):
     assert float(log['loss']) != pytest.approx(float(log['adv.loss_d']))
 
 
+def frozen_updates(wrappers, monkeypatch):
+    """No optimizer moves a weight; each wrapper counts its updates."""
+    counts = {}
+    for name in ('architecture', 'adversary'):
+        counts[name] = 0
+
+        def count(loss, name=name):
+            counts[name] += 1
+
+        monkeypatch.setattr(wrappers[name], 'update_params', count)
+    return counts
+
+
+def test_generator_terms_carry_the_stage_weight(samkd, monkeypatch):
+    algorithm, wrappers = samkd
+    frozen_updates(wrappers, monkeypatch)
+    logged = {}
+    for weight in (1.0, 0.25):
+        # same weights, same batch: only the stage weight differs
+        algorithm.set_adversarial_weights(dict(logits=weight))
+        logged[weight] = float(
+            algorithm.train_step(batch(), wrappers)['adv.loss_g_logits']
+        )
+    assert logged[1.0] > 0
+    assert logged[0.25] == pytest.approx(0.25 * logged[1.0], rel=1e-5)
+
+
+@pytest.mark.parametrize('steps', [1, 3])
+def test_discriminators_take_discriminator_steps_updates(
+    samkd, monkeypatch, steps
+):
+    algorithm, wrappers = samkd
+    counts = frozen_updates(wrappers, monkeypatch)
+    algorithm.discriminator_steps = steps
+    algorithm.set_adversarial_weights(dict(logits=1.0))
+    algorithm.train_step(batch(), wrappers)
+    assert counts == dict(architecture=1, adversary=steps)
+
+
 def test_inactive_pairs_cost_nothing(samkd):
     algorithm, wrappers = samkd
     algorithm.set_adversarial_weights({})
@@ -329,6 +368,21 @@ def test_joint_view_pair_scores_softmax_of_all_views():
         adversary(dict(p=(student[:3], teacher[:3])))
     with pytest.raises(ConfigError, match='views must be at least 1'):
         linear_adversary(channels=2, views=0)
+
+
+def test_joint_view_pair_groups_rows_image_major():
+    """Row ``2i + k`` is view k of image i: 3 images of 2 views, so that a
+    view-major reading pairs other rows."""
+    adversary, linear = linear_adversary(channels=1, views=2)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[1.0, 3.0]]))
+        linear.bias.zero_()
+    student = torch.tensor([[0.1], [0.2], [0.3], [0.4], [0.5], [0.6]])
+    # image i scores view 0 + 3 x view 1
+    fake = [0.1 + 3 * 0.2, 0.3 + 3 * 0.4, 0.5 + 3 * 0.6]
+    losses = adversary(dict(p=(student, torch.zeros(6, 1))))
+    expected = sum(softplus(-f) for f in fake) / 3
+    assert float(losses['loss_g_p']) == pytest.approx(expected, rel=1e-6)
 
 
 def test_patch_discriminator_scores_each_position_locally():
