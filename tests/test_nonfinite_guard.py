@@ -12,13 +12,14 @@ from mmengine.runner import Runner
 from test_cli_errors import assert_one_line_error
 
 from conftest import KD_CFG, STUDENT_CFG, options_args, run_tool, tiny_cfg
+from mmsamkd.engine.hooks import NonFiniteGuardHook
 from mmsamkd.errors import ConfigError, NonFiniteLossError
 from mmsamkd.utils.nonfinite import on_nonfinite
 
-pytestmark = pytest.mark.slow
 HUGE_LR = {'optim_wrapper.optimizer.lr': 1e8, 'train_cfg.max_epochs': 3}
 
 
+@pytest.mark.slow
 def test_kd_with_a_diverging_lr_stops_naming_the_step(
     fmnist_teacher_ckpt, tmp_path
 ):
@@ -37,6 +38,7 @@ def test_kd_with_a_diverging_lr_stops_naming_the_step(
     assert not osp.exists(tmp_path / 'epoch_1.pth')
 
 
+@pytest.mark.slow
 def test_skip_policy_drops_the_bad_steps_and_keeps_weights_finite(tmp_path):
     cfg = tiny_cfg(
         STUDENT_CFG,
@@ -58,3 +60,41 @@ def test_policy_names_are_checked():
         on_nonfinite({'loss': float('nan')}, 'ignore', '')
     with pytest.raises(NonFiniteLossError, match='loss_kd=nan'):
         on_nonfinite({'loss_kd': float('nan'), 'loss': 1.0}, 'raise', 'x')
+
+
+def guarded_sgd(policy):
+    """A one-weight model under SGD (lr 0.5), its wrapper guarded by the
+    hook as ``before_train`` guards a Runner's."""
+    from types import SimpleNamespace
+
+    from mmengine.optim import OptimWrapper
+
+    weight = torch.nn.Parameter(torch.tensor([2.0]))
+    wrapper = OptimWrapper(torch.optim.SGD([weight], lr=0.5))
+    NonFiniteGuardHook(policy).before_train(
+        SimpleNamespace(optim_wrapper=wrapper)
+    )
+    return weight, wrapper
+
+
+@pytest.mark.parametrize('policy', ['raise', 'skip'])
+def test_guarded_update_steps_on_a_finite_loss(policy):
+    weight, wrapper = guarded_sgd(policy)
+    wrapper.update_params((3 * weight).sum())  # gradient 3
+    assert weight.item() == pytest.approx(2.0 - 0.5 * 3)
+
+
+def test_guard_raises_before_backward_on_a_nan_loss():
+    weight, wrapper = guarded_sgd('raise')
+    with pytest.raises(NonFiniteLossError, match='loss=nan'):
+        wrapper.update_params((weight * float('nan')).sum())
+    assert weight.item() == 2.0 and weight.grad is None
+
+
+def test_guard_skip_drops_the_update_and_its_gradients():
+    weight, wrapper = guarded_sgd('skip')
+    wrapper.update_params((weight * float('inf')).sum())
+    assert weight.item() == 2.0
+    assert weight.grad is None or not weight.grad.any()
+    wrapper.update_params((3 * weight).sum())  # the next step is normal
+    assert weight.item() == pytest.approx(0.5)
