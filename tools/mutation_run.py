@@ -1,0 +1,253 @@
+"""Mutation run over mmsamkd's core numerics and data code (not in CI).
+
+    python tools/mutation_run.py [--sample N] [--seed S] [--paths PATH ...]
+        [--out FILE]
+
+Each mutant is one small change at one place of one module: a comparison
+turned around (``==`` / ``!=``, ``<`` / ``<=``, ...), an arithmetic
+operator swapped (``+`` / ``-``, ``*`` / ``/``), a sign dropped, an
+integer moved by one, ``True`` / ``False`` swapped, or a ``.detach()``
+removed. The module is rewritten with the mutant, the fast tests that
+cover its package run (``-m "not slow"``), and the original is put back.
+A mutant that no test fails on *survives*: a realistic bug that nothing
+catches. ``--sample N`` tries N mutants drawn at random (``--seed``),
+since each takes a pytest start; ``--out`` writes the survivors as a
+markdown table.
+
+Mutation testing: DeMillo, Lipton and Sayward, "Hints on Test Data
+Selection: Help for the Practicing Programmer", IEEE Computer 1978.
+"""
+
+import argparse
+import ast
+import glob
+import os
+import os.path as osp
+import random
+import subprocess
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# package -> the test files whose fast tests cover it
+TESTS = {
+    'mmsamkd/models/losses': [
+        'test_hsakd.py',
+        'test_sskd.py',
+        'test_samkd.py',
+        'test_category_structure.py',
+        'test_lightskd.py',
+    ],
+    'mmsamkd/models/utils': [
+        'test_rotation.py',
+        'test_hsakd.py',
+        'test_sskd.py',
+        'test_category_structure.py',
+        'test_discrepancy_samples.py',
+    ],
+    'mmsamkd/models/algorithms': [
+        'test_samkd.py',
+        'test_msmgan.py',
+        'test_discrepancy_samples.py',
+    ],
+    'mmsamkd/models/data_preprocessors': [
+        'test_sskd.py',
+        'test_users_path.py',
+    ],
+    'mmsamkd/datasets': ['test_datasets.py', 'test_users_path.py'],
+}
+
+COMPARISONS = {
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+}
+ARITHMETIC = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mult,
+    ast.Pow: ast.Mult,
+}
+
+
+def sites(tree):
+    """``(node index, description)`` of every mutable place of ``tree``,
+    in walk order (docstrings and f-strings are left alone)."""
+    found = []
+    for index, node in enumerate(ast.walk(tree)):
+        if isinstance(node, ast.Compare) and type(node.ops[0]) in COMPARISONS:
+            new = COMPARISONS[type(node.ops[0])].__name__
+            found.append((index, f'{type(node.ops[0]).__name__} -> {new}'))
+        elif isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
+            new = ARITHMETIC[type(node.op)].__name__
+            found.append((index, f'{type(node.op).__name__} -> {new}'))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            found.append((index, 'sign dropped'))
+        elif isinstance(node, ast.Constant) and type(node.value) is bool:
+            found.append((index, f'{node.value} -> {not node.value}'))
+        elif isinstance(node, ast.Constant) and type(node.value) is int:
+            found.append((index, f'{node.value} -> {node.value + 1}'))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == 'detach'
+            and not node.args
+        ):
+            found.append((index, '.detach() removed'))
+    return found
+
+
+class Mutate(ast.NodeTransformer):
+    """Apply the mutation of the site at walk index ``target``."""
+
+    def __init__(self, tree, target):
+        self.node = list(ast.walk(tree))[target]
+
+    def visit(self, node):
+        if node is not self.node:
+            return self.generic_visit(node)
+        if isinstance(node, ast.Compare):
+            node.ops[0] = COMPARISONS[type(node.ops[0])]()
+        elif isinstance(node, ast.BinOp):
+            node.op = ARITHMETIC[type(node.op)]()
+        elif isinstance(node, ast.UnaryOp):
+            return node.operand
+        elif isinstance(node, ast.Constant) and type(node.value) is bool:
+            node.value = not node.value
+        elif isinstance(node, ast.Constant):
+            node.value += 1
+        elif isinstance(node, ast.Call):
+            return node.func.value
+        return node
+
+
+def skipped_nodes(tree):
+    """Nodes inside docstrings, f-strings and annotations: not code."""
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(n) for n in ast.walk(node))
+        body = getattr(node, 'body', None)
+        if isinstance(body, list) and body:
+            first = body[0]
+            if isinstance(first, ast.Expr) and isinstance(
+                first.value, ast.Constant
+            ):
+                skip.add(id(first.value))
+    return skip
+
+
+def mutants(paths):
+    """Every ``(path, site index, line, description)`` under ``paths``."""
+    found = []
+    for path in paths:
+        source = open(osp.join(REPO, path), encoding='utf-8').read()
+        tree = ast.parse(source)
+        skip = skipped_nodes(tree)
+        nodes = list(ast.walk(tree))
+        for index, what in sites(tree):
+            node = nodes[index]
+            if id(node) in skip:
+                continue
+            found.append((path, index, node.lineno, what))
+    return found
+
+
+def tests_for(path):
+    for package, tests in TESTS.items():
+        if path.startswith(package):
+            return [osp.join('tests', t) for t in tests]
+    raise SystemExit(f'{path}: no tests listed for its package in TESTS')
+
+
+def run_tests(tests, timeout):
+    command = [sys.executable, '-m', 'pytest', '-x', '-q', '-m', 'not slow']
+    command += ['-p', 'no:cacheprovider', *tests]
+    try:
+        result = subprocess.run(
+            command, cwd=REPO, capture_output=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return 'timeout'
+    return 'survived' if result.returncode == 0 else 'killed'
+
+
+def try_mutant(path, index, timeout):
+    full = osp.join(REPO, path)
+    original = open(full, encoding='utf-8').read()
+    tree = ast.parse(original)
+    new_source = ast.unparse(Mutate(tree, index).visit(tree))
+    try:
+        with open(full, 'w', encoding='utf-8') as f:
+            f.write(new_source)
+        return run_tests(tests_for(path), timeout)
+    finally:
+        with open(full, 'w', encoding='utf-8') as f:
+            f.write(original)
+
+
+def default_paths():
+    paths = []
+    for package in TESTS:
+        paths += sorted(
+            osp.relpath(p, REPO)
+            for p in glob.glob(osp.join(REPO, package, '*.py'))
+            if not p.endswith('__init__.py')
+        )
+    return paths
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--paths', nargs='+', default=None)
+    parser.add_argument('--sample', type=int, default=None)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--timeout', type=float, default=600)
+    parser.add_argument('--out', default=None, help='markdown of survivors')
+    args = parser.parse_args()
+    found = mutants(args.paths or default_paths())
+    chosen = found
+    if args.sample is not None and args.sample < len(found):
+        chosen = random.Random(args.seed).sample(found, args.sample)
+    print(f'{len(found)} mutants; trying {len(chosen)}', flush=True)
+    counts, survivors = {}, []
+    start = time.time()
+    for number, (path, index, line, what) in enumerate(chosen, 1):
+        outcome = try_mutant(path, index, args.timeout)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome != 'killed':
+            survivors.append((path, line, what, outcome))
+        print(
+            f'[{number}/{len(chosen)}] {outcome:8} {path}:{line} {what}',
+            flush=True,
+        )
+    killed = counts.get('killed', 0)
+    summary = (
+        f'{killed} of {len(chosen)} mutants killed '
+        f'({100 * killed / max(1, len(chosen)):.0f} %), '
+        f'{counts.get("survived", 0)} survived, '
+        f'{counts.get("timeout", 0)} timed out; {len(found)} mutants in all, '
+        f'{time.time() - start:.0f} s'
+    )
+    print(summary)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w', encoding='utf-8') as f:
+            f.write(
+                summary + '\n\n| place | mutant | outcome |\n|---|---|---|\n'
+            )
+            for path, line, what, outcome in survivors:
+                f.write(f'| `{path}:{line}` | {what} | {outcome} |\n')
+
+
+if __name__ == '__main__':
+    main()
