@@ -34,7 +34,10 @@ def test_configs_were_found():
 
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
 def test_config_names_plugin_and_no_mmcls(path):
+    from mmsamkd.utils.config_keys import check_config_keys
+
     cfg = Config.fromfile(path)
+    check_config_keys(cfg)  # no top-level key that nothing reads
     assert 'mmsamkd' in cfg.custom_imports['imports']
     assert 'mmcls' not in cfg.pretty_text
     with open(path, encoding='utf-8') as f:

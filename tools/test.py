@@ -11,6 +11,7 @@ import sys
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
+from mmsamkd.utils.config_keys import check_config_keys, check_overrides
 from mmsamkd.utils.distributed import end_distributed
 
 
@@ -52,7 +53,9 @@ def main():
         cfg = Config.fromfile(args.config)
         cfg.launcher = args.launcher
         if args.cfg_options:
+            check_overrides(cfg, args.cfg_options)
             cfg.merge_from_dict(args.cfg_options)
+        check_config_keys(cfg)
         # Testing needs neither the teacher's weights nor a resume.
         if 'teacher_ckpt' in cfg.get('model', {}):
             cfg.model.teacher_ckpt = None

@@ -12,6 +12,7 @@ import sys
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils import check_config
+from mmsamkd.utils.config_keys import check_overrides
 from mmsamkd.utils.distributed import end_distributed
 from mmsamkd.utils.run_results import (
     read_record,
@@ -82,6 +83,7 @@ def build_cfg(args):
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:
+        check_overrides(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir:
         cfg.work_dir = args.work_dir

@@ -8,6 +8,7 @@ build) into a :class:`~mmsamkd.errors.ConfigError` naming the fix.
 import os.path as osp
 
 from ..errors import ConfigError
+from .config_keys import check_config_keys
 
 
 def _num_classes(model_cfg):
@@ -169,6 +170,7 @@ def check_val_split_held_out(cfg):
 
 def check_config(cfg):
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
+    check_config_keys(cfg)
     check_load_from(cfg)
     check_frozen_model_loads_weights(cfg)
     check_val_split_held_out(cfg)

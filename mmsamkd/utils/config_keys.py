@@ -1,0 +1,238 @@
+"""Top-level config keys that nothing reads.
+
+mmengine reads a fixed set of top-level keys (``train_cfg``,
+``optim_wrapper``, ...). Any other top-level key is a config variable:
+it matters only if a config file reads it by name while the config is
+loaded (``teacher_ckpt=teacher_ckpt``, ``_base_.resnet14_fmnist``). Two
+mistakes therefore change nothing and let the run exit 0:
+
+- a key that nothing reads, typically a typo (``trian_cfg.max_epochs=1``);
+- a new value for a variable after the entries that read it took the old
+  one: ``--cfg-options teacher_ckpt=OTHER``, or a child config that sets
+  ``teacher_ckpt`` which only its base reads.
+
+Variables of shared bases (``_base_/`` files) are a menu: a config reads
+the ones it needs, and the others are not mistakes.
+
+:func:`check_config_keys` and :func:`check_overrides` turn both into a
+:class:`~mmsamkd.errors.ConfigError` naming the key and what to set.
+"""
+
+import ast
+import difflib
+import functools
+import os
+import os.path as osp
+
+from ..errors import ConfigError
+
+# the top-level keys that mmengine's Runner, its launch and mmsamkd's
+# tools read
+RUNNER_KEYS = frozenset(
+    {
+        'auto_scale_lr',
+        'compile',
+        'custom_hooks',
+        'custom_imports',
+        'data_preprocessor',
+        'default_hooks',
+        'default_scope',
+        'env_cfg',
+        'experiment_name',
+        'launcher',
+        'load_from',
+        'log_level',
+        'log_processor',
+        'model',
+        'model_wrapper_cfg',
+        'optim_wrapper',
+        'param_scheduler',
+        'random_teacher',
+        'randomness',
+        'resume',
+        'runner_type',
+        'test_cfg',
+        'test_dataloader',
+        'test_evaluator',
+        'train_cfg',
+        'train_dataloader',
+        'val_cfg',
+        'val_dataloader',
+        'val_evaluator',
+        'visualizer',
+        'work_dir',
+    }
+)
+
+
+def _file_names(path):
+    """``(assigned, read)``: the top-level names ``path`` assigns, and the
+    names it reads (a name, or an attribute of ``_base_``)."""
+    stat = os.stat(path)  # a file edited since is parsed again
+    return _parsed_names(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_names(path, mtime_ns, size):
+    with open(path, encoding='utf-8') as f:
+        tree = ast.parse(f.read(), filename=path)
+    assigned = set()
+    for node in tree.body:
+        targets = getattr(node, 'targets', None) or [
+            getattr(node, 'target', None)
+        ]
+        assigned.update(t.id for t in targets if isinstance(t, ast.Name))
+    read = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            read.add(node.id)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == '_base_'
+        ):
+            read.add(node.attr)
+    return frozenset(assigned), frozenset(read)
+
+
+def _base_tree(path):
+    """``{file: [its base files]}`` for ``path`` and all its bases."""
+    stat = os.stat(path)
+    return _parsed_tree(osp.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_tree(path, mtime_ns, size):
+    from mmengine.config import Config
+
+    tree, todo = {}, [osp.abspath(path)]
+    while todo:
+        current = todo.pop()
+        if current in tree:
+            continue
+        bases = [
+            osp.abspath(Config._get_cfg_path(base, current)[0])
+            for base in Config._get_base_files(current)
+        ]
+        tree[current] = bases
+        todo += bases
+    return tree
+
+
+def _paths_to(tree, root, target):
+    """The files from ``root`` down to ``target`` (both included)."""
+    if root == target:
+        return [root]
+    for base in tree[root]:
+        below = _paths_to(tree, base, target)
+        if below:
+            return [root] + below
+    return []
+
+
+def _is_library(path):
+    """A shared base (``_base_/``, or another package's configs), whose
+    variables are a menu that each config picks from."""
+    return (
+        f'{osp.sep}_base_{osp.sep}' in path
+        or f'{osp.sep}.mim{osp.sep}' in path
+    )
+
+
+def _unread_keys(cfg):
+    """``{key: file that sets it}`` for top-level keys nothing reads."""
+    if not cfg.filename or not osp.isfile(cfg.filename):
+        return {}
+    tree = _base_tree(cfg.filename)
+    root = osp.abspath(cfg.filename)
+    unread = {}
+    for key in cfg.keys():
+        if key in RUNNER_KEYS or key.startswith('_'):
+            continue
+        definers = [f for f in tree if key in _file_names(f)[0]]
+        if not definers:
+            unread[key] = None  # set after loading (--cfg-options)
+            continue
+        # the most derived definer: its value is the one that stays; only
+        # it and the files that inherit it see that value
+        chains = [_paths_to(tree, root, f) for f in definers]
+        chain = min(chains, key=len)
+        if _is_library(chain[-1]):
+            continue  # a base's menu of settings: configs pick some
+        if not any(key in _file_names(f)[1] for f in chain):
+            unread[key] = chain[-1]
+    return unread
+
+
+def _known_keys(cfg):
+    read = set()
+    if cfg.filename and osp.isfile(cfg.filename):
+        for path in _base_tree(cfg.filename):
+            read |= _file_names(path)[1]
+    return RUNNER_KEYS | (read & set(cfg.keys()))
+
+
+def _nearest(key, known):
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return f' (did you mean {close[0]!r}?)' if close else ''
+
+
+def check_config_keys(cfg):
+    """Every top-level key of ``cfg`` is read by mmengine, by mmsamkd's
+    tools, or by the config files that see its final value."""
+    unread = _unread_keys(cfg)
+    if not unread:
+        return
+    key, where = sorted(unread.items())[0]
+    origin = f'set in {where}' if where else 'set after loading'
+    known = _known_keys(cfg)
+    if key in known:  # a variable that only earlier files read
+        raise ConfigError(
+            f'config variable {key!r} ({origin}) is read only by the '
+            'configs it inherits from, which took its value before this '
+            'one, so it would change nothing. Set the entries that use it '
+            'instead (e.g. model.teacher_ckpt, '
+            'train_dataloader.dataset.data_root).'
+        )
+    raise ConfigError(
+        f'top-level config key {key!r} ({origin}) is read by nothing, so '
+        f'it would change nothing{_nearest(key, known)}. Fix the name.'
+    )
+
+
+def _paths_holding(node, value, prefix=''):
+    """Dotted paths under ``node`` whose value equals ``value``."""
+    found = []
+    items = node.items() if isinstance(node, dict) else ()
+    if isinstance(node, (list, tuple)):
+        items = ((str(i), v) for i, v in enumerate(node))
+    for key, child in items:
+        path = f'{prefix}{key}'
+        if isinstance(child, (dict, list, tuple)):
+            found += _paths_holding(child, value, path + '.')
+        elif type(child) is type(value) and child == value:
+            found.append(path)
+    return found
+
+
+def check_overrides(cfg, options):
+    """``options`` (``--cfg-options``, before they are merged into ``cfg``)
+    must not set a config variable that entries already read: those
+    entries would keep the old value."""
+    for option in options or {}:
+        key = option.split('.')[0]
+        if key in RUNNER_KEYS or key not in cfg:
+            continue  # a key nothing knows is caught by check_config_keys
+        old = cfg[key]
+        others = {k: v for k, v in cfg.items() if k != key}
+        holders = _paths_holding(others, old)
+        where = (
+            f' Set {", ".join(holders[:4])} instead.'
+            if holders and '.' not in option
+            else ''
+        )
+        raise ConfigError(
+            f'--cfg-options {option}: {key!r} is a config variable that '
+            'the config read when it was loaded, so the new value would '
+            f'reach nothing.{where}'
+        )

@@ -1,0 +1,126 @@
+"""Config keys that nothing reads are errors, not silent no-ops.
+
+Before: ``--cfg-options trian_cfg.max_epochs=1`` trained 12 epochs, and
+``teacher_ckpt=OTHER`` distilled from the old teacher, both with rc 0.
+"""
+
+import pytest
+from mmengine.config import Config
+from test_cli_errors import assert_one_line_error
+
+from conftest import KD_CFG, REPO, STUDENT_CFG, run_tool
+from mmsamkd.errors import ConfigError
+from mmsamkd.utils.config_keys import check_config_keys, check_overrides
+
+CIFAR_KD_CFG = f'{REPO}/configs/kd/kd_resnet32x4_resnet8x4_1xb64_cifar100.py'
+
+
+@pytest.mark.parametrize(
+    'option,nearest',
+    [
+        ('trian_cfg.max_epochs', 'train_cfg'),
+        ('optim_wraper.optimizer.lr', 'optim_wrapper'),
+    ],
+)
+def test_a_key_nothing_reads_is_refused_with_the_nearest_key(option, nearest):
+    cfg = Config.fromfile(KD_CFG)
+    check_config_keys(cfg)  # the shipped config itself is fine
+    cfg.merge_from_dict({option: 1})
+    key = option.split('.')[0]
+    with pytest.raises(
+        ConfigError, match=f"'{key}'.*did you mean '{nearest}'"
+    ):
+        check_config_keys(cfg)
+
+
+def child_config(tmp_path, base, body, name='child.py'):
+    path = tmp_path / name
+    path.write_text(f'_base_ = [{str(base)!r}]\n{body}\n')
+    return str(path)
+
+
+def test_a_child_config_key_nothing_reads_is_refused(tmp_path):
+    cfg = Config.fromfile(
+        child_config(tmp_path, KD_CFG, 'trian_cfg = dict(max_epochs=1)')
+    )
+    with pytest.raises(ConfigError, match="'trian_cfg' .*child.py"):
+        check_config_keys(cfg)
+
+
+def test_a_child_config_cannot_reset_a_variable_its_base_read(tmp_path):
+    # the base's model read teacher_ckpt when the base was loaded
+    cfg = Config.fromfile(
+        child_config(tmp_path, KD_CFG, "teacher_ckpt = 'other.pth'")
+    )
+    assert cfg.model.teacher_ckpt != 'other.pth'
+    with pytest.raises(ConfigError, match="'teacher_ckpt' .*child.py.*read"):
+        check_config_keys(cfg)
+    # a child that also uses its value is fine
+    fine = child_config(
+        tmp_path,
+        KD_CFG,
+        "teacher_ckpt = 'other.pth'\nmodel = dict(teacher_ckpt=teacher_ckpt)",
+        name='fine.py',
+    )
+    check_config_keys(Config.fromfile(fine))
+
+
+@pytest.mark.parametrize(
+    'config,option,paths',
+    [
+        (KD_CFG, 'teacher_ckpt', ['model.teacher_ckpt']),
+        (STUDENT_CFG, 'val_size', ['train_dataloader.dataset.val_size']),
+        (
+            STUDENT_CFG,
+            'data_root',
+            [
+                'train_dataloader.dataset.data_root',
+                'val_dataloader.dataset.data_root',
+            ],
+        ),
+    ],
+)
+def test_overriding_a_variable_already_read_names_its_readers(
+    config, option, paths
+):
+    cfg = Config.fromfile(config)
+    with pytest.raises(ConfigError) as info:
+        check_overrides(cfg, {option: 'OTHER'})
+    message = str(info.value)
+    assert f'--cfg-options {option}' in message
+    for path in paths:
+        assert path in message
+    # the entries themselves may be set
+    check_overrides(cfg, {paths[0]: 'OTHER', 'train_cfg.max_epochs': 1})
+
+
+def test_data_root_of_a_config_without_that_variable_is_refused():
+    # CIFAR configs name their folder in each dataset: a top-level
+    # data_root is a new key that nothing reads
+    cfg = Config.fromfile(CIFAR_KD_CFG)
+    check_overrides(cfg, {'data_root': '/data/cifar'})
+    cfg.merge_from_dict({'data_root': '/data/cifar'})
+    with pytest.raises(ConfigError, match="'data_root' .*read by nothing"):
+        check_config_keys(cfg)
+
+
+@pytest.mark.slow
+def test_train_tool_refuses_a_misspelt_key_in_one_line(tmp_path):
+    result = run_tool(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        'trian_cfg.max_epochs=1',
+    )
+    assert_one_line_error(result, "'trian_cfg'", "did you mean 'train_cfg'")
+    result = run_tool(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        'teacher_ckpt=other.pth',
+    )
+    assert_one_line_error(result, 'teacher_ckpt', 'model.teacher_ckpt')
