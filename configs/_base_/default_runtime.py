@@ -18,6 +18,8 @@ default_hooks = dict(
     # global RNG states in every checkpoint: resume is exact with random
     # augmentation too
     rng_state=dict(type='RNGStateHook'),
+    # a frozen stage's load_from must hold the classifier it freezes
+    frozen_load=dict(type='FrozenStageLoadHook'),
 )
 
 # nccl on GPU; mmsamkd.compat switches to gloo when CUDA is absent.

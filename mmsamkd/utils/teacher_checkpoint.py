@@ -19,10 +19,26 @@ PROJECTION_PREFIX = 'proj_head.'
 SHOWN = 3  # keys named in a message
 
 
-def _examples(keys):
+def key_examples(keys):
     keys = list(keys)
     more = f' and {len(keys) - SHOWN} more' if len(keys) > SHOWN else ''
     return ', '.join(keys[:SHOWN]) + more
+
+
+def missing_and_mismatched(expected, state_dict, role='model'):
+    """The keys of ``expected`` (a state dict) absent from ``state_dict``,
+    and ``'key (shape) in the checkpoint, (shape) in the <role>'`` for
+    those of another shape."""
+    missing = [k for k in expected if k not in state_dict]
+    mismatched = [
+        f'{k} {tuple(state_dict[k].shape)} in the checkpoint, '
+        f'{tuple(v.shape)} in the {role}'
+        for k, v in expected.items()
+        if k in state_dict
+        and hasattr(state_dict[k], 'shape')
+        and state_dict[k].shape != v.shape
+    ]
+    return missing, mismatched
 
 
 def teacher_state_problem(teacher, state_dict, filename):
@@ -33,22 +49,16 @@ def teacher_state_problem(teacher, state_dict, filename):
     HSAKD teacher used for KD) are allowed.
     """
     expected = teacher.state_dict()
-    missing = [k for k in expected if k not in state_dict]
-    mismatched = [
-        f'{k} {tuple(state_dict[k].shape)} in the checkpoint, '
-        f'{tuple(v.shape)} in the teacher'
-        for k, v in expected.items()
-        if k in state_dict
-        and hasattr(state_dict[k], 'shape')
-        and state_dict[k].shape != v.shape
-    ]
+    missing, mismatched = missing_and_mismatched(
+        expected, state_dict, 'teacher'
+    )
     if not missing and not mismatched:
         return None
     name = type(teacher).__name__
     if len(missing) == len(expected):
         return (
             f"teacher_ckpt {filename} holds none of the {name} teacher's "
-            f'{len(expected)} weights (its keys: {_examples(state_dict)}). '
+            f'{len(expected)} weights (its keys: {key_examples(state_dict)}). '
             'Is it the checkpoint of another network? Set '
             'model.teacher_ckpt to the epoch_N.pth that tools/train.py '
             "wrote for the teacher's config."
@@ -56,7 +66,7 @@ def teacher_state_problem(teacher, state_dict, filename):
     if missing and all(k.startswith(BRANCH_PREFIX) for k in missing):
         return (
             f'teacher_ckpt {filename} has no self-supervised branches '
-            f'({_examples(missing)} are missing): it is a plain teacher, '
+            f'({key_examples(missing)} are missing): it is a plain teacher, '
             'and this method distils from the branches. Train the '
             'ssa-frozen teacher (configs/teachers/<teacher>_ssa-frozen_'
             '<...>.py, load_from=this checkpoint) and pass its checkpoint.'
@@ -64,7 +74,7 @@ def teacher_state_problem(teacher, state_dict, filename):
     if missing and all(k.startswith(PROJECTION_PREFIX) for k in missing):
         return (
             f'teacher_ckpt {filename} has no projection head '
-            f'({_examples(missing)} are missing): it is a plain teacher, '
+            f'({key_examples(missing)} are missing): it is a plain teacher, '
             "and SSKD distils its projections too. Train the teacher's "
             'projection head (configs/teachers/<teacher>_sskd-head_<...>'
             '.py, load_from=this checkpoint) and pass its checkpoint.'
@@ -73,11 +83,11 @@ def teacher_state_problem(teacher, state_dict, filename):
     if missing:
         problems.append(
             f'{len(missing)} of its {len(expected)} weights are missing '
-            f'({_examples(missing)})'
+            f'({key_examples(missing)})'
         )
     if mismatched:
         problems.append(
-            f'{len(mismatched)} have another shape ({_examples(mismatched)})'
+            f'{len(mismatched)} have another shape ({key_examples(mismatched)})'
         )
     return (
         f'teacher_ckpt {filename} does not fit the {name} teacher: '
