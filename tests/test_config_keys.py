@@ -124,3 +124,16 @@ def test_train_tool_refuses_a_misspelt_key_in_one_line(tmp_path):
         'teacher_ckpt=other.pth',
     )
     assert_one_line_error(result, 'teacher_ckpt', 'model.teacher_ckpt')
+
+
+def test_a_dumped_config_keeps_its_variables_without_error(tmp_path):
+    # a work dir's copy of a config: every value inlined, its variables
+    # left over with the values in effect
+    dumped = str(tmp_path / 'dumped.py')
+    Config.fromfile(STUDENT_CFG).dump(dumped)
+    cfg = Config.fromfile(dumped)
+    assert 'data_root' in cfg
+    check_config_keys(cfg)
+    cfg.merge_from_dict({'trian_cfg': dict(max_epochs=1)})
+    with pytest.raises(ConfigError, match='trian_cfg'):
+        check_config_keys(cfg)

@@ -132,3 +132,54 @@ def test_frozen_stage_refuses_load_from_of_another_network(stage, tmp_path):
     assert student in message and 'another shape' in message
     assert 'frozen stage' in message
     assert not osp.exists(tmp_path / 'epoch_1.pth')
+
+
+# --- the checkpoint tools/test.py evaluates ---------------------------------
+
+
+def built(config):
+    init_default_scope('mmpretrain')
+    model_cfg = Config.fromfile(config).model
+    if 'teacher_ckpt' in model_cfg:
+        model_cfg.teacher_ckpt = None
+    return MODELS.build(model_cfg)
+
+
+def test_evaluated_checkpoint_must_hold_the_models_weights():
+    from conftest import STUDENT_CFG, TEACHER_CFG
+    from mmsamkd.utils.teacher_checkpoint import evaluated_checkpoint_problem
+
+    student, kd = built(STUDENT_CFG), built(KD_CFG)
+    teacher = built(TEACHER_CFG)
+
+    def problem(model, weights_of):
+        return evaluated_checkpoint_problem(
+            model, weights_of.state_dict(), 'ckpt.pth', 'config.py'
+        )
+
+    assert problem(student, student) is None
+    assert problem(kd, kd) is None
+    assert 'distillation run' in problem(student, kd)
+    assert 'export its student' in problem(student, kd)
+    assert 'plain classifier' in problem(kd, student)
+    # the teacher's config with the student's weights: other shapes
+    message = problem(teacher, student)
+    assert 'does not fit the model of config.py' in message
+    assert 'another shape' in message or 'missing' in message
+
+
+@pytest.mark.slow
+def test_test_tool_refuses_a_checkpoint_of_another_model(tmp_path):
+    from conftest import STUDENT_CFG
+
+    kd_ckpt = str(tmp_path / 'kd.pth')
+    torch.save({'meta': {}, 'state_dict': built(KD_CFG).state_dict()}, kd_ckpt)
+    result = run_tool(
+        'test.py',
+        STUDENT_CFG,
+        kd_ckpt,
+        '--work-dir',
+        tmp_path,
+        *options_args({}),
+    )
+    assert_one_line_error(result, kd_ckpt, 'distillation run')

@@ -12,7 +12,9 @@ mistakes therefore change nothing and let the run exit 0:
   ``teacher_ckpt`` which only its base reads.
 
 Variables of shared bases (``_base_/`` files) are a menu: a config reads
-the ones it needs, and the others are not mistakes.
+the ones it needs, and the others are not mistakes. A config without
+bases (a work dir's dumped copy keeps every variable, its values already
+inlined) is checked only for keys set after loading.
 
 :func:`check_config_keys` and :func:`check_overrides` turn both into a
 :class:`~mmsamkd.errors.ConfigError` naming the key and what to set.
@@ -157,10 +159,14 @@ def _unread_keys(cfg):
         # it and the files that inherit it see that value
         chains = [_paths_to(tree, root, f) for f in definers]
         chain = min(chains, key=len)
-        if _is_library(chain[-1]):
-            continue  # a base's menu of settings: configs pick some
+        if _is_library(chain[-1]) or not tree[chain[-1]]:
+            # a base's menu of settings, which configs pick from; or a
+            # config without bases, such as a work dir's dumped copy, whose
+            # variables are left over with every value inlined
+            continue
         if not any(key in _file_names(f)[1] for f in chain):
             unread[key] = chain[-1]
+
     return unread
 
 
@@ -208,10 +214,10 @@ def _paths_holding(node, value, prefix=''):
         items = ((str(i), v) for i, v in enumerate(node))
     for key, child in items:
         path = f'{prefix}{key}'
-        if isinstance(child, (dict, list, tuple)):
-            found += _paths_holding(child, value, path + '.')
-        elif type(child) is type(value) and child == value:
+        if type(child) is type(value) and child == value:
             found.append(path)
+        elif isinstance(child, (dict, list, tuple)):
+            found += _paths_holding(child, value, path + '.')
     return found
 
 

@@ -1,4 +1,5 @@
-"""Strict loading of a distillation teacher's checkpoint.
+"""Strict loading: a distillation teacher's checkpoint, and the checkpoint
+that ``tools/test.py`` evaluates.
 
 MMRazor loads ``teacher_ckpt`` with ``strict=False``: a checkpoint of
 another network, of another class count, or of a teacher without the
@@ -41,6 +42,21 @@ def missing_and_mismatched(expected, state_dict, role='model'):
     return missing, mismatched
 
 
+def misfit(missing, mismatched, total):
+    """``'N of its M weights are missing (...); K have another shape
+    (...)'`` for the lists of :func:`missing_and_mismatched`."""
+    problems = []
+    if missing:
+        problems.append(
+            f'{len(missing)} of its {total} weights are missing '
+            f'({key_examples(missing)})'
+        )
+    if mismatched:
+        shapes = key_examples(mismatched)
+        problems.append(f'{len(mismatched)} have another shape ({shapes})')
+    return '; '.join(problems)
+
+
 def teacher_state_problem(teacher, state_dict, filename):
     """Why ``state_dict`` cannot be ``teacher``'s weights, or None.
 
@@ -79,19 +95,10 @@ def teacher_state_problem(teacher, state_dict, filename):
             'projection head (configs/teachers/<teacher>_sskd-head_<...>'
             '.py, load_from=this checkpoint) and pass its checkpoint.'
         )
-    problems = []
-    if missing:
-        problems.append(
-            f'{len(missing)} of its {len(expected)} weights are missing '
-            f'({key_examples(missing)})'
-        )
-    if mismatched:
-        problems.append(
-            f'{len(mismatched)} have another shape ({key_examples(mismatched)})'
-        )
     return (
         f'teacher_ckpt {filename} does not fit the {name} teacher: '
-        f'{"; ".join(problems)}. Check that the teacher config (network, '
+        f'{misfit(missing, mismatched, len(expected))}. Check that the '
+        'teacher config (network, '
         'class count, branches) is the one the checkpoint was trained with.'
     )
 
@@ -136,3 +143,46 @@ def load_teacher_checkpoint(
         raise CheckpointError(problem)
     load_state_dict(model, state_dict, strict, logger)
     return checkpoint
+
+
+DISTILL_PREFIX = 'architecture.'
+
+
+def evaluated_checkpoint_problem(model, state_dict, filename, config):
+    """Why ``state_dict`` cannot be evaluated as ``model`` (built from
+    ``config``), or None. mmengine loads it with ``strict=False``, which
+    reported a random model's accuracy with rc 0.
+
+    Every weight of ``model`` must be in it with its shape; extra keys are
+    allowed (a teacher's branches under its plain config). The two usual
+    mix-ups get their own fix: a distillation run's checkpoint under a
+    student's config, and a plain classifier under a distillation config.
+    """
+    expected = model.state_dict()
+    missing, mismatched = missing_and_mismatched(expected, state_dict)
+    if not missing and not mismatched:
+        return None
+    distill_model = any(k.startswith(DISTILL_PREFIX) for k in expected)
+    distill_ckpt = any(k.startswith(DISTILL_PREFIX) for k in state_dict)
+    if distill_ckpt and not distill_model:
+        return (
+            f'{filename} is the checkpoint of a distillation run, whose '
+            f'student is under architecture.*, but {config} builds a plain '
+            'classifier. Test it with the distillation config it was '
+            'trained with, or export its student first '
+            '(tools/export_student.py CKPT) and test that.'
+        )
+    if distill_model and not distill_ckpt:
+        return (
+            f'{filename} holds a plain classifier (an exported student, or '
+            f"a teacher's run), but {config} builds a distillation model. "
+            "Test it with the classifier's own config (the one "
+            'export_student.py wrote beside it, or the configs/vanilla/ '
+            'or configs/teachers/ config it was trained with).'
+        )
+    return (
+        f'{filename} does not fit the model of {config}: '
+        f'{misfit(missing, mismatched, len(expected))}. Test it with the '
+        'config it was trained '
+        'with.'
+    )

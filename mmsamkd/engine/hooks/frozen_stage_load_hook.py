@@ -5,7 +5,7 @@ from mmengine.registry import HOOKS
 
 from ...errors import CheckpointError
 from ...utils.model_wrappers import unwrap_model
-from ...utils.teacher_checkpoint import key_examples, missing_and_mismatched
+from ...utils.teacher_checkpoint import misfit, missing_and_mismatched
 
 
 @HOOKS.register_module()
@@ -47,21 +47,11 @@ class FrozenStageLoadHook(Hook):
         )
         if not missing and not mismatched:
             return
-        problems = []
-        if missing:
-            problems.append(
-                f'{len(missing)} of its {len(expected)} weights are missing '
-                f'({key_examples(missing)})'
-            )
-        if mismatched:
-            problems.append(
-                f'{len(mismatched)} have another shape '
-                f'({key_examples(mismatched)})'
-            )
         raise CheckpointError(
             f'load_from {runner._load_from} does not hold the '
             f'{type(model).__name__} that this frozen stage trains on: '
-            f'{"; ".join(problems)}. Set load_from to the checkpoint of '
+            f'{misfit(missing, mismatched, len(expected))}. Set load_from '
+            'to the checkpoint of '
             "the plain teacher's run (the comment above load_from in the "
             'config names it).'
         )
