@@ -227,3 +227,19 @@ def test_a_config_after_cfg_options_is_named(script):
         f"--cfg-options takes key=value pairs, not '{KD_CFG}'; put config "
         'files before --cfg-options'
     ) in result.stderr
+
+
+def test_training_on_the_evaluation_split_is_refused():
+    from mmengine.config import Config
+
+    from mmsamkd.utils.run_results import run_record
+
+    cfg = Config.fromfile(STUDENT_CFG)
+    check_config(cfg)
+    record = run_record(cfg)
+    assert record['split'] == 'train'
+    assert record['data_root'] == cfg.train_dataloader.dataset.data_root
+    cfg.merge_from_dict({'train_dataloader.dataset.split': 'test'})
+    with pytest.raises(ConfigError, match="both read split 'test'"):
+        check_config(cfg)
+    assert run_record(cfg)['split'] == 'test'  # a record tells them apart

@@ -168,12 +168,42 @@ def check_val_split_held_out(cfg):
             )
 
 
+def check_train_and_evaluation_apart(cfg):
+    """No run trains on the split it is evaluated on.
+
+    ``train_dataloader.dataset.split=test`` trained on the test images and
+    reported its accuracy on them, with rc 0. The same dataset type, data
+    root and split in training and in an evaluation loader is refused.
+    """
+
+    def where(dataset):
+        return (
+            str(dataset.get('type', '')).split('.')[-1],
+            dataset.get('data_root'),
+            dataset.get('split'),
+        )
+
+    train = cfg.get('train_dataloader', {}).get('dataset', {})
+    if not hasattr(train, 'get') or train.get('split') is None:
+        return
+    for loader in ('val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(loader) or {}).get('dataset', {})
+        if hasattr(dataset, 'get') and where(dataset) == where(train):
+            raise ConfigError(
+                f'train_dataloader and {loader} both read split '
+                f'{train.get("split")!r} of {train.get("data_root")}: the '
+                'run would be evaluated on the images it trains on. Train '
+                "on split='train' (Fashion-MNIST, CIFAR, Tiny-ImageNet)."
+            )
+
+
 def check_config(cfg):
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
     check_config_keys(cfg)
     check_load_from(cfg)
     check_frozen_model_loads_weights(cfg)
     check_val_split_held_out(cfg)
+    check_train_and_evaluation_apart(cfg)
     check_distributed_wrapper(cfg)
     model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:

@@ -87,8 +87,12 @@ def describe_schedule(cfg):
 
 def described_settings(cfg):
     """The settings a record names, to say how two runs differ."""
+    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
     return dict(
         dataset=describe_dataset(cfg),
+        # which files and which part of them the run trained on
+        split=dataset.get('split'),
+        data_root=dataset.get('data_root'),
         schedule=describe_schedule(cfg),
         seed=cfg.get('randomness', {}).get('seed'),
     )
