@@ -1,29 +1,11 @@
-# Hinton KD, resnet110 -> resnet20 on CIFAR-100: 0.1 CE + 0.9 KL(T=4),
-# CRD recipe.
-_base_ = [
-    '../_base_/models/cifar_zoo.py',
-    '../_base_/models/kd_logits.py',
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
-    '../_base_/default_runtime.py',
-]
+# Hinton KD, resnet110 -> resnet20 on CIFAR-100 (CRD's 13th pair): the
+# resnet56 -> resnet20 config with the deeper teacher.
+_base_ = ['./kd_resnet56_resnet20_1xb64_cifar100.py']
 
 # Written by tools/train.py configs/teachers/resnet110_1xb64_cifar100.py
 teacher_ckpt = 'work_dirs/resnet110_1xb64_cifar100/epoch_240.pth'
 
 model = dict(
-    _scope_='mmrazor',
-    type='SingleTeacherDistill',
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
-    ),
-    architecture=dict(
-        _base_.cifar_zoo.resnet20,
-        head=dict(_base_.cifar_zoo.resnet20.head, loss=_base_.kd_student_loss),
-    ),
-    teacher=_base_.cifar_zoo.resnet110,
+    teacher=dict(_delete_=True, **_base_.cifar_zoo.resnet110),
     teacher_ckpt=teacher_ckpt,
-    distiller=_base_.kd_logits_distiller,
 )
-
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
