@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from conftest import KD_CFG, STUDENT_CFG, options_args, run_tool
+from conftest import KD_CFG, REPO, STUDENT_CFG, options_args, run_tool
 from mmsamkd.errors import ConfigError
 from mmsamkd.utils import check_config
 
@@ -99,7 +99,6 @@ def test_validation_split_must_be_held_out_of_training(tmp_path):
 
 
 def test_missing_load_from_names_the_run_to_train_first(tmp_path):
-    from conftest import REPO
 
     ssa_teacher = (
         f'{REPO}/configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
@@ -121,8 +120,6 @@ def test_missing_load_from_names_the_run_to_train_first(tmp_path):
 def test_frozen_stage_without_load_from_is_refused(teacher_stage):
     from mmengine.config import Config
 
-    from conftest import REPO
-
     cfg = Config.fromfile(
         f'{REPO}/configs/teachers/{teacher_stage}_1xb64_fmnist.py'
     )
@@ -135,7 +132,6 @@ def test_resume_without_a_checkpoint_keeps_load_from(tmp_path):
     # mmengine's resume drops load_from: the frozen-branch teacher would
     # train its branches on a random backbone, and a missing file would
     # never be reported
-    from conftest import REPO
 
     ssa_teacher = (
         f'{REPO}/configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
@@ -159,7 +155,6 @@ def test_resume_without_a_checkpoint_keeps_load_from(tmp_path):
 def test_resume_without_a_checkpoint_starts_from_load_from(
     fmnist_teacher_ckpt, tmp_path
 ):
-    from conftest import REPO
 
     ssa_teacher = (
         f'{REPO}/configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
@@ -243,3 +238,36 @@ def test_training_on_the_evaluation_split_is_refused():
     with pytest.raises(ConfigError, match="both read split 'test'"):
         check_config(cfg)
     assert run_record(cfg)['split'] == 'test'  # a record tells them apart
+
+
+def test_export_never_overwrites_the_checkpoint_or_an_earlier_file(tmp_path):
+    """Before: --out CKPT replaced the training checkpoint, and --out
+    student.py wrote the config over the weights."""
+    import importlib.util
+
+    import torch
+
+    from mmsamkd.errors import MmsamkdError
+
+    spec = importlib.util.spec_from_file_location(
+        'export_student', f'{REPO}/tools/export_student.py'
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    ckpt = str(tmp_path / 'epoch_1.pth')
+    weights = {'architecture.backbone.w': torch.ones(2)}
+    torch.save({'meta': {}, 'state_dict': weights}, ckpt)
+    before = open(ckpt, 'rb').read()
+
+    with pytest.raises(MmsamkdError, match='would replace'):
+        tool.export(ckpt, out=ckpt)
+    with pytest.raises(MmsamkdError, match='must end in .pth'):
+        tool.export(ckpt, out=str(tmp_path / 'student.py'))
+    out = str(tmp_path / 'student.pth')
+    assert tool.export(ckpt, out=out)[0] == out
+    with pytest.raises(MmsamkdError, match='exists; pass --force'):
+        tool.export(ckpt, out=out)
+    tool.export(ckpt, out=out, force=True)
+    assert open(ckpt, 'rb').read() == before
+    exported = torch.load(out, weights_only=False)['state_dict']
+    assert list(exported) == ['backbone.w']

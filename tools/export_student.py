@@ -1,6 +1,7 @@
 """Strip a distillation checkpoint down to a plain MMPretrain classifier.
 
     python tools/export_student.py WORK_DIR/epoch_N.pth [--out student.pth]
+        [--force]
 
 Writes ``student.pth`` (only the student's weights: no teacher, connector,
 discriminator, auxiliary branch or other training-only module, no optimizer
@@ -33,7 +34,34 @@ def parse_args():
         help='output checkpoint (default: <checkpoint>_student.pth); the '
         'config is written beside it with the .py suffix',
     )
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='replace an earlier export at --out (never the checkpoint '
+        'exported from)',
+    )
     return parser.parse_args()
+
+
+def check_outputs(checkpoint, out, cfg_out, force):
+    """Refuse outputs that would destroy a file: the checkpoint itself,
+    weights written where the config goes, an earlier file (no --force)."""
+    if not out.endswith('.pth'):
+        raise MmsamkdError(
+            f'--out {out!r} must end in .pth: the student config is written '
+            'beside it as .py'
+        )
+    for path in (out, cfg_out):
+        if path and osp.abspath(path) == osp.abspath(checkpoint):
+            raise MmsamkdError(
+                f'--out {out!r} would replace {checkpoint!r}, the checkpoint '
+                'it exports from; choose another --out'
+            )
+        if path and osp.exists(path) and not force:
+            raise MmsamkdError(
+                f'{path!r} exists; pass --force to replace it, or choose '
+                'another --out'
+            )
 
 
 def student_state_dict(state_dict):
@@ -111,7 +139,7 @@ def student_config(cfg_text):
     return cfg
 
 
-def export(checkpoint, out=None):
+def export(checkpoint, out=None, force=False):
     """Write the student checkpoint (and config); return their paths."""
     import torch
 
@@ -127,6 +155,8 @@ def export(checkpoint, out=None):
     out = out or osp.splitext(checkpoint)[0] + '_student.pth'
     meta = dict(ckpt.get('meta', {}))
     cfg = student_config(meta['cfg']) if 'cfg' in meta else None
+    cfg_out = osp.splitext(out)[0] + '.py' if cfg is not None else None
+    check_outputs(checkpoint, out, cfg_out, force)
     meta.update(exported_from=osp.abspath(checkpoint))
     if cfg is not None:
         meta['cfg'] = cfg.pretty_text
@@ -136,9 +166,7 @@ def export(checkpoint, out=None):
         {'meta': meta, 'state_dict': student_state_dict(ckpt['state_dict'])},
         out,
     )
-    cfg_out = None
-    if cfg is not None:
-        cfg_out = osp.splitext(out)[0] + '.py'
+    if cfg_out:
         cfg.dump(cfg_out)
     return out, cfg_out
 
@@ -146,7 +174,7 @@ def export(checkpoint, out=None):
 def main():
     args = parse_args()
     try:
-        out, cfg_out = export(args.checkpoint, args.out)
+        out, cfg_out = export(args.checkpoint, args.out, args.force)
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
