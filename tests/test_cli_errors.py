@@ -271,3 +271,20 @@ def test_export_never_overwrites_the_checkpoint_or_an_earlier_file(tmp_path):
     assert open(ckpt, 'rb').read() == before
     exported = torch.load(out, weights_only=False)['state_dict']
     assert list(exported) == ['backbone.w']
+
+
+@pytest.mark.slow
+def test_a_fresh_run_never_overwrites_another_configs_run(tmp_path):
+    result = run_tool(
+        'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args({})
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    first = (tmp_path / 'epoch_1.pth').read_bytes()
+    record = (tmp_path / 'run_config.json').read_text()
+    options = options_args({'train_cfg.max_epochs': 2})
+    result = run_tool(
+        'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options
+    )
+    assert_one_line_error(result, 'holds the checkpoints of a run of other')
+    assert (tmp_path / 'epoch_1.pth').read_bytes() == first
+    assert (tmp_path / 'run_config.json').read_text() == record

@@ -111,6 +111,12 @@ def build_cfg(args):
     return cfg
 
 
+def holds_checkpoints(cfg):
+    import glob
+
+    return bool(glob.glob(osp.join(cfg.work_dir, '*.pth')))
+
+
 def main():
     args = parse_args()
     try:
@@ -122,6 +128,13 @@ def main():
             raise MmsamkdError(
                 f'{cfg.work_dir} holds a run of other settings ({mismatch}'
                 '); resuming it would merge the two runs. Use another '
+                '--work-dir, or remove that one to start over.'
+            )
+        if mismatch and not cfg.get('resume') and holds_checkpoints(cfg):
+            raise MmsamkdError(
+                f'{cfg.work_dir} holds the checkpoints of a run of other '
+                f'settings ({mismatch}); a fresh run there would overwrite '
+                'them and leave the rest beside its own. Use another '
                 '--work-dir, or remove that one to start over.'
             )
         from mmengine.dist import is_main_process
