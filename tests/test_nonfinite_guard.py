@@ -4,6 +4,7 @@ Before the guard, KD with lr 1e4 trained on NaN to the last epoch and
 saved NaN checkpoints with rc 0.
 """
 
+import os
 import os.path as osp
 
 import pytest
@@ -39,7 +40,9 @@ def test_kd_with_a_diverging_lr_stops_naming_the_step(
 
 
 @pytest.mark.slow
-def test_skip_policy_drops_the_bad_steps_and_keeps_weights_finite(tmp_path):
+def test_skip_policy_skips_then_stops_a_diverged_run(tmp_path):
+    """Before: skip dropped every step after the divergence and the run
+    ended rc 0 with non-finite BN buffers in its checkpoints."""
     cfg = tiny_cfg(
         STUDENT_CFG,
         tmp_path,
@@ -47,12 +50,18 @@ def test_skip_policy_drops_the_bad_steps_and_keeps_weights_finite(tmp_path):
         **{'default_hooks.nonfinite.policy': 'skip'},
     )
     runner = Runner.from_cfg(cfg)
-    runner.train()
-    assert all(torch.isfinite(p).all() for p in runner.model.parameters())
+    with pytest.raises(NonFiniteLossError, match='diverged'):
+        runner.train()
     log = open(
         osp.join(tmp_path, runner.timestamp, f'{runner.timestamp}.log')
     ).read()
     assert 'update skipped' in log
+    for name in os.listdir(tmp_path):  # any checkpoint written is finite
+        if name.endswith('.pth'):
+            state = torch.load(tmp_path / name, weights_only=False)
+            for value in state['state_dict'].values():
+                if value.is_floating_point():
+                    assert torch.isfinite(value).all()
 
 
 def test_policy_names_are_checked():
@@ -62,7 +71,7 @@ def test_policy_names_are_checked():
         on_nonfinite({'loss_kd': float('nan'), 'loss': 1.0}, 'raise', 'x')
 
 
-def guarded_sgd(policy):
+def guarded_sgd(policy, **options):
     """A one-weight model under SGD (lr 0.5), its wrapper guarded by the
     hook as ``before_train`` guards a Runner's."""
     from types import SimpleNamespace
@@ -71,7 +80,7 @@ def guarded_sgd(policy):
 
     weight = torch.nn.Parameter(torch.tensor([2.0]))
     wrapper = OptimWrapper(torch.optim.SGD([weight], lr=0.5))
-    NonFiniteGuardHook(policy).before_train(
+    NonFiniteGuardHook(policy, **options).before_train(
         SimpleNamespace(optim_wrapper=wrapper)
     )
     return weight, wrapper
@@ -98,3 +107,48 @@ def test_guard_skip_drops_the_update_and_its_gradients():
     assert weight.grad is None or not weight.grad.any()
     wrapper.update_params((3 * weight).sum())  # the next step is normal
     assert weight.item() == pytest.approx(0.5)
+
+
+def test_skip_gives_up_after_max_skips_in_a_row():
+    weight, wrapper = guarded_sgd('skip', max_skips=3)
+    nan = float('nan')
+    for _ in range(2):
+        wrapper.update_params((weight * nan).sum())
+    wrapper.update_params((3 * weight).sum())  # a good step resets the count
+    for _ in range(2):
+        wrapper.update_params((weight * nan).sum())
+    with pytest.raises(NonFiniteLossError, match='3 updates in a row'):
+        wrapper.update_params((weight * nan).sum())
+
+
+def test_no_checkpoint_of_a_model_with_a_non_finite_buffer():
+    from types import SimpleNamespace
+
+    hook = NonFiniteGuardHook()
+    runner = SimpleNamespace(epoch=0, iter=78)
+    finite = {'state_dict': {'bn.running_var': torch.ones(2)}}
+    hook.before_save_checkpoint(runner, finite)
+    broken = {
+        'state_dict': {
+            'bn.num_batches_tracked': torch.tensor(3),
+            'bn.running_var': torch.tensor([1.0, float('inf')]),
+        }
+    }
+    with pytest.raises(NonFiniteLossError, match='bn.running_var .*epoch 1'):
+        hook.before_save_checkpoint(runner, broken)
+
+
+@pytest.mark.slow
+def test_kd_diverging_within_one_epoch_writes_no_checkpoint(
+    fmnist_teacher_ckpt, tmp_path
+):
+    """Before: rc 0, 0.00 % and checkpoints with non-finite BN buffers."""
+    options = {
+        'optim_wrapper.optimizer.lr': 1e4,
+        'model.teacher_ckpt': fmnist_teacher_ckpt,
+    }
+    result = run_tool(
+        'train.py', KD_CFG, '--work-dir', tmp_path, *options_args(options)
+    )
+    assert_one_line_error(result, 'non-finite')
+    assert not osp.exists(tmp_path / 'epoch_1.pth')

@@ -2,17 +2,20 @@
 
 import types
 
+import torch
 from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
 from mmengine.registry import HOOKS
 from mmengine.runner import EpochBasedTrainLoop
 
+from ...errors import NonFiniteLossError
 from ...utils.nonfinite import (
     POSITION_KEY,
     check_policy,
     finite_everywhere,
     on_nonfinite,
     skip_update,
+    train_position,
 )
 
 
@@ -29,18 +32,28 @@ class NonFiniteGuardHook(Hook):
     is dropped (on every DDP rank alike) with a warning. :class:`SAMKD`
     applies the same policy to each of its losses (``model.nonfinite``).
 
+    A finite loss does not prove a finite model: a BN running variance
+    can overflow while the losses stay finite, and ``'skip'`` can drop
+    every step after a divergence. So ``'skip'`` gives up after
+    ``max_skips`` skipped updates in a row, and no checkpoint is written
+    of a model with a non-finite parameter or buffer: both end the run
+    with one line.
+
     ``configs/_base_/default_runtime.py`` registers it as
     ``default_hooks.nonfinite``, so every config has it.
 
     Args:
         policy (str): ``'raise'`` or ``'skip'``. Defaults to ``'raise'``.
+        max_skips (int): Consecutive skipped updates after which ``'skip'``
+            stops the run. Defaults to 10.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, policy='raise'):
+    def __init__(self, policy='raise', max_skips=10):
         check_policy(policy, 'NonFiniteGuardHook policy')
         self.policy = policy
+        self.max_skips = max_skips
 
     def before_train(self, runner):
         wrapper = runner.optim_wrapper
@@ -54,11 +67,13 @@ class NonFiniteGuardHook(Hook):
                 self._guard(each)
 
     def _guard(self, wrapper):
-        policy = self.policy
+        policy, max_skips = self.policy, self.max_skips
         update_params = wrapper.update_params
+        wrapper._nonfinite_skips = 0
 
         def guarded(self, loss, *args, **kwargs):
             if finite_everywhere([loss.detach()]):
+                self._nonfinite_skips = 0
                 return update_params(loss, *args, **kwargs)
             on_nonfinite(
                 {'loss': loss.detach()},
@@ -67,9 +82,28 @@ class NonFiniteGuardHook(Hook):
                 "default_hooks.nonfinite.policy='skip' to drop such steps.",
             )
             skip_update(self, [loss])
+            self._nonfinite_skips += 1
+            if self._nonfinite_skips >= max_skips:
+                raise NonFiniteLossError(
+                    f'{self._nonfinite_skips} updates in a row skipped for '
+                    f'non-finite losses, the last at {train_position()}: '
+                    'training has diverged. Lower the learning rate.'
+                )
 
         wrapper.update_params = types.MethodType(guarded, wrapper)
         wrapper._nonfinite_guarded = True
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        """No checkpoint of a model with a non-finite weight or buffer."""
+        for key, value in checkpoint.get('state_dict', {}).items():
+            if torch.is_tensor(value) and value.is_floating_point():
+                if not torch.isfinite(value).all():
+                    raise NonFiniteLossError(
+                        f'the model has diverged: {key} holds non-finite '
+                        f'values at epoch {runner.epoch + 1}, iteration '
+                        f'{runner.iter}; no checkpoint was written. Lower '
+                        'the learning rate.'
+                    )
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if isinstance(runner.train_loop, EpochBasedTrainLoop):
