@@ -128,3 +128,25 @@ def test_visible_gpus_follow_cuda_visible_devices(monkeypatch):
     assert compare.visible_gpus() == ['2', '7']
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     assert compare.visible_gpus() == []
+
+
+def test_snapshots_move_into_the_root_and_make_a_dependency(tmp_path):
+    """Before: MS-MGANs read its teacher snapshots from ./work_dirs under
+    any --work-dir-root, and the table showed another teacher."""
+    cfg = Config.fromfile(
+        osp.join(
+            REPO,
+            'configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        )
+    )
+    root = str(tmp_path / 'root')
+    options = compare.same_root_paths(cfg, root)
+    snapshots = options['model.teacher_snapshots']
+    assert len(snapshots) == len(cfg.model.teacher_snapshots)
+    assert all(p.startswith(root + '/resnet14_snapshots_') for p in snapshots)
+    assert options['model.teacher_ckpt'] == snapshots[0]
+    cfg.merge_from_dict(options)
+    assert compare.depends_on(cfg, f'{root}/resnet14_snapshots_1xb64_fmnist')
+    # lists reach tools/train.py in the form --cfg-options reads
+    command = compare.train_command('c.py', str(tmp_path / 'w'), options)
+    assert f'model.teacher_snapshots=[{",".join(snapshots)}]' in command

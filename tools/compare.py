@@ -46,6 +46,7 @@ import time
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
+from mmsamkd.utils.process_ownership import die_with_parent, hold_lock
 from mmsamkd.utils.run_results import (
     RECORD,
     describe_dataset,
@@ -104,24 +105,47 @@ def parse_args():
 DEFAULT_ROOT = 'work_dirs'
 
 
+def inputs_read(cfg):
+    """``{option: path or list of paths}``: the files a run starts from
+    (its ``load_from``, teacher checkpoint and MS-MGANs' snapshots)."""
+    model = cfg.get('model', {})
+    return {
+        'load_from': cfg.get('load_from'),
+        'model.teacher_ckpt': model.get('teacher_ckpt'),
+        'model.teacher_snapshots': list(model.get('teacher_snapshots') or []),
+    }
+
+
 def same_root_paths(cfg, work_dir_root):
-    """Options pointing a config's teacher and ``load_from`` into the root.
+    """Options pointing the files a config reads into the root.
 
     Configs name the runs they read as ``work_dirs/<run>/...`` (the default
     root); under another ``--work-dir-root`` those runs are there instead.
     """
     if osp.normpath(work_dir_root) == DEFAULT_ROOT:
         return {}
+
+    def moved(path):
+        parts = str(path).split('/')
+        if parts[0] != DEFAULT_ROOT:
+            return path
+        return '/'.join([work_dir_root.rstrip('/')] + parts[1:])
+
     options = {}
-    model = cfg.get('model', {})
-    for key, path in (
-        ('load_from', cfg.get('load_from')),
-        ('model.teacher_ckpt', model.get('teacher_ckpt')),
-    ):
-        parts = str(path).split('/') if path else []
-        if parts and parts[0] == DEFAULT_ROOT:
-            options[key] = '/'.join([work_dir_root.rstrip('/')] + parts[1:])
+    for key, value in inputs_read(cfg).items():
+        if isinstance(value, list):
+            if [moved(p) for p in value] != value:
+                options[key] = [moved(p) for p in value]
+        elif value and moved(value) != value:
+            options[key] = moved(value)
     return options
+
+
+def option_text(value):
+    """A value as ``--cfg-options`` reads it (a list without spaces)."""
+    if isinstance(value, (list, tuple)):
+        return '[' + ','.join(str(v) for v in value) + ']'
+    return str(value)
 
 
 def train_command(config, work_dir, cfg_options):
@@ -130,18 +154,20 @@ def train_command(config, work_dir, cfg_options):
         command.append('--resume')
     if cfg_options:
         command += ['--cfg-options'] + [
-            f'{key}={value}' for key, value in cfg_options.items()
+            f'{key}={option_text(value)}' for key, value in cfg_options.items()
         ]
     return command
 
 
 def depends_on(cfg, work_dir):
-    """Whether ``cfg`` reads its teacher or weights from ``work_dir``."""
-    model = cfg.get('model', {})
+    """Whether ``cfg`` reads a file (teacher, snapshot, weights) from
+    ``work_dir``."""
     inside = osp.abspath(work_dir) + os.sep
+    paths = []
+    for value in inputs_read(cfg).values():
+        paths += value if isinstance(value, list) else [value]
     return any(
-        path and osp.abspath(str(path)).startswith(inside)
-        for path in (cfg.get('load_from'), model.get('teacher_ckpt'))
+        path and osp.abspath(str(path)).startswith(inside) for path in paths
     )
 
 
@@ -202,6 +228,7 @@ def train_all(runs, cfg_options, jobs, run_options=None):
                 env=run_env,
                 stdout=log,
                 stderr=subprocess.STDOUT if log else None,
+                preexec_fn=die_with_parent,  # no trainer outlives compare.py
             )
             running[index] = (process, log, slot)
         if not running:
@@ -494,6 +521,8 @@ def main():
     args = parse_args()
     out_dir = args.out_dir or osp.join(args.work_dir_root, 'compare')
     try:
+        # a second compare.py in this root would train the same dirs
+        lock = hold_lock(args.work_dir_root, 'compare.py')  # noqa: F841
         _, markdown = compare(
             args.configs,
             args.work_dir_root,

@@ -14,6 +14,7 @@ from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils import check_config
 from mmsamkd.utils.config_keys import check_overrides
 from mmsamkd.utils.distributed import end_distributed
+from mmsamkd.utils.process_ownership import die_with_parent, hold_lock
 from mmsamkd.utils.run_results import (
     read_record,
     record_mismatch,
@@ -122,6 +123,10 @@ def main():
     try:
         cfg = build_cfg(args)
         check_config(cfg)
+        if os.environ.get('TORCHELASTIC_RUN_ID'):
+            die_with_parent()  # a rank ends with torchrun's agent
+        if os.environ.get('RANK', '0') == '0':
+            lock = hold_lock(cfg.work_dir)  # noqa: F841 (held till exit)
         record = read_record(cfg.work_dir)
         mismatch = record_mismatch(record, cfg)
         if cfg.get('resume') and mismatch:

@@ -1,0 +1,96 @@
+"""One live trainer per work dir; trainers end with their launcher.
+
+Before: two compare.py in one root trained the same dirs at once, and a
+killed compare.py left its tools/train.py child training.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO
+from mmsamkd.errors import MmsamkdError
+from mmsamkd.utils.process_ownership import hold_lock
+
+
+def test_a_locked_directory_names_its_holder_and_frees_on_close(tmp_path):
+    held = hold_lock(str(tmp_path))
+    with pytest.raises(MmsamkdError, match=f'in use .*pid {os.getpid()}'):
+        hold_lock(str(tmp_path))
+    held.close()
+    hold_lock(str(tmp_path)).close()
+
+
+def test_a_lock_dies_with_its_process(tmp_path):
+    # a holder killed hard (a crash) leaves no stale lock
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            '-c',
+            'import sys, time\n'
+            f'sys.path.insert(0, {REPO!r})\n'
+            'from mmsamkd.utils.process_ownership import hold_lock\n'
+            f'lock = hold_lock({str(tmp_path)!r})\n'
+            'print("held", flush=True)\n'
+            'time.sleep(60)\n',
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == 'held'
+    with pytest.raises(MmsamkdError, match='in use'):
+        hold_lock(str(tmp_path))
+    holder.kill()
+    holder.wait()
+    hold_lock(str(tmp_path)).close()
+
+
+def test_children_die_with_their_launcher(tmp_path):
+    """compare.py starts each trainer with die_with_parent: a launcher
+    killed with SIGKILL (no cleanup) still takes its child along."""
+    pid_file = tmp_path / 'child.pid'
+    launcher = subprocess.Popen(
+        [
+            sys.executable,
+            '-c',
+            'import subprocess, sys, time\n'
+            f'sys.path.insert(0, {REPO!r})\n'
+            'from mmsamkd.utils.process_ownership import die_with_parent\n'
+            'child = subprocess.Popen([sys.executable, "-c", '
+            '"import time; time.sleep(60)"], preexec_fn=die_with_parent)\n'
+            f'open({str(pid_file)!r}, "w").write(str(child.pid))\n'
+            'time.sleep(60)\n',
+        ]
+    )
+    for _ in range(100):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    launcher.send_signal(signal.SIGKILL)
+    launcher.wait()
+    for _ in range(50):  # the child gets SIGTERM from the kernel
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail('the child outlived its launcher')
+
+
+@pytest.mark.slow
+def test_a_second_compare_in_one_root_is_refused(tmp_path):
+    from test_cli_errors import assert_one_line_error
+
+    from conftest import STUDENT_CFG, run_tool
+
+    held = hold_lock(str(tmp_path))  # as a running compare.py holds it
+    result = run_tool('compare.py', STUDENT_CFG, '--work-dir-root', tmp_path)
+    assert_one_line_error(result, 'in use by another compare.py')
+    held.close()
