@@ -302,7 +302,7 @@ def patch_mmengine_checkpoint_files():
     from mmengine.runner import checkpoint as checkpoint_module
     from mmengine.runner import runner as runner_module
 
-    from .utils.checkpoint_files import rebase, save_verified
+    from .utils.checkpoint_files import missing_latest, rebase, save_verified
 
     original_save = checkpoint_module.save_checkpoint
 
@@ -314,7 +314,11 @@ def patch_mmengine_checkpoint_files():
     original_find = checkpoint_module.find_latest_checkpoint
 
     def find_latest_checkpoint(path):
-        return rebase(original_find(path), path)
+        found = rebase(original_find(path), path)
+        if found is not None and not osp.isfile(found):
+            # an empty last_checkpoint, or one naming a removed file
+            raise missing_latest(path, found)
+        return found
 
     for module in (checkpoint_module, runner_module):
         module.save_checkpoint = save_checkpoint

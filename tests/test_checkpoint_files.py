@@ -153,3 +153,26 @@ def test_copied_and_moved_work_dirs_resume_in_place(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert (moved / 'epoch_2.pth').is_file()
     assert open(moved / 'last_checkpoint').read().startswith(str(moved))
+
+
+@pytest.mark.parametrize('named', ['', 'epoch_3.pth'])
+def test_last_checkpoint_naming_no_file_points_to_the_last_intact_one(
+    tmp_path, named
+):
+    """Before: ``FileNotFoundError: checkpoint ''`` from inside mmengine."""
+    from mmengine.runner.checkpoint import find_latest_checkpoint
+
+    save_verified({'state_dict': {}}, str(tmp_path / 'epoch_2.pth'))
+    (tmp_path / 'last_checkpoint').write_text(
+        str(tmp_path / named) if named else ''
+    )
+    with pytest.raises(CheckpointError) as info:
+        find_latest_checkpoint(str(tmp_path))
+    message = str(info.value)
+    assert 'last_checkpoint' in message
+    assert f'--resume {tmp_path / "epoch_2.pth"}' in message
+    # a last_checkpoint that names a file is read as before
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
+    assert find_latest_checkpoint(str(tmp_path)) == str(
+        tmp_path / 'epoch_2.pth'
+    )

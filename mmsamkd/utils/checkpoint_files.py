@@ -127,3 +127,18 @@ def rebase(path, work_dir):
     if not path or osp.dirname(osp.abspath(path)) == osp.abspath(work_dir):
         return path
     return osp.join(work_dir, osp.basename(path))
+
+
+def missing_latest(work_dir, named):
+    """The one-line :class:`CheckpointError` for a ``last_checkpoint`` that
+    names no file (empty, or a checkpoint removed since)."""
+    intact = last_intact(work_dir)
+    fix = (
+        f'the last intact checkpoint is {intact}: --resume {intact}'
+        if intact
+        else 'no intact checkpoint is left: start the run again'
+    )
+    return CheckpointError(
+        f'{osp.join(work_dir, "last_checkpoint")} names {named!r}, which '
+        f'is not a file; {fix}.'
+    )
