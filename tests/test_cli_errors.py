@@ -288,3 +288,30 @@ def test_a_fresh_run_never_overwrites_another_configs_run(tmp_path):
     assert_one_line_error(result, 'holds the checkpoints of a run of other')
     assert (tmp_path / 'epoch_1.pth').read_bytes() == first
     assert (tmp_path / 'run_config.json').read_text() == record
+
+
+def test_cfg_options_keep_spaces_and_refuse_joined_pairs(capsys):
+    import argparse
+
+    from mmsamkd.utils.cli import CfgOptionsAction
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    args = parser.parse_args(
+        [
+            '--cfg-options',
+            'load_from=/data/my runs/epoch_3.pth',
+            'train_cfg.max_epochs=2',
+            'model.teacher_snapshots=[a.pth,b.pth]',
+        ]
+    )
+    assert args.cfg_options == {
+        'load_from': '/data/my runs/epoch_3.pth',  # spaces kept
+        'train_cfg.max_epochs': 2,
+        'model.teacher_snapshots': ['a.pth', 'b.pth'],
+    }
+    with pytest.raises(SystemExit):
+        parser.parse_args(
+            ['--cfg-options', 'train_cfg.max_epochs=1 randomness.seed=3']
+        )
+    assert 'several key=value pairs' in capsys.readouterr().err
