@@ -315,3 +315,21 @@ def test_cfg_options_keep_spaces_and_refuse_joined_pairs(capsys):
             ['--cfg-options', 'train_cfg.max_epochs=1 randomness.seed=3']
         )
     assert 'several key=value pairs' in capsys.readouterr().err
+
+
+def test_a_class_counting_loss_must_count_the_students_classes():
+    """Before: ICAKD with num_classes 5 on 10-class data failed with an
+    index_add RuntimeError inside the loss."""
+    from mmengine.config import Config
+
+    from mmsamkd.utils.config_check import check_loss_class_counts
+
+    cfg = Config.fromfile(
+        f'{REPO}/configs/icakd/icakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+    )
+    check_loss_class_counts(cfg.model)
+    cfg.merge_from_dict(
+        {'model.distiller.distill_losses.loss_structure.num_classes': 5}
+    )
+    with pytest.raises(ConfigError, match='loss_structure counts 5 classes'):
+        check_loss_class_counts(cfg.model)

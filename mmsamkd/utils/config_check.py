@@ -197,6 +197,27 @@ def check_train_and_evaluation_apart(cfg):
             )
 
 
+def check_loss_class_counts(model_cfg):
+    """A distillation loss that counts classes (CSKD's, ICAKD's centroids
+    and memory bank) counts the student's classes.
+
+    With fewer, the first label past its count failed in ``index_add``
+    deep inside the loss, epochs into a run.
+    """
+    student = _num_classes(model_cfg.get('architecture', {}))
+    distiller = model_cfg.get('distiller') or {}
+    losses = distiller.get('distill_losses') or {}
+    for name, loss in losses.items():
+        count = loss.get('num_classes') if hasattr(loss, 'get') else None
+        if count is not None and student is not None and count != student:
+            raise ConfigError(
+                f'distill loss {name} counts {count} classes but the '
+                f'student predicts {student}. Set '
+                f'model.distiller.distill_losses.{name}.num_classes to the '
+                "dataset's class count."
+            )
+
+
 def check_config(cfg):
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
     check_config_keys(cfg)
@@ -208,6 +229,7 @@ def check_config(cfg):
     model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:
         check_class_counts(model_cfg)
+        check_loss_class_counts(model_cfg)
         check_teacher_checkpoint(
             model_cfg, random_teacher=cfg.get('random_teacher', False)
         )
