@@ -111,6 +111,11 @@ def test_snapshots_switch_with_the_phase_and_only_then(
     assert torch.equal(algorithm.teacher.head.fc.weight, tuned)
     with pytest.raises(ConfigError, match='snapshot 3 is not one'):
         algorithm.set_phase(None, 3)
+    # a first phase under another snapshot than teacher_ckpt's loads it
+    fresh, _ = build(fmnist_teacher_snapshots)
+    fresh.set_phase(0, 1)
+    expected = snapshot_weights(fmnist_teacher_snapshots[1])[key]
+    assert torch.equal(fresh.teacher.state_dict()[key], expected)
     with pytest.raises(ConfigError, match='block 5 is not one'):
         algorithm.set_phase(5, 0)
 

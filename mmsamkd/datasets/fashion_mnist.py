@@ -157,12 +157,6 @@ class LocalFashionMNIST(FashionMNIST):
             )
         return paths
 
-    def _check_exists(self):
-        return all(
-            find_idx_file(self.data_prefix['root'], stem) is not None
-            for stem in _SPLIT_FILES[self.split]
-        )
-
     def load_data_list(self):
         images_path, labels_path = self._split_paths()
         images = read_idx(images_path)
