@@ -199,6 +199,24 @@ def test_similarity_kd_value_and_gradient():
     assert student.grad.abs().sum() > 0
 
 
+def test_selected_rows_kl_for_no_row_and_for_one_row():
+    """No row kept (the teacher ranks every target badly) is a zero term
+    that still reaches the student's graph; one row is that row's KL."""
+    from mmsamkd.models.losses.sskd_loss import _selected_kl
+
+    preds_s = torch.tensor([[1.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    preds_t = torch.tensor([[0.0, 1.0], [3.0, 0.0]])
+    none = _selected_kl(
+        preds_s, preds_t, torch.tensor([], dtype=torch.long), 2
+    )
+    assert none.item() == 0 and none.requires_grad
+    one = _selected_kl(preds_s, preds_t, torch.tensor([1]), 2)
+    p = [math.exp(1.5) / (math.exp(1.5) + 1), 1 / (math.exp(1.5) + 1)]
+    q = [1 / (1 + math.exp(1.0)), math.exp(1.0) / (1 + math.exp(1.0))]
+    expected = 4 * sum(a * math.log(a / b) for a, b in zip(p, q))
+    assert one.item() == pytest.approx(expected, rel=1e-6)
+
+
 def test_loss_arguments_are_checked():
     with pytest.raises(ConfigError, match='views must be one of'):
         RotatedViewsKD(views='all')
