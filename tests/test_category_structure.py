@@ -207,11 +207,12 @@ def test_filtered_intra_term_uses_the_correct_samples_only():
     labels = torch.tensor([0, 0, 0, 1, 1, 2])
     f_t, f_s = torch.randn(6, 3), torch.randn(6, 3)
     t_out, s_out = torch.randn(6, 4), torch.randn(6, 4)
+    s_out.requires_grad_()
     # teacher right on samples 0, 1, 3 only; student on 0, 2, 4, 5 only
     sign_t = torch.tensor([1.0, 1, -1, 1, -1, -1])[:, None]
     sign_s = torch.tensor([1.0, -1, 1, -1, 1, 1])[:, None]
     t_out += 10 * sign_t * F.one_hot(labels, 4)
-    s_out += 10 * sign_s * F.one_hot(labels, 4)
+    s_out = s_out + 10 * sign_s * F.one_hot(labels, 4)
     loss = CategoryStructureLoss(
         num_classes=4, center_weight=0, inter_weight=0, logit_mse_weight=0
     )
@@ -231,11 +232,18 @@ def test_filtered_intra_term_uses_the_correct_samples_only():
     def class_mean(x):
         return torch.stack([x[labels == labels[i]].mean(0) for i in range(6)])
 
+    # the student's logit centroids are constants, as its feature ones
     expected = 0.002 * (
         F.mse_loss(f_s - c_s, f_t - c_t) / 3
-        + F.mse_loss(s_out - class_mean(s_out), t_out - class_mean(t_out)) / 4
+        + F.mse_loss(
+            s_out - class_mean(s_out).detach(), t_out - class_mean(t_out)
+        )
+        / 4
     )
     assert value.item() == pytest.approx(expected.item(), rel=1e-6)
+    (grad,) = torch.autograd.grad(value, s_out)
+    (hand_grad,) = torch.autograd.grad(expected, s_out)
+    torch.testing.assert_close(grad, hand_grad)
 
 
 # --- centroids over bank and batch ----------------------------------------

@@ -360,8 +360,10 @@ def test_rotated_views_crop_each_view_on_its_own():
     )
     offsets_differ = False
     for _ in range(10):
-        views = transform(dict(img=image.copy()))['img']
+        results = transform(dict(img=image.copy()))
+        views = results['img']
         assert views.shape == (4, 1, 8, 8)  # (K, C, H, W)
+        assert results['img_shape'] == (8, 8)
         offsets = []
         for k, view in enumerate(views):
             upright_view = np.rot90(view[0], -k)  # undo the turn
