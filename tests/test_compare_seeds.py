@@ -10,6 +10,7 @@ from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
 
 from conftest import KD_CFG, REPO, TEACHER_CFG, options_args, run_tool
+from mmsamkd.utils.process_ownership import LOCK_NAME
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import compare  # noqa: E402
@@ -106,4 +107,5 @@ def test_a_run_listed_twice_is_refused(tmp_path, extra):
         'compare.py', '--work-dir-root', tmp_path, TEACHER_CFG, *extra
     )
     assert_one_line_error(result, 'would hold two runs', 'listed twice')
-    assert not list(tmp_path.iterdir())  # refused before any training
+    # refused before any training: no run dir beside the root's lock
+    assert [p.name for p in tmp_path.iterdir()] == [LOCK_NAME]
