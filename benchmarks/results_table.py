@@ -8,10 +8,11 @@ validation split (``results/samkd_study.csv``, read against the methods'
 runs made on the study's own machine, ``results/fmnist_methods_intel.csv``;
 its earlier rounds: ``samkd_study_unpaired.csv``, run before a seed
 started SAMKD from HSAKD's student, and ``samkd_study_pytorch-init.csv``,
-before the branches were initialised as published), and its checks of one setting at a time,
-each paired with a reference run of that setting (``PAIRED_CHECKS``:
-HSAKD with a half-width student, with twice the epochs, on a fifth of
-the images; the discriminators without the KL terms, against SAMKD with
+before the branches were initialised as published), and its checks of
+one setting at a time, each paired with a reference run of that setting
+(``PAIRED_CHECKS``: HSAKD with a half-width student, with twice the
+epochs, on a fifth of the images; the discriminators without the KL
+terms, against SAMKD with
 neither). With ``--readme``, rewrites in each file the block between
 ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME being
 ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
