@@ -176,3 +176,22 @@ def test_last_checkpoint_naming_no_file_points_to_the_last_intact_one(
     assert find_latest_checkpoint(str(tmp_path)) == str(
         tmp_path / 'epoch_2.pth'
     )
+
+
+def test_a_damaged_teacher_checkpoint_names_the_teacher_fix(tmp_path):
+    """Before: the message advised --resume of the teacher's checkpoint
+    into the student's run."""
+    from mmsamkd.utils.teacher_checkpoint import load_teacher_checkpoint
+
+    first, second = (str(tmp_path / f'epoch_{i}.pth') for i in (1, 2))
+    for path in (first, second):
+        save_verified({'state_dict': {'w': torch.zeros(100)}}, path)
+    data = bytearray(open(second, 'rb').read())
+    data[len(data) // 2] ^= 0x01
+    open(second, 'wb').write(bytes(data))
+    with pytest.raises(CheckpointError) as info:
+        load_teacher_checkpoint(torch.nn.Linear(1, 1), second)
+    message = str(info.value)
+    assert f'teacher_ckpt {second} is damaged' in message
+    assert f'point model.teacher_ckpt to {first}' in message
+    assert '--resume' not in message

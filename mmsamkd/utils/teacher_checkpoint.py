@@ -8,12 +8,14 @@ among the log lines, and the run exits 0. :func:`load_teacher_checkpoint`
 replaces that loader (``mmsamkd.compat``) and refuses such a checkpoint.
 """
 
+import os.path as osp
 import re
 from collections import OrderedDict
 
 from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 
 from ..errors import CheckpointError
+from .checkpoint_files import last_intact
 
 BRANCH_PREFIX = 'ss_branches.'
 PROJECTION_PREFIX = 'proj_head.'
@@ -120,8 +122,21 @@ def load_teacher_checkpoint(
     try:
         checkpoint = _load_checkpoint(filename, map_location, logger)
     except (RuntimeError, EOFError, OSError, ValueError) as error:
-        if isinstance(error, (FileNotFoundError, CheckpointError)):
+        if isinstance(error, FileNotFoundError):
             raise
+        if isinstance(error, CheckpointError):
+            # the loader's fix (--resume) is for a run's own checkpoints
+            intact = last_intact(osp.dirname(osp.abspath(filename)), filename)
+            fix = (
+                f'point model.teacher_ckpt to {intact}, the last intact '
+                "checkpoint of the teacher's run, or retrain the teacher"
+                if intact
+                else 'retrain the teacher'
+            )
+            raise CheckpointError(
+                f'teacher_ckpt {filename} is damaged: it does not match its '
+                f'checksum or cannot be read; {fix}.'
+            ) from None
         raise CheckpointError(
             f'teacher_ckpt {filename} cannot be read ({type(error).__name__}'
             f': {str(error).splitlines()[0] if str(error) else ""}); it may '
