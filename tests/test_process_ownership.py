@@ -94,3 +94,15 @@ def test_a_second_compare_in_one_root_is_refused(tmp_path):
     result = run_tool('compare.py', STUDENT_CFG, '--work-dir-root', tmp_path)
     assert_one_line_error(result, 'in use by another compare.py')
     held.close()
+
+
+def test_the_launch_rank_is_read_from_any_launcher(monkeypatch):
+    from mmsamkd.utils.process_ownership import RANK_VARIABLES, launch_rank
+
+    for name in RANK_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert launch_rank() == 0
+    monkeypatch.setenv('SLURM_PROCID', '1')  # srun sets no RANK
+    assert launch_rank() == 1
+    monkeypatch.setenv('RANK', '0')
+    assert launch_rank() == 0

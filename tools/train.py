@@ -5,6 +5,7 @@ python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
 """
 
 import argparse
+import glob
 import os
 import os.path as osp
 import sys
@@ -14,7 +15,11 @@ from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils import check_config
 from mmsamkd.utils.config_keys import check_overrides
 from mmsamkd.utils.distributed import end_distributed
-from mmsamkd.utils.process_ownership import die_with_parent, hold_lock
+from mmsamkd.utils.process_ownership import (
+    die_with_parent,
+    hold_lock,
+    launch_rank,
+)
 from mmsamkd.utils.run_results import (
     read_record,
     record_mismatch,
@@ -113,8 +118,6 @@ def build_cfg(args):
 
 
 def holds_checkpoints(cfg):
-    import glob
-
     return bool(glob.glob(osp.join(cfg.work_dir, '*.pth')))
 
 
@@ -125,7 +128,7 @@ def main():
         check_config(cfg)
         if os.environ.get('TORCHELASTIC_RUN_ID'):
             die_with_parent()  # a rank ends with torchrun's agent
-        if os.environ.get('RANK', '0') == '0':
+        if launch_rank() == 0:  # one lock per run, not per rank
             lock = hold_lock(cfg.work_dir)  # noqa: F841 (held till exit)
         record = read_record(cfg.work_dir)
         mismatch = record_mismatch(record, cfg)

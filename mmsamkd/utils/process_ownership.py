@@ -19,6 +19,16 @@ from ..errors import MmsamkdError
 
 LOCK_NAME = '.mmsamkd.lock'
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# where each launcher puts a process's global rank, before mmengine reads it
+RANK_VARIABLES = ('RANK', 'SLURM_PROCID', 'OMPI_COMM_WORLD_RANK', 'PMI_RANK')
+
+
+def launch_rank():
+    """This process's global rank as its launcher set it (0 if none)."""
+    for name in RANK_VARIABLES:
+        if os.environ.get(name, '').isdigit():
+            return int(os.environ[name])
+    return 0
 
 
 def hold_lock(directory, what='training process'):
