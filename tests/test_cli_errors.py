@@ -333,3 +333,24 @@ def test_a_class_counting_loss_must_count_the_students_classes():
     )
     with pytest.raises(ConfigError, match='loss_structure counts 5 classes'):
         check_loss_class_counts(cfg.model)
+
+
+@pytest.mark.slow
+def test_resume_of_another_networks_checkpoint_is_one_line(
+    fmnist_teacher_ckpt, tmp_path
+):
+    """Before: 46 size-mismatch warnings, then a ValueError from the
+    optimizer."""
+    options = options_args({'model.teacher_ckpt': fmnist_teacher_ckpt})
+    result = run_tool(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path / 'kd',
+        '--resume',
+        fmnist_teacher_ckpt,
+        *options,
+    )
+    assert_one_line_error(
+        result, f'--resume {fmnist_teacher_ckpt} does not fit', 'missing'
+    )

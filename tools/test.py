@@ -40,31 +40,6 @@ def parse_args():
     return args
 
 
-def checkpoint_fit_hook(filename, config):
-    """A hook that refuses, before mmengine loads it with ``strict=False``
-    (testing a partly random model), a checkpoint without the model's
-    weights."""
-    from mmengine.hooks import Hook
-
-    from mmsamkd.utils.model_wrappers import unwrap_model
-    from mmsamkd.utils.teacher_checkpoint import evaluated_checkpoint_problem
-
-    class CheckpointFit(Hook):
-        def after_load_checkpoint(self, runner, checkpoint):
-            state_dict = checkpoint.get('state_dict', checkpoint)
-            state_dict = {
-                k[len('module.') :] if k.startswith('module.') else k: v
-                for k, v in state_dict.items()
-            }
-            problem = evaluated_checkpoint_problem(
-                unwrap_model(runner.model), state_dict, filename, config
-            )
-            if problem:
-                raise MmsamkdError(problem)
-
-    return CheckpointFit()
-
-
 def main():
     args = parse_args()
     try:
@@ -94,9 +69,9 @@ def main():
         cfg.load_from = args.checkpoint
         cfg.resume = False
         runner = Runner.from_cfg(cfg)
-        runner.register_hook(
-            checkpoint_fit_hook(args.checkpoint, args.config), 'VERY_HIGH'
-        )
+        from mmsamkd.engine.hooks import CheckpointFitHook
+
+        runner.register_hook(CheckpointFitHook(args.config, 'test'))
         metrics = runner.test()
         print(metrics)
         end_distributed()

@@ -153,6 +153,10 @@ def main():
             runner = RUNNERS.build(cfg)
         else:
             runner = Runner.from_cfg(cfg)
+        if cfg.get('resume'):
+            from mmsamkd.engine.hooks import CheckpointFitHook
+
+            runner.register_hook(CheckpointFitHook(args.config, 'resume'))
         if is_main_process() and not (cfg.get('resume') and record):
             # a fresh run starts with this launch; a resumed run without a
             # record (made before records) keeps all its launches

@@ -163,6 +163,15 @@ def load_teacher_checkpoint(
 DISTILL_PREFIX = 'architecture.'
 
 
+def plain_state_dict(checkpoint):
+    """A checkpoint's state dict, keys without a DDP ``module.`` prefix."""
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    return {
+        k[len('module.') :] if k.startswith('module.') else k: v
+        for k, v in state_dict.items()
+    }
+
+
 def evaluated_checkpoint_problem(model, state_dict, filename, config):
     """Why ``state_dict`` cannot be evaluated as ``model`` (built from
     ``config``), or None. mmengine loads it with ``strict=False``, which

@@ -5,7 +5,11 @@ from mmengine.registry import HOOKS
 
 from ...errors import CheckpointError
 from ...utils.model_wrappers import unwrap_model
-from ...utils.teacher_checkpoint import misfit, missing_and_mismatched
+from ...utils.teacher_checkpoint import (
+    misfit,
+    missing_and_mismatched,
+    plain_state_dict,
+)
 
 
 @HOOKS.register_module()
@@ -31,11 +35,7 @@ class FrozenStageLoadHook(Hook):
         model = unwrap_model(runner.model)
         if not getattr(model, 'frozen', False):
             return
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        state_dict = {
-            k[len('module.') :] if k.startswith('module.') else k: v
-            for k, v in state_dict.items()
-        }
+        state_dict = plain_state_dict(checkpoint)
         expected = {
             f'{name}.{key}': value
             for name in ('backbone', 'neck', 'head')

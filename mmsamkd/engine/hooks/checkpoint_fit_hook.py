@@ -1,0 +1,55 @@
+"""The checkpoint a run tests or resumes holds every weight of its model."""
+
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+from ...errors import CheckpointError
+from ...utils.model_wrappers import unwrap_model
+from ...utils.teacher_checkpoint import (
+    evaluated_checkpoint_problem,
+    misfit,
+    missing_and_mismatched,
+    plain_state_dict,
+)
+
+
+@HOOKS.register_module()
+class CheckpointFitHook(Hook):
+    """Refuse, before mmengine loads it with ``strict=False``, a checkpoint
+    without every weight of the model (with its shape).
+
+    ``tools/test.py`` reported a partly random model's accuracy with rc 0,
+    and ``--resume`` of another network's checkpoint printed dozens of
+    size-mismatch warnings, then failed in the optimizer. ``tools/test.py``
+    and ``tools/train.py --resume`` register it.
+
+    Args:
+        config (str): The config the run was built from (named in errors).
+        purpose (str): ``'test'`` or ``'resume'``: which fix to name.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, config, purpose='test'):
+        self.config = config
+        self.purpose = purpose
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        model = unwrap_model(runner.model)
+        state_dict = plain_state_dict(checkpoint)
+        filename = getattr(runner, '_load_from', None) or 'the checkpoint'
+        if self.purpose == 'test':
+            problem = evaluated_checkpoint_problem(
+                model, state_dict, filename, self.config
+            )
+        else:
+            expected = model.state_dict()
+            missing, mismatched = missing_and_mismatched(expected, state_dict)
+            problem = (missing or mismatched) and (
+                f'--resume {filename} does not fit the model of '
+                f'{self.config}: '
+                f'{misfit(missing, mismatched, len(expected))}. Resume a '
+                'run of this config, or start it in another --work-dir.'
+            )
+        if problem:
+            raise CheckpointError(problem)
