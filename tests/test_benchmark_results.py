@@ -209,7 +209,9 @@ def test_benchmark_refuses_a_run_of_a_retrained_teacher(tmp_path):
     write_record(str(work_dir), run_record(cfg))
     digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
     (work_dir / 'benchmark_options.json').write_text(
-        json.dumps(dict(config=config, options=options, sha256=digest))
+        json.dumps(
+            dict(config=config, options=options, sha256=digest, threads=1)
+        )
     )
     teacher.write_bytes(b'the teacher trained again')
     with pytest.raises(SystemExit, match='teacher_ckpt has changed'):
