@@ -810,3 +810,34 @@ def test_samkd_two_process_cpu_distributed(fmnist_ssa_teacher_ckpt, tmp_path):
     log = open(next(tmp_path.glob('2*/2*.log'))).read()
     assert 'Distributed training: True' in log
     assert 'adv.loss_d_logits' in log  # all pairs active without the hook
+
+
+@pytest.mark.parametrize(
+    'option, message',
+    [
+        (
+            'model.adversary.pairs.feat1.student_channels',
+            "'feat1': the student recorder 'feat1' gives 16 channels, but "
+            'the pair says student_channels=32: set student_channels=16',
+        ),
+        (
+            'model.adversary.pairs.logits.channels',
+            "'logits': the teacher recorder 'logits' gives 10 channels, but "
+            'the pair says channels=32: set channels=10',
+        ),
+    ],
+)
+def test_pair_widths_that_do_not_fit_stop_the_first_step(
+    option, message, tmp_path
+):
+    """Before: the run trained until that pair's stage began (epoch 3 or
+    7 of the shipped config), then stopped in a matmul error."""
+    from mmengine.runner import Runner
+
+    cfg = tiny_cfg(SAMKD_CFG, tmp_path, **{option: 32})
+    cfg.model.teacher_ckpt = None
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(ConfigError) as error:
+        runner.train()
+    assert message in str(error.value)
+    assert runner.iter == 0

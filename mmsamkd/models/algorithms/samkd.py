@@ -123,6 +123,8 @@ class SAMKD(SingleTeacherDistill):
                         'do not define'
                     )
         self.discriminator_steps = discriminator_steps
+        # pair widths are checked on the first step, when records exist
+        self._widths_checked = False
         self.nonfinite = nonfinite
         self.adversarial_weights = {
             name: 1.0 for name in self.adversarial_pairs
@@ -266,6 +268,11 @@ class SAMKD(SingleTeacherDistill):
         if not self._guard(forward_log):
             self._skip_update(student_wrapper, losses)
             return forward_log
+        if not self._widths_checked:
+            unwrap_model(self.adversary).check_widths(
+                {name: self._pair_records(name) for name in self.adversarial_pairs}
+            )
+            self._widths_checked = True
         active = {n: w for n, w in self.adversarial_weights.items() if w > 0}
         records = {
             name: self._pair_records(name)

@@ -102,6 +102,7 @@ class SAMKDAdversary(nn.Module):
             raise ConfigError('SAMKDAdversary needs at least one pair')
         discriminator = discriminator or dict(type='MLPDiscriminator')
         self.pairs, self.views, self.taus, self.match_weights = {}, {}, {}, {}
+        self.widths = {}
         self.spatial, self.conditional, self.rotation = {}, set(), {}
         self.connectors = nn.ModuleDict()
         self.discriminators = nn.ModuleDict()
@@ -157,6 +158,7 @@ class SAMKDAdversary(nn.Module):
                 ]
             self.discriminators[name] = MODELS.build(disc_cfg)
             self.pairs[name] = (pair['student'], pair['teacher'])
+            self.widths[name] = (student_channels, channels)
             self.views[name] = views
             self.taus[name] = pair.get('tau')
             self.spatial[name] = spatial
@@ -191,6 +193,37 @@ class SAMKDAdversary(nn.Module):
                 f'num_rotations >= 2, got {rotation["num_rotations"]}'
             )
         return rotation
+
+    def check_widths(self, records):
+        """Refuse pairs whose recorded outputs are not as wide as the pair
+        says; the first wrong width otherwise surfaces as a matmul error
+        when that pair's stage begins, epochs into the run.
+
+        Args:
+            records (dict): ``name -> (student, teacher)`` tensors of every
+                pair, as recorded (rows first, channels second).
+        """
+        for name, tensors in records.items():
+            # the teacher first: a pair without student_channels takes
+            # channels for both sides, and channels is then the fix
+            for side, key, recorder, expected, x in reversed(
+                list(
+                    zip(
+                        ('student', 'teacher'),
+                        ('student_channels', 'channels'),
+                        self.pairs[name],
+                        self.widths[name],
+                        tensors,
+                    )
+                )
+            ):
+                width = x.shape[1] if x.dim() > 1 else 1
+                if width != expected:
+                    raise ConfigError(
+                        f'adversarial pair {name!r}: the {side} recorder '
+                        f'{recorder!r} gives {width} channels, but the pair '
+                        f'says {key}={expected}: set {key}={width}'
+                    )
 
     def matched_pairs(self):
         """Names of the pairs with a feature-matching term."""
