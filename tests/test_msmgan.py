@@ -1,5 +1,6 @@
 """MS-MGANs: block phases, teacher snapshots, the final and mutual phases."""
 
+import ast
 import os.path as osp
 
 import pytest
@@ -8,7 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.structures import DataSample
 
-from conftest import REPO, clone_state, tiny_cfg
+from conftest import REPO, clone_state, options_args, run_tool, tiny_cfg
 from mmsamkd.errors import ConfigError
 
 MSMGAN_CFG = osp.join(
@@ -118,6 +119,12 @@ def test_snapshots_switch_with_the_phase_and_only_then(
     assert torch.equal(fresh.teacher.state_dict()[key], expected)
     with pytest.raises(ConfigError, match='block 5 is not one'):
         algorithm.set_phase(5, 0)
+    # built for evaluation (tools/test.py): no phase may start
+    cfg = Config.fromfile(MSMGAN_CFG)
+    cfg.model.teacher_snapshots = cfg.model.teacher_ckpt = None
+    evaluation_only = MODELS.build(cfg.model)
+    with pytest.raises(ConfigError, match='training needs'):
+        evaluation_only.set_phase(0, 0)
 
 
 def test_mutual_final_phase_fine_tunes_the_teacher(fmnist_teacher_snapshots):
@@ -180,3 +187,19 @@ def test_runner_goes_through_every_phase(fmnist_teacher_snapshots, tmp_path):
     expected = snapshot_weights(fmnist_teacher_snapshots[2])
     teacher = runner.model.teacher.state_dict()
     assert all(torch.equal(teacher[k], expected[k]) for k in teacher)
+
+    # tools/test.py evaluates the run's checkpoint with the shipped config,
+    # whose teacher_snapshots do not exist here: the checkpoint holds the
+    # teacher (before: "teacher snapshot ... does not exist")
+    in_run = runner.test()['accuracy/top1']
+    result = run_tool(
+        'test.py',
+        MSMGAN_CFG,
+        tmp_path / 'epoch_4.pth',
+        '--work-dir',
+        tmp_path / 'test',
+        *options_args({}),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    assert metrics['accuracy/top1'] == pytest.approx(in_run)

@@ -56,9 +56,11 @@ def main():
             check_overrides(cfg, args.cfg_options)
             cfg.merge_from_dict(args.cfg_options)
         check_config_keys(cfg)
-        # Testing needs neither the teacher's weights nor a resume.
-        if 'teacher_ckpt' in cfg.get('model', {}):
-            cfg.model.teacher_ckpt = None
+        # Testing needs neither the teacher's weights (the checkpoint
+        # under test holds them) nor a resume.
+        for key in ('teacher_ckpt', 'teacher_snapshots'):
+            if key in cfg.get('model', {}):
+                cfg.model[key] = None
         cfg.work_dir = (
             args.work_dir
             or cfg.get('work_dir')

@@ -53,9 +53,11 @@ class MSMGAN(SAMKD):
     (including a mutual fine-tuning) rather than reloading it.
 
     Args:
-        teacher_snapshots (Sequence[str]): Checkpoints of the teacher,
-            in the order the phases use them. ``teacher_ckpt`` defaults to
-            the first.
+        teacher_snapshots (Sequence[str] | None): Checkpoints of the
+            teacher, in the order the phases use them. ``teacher_ckpt``
+            defaults to the first. None builds a model for evaluation only
+            (``tools/test.py`` does): the checkpoint under test brings the
+            teacher, and no phase can start.
         mutual (bool): Fine-tune the teacher in the final phase. Defaults
             to False.
         mutual_tau (float): Temperature of the reverse KD. Defaults to 4.
@@ -71,11 +73,12 @@ class MSMGAN(SAMKD):
         teacher_ckpt=None,
         **kwargs,
     ):
-        if not teacher_snapshots:
+        if teacher_snapshots is not None and not teacher_snapshots:
             raise ConfigError('MSMGAN needs at least one teacher snapshot')
-        super().__init__(
-            teacher_ckpt=teacher_ckpt or teacher_snapshots[0], **kwargs
-        )
+        if teacher_snapshots is not None:
+            teacher_ckpt = teacher_ckpt or teacher_snapshots[0]
+        super().__init__(teacher_ckpt=teacher_ckpt, **kwargs)
+        teacher_snapshots = teacher_snapshots or []
         self.teacher_snapshots = list(teacher_snapshots)
         self._snapshot_states = [
             _state_dict(path, self.teacher) for path in teacher_snapshots
@@ -111,6 +114,11 @@ class MSMGAN(SAMKD):
             raise ConfigError(
                 f'phase block {block} is not one of the {self.num_blocks} '
                 'blocks with a discriminator'
+            )
+        if not self._snapshot_states:
+            raise ConfigError(
+                'this MSMGAN was built without teacher_snapshots, for '
+                'evaluation: training needs model.teacher_snapshots'
             )
         if not 0 <= snapshot < len(self._snapshot_states):
             raise ConfigError(
