@@ -283,14 +283,20 @@ def patch_mmrazor_strict_teacher_load():
 # 5. Checkpoint files: integrity and movable work dirs
 # Symptoms: a bit-flipped checkpoint resumes with rc 0 and ruined weights; a
 #   truncated one gives a raw torch traceback; a run killed while saving can
-#   leave a half-written file. ``last_checkpoint`` and the best checkpoint
-#   are stored as absolute paths: a copied work dir resumes from, and then
-#   deletes, the original run's files; a moved one cannot resume.
+#   leave a half-written file or ``last_checkpoint``, a full disk left
+#   ``*.part`` files, and a run that dies between saving a new best
+#   checkpoint and saving the epoch's checkpoint again resumes unaware of
+#   that best and adds a second. ``last_checkpoint`` and the best
+#   checkpoint are stored as absolute paths: a copied work dir resumes
+#   from, and then deletes, the original run's files; a moved one cannot
+#   resume.
 # Applies to: mmengine 0.10.7 (any torch).
-# Fix: local checkpoints are saved atomically with a ``.sha256`` beside them
-#   and verified before every load (patch 2's loader); stored paths into
-#   another directory are read as the same file name in the current work
-#   dir (``mmsamkd.utils.checkpoint_files``).
+# Fix: local checkpoints and ``last_checkpoint`` are saved atomically, the
+#   checkpoints with a ``.sha256`` beside them, verified before every load
+#   (patch 2's loader); a failed write removes its ``.part`` and stops
+#   with one line; a resumed run adopts a best checkpoint saved after its
+#   checkpoint; stored paths into another directory are read as the same
+#   file name in the current work dir (``mmsamkd.utils.checkpoint_files``).
 # Drop when: mmengine verifies checkpoints and stores relative paths.
 # --------------------------------------------------------------------------
 @_once('mmengine_checkpoint_files')
@@ -299,10 +305,22 @@ def patch_mmengine_checkpoint_files():
     import os.path as osp
 
     from mmengine.hooks import CheckpointHook
+    from mmengine.hooks import checkpoint_hook as checkpoint_hook_module
     from mmengine.runner import checkpoint as checkpoint_module
     from mmengine.runner import runner as runner_module
 
-    from .utils.checkpoint_files import missing_latest, rebase, save_verified
+    import os
+
+    from mmengine.dist import is_main_process
+
+    from .utils.checkpoint_files import (
+        AtomicTextFile,
+        missing_latest,
+        newer_best,
+        rebase,
+        remove_partial,
+        save_verified,
+    )
 
     original_save = checkpoint_module.save_checkpoint
 
@@ -320,6 +338,13 @@ def patch_mmengine_checkpoint_files():
             raise missing_latest(path, found)
         return found
 
+    def open_in_hook(file, mode='r', *args, **kwargs):
+        # the hook's only open() writes last_checkpoint
+        if mode == 'w' and osp.basename(str(file)) == 'last_checkpoint':
+            return AtomicTextFile(str(file))
+        return open(file, mode, *args, **kwargs)
+
+    checkpoint_hook_module.open = open_in_hook
     for module in (checkpoint_module, runner_module):
         module.save_checkpoint = save_checkpoint
         module.find_latest_checkpoint = find_latest_checkpoint
@@ -338,7 +363,31 @@ def patch_mmengine_checkpoint_files():
                 path = hub.get_info(key)
                 if isinstance(path, str) and osp.isabs(path):
                     hub.update_info(key, rebase(path, runner.work_dir))
+        if is_main_process():
+            remove_partial(runner.work_dir)
+        if self.save_best and len(self.key_indicators) == 1:
+            adopt_newer_best(self, runner)
         original_before_train(self, runner)
+
+    def adopt_newer_best(hook, runner):
+        directory = hook.out_dir or runner.work_dir
+        step = runner.epoch if hook.by_epoch else runner.iter
+        found = newer_best(directory, hub_info(runner, 'best_ckpt'), step)
+        if found is None:
+            return
+        path, score, outdated = found
+        runner.message_hub.update_info('best_ckpt', path)
+        runner.message_hub.update_info('best_score', score)
+        runner.logger.info(
+            f'{path} (score {score}) was saved after the checkpoint this '
+            'run resumes from: it stays the best checkpoint'
+        )
+        if is_main_process():
+            for old in outdated:
+                os.remove(old)
+
+    def hub_info(runner, key):
+        return runner.message_hub.runtime_info.get(key)
 
     CheckpointHook.before_train = before_train
 

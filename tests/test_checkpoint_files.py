@@ -5,15 +5,17 @@ raw torch traceback, and resuming a copied work dir deleted the original
 run's best checkpoint.
 """
 
+import errno
 import os
 import os.path as osp
 import shutil
 
 import pytest
 import torch
+from mmengine.hooks import Hook
 from test_cli_errors import assert_one_line_error
 
-from conftest import STUDENT_CFG, options_args, run_tool
+from conftest import STUDENT_CFG, options_args, run_tool, tiny_cfg
 from mmsamkd.errors import CheckpointError
 from mmsamkd.utils.checkpoint_files import (
     is_intact,
@@ -195,3 +197,83 @@ def test_a_damaged_teacher_checkpoint_names_the_teacher_fix(tmp_path):
     assert f'teacher_ckpt {second} is damaged' in message
     assert f'point model.teacher_ckpt to {first}' in message
     assert '--resume' not in message
+
+
+class ValScores(Hook):
+    """Collect the validation accuracy of every epoch."""
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def after_val_epoch(self, runner, metrics=None):
+        self.scores[runner.epoch] = metrics['accuracy/top1']
+
+
+def test_a_full_disk_stops_with_one_line_and_resume_keeps_one_best(
+    tmp_path, monkeypatch
+):
+    """Before: the failed save left ``epoch_1.pth.part`` and an OSError;
+    the resumed run, unaware of ``best_..._epoch_1.pth`` (saved just before
+    the disk filled), saved a second best checkpoint at its next
+    validation, better or not."""
+    from mmengine.runner import Runner
+
+    from mmsamkd.utils import checkpoint_files
+
+    options = {'train_cfg.max_epochs': 3, 'train_cfg.val_interval': 1}
+    scores = {}
+    runner = Runner.from_cfg(tiny_cfg(STUDENT_CFG, tmp_path, **options))
+    runner.register_hook(ValScores(scores))
+    opened = []
+
+    def open_until_full(path, mode='r', *args, **kwargs):
+        handle = open(path, mode, *args, **kwargs)
+        opened.append(osp.basename(path))
+        # the second save of epoch_1, after the best checkpoint's
+        if opened[-1:] == ['epoch_1.pth.part'] and opened.count(
+            'epoch_1.pth.part'
+        ) == 2:
+            handle.close()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return handle
+
+    monkeypatch.setattr(checkpoint_files, 'open', open_until_full, False)
+    with pytest.raises(CheckpointError) as info:
+        runner.train()
+    monkeypatch.undo()
+    assert 'No space left on device' in str(info.value)
+    assert f'--resume {tmp_path / "epoch_1.pth"}' in str(info.value)
+    assert not list(tmp_path.glob('*.part'))
+    assert is_intact(str(tmp_path / 'epoch_1.pth'))
+
+    resumed = Runner.from_cfg(
+        tiny_cfg(STUDENT_CFG, tmp_path, resume=True, **options)
+    )
+    resumed.register_hook(ValScores(scores))
+    resumed.train()
+    best_epoch = max(sorted(scores), key=scores.get)  # the first of ties
+    best = [p.name for p in tmp_path.glob('best_*.pth')]
+    assert best == [f'best_accuracy_top1_epoch_{best_epoch}.pth'], scores
+    assert resumed.message_hub.get_info('best_score') == scores[best_epoch]
+
+
+def test_last_checkpoint_is_replaced_whole(tmp_path, monkeypatch):
+    """Before: mmengine truncated ``last_checkpoint`` and then wrote it; a
+    kill in between left it empty."""
+    from mmengine.hooks import checkpoint_hook
+
+    path = tmp_path / 'last_checkpoint'
+    path.write_text('epoch_1.pth')
+
+    def killed(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, 'fsync', killed)
+    with pytest.raises(KeyboardInterrupt):
+        with checkpoint_hook.open(str(path), 'w') as f:
+            f.write('epoch_2.pth')
+    assert path.read_text() == 'epoch_1.pth'
+    monkeypatch.undo()
+    with checkpoint_hook.open(str(path), 'w') as f:
+        f.write('epoch_2.pth')
+    assert path.read_text() == 'epoch_2.pth'

@@ -9,13 +9,18 @@ move. ``mmsamkd.compat`` (patch 5) routes MMEngine through these helpers:
 
 - :func:`save_verified` writes ``<file>.part``, renames it over ``<file>``
   only when complete, and writes ``<file>.sha256`` beside it (the format
-  ``sha256sum -c`` reads);
+  ``sha256sum -c`` reads); a failed write (a full disk) removes the part
+  and stops with one line; :class:`AtomicTextFile` does the same for
+  ``last_checkpoint``;
+- :func:`newer_best` finds the best checkpoint a resumed run would
+  otherwise forget;
 - :func:`verify` checks that checksum before a load, and
   :func:`unreadable` turns a failed load into one line that names the
   last intact checkpoint to resume from;
 - :func:`rebase` maps a stored path into the current work dir.
 """
 
+import contextlib
 import glob
 import hashlib
 import io
@@ -27,6 +32,7 @@ from ..errors import CheckpointError
 
 SUFFIX = '.sha256'
 _NUMBERED = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+_BEST = re.compile(r'^best_.+_(epoch|iter)_(\d+)\.pth$')
 
 
 def sha256_of(path):
@@ -39,11 +45,34 @@ def sha256_of(path):
 
 def _write_atomically(data, path):
     part = path + '.part'
-    with open(part, 'wb') as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(part, path)
+    try:
+        with open(part, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(part, path)
+    except OSError as error:  # a full disk, a quota, a permission
+        with contextlib.suppress(OSError):
+            os.remove(part)
+        raise CheckpointError(
+            f'could not write {path} ({error.strerror or error}); the file '
+            'there before is unchanged. Free space or fix the directory, '
+            f'then resume. {_fix(path, exclude=False)}.'
+        ) from error
+
+
+class AtomicTextFile(io.StringIO):
+    """A text file opened for writing that replaces ``path`` whole on a
+    clean close, and never leaves it empty or half-written."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def __exit__(self, kind, value, traceback):
+        if kind is None:
+            _write_atomically(self.getvalue().encode(), self.path)
+        return super().__exit__(kind, value, traceback)
 
 
 def save_verified(checkpoint, filename):
@@ -56,7 +85,13 @@ def save_verified(checkpoint, filename):
     os.makedirs(osp.dirname(osp.abspath(filename)), exist_ok=True)
     _write_atomically(data, filename)
     line = f'{hashlib.sha256(data).hexdigest()}  {osp.basename(filename)}\n'
-    _write_atomically(line.encode(), filename + SUFFIX)
+    try:
+        _write_atomically(line.encode(), filename + SUFFIX)
+    except CheckpointError:
+        # the old checksum would call the new file damaged: better none
+        with contextlib.suppress(OSError):
+            os.remove(filename + SUFFIX)
+        raise
     # MMEngine deletes old checkpoints itself; drop their checksums too
     for old in glob.glob(osp.join(osp.dirname(filename), '*.pth' + SUFFIX)):
         if not osp.exists(old[: -len(SUFFIX)]):
@@ -91,8 +126,12 @@ def last_intact(directory, exclude=None):
     return None
 
 
-def _fix(filename):
-    intact = last_intact(osp.dirname(osp.abspath(filename)), filename)
+def _fix(filename, exclude=True):
+    """Where to resume from, ``filename`` itself left out if ``exclude``
+    (it is the damaged one)."""
+    intact = last_intact(
+        osp.dirname(osp.abspath(filename)), filename if exclude else None
+    )
     if intact:
         return f'The last intact checkpoint is {intact}: --resume {intact}'
     return 'No intact checkpoint is left beside it: start the run again'
@@ -116,6 +155,46 @@ def unreadable(filename, error):
         f'checkpoint {filename} cannot be read ({type(error).__name__}: '
         f'{reason}); it is truncated or not a checkpoint. {_fix(filename)}.'
     )
+
+
+def remove_partial(directory):
+    """Remove the ``*.part`` files a killed save left in ``directory``."""
+    for part in glob.glob(osp.join(directory, '*.part')):
+        with contextlib.suppress(OSError):
+            os.remove(part)
+
+
+def newer_best(directory, known, step):
+    """The best checkpoint in ``directory`` that the resumed state does not
+    know, with its score: ``(path, score, outdated)`` or None.
+
+    MMEngine saves ``best_*_epoch_N.pth`` and only then saves ``epoch_N``
+    again to record it; a run that dies in between (a full disk, a kill)
+    resumes with the previous best in mind, and its next improvement
+    leaves two best files, or one that is not the best. Of the intact best
+    files saved at or before ``step`` (the resumed epoch or iteration),
+    the newest is the real best; ``outdated`` lists the older ones, which
+    MMEngine would have removed. Files after ``step`` belong to epochs the
+    run is about to train again and are not considered.
+    """
+    import torch
+
+    found = []
+    for name in os.listdir(directory) if osp.isdir(directory) else []:
+        match = _BEST.match(name)
+        path = osp.join(directory, name)
+        if match and int(match.group(2)) <= step and is_intact(path):
+            found.append((int(match.group(2)), path))
+    found.sort()
+    known = osp.abspath(known) if known else None
+    if not found or osp.abspath(found[-1][1]) == known:
+        return None
+    path = found[-1][1]
+    hub = torch.load(path, map_location='cpu', weights_only=False)
+    score = hub.get('message_hub', {}).get('runtime_info', {})
+    if 'best_score' not in score:
+        return None
+    return path, score['best_score'], [p for _, p in found[:-1]]
 
 
 def rebase(path, work_dir):
