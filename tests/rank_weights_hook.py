@@ -1,6 +1,9 @@
-"""A hook for the reliability tests: each DDP rank saves its student."""
+"""Hooks for the multi-process tests: each DDP rank saves its student;
+rank 1 stops."""
 
+import os
 import os.path as osp
+import signal
 
 import torch
 from mmengine.dist import get_rank
@@ -28,3 +31,22 @@ class RankWeightsHook(Hook):
         # forward (DDP broadcasts buffers then)
         weights = {k: v.detach() for k, v in model.named_parameters()}
         torch.save(weights, osp.join(self.out_dir, f'rank{get_rank()}.pth'))
+
+
+@HOOKS.register_module()
+class StopRankHook(Hook):
+    """Stop rank 1 (SIGSTOP) after its iteration ``at``, as a debugger, a
+    ``kill -STOP`` or a swapped-out node would; its pid goes to
+    ``<out_dir>/stopped.pid``."""
+
+    def __init__(self, out_dir, at=2):
+        self.out_dir = out_dir
+        self.at = at
+
+    def after_train_iter(
+        self, runner, batch_idx, data_batch=None, outputs=None
+    ):
+        if get_rank() == 1 and runner.iter + 1 == self.at:
+            with open(osp.join(self.out_dir, 'stopped.pid'), 'w') as f:
+                f.write(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGSTOP)

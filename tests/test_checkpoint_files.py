@@ -230,9 +230,10 @@ def test_a_full_disk_stops_with_one_line_and_resume_keeps_one_best(
         handle = open(path, mode, *args, **kwargs)
         opened.append(osp.basename(path))
         # the second save of epoch_1, after the best checkpoint's
-        if opened[-1:] == ['epoch_1.pth.part'] and opened.count(
-            'epoch_1.pth.part'
-        ) == 2:
+        if (
+            opened[-1:] == ['epoch_1.pth.part']
+            and opened.count('epoch_1.pth.part') == 2
+        ):
             handle.close()
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return handle

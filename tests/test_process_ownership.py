@@ -106,3 +106,39 @@ def test_the_launch_rank_is_read_from_any_launcher(monkeypatch):
     assert launch_rank() == 1
     monkeypatch.setenv('RANK', '0')
     assert launch_rank() == 0
+
+
+@pytest.mark.slow
+def test_a_stopped_rank_ends_the_run_with_one_line(tmp_path, monkeypatch):
+    """Before: with rank 1 stopped (SIGSTOP), rank 0 waited in its next
+    all-reduce for gloo's default 30 minutes, then died in a traceback."""
+    from conftest import STUDENT_CFG, rank_weights_config, run_dist_train
+
+    from mmengine.config import Config
+
+    # the shipped configs bound the wait; the test shortens it
+    assert Config.fromfile(STUDENT_CFG).env_cfg.dist_cfg.timeout == 600
+    config = rank_weights_config(STUDENT_CFG, tmp_path, monkeypatch)
+    with open(config, 'a', encoding='utf-8') as f:
+        f.write(
+            "custom_hooks = [dict(type='StopRankHook', "
+            f'out_dir={str(tmp_path)!r})]\n'
+        )
+    started = time.monotonic()
+    result = run_dist_train(
+        config,
+        2,
+        tmp_path / 'run',
+        {'train_cfg.max_epochs': 3, 'env_cfg.dist_cfg.timeout': 10},
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert time.monotonic() - started < 300
+    errors = [line for line in output.splitlines() if 'error: rank' in line]
+    assert len(errors) == 1, output[-3000:]
+    assert 'rank 0 waited 10 s' in errors[0]
+    assert 'env_cfg.dist_cfg.timeout' in errors[0]
+    assert '[rank0]: Traceback' not in output
+    stopped = int((tmp_path / 'stopped.pid').read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(stopped, 0)  # torchrun took the stopped rank along

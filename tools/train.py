@@ -14,7 +14,7 @@ import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils import check_config
 from mmsamkd.utils.config_keys import check_overrides
-from mmsamkd.utils.distributed import end_distributed
+from mmsamkd.utils.distributed import end_distributed, stalled_collective
 from mmsamkd.utils.process_ownership import (
     die_with_parent,
     hold_lock,
@@ -123,6 +123,7 @@ def holds_checkpoints(cfg):
 
 def main():
     args = parse_args()
+    cfg = None
     try:
         cfg = build_cfg(args)
         check_config(cfg)
@@ -167,6 +168,14 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
+    except RuntimeError as error:
+        stalled = cfg is not None and stalled_collective(error, cfg)
+        if not stalled:
+            raise
+        print(f'error: {stalled}', file=sys.stderr, flush=True)
+        # not sys.exit: tearing down a group whose peer is stopped can
+        # block or abort
+        os._exit(2)
 
 
 if __name__ == '__main__':

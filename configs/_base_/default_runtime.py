@@ -22,7 +22,9 @@ default_hooks = dict(
     frozen_load=dict(type='FrozenStageLoadHook'),
 )
 
-# nccl on GPU; mmsamkd.compat switches to gloo when CUDA is absent.
-env_cfg = dict(dist_cfg=dict(backend='nccl'))
+# nccl on GPU; mmsamkd.compat switches to gloo when CUDA is absent. A rank
+# that stops (or dies) ends the run after `timeout` seconds of waiting in a
+# collective, with one line, instead of holding the others.
+env_cfg = dict(dist_cfg=dict(backend='nccl', timeout=600))
 
 randomness = dict(seed=0, deterministic=False)

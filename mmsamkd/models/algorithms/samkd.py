@@ -270,7 +270,10 @@ class SAMKD(SingleTeacherDistill):
             return forward_log
         if not self._widths_checked:
             unwrap_model(self.adversary).check_widths(
-                {name: self._pair_records(name) for name in self.adversarial_pairs}
+                {
+                    name: self._pair_records(name)
+                    for name in self.adversarial_pairs
+                }
             )
             self._widths_checked = True
         active = {n: w for n, w in self.adversarial_weights.items() if w > 0}
