@@ -302,16 +302,14 @@ def patch_mmrazor_strict_teacher_load():
 @_once('mmengine_checkpoint_files')
 def patch_mmengine_checkpoint_files():
     """Verified, atomic checkpoint saves and work-dir-relative paths."""
+    import os
     import os.path as osp
 
+    from mmengine.dist import is_main_process
     from mmengine.hooks import CheckpointHook
     from mmengine.hooks import checkpoint_hook as checkpoint_hook_module
     from mmengine.runner import checkpoint as checkpoint_module
     from mmengine.runner import runner as runner_module
-
-    import os
-
-    from mmengine.dist import is_main_process
 
     from .utils.checkpoint_files import (
         AtomicTextFile,
