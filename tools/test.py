@@ -76,6 +76,7 @@ def main():
         runner.register_hook(CheckpointFitHook(args.config, 'test'))
         metrics = runner.test()
         print(metrics)
+        del runner  # its DDP model holds the process group
         end_distributed()
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)

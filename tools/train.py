@@ -164,6 +164,7 @@ def main():
             since = None if cfg.get('resume') else runner.timestamp
             write_record(cfg.work_dir, run_record(cfg, since=since))
         runner.train()
+        del runner  # its DDP model holds the process group
         end_distributed()
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)

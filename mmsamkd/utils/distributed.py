@@ -2,15 +2,22 @@
 
 
 def end_distributed():
-    """Destroy the default process group, if one was started.
+    """Destroy the process groups, if any were started, once nothing uses
+    them: the caller drops its runner first (``del runner``).
 
-    Left to interpreter exit, a gloo group's threads can outlive it and
-    abort a finished CPU run ("terminate called without an active
-    exception", exit code 134), seen once in a two-task fake-Slurm test.
+    A DDP model holds its process group: while it lives, destroying the
+    group only forgets it, and the gloo group is freed with the model at
+    interpreter exit, where joining its worker threads can abort a
+    finished run ("terminate called without an active exception", exit
+    code 134). Two gloo ranks that train a few DDP steps and exit aborted
+    7 times in 40 with the model alive at exit, none in 40 without.
     """
+    import gc
+
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
+        gc.collect()  # the runner's cycles, with its DDP model
         dist.destroy_process_group()
 
 
