@@ -22,3 +22,21 @@ def test_ruff_lint():
 def test_ruff_format():
     result = ruff('format', '--check')
     assert result.returncode == 0, result.stdout
+
+
+def test_nothing_refers_to_files_outside_the_repository():
+    """A user's clone has only the repository: the design lives in docs/."""
+    tracked = subprocess.run(
+        ['git', 'ls-files'], cwd=REPO, capture_output=True, text=True
+    ).stdout.split()
+    outside = []
+    for name in tracked:
+        if name == 'tests/test_style.py' or not name.endswith(
+            ('.py', '.md', '.sh', '.txt', '.toml', '.cfg', 'run')
+        ):
+            continue
+        with open(osp.join(REPO, name), encoding='utf-8') as f:
+            text = f.read()
+        if 'shared/DESIGN' in text or '../shared' in text:
+            outside.append(name)
+    assert not outside

@@ -12,7 +12,7 @@ from ...utils.model_wrappers import unwrap_model
 class AdversarialStageHook(Hook):
     """Set which adversarial pairs of :class:`SAMKD` are active, and how much.
 
-    Multi-stage adversarial training of SAMKD (shared/DESIGN.md): e.g. a
+    Multi-stage adversarial training of SAMKD (docs/design.md): e.g. a
     warm-up with knowledge distillation only, then feature discriminators
     from shallow to deep, then the logits discriminator too. The hook only
     sets the stage on the algorithm; before every epoch (or iteration) it

@@ -28,7 +28,7 @@ class MSMGAN(SAMKD):
     Huang et al., "Mutual learning knowledge distillation with multi-stage
     teachers and generative adversarial networks" (MS-MGANs), Computer
     Science 49(10):169-175, 2022. Only its abstract is public; this is the
-    reconstruction of ``shared/DESIGN.md`` and configs/msmgan/README.md,
+    reconstruction of ``docs/design.md`` and configs/msmgan/README.md,
     which lists every inferred choice. Training runs in phases, set by
     :class:`MSMGANPhaseHook` through :meth:`set_phase`:
 

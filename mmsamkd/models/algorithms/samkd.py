@@ -31,7 +31,7 @@ class SAMKD(SingleTeacherDistill):
     Zhang et al., "Multi-scale knowledge distillation with self-supervised
     adversarial learning" (SAMKD), Control and Decision, 2025. Its method
     section is not public; this is the reconstruction of
-    ``shared/DESIGN.md`` (SAMKD), every choice a config switch:
+    ``docs/design.md`` (SAMKD), every choice a config switch:
 
     1. self-supervised augmented task: the teacher and the student are
        :class:`SelfSupervisedClassifier` s that rotate their batch;

@@ -1,0 +1,552 @@
+"""Make the mistakes new users make, through the tools, and count the
+outcomes that must never happen.
+
+Each mistake runs ``tools/*.py`` as a user would, on tiny Fashion-MNIST
+runs in a scratch root. A mistake must end in a refusal (non-zero exit,
+exactly one ``error:`` line, no traceback) or, where the tools can do what
+was meant, in rc 0 with the right result (checked). After every mistake
+the script also checks that no file of the finished runs it started from
+changed or vanished, and that no trainer is left running.
+
+    python benchmarks/user_mistakes.py [--root DIR] [--only NAME ...]
+
+Prints one row per mistake and the counts: rc 0 with a wrong result,
+unclear failures, files lost, processes left. About 10 minutes on 2 cores.
+"""
+
+import argparse
+import ast
+import gzip
+import hashlib
+import os
+import os.path as osp
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CFG = osp.join(REPO, 'configs')
+STUDENT = f'{CFG}/vanilla/resnet8-quarter_1xb64_fmnist.py'
+TEACHER = f'{CFG}/teachers/resnet14_1xb64_fmnist.py'
+SSA = f'{CFG}/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
+SNAPSHOTS = f'{CFG}/teachers/resnet14_snapshots_1xb64_fmnist.py'
+KD = f'{CFG}/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+HSAKD = f'{CFG}/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+SAMKD = f'{CFG}/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+ICAKD = f'{CFG}/icakd/icakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+MSMGAN = f'{CFG}/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
+TINY = [
+    'train_dataloader.dataset.indices=256',
+    'val_dataloader.dataset.indices=128',
+    'test_dataloader.dataset.indices=128',
+    'train_cfg.max_epochs=1',
+]
+
+
+def tool(script, *args, options=(), timeout=900):
+    command = [
+        sys.executable,
+        osp.join(REPO, 'tools', script),
+        *map(str, args),
+    ]
+    if options is not None:
+        command += ['--cfg-options', *TINY, *options]
+    return subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def one_line(result):
+    """A refusal: non-zero exit, one ``error:`` line, no traceback."""
+    lines = [x for x in result.stderr.splitlines() if x.startswith('error:')]
+    ok = (
+        result.returncode != 0
+        and len(lines) == 1
+        and 'Traceback' not in result.stderr
+    )
+    return ok, (lines[0][:110] if lines else result.stderr[-110:])
+
+
+def metrics(result):
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+
+def snapshot(paths):
+    """sha256 of every file under ``paths``."""
+    digests = {}
+    for top in paths:
+        for folder, _, files in os.walk(top):
+            for name in files:
+                path = osp.join(folder, name)
+                with open(path, 'rb') as f:
+                    digests[path] = hashlib.sha256(f.read()).hexdigest()
+    return digests
+
+
+def trainers_left():
+    found = subprocess.run(
+        ['pgrep', '-f', f'{REPO}/tools/train.py'],
+        capture_output=True,
+        text=True,
+    )
+    return [int(p) for p in found.stdout.split()]
+
+
+class Sweep:
+    def __init__(self, root):
+        self.root = root
+        self.rows = []
+
+    def dir(self, name):
+        return osp.join(self.root, name)
+
+    def prepare(self):
+        """The finished runs the mistakes start from."""
+        runs = [
+            ('teacher', TEACHER, []),
+            ('student', STUDENT, []),
+            ('ssa', SSA, [f'load_from={self.dir("teacher")}/epoch_1.pth']),
+            (
+                'kd',
+                KD,
+                [f'model.teacher_ckpt={self.dir("teacher")}/epoch_1.pth'],
+            ),
+            (
+                'snapshots',
+                SNAPSHOTS,
+                [
+                    'train_cfg.max_epochs=3',
+                    'default_hooks.checkpoint.interval=1',
+                ],
+            ),
+        ]
+        for name, config, options in runs:
+            result = tool(
+                'train.py',
+                config,
+                '--work-dir',
+                self.dir(name),
+                options=options,
+            )
+            assert result.returncode == 0, result.stderr[-3000:]
+        self.teacher = f'{self.dir("teacher")}/epoch_1.pth'
+        self.ssa = f'{self.dir("ssa")}/epoch_1.pth'
+        self.student = f'{self.dir("student")}/epoch_1.pth'
+        self.kd = f'{self.dir("kd")}/epoch_1.pth'
+        self.snapshots = [
+            f'{self.dir("snapshots")}/epoch_{e}.pth' for e in (1, 2, 3)
+        ]
+        self.kept = [self.dir(n) for n, _, _ in runs]
+
+    def check(self, name, run):
+        before = snapshot(self.kept)
+        started = time.monotonic()
+        try:
+            verdict, detail = run()
+        except Exception as error:  # noqa: BLE001 (a row, not a crash)
+            verdict, detail = 'unclear', f'{type(error).__name__}: {error}'
+        after = snapshot(self.kept)
+        lost = sorted(p for p in before if after.get(p) != before[p])
+        left = trainers_left()
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        self.rows.append((name, verdict, lost, left))
+        print(
+            f'{name:<34} {verdict:<8} {time.monotonic() - started:5.0f}s  '
+            f'lost={len(lost)} left={len(left)}  {detail}',
+            flush=True,
+        )
+
+    # -- verdicts ----------------------------------------------------------
+    @staticmethod
+    def refused(result):
+        ok, line = one_line(result)
+        if ok:
+            return 'refused', line
+        if result.returncode == 0:
+            return 'WRONG', 'rc 0: ' + line
+        return 'unclear', line
+
+    def train(self, config, name, *options, extra=()):
+        return tool(
+            'train.py',
+            config,
+            '--work-dir',
+            self.dir(name),
+            *extra,
+            options=list(options),
+        )
+
+    # -- the mistakes ------------------------------------------------------
+    def mistakes(self):
+        teacher = f'model.teacher_ckpt={self.teacher}'
+        yield (
+            'typo trian_cfg',
+            lambda: self.refused(
+                self.train(STUDENT, 'm1', 'trian_cfg.max_epochs=1')
+            ),
+        )
+        yield (
+            'typo optim_wraper',
+            lambda: self.refused(
+                self.train(STUDENT, 'm2', 'optim_wraper.optimizer.lr=0.5')
+            ),
+        )
+        yield (
+            'top-level teacher_ckpt override',
+            lambda: self.refused(
+                self.train(KD, 'm3', teacher, f'teacher_ckpt={self.student}')
+            ),
+        )
+        yield (
+            'top-level data_root override',
+            lambda: self.refused(
+                self.train(STUDENT, 'm4', 'data_root=/tmp/nowhere')
+            ),
+        )
+        yield (
+            'top-level val_size override',
+            lambda: self.refused(self.train(STUDENT, 'm5', 'val_size=100')),
+        )
+        yield 'child config with a typo key', self.child_typo
+        yield (
+            'frozen stage load_from student',
+            lambda: self.refused(
+                self.train(SSA, 'm7', f'load_from={self.student}')
+            ),
+        )
+        yield (
+            'test.py vanilla cfg + KD ckpt',
+            lambda: self.test_fit(STUDENT, self.kd),
+        )
+        yield (
+            'test.py KD cfg + vanilla ckpt',
+            lambda: self.test_fit(KD, self.student),
+        )
+        yield (
+            'test.py teacher cfg + student',
+            lambda: self.test_fit(TEACHER, self.student),
+        )
+        yield (
+            'KD at lr 1e4',
+            lambda: self.refused(
+                self.train(
+                    KD, 'm11', teacher, 'optim_wrapper.optimizer.lr=1e4'
+                )
+            ),
+        )
+        yield (
+            'KD at lr 1e4, skip policy',
+            lambda: self.refused(
+                self.train(
+                    KD,
+                    'm12',
+                    teacher,
+                    'optim_wrapper.optimizer.lr=1e4',
+                    'default_hooks.nonfinite.policy=skip',
+                )
+            ),
+        )
+        yield (
+            'SAMKD at lr 1e4',
+            lambda: self.refused(
+                self.train(
+                    SAMKD,
+                    'm13',
+                    f'model.teacher_ckpt={self.ssa}',
+                    'optim_wrapper.architecture.optimizer.lr=1e4',
+                )
+            ),
+        )
+        yield (
+            'train on the test split',
+            lambda: self.refused(
+                self.train(
+                    STUDENT, 'm14', 'train_dataloader.dataset.split=test'
+                )
+            ),
+        )
+        yield (
+            'fresh run in another run dir',
+            lambda: self.refused(self.train(KD, 'student', teacher)),
+        )
+        yield (
+            'export --out student.py',
+            lambda: self.refused(
+                tool(
+                    'export_student.py',
+                    self.kd,
+                    '--out',
+                    self.dir('kd/student.py'),
+                    options=None,
+                )
+            ),
+        )
+        yield (
+            'export --out the checkpoint',
+            lambda: self.refused(
+                tool(
+                    'export_student.py',
+                    self.kd,
+                    '--out',
+                    self.kd,
+                    options=None,
+                )
+            ),
+        )
+        yield 'bit-flipped teacher_ckpt', self.flipped_teacher
+        yield (
+            'resume another network',
+            lambda: self.refused(
+                self.train(
+                    KD, 'm19', teacher, extra=['--resume', self.teacher]
+                )
+            ),
+        )
+        yield 'last_checkpoint empty', lambda: self.bad_last(' ')
+        yield (
+            'last_checkpoint names a removed',
+            lambda: self.bad_last('epoch_9.pth'),
+        )
+        yield 'path with spaces', self.spaced_path
+        yield (
+            'two pairs in one argument',
+            lambda: self.refused(
+                self.train(
+                    STUDENT, 'm23', 'train_cfg.max_epochs=1 randomness.seed=3'
+                )
+            ),
+        )
+        yield (
+            'ICAKD num_classes 5',
+            lambda: self.refused(
+                self.train(
+                    ICAKD,
+                    'm24',
+                    teacher,
+                    'model.distiller.distill_losses.loss_structure.num_classes=5',
+                )
+            ),
+        )
+        yield (
+            'SAMKD pair channels wrong',
+            lambda: self.refused(
+                self.train(
+                    SAMKD,
+                    'm25',
+                    f'model.teacher_ckpt={self.ssa}',
+                    'model.adversary.pairs.feat1.student_channels=32',
+                )
+            ),
+        )
+        yield 'test.py on MS-MGANs ckpt', self.msmgan_test
+        yield (
+            'missing teacher_ckpt',
+            lambda: self.refused(
+                self.train(KD, 'm27', 'model.teacher_ckpt=/tmp/none.pth')
+            ),
+        )
+        yield (
+            'plain teacher for HSAKD',
+            lambda: self.refused(self.train(HSAKD, 'm28', teacher)),
+        )
+        yield (
+            'missing dataset folder',
+            lambda: self.refused(
+                self.train(
+                    STUDENT,
+                    'm29',
+                    'train_dataloader.dataset.data_root=/tmp/no-fmnist',
+                    'val_dataloader.dataset.data_root=/tmp/no-fmnist',
+                    'test_dataloader.dataset.data_root=/tmp/no-fmnist',
+                )
+            ),
+        )
+        yield 'corrupt dataset file', self.corrupt_dataset
+        yield 'killed torchrun process group', self.killed_dist_train
+        yield 'stopped rank', self.stopped_rank
+
+    # -- mistakes that need more than one command ---------------------------
+    def child_typo(self):
+        child = self.dir('child.py')
+        with open(child, 'w') as f:
+            f.write(f'_base_ = [{STUDENT!r}]\nval_intervall = 2\n')
+        return self.refused(
+            tool('train.py', child, '--work-dir', self.dir('m6'))
+        )
+
+    def test_fit(self, config, checkpoint):
+        result = tool(
+            'test.py',
+            config,
+            checkpoint,
+            '--work-dir',
+            self.dir('t'),
+            options=[],
+        )
+        if result.returncode == 0:  # a conversion it knows: must be right
+            return 'converted', str(metrics(result))
+        return self.refused(result)
+
+    def flipped_teacher(self):
+        damaged = self.dir('flipped/epoch_1.pth')
+        os.makedirs(osp.dirname(damaged), exist_ok=True)
+        shutil.copy(self.teacher, damaged)
+        shutil.copy(self.teacher + '.sha256', damaged + '.sha256')
+        with open(damaged, 'r+b') as f:
+            f.seek(5000)
+            byte = f.read(1)
+            f.seek(5000)
+            f.write(bytes([byte[0] ^ 1]))
+        result = self.train(KD, 'm18', f'model.teacher_ckpt={damaged}')
+        verdict, line = self.refused(result)
+        if verdict == 'refused' and '--resume' in line:
+            return 'unclear', 'advises --resume: ' + line
+        return verdict, line
+
+    def bad_last(self, named):
+        work_dir = self.dir(f'last{len(named)}')
+        shutil.copytree(self.dir('student'), work_dir)
+        with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+            f.write(named.strip() and osp.join(work_dir, named))
+        return self.refused(
+            self.train(STUDENT, osp.basename(work_dir), extra=['--resume'])
+        )
+
+    def spaced_path(self):
+        folder = self.dir('my runs')
+        os.makedirs(folder, exist_ok=True)
+        teacher = osp.join(folder, 'teacher.pth')
+        shutil.copy(self.teacher, teacher)
+        shutil.copy(self.teacher + '.sha256', teacher + '.sha256')
+        result = self.train(KD, 'm22', f'model.teacher_ckpt={teacher}')
+        if result.returncode != 0:
+            return self.refused(result)
+        log = open(next(iter(glob_logs(self.dir('m22'))))).read()
+        return (
+            ('ok', 'loaded the spaced path')
+            if teacher in log
+            else ('WRONG', 'another teacher loaded')
+        )
+
+    def msmgan_test(self):
+        options = [
+            f'model.teacher_snapshots={self.snapshots}'.replace(' ', ''),
+            f'model.teacher_ckpt={self.snapshots[0]}',
+            'train_cfg.max_epochs=4',
+        ]
+        result = self.train(MSMGAN, 'm26', *options)
+        assert result.returncode == 0, result.stderr[-2000:]
+        result = tool(
+            'test.py',
+            MSMGAN,
+            self.dir('m26/epoch_4.pth'),
+            '--work-dir',
+            self.dir('t26'),
+            options=[],
+        )
+        if result.returncode == 0:
+            return 'ok', str(metrics(result))
+        return self.refused(result)
+
+    def corrupt_dataset(self):
+        data = self.dir('fmnist')
+        source = '/usr/share/datasets/fashion-mnist'
+        shutil.copytree(source, data)
+        name = 'train-labels-idx1-ubyte.gz'
+        with open(osp.join(data, name), 'wb') as f:
+            f.write(gzip.compress(b'\x00' * 100)[:40])
+        return self.refused(
+            self.train(
+                STUDENT,
+                'm30',
+                f'train_dataloader.dataset.data_root={data}',
+                f'val_dataloader.dataset.data_root={data}',
+                f'test_dataloader.dataset.data_root={data}',
+            )
+        )
+
+    def dist_train(self, name, *options):
+        env = dict(os.environ, PYTHON=sys.executable, PORT='29731')
+        return subprocess.Popen(
+            [
+                'bash',
+                osp.join(REPO, 'tools/dist_train.sh'),
+                STUDENT,
+                '2',
+                '--work-dir',
+                self.dir(name),
+                '--cfg-options',
+                *TINY,
+                'train_dataloader.dataset.indices=4096',
+                'train_cfg.max_epochs=100',
+                *options,
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def killed_dist_train(self):
+        launcher = self.dist_train('m31')
+        time.sleep(25)
+        os.killpg(launcher.pid, signal.SIGTERM)
+        launcher.communicate(timeout=120)
+        time.sleep(5)
+        left = trainers_left()
+        return (
+            ('ok', 'both ranks ended')
+            if not left
+            else ('WRONG', f'{len(left)} ranks still training')
+        )
+
+    def stopped_rank(self):
+        launcher = self.dist_train('m32', 'env_cfg.dist_cfg.timeout=20')
+        time.sleep(25)
+        ranks = trainers_left()
+        os.kill(max(ranks), signal.SIGSTOP)
+        _, stderr = launcher.communicate(timeout=300)
+        lines = [x for x in stderr.splitlines() if x.startswith('error:')]
+        if launcher.returncode != 0 and len(lines) == 1:
+            return 'refused', lines[0][:110]
+        return 'unclear', stderr[-110:]
+
+
+def glob_logs(work_dir):
+    import glob
+
+    return glob.glob(osp.join(work_dir, '2*', '2*.log'))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--root', help='scratch root (default: a temp dir)')
+    parser.add_argument('--only', nargs='+', help='mistakes to run')
+    args = parser.parse_args()
+    root = args.root or tempfile.mkdtemp(prefix='mistakes_')
+    sweep = Sweep(root)
+    print(f'scratch root {root}; preparing the finished runs', flush=True)
+    sweep.prepare()
+    for name, run in sweep.mistakes():
+        if not args.only or name in args.only:
+            sweep.check(name, run)
+    rows = sweep.rows
+    print(
+        f'\n{len(rows)} mistakes: '
+        f'{sum(v in ("refused", "ok", "converted") for _, v, _, _ in rows)} '
+        'refused in one line or done right, '
+        f'{sum(v == "WRONG" for _, v, _, _ in rows)} rc 0 with a wrong '
+        f'result, {sum(v == "unclear" for _, v, _, _ in rows)} unclear, '
+        f'{sum(len(lost) for _, _, lost, _ in rows)} files lost, '
+        f'{sum(len(left) for _, _, _, left in rows)} processes left'
+    )
+
+
+if __name__ == '__main__':
+    main()
