@@ -60,8 +60,13 @@ def tool(script, *args, options=(), timeout=900):
 
 
 def one_line(result):
-    """A refusal: non-zero exit, one ``error:`` line, no traceback."""
-    lines = [x for x in result.stderr.splitlines() if x.startswith('error:')]
+    """A refusal: non-zero exit, one ``error:`` line (or argparse's
+    ``<tool>: error:``), no traceback."""
+    lines = [
+        x
+        for x in result.stderr.splitlines()
+        if x.startswith('error:') or x.split(': error: ')[0].endswith('.py')
+    ]
     ok = (
         result.returncode != 0
         and len(lines) == 1
@@ -80,6 +85,8 @@ def snapshot(paths):
     for top in paths:
         for folder, _, files in os.walk(top):
             for name in files:
+                if name == '.mmsamkd.lock':  # names its holder, not data
+                    continue
                 path = osp.join(folder, name)
                 with open(path, 'rb') as f:
                     digests[path] = hashlib.sha256(f.read()).hexdigest()
@@ -366,6 +373,8 @@ class Sweep:
             ),
         )
         yield 'corrupt dataset file', self.corrupt_dataset
+        yield 'two compare.py in one root', self.two_compares
+        yield 'killed compare.py', self.killed_compare
         yield 'killed torchrun process group', self.killed_dist_train
         yield 'stopped rank', self.stopped_rank
 
@@ -469,6 +478,53 @@ class Sweep:
             )
         )
 
+    def compare(self, root):
+        return subprocess.Popen(
+            [
+                sys.executable,
+                osp.join(REPO, 'tools/compare.py'),
+                STUDENT,
+                '--work-dir-root',
+                root,
+                '--cfg-options',
+                *TINY,
+                'train_dataloader.dataset.indices=4096',
+                'train_cfg.max_epochs=100',
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def two_compares(self):
+        first = self.compare(self.dir('c1'))
+        time.sleep(15)
+        second = self.compare(self.dir('c1'))
+        _, stderr = second.communicate(timeout=120)
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=120)
+        second.stderr = stderr
+        return self.refused(second)
+
+    def killed_compare(self):
+        launcher = self.compare(self.dir('c2'))
+        time.sleep(20)
+        if not trainers_left():
+            return 'unclear', 'no trainer had started in 20 s'
+        launcher.send_signal(signal.SIGKILL)  # no cleanup at all
+        launcher.communicate(timeout=60)
+        time.sleep(5)
+        left = trainers_left()
+        return (
+            ('ok', 'its trainer ended')
+            if not left
+            else (
+                'WRONG',
+                f'{len(left)} trainers still running',
+            )
+        )
+
     def dist_train(self, name, *options):
         env = dict(os.environ, PYTHON=sys.executable, PORT='29731')
         return subprocess.Popen(
@@ -496,6 +552,8 @@ class Sweep:
     def killed_dist_train(self):
         launcher = self.dist_train('m31')
         time.sleep(25)
+        if len(trainers_left()) != 2:
+            return 'unclear', 'the two ranks had not started in 25 s'
         os.killpg(launcher.pid, signal.SIGTERM)
         launcher.communicate(timeout=120)
         time.sleep(5)

@@ -83,3 +83,19 @@ def test_snapshots_are_inputs_one_by_one(tmp_path):
         'its teacher_snapshots[1] has changed since it was trained '
         '(retrained or replaced)'
     ]
+
+
+def test_a_run_of_another_config_is_named_by_its_config():
+    """Before: "a run of other settings (other settings)" when the two
+    configs differed in nothing the record describes."""
+    from conftest import KD_CFG, STUDENT_CFG
+
+    record = run_record(Config.fromfile(STUDENT_CFG))
+    mismatch = record_mismatch(record, Config.fromfile(KD_CFG))
+    assert mismatch.startswith(
+        'config resnet8-quarter_1xb64_fmnist.py vs '
+        'kd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+    )
+    same = Config.fromfile(STUDENT_CFG)
+    same.model.head.loss.loss_weight = 0.5
+    assert record_mismatch(record, same) == 'other values in the same config'

@@ -146,11 +146,15 @@ def record_mismatch(record, cfg):
         return None
     changed = []
     if record['digest'] != config_digest(cfg):
-        changed = [
+        name = osp.basename(str(cfg.filename or ''))
+        if record.get('config') not in (None, name):
+            changed.append(f'config {record["config"]} vs {name}')
+        changed += [
             f'{key} {record.get(key)} vs {value}'
             for key, value in described_settings(cfg).items()
             if record.get(key) != value
-        ] or ['other settings']
+        ]
+        changed = changed or ['other values in the same config']
     return '; '.join(changed + changed_inputs(record, cfg)) or None
 
 
