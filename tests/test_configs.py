@@ -1,5 +1,7 @@
 """Every config under configs/ loads, builds and runs one training step."""
 
+import copy
+import functools
 import glob
 import os.path as osp
 
@@ -24,6 +26,17 @@ INPUT_SIZE = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed(path):
+    return Config.fromfile(path)
+
+
+def load(path):
+    """``Config.fromfile(path)``, parsed once per session (three tests
+    read each config); a copy, so that a test may change it."""
+    return copy.deepcopy(_parsed(path))
+
+
 def config_id(path):
     return osp.relpath(path, osp.join(REPO, 'configs'))
 
@@ -36,7 +49,7 @@ def test_configs_were_found():
 def test_config_names_plugin_and_no_mmcls(path):
     from mmsamkd.utils.config_keys import check_config_keys
 
-    cfg = Config.fromfile(path)
+    cfg = load(path)
     check_config_keys(cfg)  # no top-level key that nothing reads
     assert 'mmsamkd' in cfg.custom_imports['imports']
     assert 'mmcls' not in cfg.pretty_text
@@ -46,7 +59,7 @@ def test_config_names_plugin_and_no_mmcls(path):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
 def test_config_builds_and_trains_one_step(path, tmp_path):
-    cfg = Config.fromfile(path)
+    cfg = load(path)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model_cfg = cfg.model
     if 'teacher_ckpt' in model_cfg:
@@ -137,7 +150,7 @@ def arch_name(backbone):
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
 def test_config_file_name_matches_what_it_builds(path):
     """``[method_]<teacher>[_student|_ssa-mode]_<G>xb<B>_<dataset>.py``."""
-    cfg = Config.fromfile(path)
+    cfg = load(path)
     *models, setup, dataset = osp.basename(path)[: -len('.py')].split('_')
     assert DATASET_NAMES[dataset] == cfg.train_dataloader.dataset.type
     assert DATASET_NAMES[dataset] == cfg.test_dataloader.dataset.type
