@@ -60,6 +60,50 @@ def run_tool(script, *args, env=None, timeout=600, cwd=REPO):
     )
 
 
+def load_tool(script):
+    """``tools/<script>`` as a module (a fresh one per call)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        script[: -len('.py')], osp.join(REPO, 'tools', script)
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_tool_in_process(script, *args):
+    """``tools/<script>``'s ``main()`` in this process, with its exit code
+    and output, as :func:`run_tool` returns them: for the errors a tool
+    raises before training, without a new interpreter's 10 s of imports.
+    An uncaught exception becomes a traceback on stderr and code 1."""
+    import contextlib
+    import io
+    import traceback
+    from unittest import mock
+
+    module = load_tool(script)
+    argv = [script, *map(str, args)]
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with (
+        mock.patch.object(sys, 'argv', argv),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            module.main()
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+            code = 0 if exit_.code is None else code
+        except Exception:  # noqa: BLE001 (what a user would see)
+            traceback.print_exc()
+            code = 1
+    return subprocess.CompletedProcess(
+        argv, code, out.getvalue(), err.getvalue()
+    )
+
+
 @pytest.fixture(scope='session')
 def fmnist_teacher_ckpt(tmp_path_factory):
     """A teacher trained for one tiny epoch, shared by the KD tests."""

@@ -1,9 +1,19 @@
-"""Bad input through tools/train.py: one clear line, no traceback."""
+"""Bad input through tools/train.py: one clear line, no traceback.
+
+A few tests run the tool as a new process, for the exit-code contract;
+the rest call its main() in this process (run_tool_in_process)."""
 
 import pytest
 import torch
 
-from conftest import KD_CFG, REPO, STUDENT_CFG, options_args, run_tool
+from conftest import (
+    KD_CFG,
+    REPO,
+    STUDENT_CFG,
+    options_args,
+    run_tool,
+    run_tool_in_process,
+)
 from mmsamkd.errors import ConfigError
 from mmsamkd.utils import check_config
 
@@ -34,7 +44,7 @@ def test_missing_teacher_checkpoint(tmp_path):
 
 
 def test_teacher_and_student_class_counts_differ(tmp_path):
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         KD_CFG,
         '--work-dir',
@@ -48,7 +58,7 @@ def test_teacher_and_student_class_counts_differ(tmp_path):
 
 def test_missing_dataset_path(tmp_path):
     missing = tmp_path / 'no-fmnist'
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         STUDENT_CFG,
         '--work-dir',
@@ -65,7 +75,9 @@ def test_amp_without_gpu_is_refused(tmp_path):
 
     if torch.cuda.is_available():
         pytest.skip('AMP is available on this machine')
-    result = run_tool('train.py', STUDENT_CFG, '--amp', '--work-dir', tmp_path)
+    result = run_tool_in_process(
+        'train.py', STUDENT_CFG, '--amp', '--work-dir', tmp_path
+    )
     assert_one_line_error(result, '--amp needs a CUDA GPU')
 
 
@@ -87,7 +99,7 @@ def test_validation_split_must_be_held_out_of_training(tmp_path):
         'val_dataloader.dataset.val_size': 10000,
     }
     leaky = dict(val, **{'train_dataloader.dataset.val_size': 0})
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args(leaky)
     )
     assert_one_line_error(result, 'would train on its validation images')
@@ -104,7 +116,7 @@ def test_missing_load_from_names_the_run_to_train_first(tmp_path):
         f'{REPO}/configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
     )
     missing = tmp_path / 'plain_teacher.pth'
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         ssa_teacher,
         '--work-dir',
@@ -180,7 +192,7 @@ SAMKD_CFG = 'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 
 
 def test_distributed_samkd_needs_its_wrapper(tmp_path):
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         SAMKD_CFG,
         '--work-dir',
@@ -215,7 +227,9 @@ def test_samkd_wrapper_check_accepts_the_shipped_config(launcher):
 @pytest.mark.parametrize('script', ['train.py', 'test.py', 'compare.py'])
 def test_a_config_after_cfg_options_is_named(script):
     # --cfg-options takes every word after it: the config must come first
-    result = run_tool(script, '--cfg-options', 'randomness.seed=1', KD_CFG)
+    result = run_tool_in_process(
+        script, '--cfg-options', 'randomness.seed=1', KD_CFG
+    )
     assert result.returncode == 2, result.stderr[-2000:]
     assert 'Traceback' not in result.stderr
     assert (

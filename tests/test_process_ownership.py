@@ -5,7 +5,6 @@ killed compare.py left its tools/train.py child training.
 """
 
 import os
-import os.path as osp
 import signal
 import subprocess
 import sys
@@ -154,21 +153,20 @@ def test_the_runner_is_freed_before_the_process_group(
     and then ("terminate called without an active exception"; 7 of 40
     two-rank exits in a scratch loop, 1 CI run)."""
     import gc
-    import importlib.util
 
     from mmengine.runner import Runner
 
-    from conftest import STUDENT_CFG, options_args
+    from conftest import STUDENT_CFG, load_tool, options_args
 
     if script == 'test.py':  # a checkpoint to evaluate
         argv = [STUDENT_CFG, str(tmp_path / 'run' / 'epoch_1.pth')]
         train = ['train.py', STUDENT_CFG, '--work-dir', str(tmp_path / 'run')]
-        tool = load_tool('train.py', importlib.util)
+        tool = load_tool('train.py')
         monkeypatch.setattr(sys, 'argv', train + options_args({}))
         tool.main()
     else:
         argv = [STUDENT_CFG]
-    tool = load_tool(script, importlib.util)
+    tool = load_tool(script)
     alive = []
 
     def end_distributed():
@@ -184,12 +182,3 @@ def test_the_runner_is_freed_before_the_process_group(
     )
     tool.main()
     assert not alive
-
-
-def load_tool(script, util):
-    spec = util.spec_from_file_location(
-        script[:-3], osp.join(REPO, 'tools', script)
-    )
-    module = util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
