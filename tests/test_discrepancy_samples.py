@@ -17,7 +17,7 @@ from conftest import (
 )
 from mmsamkd.engine import SAMKDOptimWrapperConstructor
 from mmsamkd.errors import ConfigError
-from mmsamkd.models.utils.discrepancy_samples import (
+from mmsamkd.models.algorithms.discrepancy_samples import (
     discrepancy_samples,
     frozen_norm_statistics,
     joint_divergence,

@@ -121,18 +121,18 @@ def check_distributed_wrapper(cfg):
         return  # a single process: the model is not wrapped
     from mmrazor.registry import MODEL_WRAPPERS, MODELS
 
-    from ..engine.wrappers import SAMKDDistributedDataParallel
-    from ..models.algorithms import SAMKD
-
+    # the algorithm names its wrapper (a class attribute), so this check
+    # needs neither the algorithms nor the wrappers imported here
     model_type = MODELS.get(cfg.get('model', {}).get('type', ''))
-    if not (isinstance(model_type, type) and issubclass(model_type, SAMKD)):
+    required = getattr(model_type, 'distributed_wrapper', None)
+    if required is None:
         return
     wrapper_cfg = cfg.get('model_wrapper_cfg') or {}
     wrapper_name = wrapper_cfg.get('type', 'MMDistributedDataParallel')
     wrapper_type = MODEL_WRAPPERS.get(wrapper_name)
     if not (
         isinstance(wrapper_type, type)
-        and issubclass(wrapper_type, SAMKDDistributedDataParallel)
+        and issubclass(wrapper_type, MODEL_WRAPPERS.get(required))
     ):
         raise ConfigError(
             'SAMKD trains the student and the discriminators with two '

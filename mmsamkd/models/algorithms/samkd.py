@@ -14,7 +14,7 @@ from ...utils.nonfinite import (
     skip_update,
 )
 from ..utils import joint_labels
-from ..utils.discrepancy_samples import (
+from .discrepancy_samples import (
     discrepancy_samples,
     frozen_norm_statistics,
     joint_divergence,
@@ -47,7 +47,7 @@ class SAMKD(SingleTeacherDistill):
     Optionally (``samples``), the adversarial game is also played on the
     inputs: each image is moved one signed-gradient step up the student's
     joint divergence from the teacher
-    (:func:`~mmsamkd.models.utils.discrepancy_samples.discrepancy_samples`)
+    (:func:`~mmsamkd.models.algorithms.discrepancy_samples.discrepancy_samples`)
     and the student learns the teacher's joint distributions there too
     (``adv.loss_samples``), weighted by the stage weight ``'samples'``.
 
@@ -75,6 +75,9 @@ class SAMKD(SingleTeacherDistill):
             inputs.
         **kwargs: :class:`SingleTeacherDistill` arguments.
     """
+
+    # two optimizers: under DDP each part is wrapped on its own
+    distributed_wrapper = 'SAMKDDistributedDataParallel'
 
     def __init__(
         self,

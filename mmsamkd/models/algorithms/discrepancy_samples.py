@@ -18,7 +18,7 @@ import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..losses.kl_divergence import kl_divergence
-from .rotation import rotate_views
+from ..utils.rotation import rotate_views
 
 
 @contextmanager
