@@ -123,8 +123,28 @@ def stub_mmrazor_quantization_backend_config():
 #   the file holds more than tensors it loads it as the trusted file the user
 #   named in the config or on the command line, and logs that it did. No
 #   process-wide torch default is changed.
+#   Applied on any torch: the same loader verifies checksums (patch 5).
 # Drop when: mmengine passes ``weights_only`` itself.
 # --------------------------------------------------------------------------
+class _Probe:
+    """A picklable object that is not a tensor."""
+
+
+def torch_load_refuses_pickles():
+    """Whether ``torch.load`` without ``weights_only`` refuses a pickled
+    object (torch >= 2.6), as mmengine's loader calls it."""
+    import io
+
+    buffer = io.BytesIO()
+    torch.save({'probe': _Probe()}, buffer)
+    buffer.seek(0)
+    try:
+        torch.load(buffer)
+    except Exception:  # noqa: BLE001 (UnpicklingError, or a RuntimeError)
+        return True
+    return False
+
+
 def load_from_trusted_local(filename, map_location=None):
     """Load a local checkpoint that the user named, under any torch."""
     import os.path as osp
@@ -402,9 +422,18 @@ def patch_mmengine_checkpoint_files():
 # Fix: the method sets ``inplace = False`` on every submodule that has it.
 # Drop when: mmrazor walks ``nn.Module.modules()`` itself.
 # --------------------------------------------------------------------------
+def module_children_in_plain_dict():
+    """Whether ``nn.Module._modules`` is a plain dict, which mmrazor's
+    ``set_module_inplace_false`` does not walk."""
+    return type(torch.nn.Module()._modules) is dict
+
+
 @_once('mmrazor_inplace_false')
 def patch_mmrazor_set_module_inplace_false():
-    """Really turn off in-place modules in distilled models."""
+    """Really turn off in-place modules in distilled models (only where
+    mmrazor's own switch-off misses them)."""
+    if not module_children_in_plain_dict():
+        return
     from mmrazor.models.algorithms.base import BaseAlgorithm
 
     def set_module_inplace_false(self, architecture, varstr=None):

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything mmsamkd needs on a fresh machine (idempotent):
 #   - a virtualenv at .venv in the repository root with mmsamkd installed
-#     (editable, with the test extras) and its pinned dependencies;
+#     (editable, with the test and mmcv-lite extras) and the dependencies
+#     pinned in requirements/verified.txt (the stack of the READMEs'
+#     figures; setup.py itself accepts a range);
 #   - Debian's dataset-fashion-mnist package, the embedded default data.
 # Then run anything with .venv/bin/python.
 set -euo pipefail
@@ -12,11 +14,13 @@ if [ ! -x .venv/bin/python ]; then
     echo "== creating .venv with $("$PYTHON" --version)"
     "$PYTHON" -m venv .venv
 fi
-# Skip pip when the installed pins already satisfy setup.py (fast reruns).
+# Skip pip when the installed pins already satisfy the constraints (fast
+# reruns).
 if ! .venv/bin/python - <<'PY' 2>/dev/null
 import importlib.metadata as md, re, sys
-setup = open('setup.py').read()
-pins = re.findall(r"'([A-Za-z0-9_.-]+)==([^']+)'", setup)
+pins = re.findall(
+    r'(?m)^([A-Za-z0-9_.-]+)==(\S+)', open('requirements/verified.txt').read()
+)
 need = pins + [('pytest', None), ('mmsamkd', None)]
 for name, version in need:
     have = md.version(name)
@@ -26,7 +30,8 @@ PY
 then
     echo "== installing mmsamkd and its pinned dependencies into .venv"
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[tests]'
+    .venv/bin/python -m pip install --quiet -e '.[tests,mmcv-lite]' \
+        -c requirements/verified.txt
 fi
 
 FMNIST=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
