@@ -10,7 +10,7 @@ try:  # a dependency setup.py leaves to the environment (see there)
 except ImportError:
     raise ImportError(
         'mmsamkd needs mmcv >= 2.0.0, < 2.1.1 (the range mmrazor 1.0.0 '
-        "accepts) and finds none: in an OpenMMLab environment, mim install "
+        'accepts) and finds none: in an OpenMMLab environment, mim install '
         "'mmcv>=2.0.0,<2.1.1'; without compiled ops, pip install "
         "'mmcv-lite>=2.0.0,<2.1.1' (or install mmsamkd with .[mmcv-lite])"
     ) from None
