@@ -88,18 +88,20 @@ def test_configs_on_different_data_need_mixed_datasets(tmp_path):
 
 
 def test_distillation_reads_its_teacher_from_the_same_root(tmp_path):
-    # the configs' epoch count stays, so the teacher_ckpt paths still hold
+    """A comparison shortened to 2 epochs: the KD config names the
+    teacher's epoch_12.pth; the student reads its final epoch_2.pth (before:
+    refused, "teacher_ckpt ... does not exist", after training it)."""
     root = tmp_path / 'runs'
     tiny = {
         'train_dataloader.dataset.indices': 48,
         'train_dataloader.batch_size': 16,
-        'train_cfg.max_epochs': 12,
+        'train_cfg.max_epochs': 2,
     }
     result = compare(root, TEACHER_CFG, KD_CFG, **tiny)
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (tmp_path / 'work_dirs').exists()
     log = (root / 'kd_resnet14_resnet8-quarter_1xb64_fmnist').glob('*/*.log')
-    teacher = root / 'resnet14_1xb64_fmnist' / 'epoch_12.pth'
+    teacher = root / 'resnet14_1xb64_fmnist' / 'epoch_2.pth'
     assert str(teacher) in next(log).read_text()
 
     # a teacher trained again is another teacher: the finished student
@@ -116,3 +118,18 @@ def test_distillation_reads_its_teacher_from_the_same_root(tmp_path):
         removed, 'kd_resnet14', 'holds no finished run now', 'Remove'
     )
     assert not teacher.parent.exists()  # refused before any training
+
+
+def test_a_run_that_fails_before_its_first_checkpoint_names_the_fix(
+    tmp_path,
+):
+    """Before: "its log is under <work dir>" (a folder that did not exist)
+    and "Rerun the same command to resume", which failed the same way."""
+    root = tmp_path / 'runs'
+    missing = tmp_path / 'no_teacher.pth'
+    result = compare(root, KD_CFG, **{'model.teacher_ckpt': missing})
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert 'its error is printed above' in last
+    assert 'It saved no checkpoint: fix the cause, then rerun' in last
+    assert f'teacher_ckpt {str(missing)!r} does not exist' in result.stderr

@@ -37,6 +37,7 @@ after the listed runs whose work dir holds its ``teacher_ckpt`` or
 
 import argparse
 import csv
+import glob
 import os
 import os.path as osp
 import statistics
@@ -51,6 +52,7 @@ from mmsamkd.utils.run_results import (
     RECORD,
     describe_dataset,
     is_finished,
+    planned_length,
     read_record,
     read_val_history,
     record_mismatch,
@@ -139,6 +141,40 @@ def same_root_paths(cfg, work_dir_root):
         elif value and moved(value) != value:
             options[key] = moved(value)
     return options
+
+
+def final_checkpoint(cfg):
+    """The file name of the last checkpoint a run of ``cfg`` saves."""
+    train_cfg = cfg.train_cfg
+    unit = 'epoch' if 'max_epochs' in train_cfg else 'iter'
+    return f'{unit}_{planned_length(cfg)}.pth'
+
+
+def follow_final_checkpoints(loaded):
+    """Point each run that reads another listed run's final checkpoint
+    (a student's ``teacher_ckpt``, a teacher stage's ``load_from``) at the
+    final checkpoint that run saves under this command's options.
+
+    Configs name it as the shipped schedule leaves it (``epoch_12.pth``);
+    a comparison shortened with ``--cfg-options train_cfg.max_epochs=1``
+    saves ``epoch_1.pth`` instead. Snapshot lists name chosen epochs and
+    are left as they are.
+    """
+    from mmengine.config import Config
+
+    finals = {}
+    for config, work_dir, cfg, _ in loaded:
+        shipped = final_checkpoint(Config.fromfile(config))
+        finals[osp.abspath(work_dir)] = (shipped, final_checkpoint(cfg))
+    for _, _, cfg, options in loaded:
+        for key, path in inputs_read(cfg).items():
+            if not path or isinstance(path, list):
+                continue
+            folder, name = osp.split(osp.abspath(str(path)))
+            shipped, now = finals.get(folder, (None, None))
+            if name == shipped != now:
+                options[key] = osp.join(osp.dirname(str(path)), now)
+                cfg.merge_from_dict({key: options[key]})
 
 
 def option_text(value):
@@ -249,11 +285,15 @@ def train_all(runs, cfg_options, jobs, run_options=None):
                 print(f'== finished {config}', flush=True)
     if failed:
         config, work_dir, _ = runs[failed[0]]
-        log = ' (compare_train.log)' if jobs > 1 else ''
-        raise MmsamkdError(
-            f'training {config} failed; its log is under {work_dir}{log}. '
-            'Rerun the same command to resume.'
-        )
+        if jobs > 1:
+            where = f'its output is in {work_dir}/compare_train.log'
+        else:
+            where = 'its error is printed above'
+        if glob.glob(osp.join(work_dir, '*.pth')):
+            fix = 'Rerun the same command to resume it'
+        else:
+            fix = 'It saved no checkpoint: fix the cause, then rerun'
+        raise MmsamkdError(f'training {config} failed; {where}. {fix}.')
 
 
 def summarize(config, work_dir, history, metric):
@@ -477,6 +517,7 @@ def compare(
         options = same_root_paths(cfg, work_dir_root)
         cfg.merge_from_dict(options)
         loaded.append((config, work_dir, cfg, options))
+    follow_final_checkpoints(loaded)
     runs, run_options = [], {}
     for config, work_dir, cfg, options in seeded_runs(
         loaded, work_dir_root, seeds
