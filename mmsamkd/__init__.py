@@ -5,6 +5,10 @@ any ``mmrazor`` import), then registers every module into the MMRazor and
 MMPretrain registries.
 """
 
+from . import third_party_noise
+
+third_party_noise.silence()
+
 try:  # a dependency setup.py leaves to the environment (see there)
     import mmcv  # noqa: F401
 except ImportError:

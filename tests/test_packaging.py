@@ -61,3 +61,23 @@ def test_a_missing_mmcv_is_one_clear_error():
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith('ImportError: mmsamkd needs mmcv')
     assert "pip install 'mmcv-lite>=2.0.0,<2.1.1'" in last
+
+
+def test_known_third_party_warnings_are_silenced_and_no_other():
+    code = (
+        'import warnings, mmsamkd\n'
+        "warnings.warn('a new warning')\n"
+        "warnings.warn('pkg_resources is deprecated as an API', "
+        'DeprecationWarning)\n'
+    )
+    result = subprocess.run(
+        [sys.executable, '-W', 'default', '-c', code],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'MultiScaleDeformableAttention' not in result.stderr
+    assert 'UserWarning: pkg_resources' not in result.stderr
+    # only the listed category and message: others still show
+    assert 'UserWarning: a new warning' in result.stderr
+    assert 'DeprecationWarning: pkg_resources' in result.stderr
