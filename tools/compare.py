@@ -8,7 +8,9 @@ Configs run in the order given, each in ``<work-dir-root>/<config name>``
 (the default work dir of ``tools/train.py``, so a teacher listed before its
 students is where their ``teacher_ckpt`` expects it; under another root,
 the ``work_dirs/...`` paths of ``teacher_ckpt`` and ``load_from`` move
-there too). A finished run is collected, not retrained; an unfinished one
+there too, and a path to a listed run's final checkpoint follows that
+run's schedule under ``--cfg-options``). A finished run is collected, not
+retrained; an unfinished one
 is resumed; either only if its ``run_config.json`` says it was trained
 with the same settings and from the same teacher and ``load_from`` files
 (else the command stops and says so, as it does for a finished run whose
@@ -65,9 +67,17 @@ TEACHER_PREFIX = 'teacher.'
 def parse_args():
     from mmsamkd.utils.cli import CfgOptionsAction
 
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        epilog=__doc__.split('\n\n', 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument('configs', nargs='+', help='config files')
-    parser.add_argument('--work-dir-root', default='work_dirs')
+    parser.add_argument(
+        '--work-dir-root',
+        default='work_dirs',
+        help='where each run gets <root>/<config name> (default: work_dirs)',
+    )
     parser.add_argument(
         '--out-dir', help='where results go (default: <root>/compare)'
     )
