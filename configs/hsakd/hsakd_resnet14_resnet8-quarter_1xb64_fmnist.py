@@ -34,4 +34,4 @@ model = dict(
     distiller=_base_.hsakd_distiller_2branches,
 )
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')

@@ -34,4 +34,4 @@ model = dict(
 
 optim_wrapper = dict(optimizer=dict(nesterov=True))
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')

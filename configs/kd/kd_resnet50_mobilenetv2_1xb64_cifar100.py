@@ -30,4 +30,4 @@ model = dict(
 
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')

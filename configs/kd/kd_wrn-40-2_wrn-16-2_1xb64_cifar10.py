@@ -33,4 +33,4 @@ model = dict(
     distiller=_base_.kd_logits_distiller,
 )
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')

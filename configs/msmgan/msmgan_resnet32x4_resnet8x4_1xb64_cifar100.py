@@ -64,4 +64,4 @@ model = dict(
     mutual=False,
 )
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')

@@ -31,4 +31,4 @@ model = dict(
     distiller=_base_.sskd_distiller,
 )
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')

@@ -1,0 +1,3 @@
+from .teacher_cached_val_loop import TeacherCachedDistillValLoop
+
+__all__ = ['TeacherCachedDistillValLoop']
