@@ -390,7 +390,8 @@ def patch_mmengine_checkpoint_files():
     def adopt_newer_best(hook, runner):
         directory = hook.out_dir or runner.work_dir
         step = runner.epoch if hook.by_epoch else runner.iter
-        found = newer_best(directory, hub_info(runner, 'best_ckpt'), step)
+        known = runner.message_hub.runtime_info.get('best_ckpt')
+        found = newer_best(directory, known, step)
         if found is None:
             return
         path, score, outdated = found
@@ -403,9 +404,6 @@ def patch_mmengine_checkpoint_files():
         if is_main_process():
             for old in outdated:
                 os.remove(old)
-
-    def hub_info(runner, key):
-        return runner.message_hub.runtime_info.get(key)
 
     CheckpointHook.before_train = before_train
 

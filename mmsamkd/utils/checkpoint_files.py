@@ -190,11 +190,11 @@ def newer_best(directory, known, step):
     if not found or osp.abspath(found[-1][1]) == known:
         return None
     path = found[-1][1]
-    hub = torch.load(path, map_location='cpu', weights_only=False)
-    score = hub.get('message_hub', {}).get('runtime_info', {})
-    if 'best_score' not in score:
+    checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+    info = checkpoint.get('message_hub', {}).get('runtime_info', {})
+    if 'best_score' not in info:
         return None
-    return path, score['best_score'], [p for _, p in found[:-1]]
+    return path, info['best_score'], [p for _, p in found[:-1]]
 
 
 def rebase(path, work_dir):

@@ -203,19 +203,20 @@ class SAMKDAdversary(nn.Module):
             records (dict): ``name -> (student, teacher)`` tensors of every
                 pair, as recorded (rows first, channels second).
         """
-        for name, tensors in records.items():
+        for name, (student, teacher) in records.items():
+            student_recorder, teacher_recorder = self.pairs[name]
+            student_channels, channels = self.widths[name]
             # the teacher first: a pair without student_channels takes
             # channels for both sides, and channels is then the fix
-            for side, key, recorder, expected, x in reversed(
-                list(
-                    zip(
-                        ('student', 'teacher'),
-                        ('student_channels', 'channels'),
-                        self.pairs[name],
-                        self.widths[name],
-                        tensors,
-                    )
-                )
+            for side, key, recorder, expected, x in (
+                ('teacher', 'channels', teacher_recorder, channels, teacher),
+                (
+                    'student',
+                    'student_channels',
+                    student_recorder,
+                    student_channels,
+                    student,
+                ),
             ):
                 width = x.shape[1] if x.dim() > 1 else 1
                 if width != expected:
