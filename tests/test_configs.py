@@ -58,6 +58,18 @@ def test_config_names_plugin_and_no_mmcls(path):
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
+def test_config_feeds_a_gpu_without_needless_stalls(path):
+    """cuDNN may pick its fastest kernels (MMPretrain's runtime leaves it
+    off), and the GPU datasets' loaders hand over page-locked batches;
+    Fashion-MNIST (the CPU default, no workers) has nothing to pin."""
+    cfg = load(path)
+    assert cfg.env_cfg.cudnn_benchmark is True
+    if 'FashionMNIST' not in cfg.train_dataloader.dataset.type:
+        for loader in ('train_dataloader', 'val_dataloader'):
+            assert cfg[loader].pin_memory is True, loader
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=config_id)
 def test_config_builds_and_trains_one_step(path, tmp_path):
     cfg = load(path)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))

@@ -20,6 +20,7 @@ test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=64,
     num_workers=4,
+    pin_memory=True,  # page-locked batches copy to the GPU faster
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -31,6 +32,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=64,
     num_workers=4,
+    pin_memory=True,  # page-locked batches copy to the GPU faster
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
