@@ -150,3 +150,37 @@ def test_snapshots_move_into_the_root_and_make_a_dependency(tmp_path):
     # lists reach tools/train.py in the form --cfg-options reads
     command = compare.train_command('c.py', str(tmp_path / 'w'), options)
     assert f'model.teacher_snapshots=[{",".join(snapshots)}]' in command
+
+
+def test_runs_that_log_to_files_report_where_they_stand(
+    tmp_path, monkeypatch, capsys
+):
+    """Before: with --jobs 2 each run's output went to its log file and the
+    console stayed silent for minutes."""
+    lines = (
+        'Epoch(train)  [2][ 40/79]  lr: 5.0e-02  eta: 0:01:10  time: 0.1\n'
+        'Epoch(val) [2][1/1]    accuracy/top1: 78.2000  time: 0.1\n'
+        'Epoch(train)  [3][ 20/79]  lr: 4.6e-02  eta: 0:00:52  time: 0.1\n'
+    )
+
+    def command(config, work_dir, cfg_options):
+        code = f'import time; print({lines!r}, flush=True); time.sleep(1.5)'
+        return [sys.executable, '-c', code]
+
+    monkeypatch.setattr(compare, 'train_command', command)
+    monkeypatch.setattr(compare, 'PROGRESS_SECONDS', 0.5)
+    runs = [
+        fake_run(tmp_path, name, train_cfg=dict(max_epochs=12))
+        for name in ('kd', 'hsakd')
+    ]
+    compare.train_all(runs, None, jobs=2)
+    out = capsys.readouterr().out
+    for name in ('kd', 'hsakd'):
+        assert (
+            f'   {name}: epoch 3/12, iteration 20/79, eta 0:00:52, '
+            'last val top-1 78.2000'
+        ) in out
+    # a run that has not logged a step yet
+    assert compare.progress_line(
+        'x.py', str(tmp_path / 'none'), runs[0][2]
+    ) == ('   x: starting')

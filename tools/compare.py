@@ -32,7 +32,9 @@ method changes, free of the spread between seeds.
 (small networks use cores better side by side than one run on all of
 them) and, where several GPUs are visible, on a GPU of its own (job slot
 ``i`` gets the ``i % gpus``-th one through ``CUDA_VISIBLE_DEVICES``), with
-each run's log in ``<work dir>/compare_train.log``. A run starts only
+each run's log in ``<work dir>/compare_train.log``; every 30 s it prints
+where each running run stands (epoch, iteration, MMEngine's ETA, last
+validation accuracy). A run starts only
 after the listed runs whose work dir holds its ``teacher_ckpt`` or
 ``load_from``.
 """
@@ -42,6 +44,7 @@ import csv
 import glob
 import os
 import os.path as osp
+import re
 import statistics
 import subprocess
 import sys
@@ -230,6 +233,36 @@ def visible_gpus():
     return [name.strip() for name in names.split(',') if name.strip()]
 
 
+PROGRESS_SECONDS = 30
+_TRAIN_LINE = re.compile(
+    r'Epoch\(train\)\s*\[(\d+)\]\[\s*(\d+)/(\d+)\].*?eta: (\S+)'
+)
+_VAL_LINE = re.compile(r'Epoch\(val\).*?accuracy/top1: ([\d.]+)')
+
+
+def progress_line(config, work_dir, cfg):
+    """Where a run that logs to ``compare_train.log`` stands: its epoch
+    and iteration, MMEngine's ETA and its last validation accuracy."""
+    name = osp.splitext(osp.basename(config))[0]
+    try:
+        with open(osp.join(work_dir, 'compare_train.log'), 'rb') as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 65536))
+            tail = f.read().decode('utf-8', 'replace')
+    except OSError:
+        return f'   {name}: starting'
+    trains = _TRAIN_LINE.findall(tail)
+    vals = _VAL_LINE.findall(tail)
+    if not trains:
+        return f'   {name}: starting'
+    epoch, it, per_epoch, eta = trains[-1]
+    line = (
+        f'   {name}: epoch {epoch}/{planned_length(cfg)}, '
+        f'iteration {it}/{per_epoch}, eta {eta}'
+    )
+    return line + (f', last val top-1 {vals[-1]}' if vals else '')
+
+
 def train_all(runs, cfg_options, jobs, run_options=None):
     """Train ``[(config, work_dir, cfg)]``, up to ``jobs`` at once.
 
@@ -245,6 +278,7 @@ def train_all(runs, cfg_options, jobs, run_options=None):
     waiting = list(range(len(runs)))
     running, done, failed = {}, set(), []
     free_slots = list(range(jobs))
+    last_progress = time.monotonic()
     while waiting or running:
         for index in list(waiting):
             needs = {
@@ -280,6 +314,11 @@ def train_all(runs, cfg_options, jobs, run_options=None):
         if not running:
             break  # what is left waits on a failed run
         time.sleep(0.5)
+        if jobs > 1 and time.monotonic() - last_progress >= PROGRESS_SECONDS:
+            # the runs log to files: say where they stand
+            last_progress = time.monotonic()
+            for index in sorted(running):
+                print(progress_line(*runs[index]), flush=True)
         for index, (process, log, slot) in list(running.items()):
             if process.poll() is None:
                 continue
