@@ -10,6 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
+# pip's and apt's own output goes to this log, shown only if a step fails
+LOG=$(mktemp -t mmsamkd-setup.XXXXXX)
+quietly() {
+    if ! "$@" >>"$LOG" 2>&1; then
+        cat "$LOG"
+        echo "== failed: $* (output above, kept in $LOG)" >&2
+        exit 1
+    fi
+}
 if [ ! -x .venv/bin/python ]; then
     echo "== creating .venv with $("$PYTHON" --version)"
     "$PYTHON" -m venv .venv
@@ -29,9 +38,9 @@ for name, version in need:
 PY
 then
     echo "== installing mmsamkd and its pinned dependencies into .venv"
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[tests,mmcv-lite]' \
-        -c requirements/verified.txt
+    quietly .venv/bin/python -m pip install --quiet --upgrade pip
+    quietly .venv/bin/python -m pip install --quiet \
+        -e '.[tests,mmcv-lite]' -c requirements/verified.txt
 fi
 
 FMNIST=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
@@ -39,8 +48,9 @@ if [ ! -f "$FMNIST" ]; then
     echo "== installing Debian package dataset-fashion-mnist"
     SUDO=""
     if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    quietly $SUDO apt-get update -qq
+    quietly $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         dataset-fashion-mnist
 fi
+rm -f "$LOG"
 echo "== environment ready (.venv, Fashion-MNIST in ${FMNIST%/*})"
