@@ -24,6 +24,18 @@ def test_ruff_format():
     assert result.returncode == 0, result.stdout
 
 
+def test_codespell():
+    """Spelling, with the settings in pyproject.toml (also a pre-commit
+    hook)."""
+    result = subprocess.run(
+        [osp.join(osp.dirname(sys.executable), 'codespell')],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
+
+
 def test_nothing_refers_to_files_outside_the_repository():
     """A user's clone has only the repository: the design lives in docs/."""
     tracked = subprocess.run(
