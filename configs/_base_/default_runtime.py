@@ -14,12 +14,12 @@ default_hooks = dict(
         save_best='auto',
     ),
     # NaN / inf losses stop the run (policy='skip' drops those steps)
-    nonfinite=dict(type='NonFiniteGuardHook', policy='raise'),
+    nonfinite=dict(type='mmrazor.NonFiniteGuardHook', policy='raise'),
     # global RNG states in every checkpoint: resume is exact with random
     # augmentation too
-    rng_state=dict(type='RNGStateHook'),
+    rng_state=dict(type='mmrazor.RNGStateHook'),
     # a frozen stage's load_from must hold the classifier it freezes
-    frozen_load=dict(type='FrozenStageLoadHook'),
+    frozen_load=dict(type='mmrazor.FrozenStageLoadHook'),
 )
 
 # nccl on GPU; mmsamkd.compat switches to gloo when CUDA is absent. A rank

@@ -1,7 +1,7 @@
 """The checkpoint a run tests or resumes holds every weight of its model."""
 
 from mmengine.hooks import Hook
-from mmengine.registry import HOOKS
+from mmrazor.registry import HOOKS
 
 from ...errors import CheckpointError
 from ...utils.model_wrappers import unwrap_model

@@ -1,7 +1,7 @@
 """A frozen stage trains on the classifier that ``load_from`` holds."""
 
 from mmengine.hooks import Hook
-from mmengine.registry import HOOKS
+from mmrazor.registry import HOOKS
 
 from ...errors import CheckpointError
 from ...utils.model_wrappers import unwrap_model

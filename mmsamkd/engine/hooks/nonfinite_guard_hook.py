@@ -5,8 +5,8 @@ import types
 import torch
 from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
-from mmengine.registry import HOOKS
 from mmengine.runner import EpochBasedTrainLoop
+from mmrazor.registry import HOOKS
 
 from ...errors import NonFiniteLossError
 from ...utils.nonfinite import (

@@ -5,7 +5,7 @@ import random
 import numpy as np
 import torch
 from mmengine.hooks import Hook
-from mmengine.registry import HOOKS
+from mmrazor.registry import HOOKS
 
 KEY = 'rng_state'
 
