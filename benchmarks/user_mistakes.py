@@ -16,6 +16,7 @@ unclear failures, files lost, processes left. About 10 minutes on 2 cores.
 
 import argparse
 import ast
+import functools
 import gzip
 import hashlib
 import os
@@ -188,101 +189,156 @@ class Sweep:
         )
 
     # -- the mistakes ------------------------------------------------------
-    def mistakes(self):
+    def refused_training(self, name):
+        """The ``tools/train.py`` mistake ``name``, which must be refused in
+        one line: ``(config, work dir, options, extra arguments)``."""
         teacher = f'model.teacher_ckpt={self.teacher}'
-        yield (
-            'typo trian_cfg',
-            lambda: self.refused(
-                self.train(STUDENT, 'm1', 'trian_cfg.max_epochs=1')
+        ssa = f'model.teacher_ckpt={self.ssa}'
+        no_data = [
+            f'{split}_dataloader.dataset.data_root=/tmp/no-fmnist'
+            for split in ('train', 'val', 'test')
+        ]
+        return {
+            'typo trian_cfg': (STUDENT, 'm1', ['trian_cfg.max_epochs=1']),
+            'typo optim_wraper': (
+                STUDENT,
+                'm2',
+                ['optim_wraper.optimizer.lr=0.5'],
             ),
-        )
-        yield (
-            'typo optim_wraper',
-            lambda: self.refused(
-                self.train(STUDENT, 'm2', 'optim_wraper.optimizer.lr=0.5')
+            'top-level teacher_ckpt override': (
+                KD,
+                'm3',
+                [teacher, f'teacher_ckpt={self.student}'],
             ),
-        )
-        yield (
-            'top-level teacher_ckpt override',
-            lambda: self.refused(
-                self.train(KD, 'm3', teacher, f'teacher_ckpt={self.student}')
+            'top-level data_root override': (
+                STUDENT,
+                'm4',
+                ['data_root=/tmp/nowhere'],
             ),
-        )
-        yield (
-            'top-level data_root override',
-            lambda: self.refused(
-                self.train(STUDENT, 'm4', 'data_root=/tmp/nowhere')
+            'top-level val_size override': (STUDENT, 'm5', ['val_size=100']),
+            'frozen stage load_from student': (
+                SSA,
+                'm7',
+                [f'load_from={self.student}'],
             ),
-        )
-        yield (
-            'top-level val_size override',
-            lambda: self.refused(self.train(STUDENT, 'm5', 'val_size=100')),
-        )
-        yield 'child config with a typo key', self.child_typo
-        yield (
-            'frozen stage load_from student',
-            lambda: self.refused(
-                self.train(SSA, 'm7', f'load_from={self.student}')
+            'KD at lr 1e4': (
+                KD,
+                'm11',
+                [teacher, 'optim_wrapper.optimizer.lr=1e4'],
             ),
-        )
-        yield (
-            'test.py vanilla cfg + KD ckpt',
-            lambda: self.test_fit(STUDENT, self.kd),
-        )
-        yield (
-            'test.py KD cfg + vanilla ckpt',
-            lambda: self.test_fit(KD, self.student),
-        )
-        yield (
-            'test.py teacher cfg + student',
-            lambda: self.test_fit(TEACHER, self.student),
-        )
-        yield (
-            'KD at lr 1e4',
-            lambda: self.refused(
-                self.train(
-                    KD, 'm11', teacher, 'optim_wrapper.optimizer.lr=1e4'
-                )
-            ),
-        )
-        yield (
-            'KD at lr 1e4, skip policy',
-            lambda: self.refused(
-                self.train(
-                    KD,
-                    'm12',
+            'KD at lr 1e4, skip policy': (
+                KD,
+                'm12',
+                [
                     teacher,
                     'optim_wrapper.optimizer.lr=1e4',
                     'default_hooks.nonfinite.policy=skip',
-                )
+                ],
             ),
-        )
-        yield (
-            'SAMKD at lr 1e4',
-            lambda: self.refused(
-                self.train(
-                    SAMKD,
-                    'm13',
-                    f'model.teacher_ckpt={self.ssa}',
-                    'optim_wrapper.architecture.optimizer.lr=1e4',
-                )
+            'SAMKD at lr 1e4': (
+                SAMKD,
+                'm13',
+                [ssa, 'optim_wrapper.architecture.optimizer.lr=1e4'],
             ),
-        )
-        yield (
-            'train on the test split',
-            lambda: self.refused(
-                self.train(
-                    STUDENT, 'm14', 'train_dataloader.dataset.split=test'
-                )
+            'train on the test split': (
+                STUDENT,
+                'm14',
+                ['train_dataloader.dataset.split=test'],
             ),
+            'fresh run in another run dir': (KD, 'student', [teacher]),
+            'resume another network': (
+                KD,
+                'm19',
+                [teacher],
+                ['--resume', self.teacher],
+            ),
+            'two pairs in one argument': (
+                STUDENT,
+                'm23',
+                ['train_cfg.max_epochs=1 randomness.seed=3'],
+            ),
+            'ICAKD num_classes 5': (
+                ICAKD,
+                'm24',
+                [
+                    teacher,
+                    'model.distiller.distill_losses.loss_structure.'
+                    'num_classes=5',
+                ],
+            ),
+            'SAMKD pair channels wrong': (
+                SAMKD,
+                'm25',
+                [ssa, 'model.adversary.pairs.feat1.student_channels=32'],
+            ),
+            'missing teacher_ckpt': (
+                KD,
+                'm27',
+                ['model.teacher_ckpt=/tmp/none.pth'],
+            ),
+            'plain teacher for HSAKD': (HSAKD, 'm28', [teacher]),
+            'missing dataset folder': (STUDENT, 'm29', no_data),
+        }[name]
+
+    def refuse(self, name):
+        config, work_dir, options, *extra = self.refused_training(name)
+        extra = extra[0] if extra else ()
+        return self.refused(
+            self.train(config, work_dir, *options, extra=extra)
         )
-        yield (
-            'fresh run in another run dir',
-            lambda: self.refused(self.train(KD, 'student', teacher)),
-        )
-        yield (
-            'export --out student.py',
-            lambda: self.refused(
+
+    # the order the mistakes are made in; a plain name is a refused
+    # training (refused_training), the rest need more than one command
+    ORDER = (
+        'typo trian_cfg',
+        'typo optim_wraper',
+        'top-level teacher_ckpt override',
+        'top-level data_root override',
+        'top-level val_size override',
+        'child config with a typo key',
+        'frozen stage load_from student',
+        'test.py vanilla cfg + KD ckpt',
+        'test.py KD cfg + vanilla ckpt',
+        'test.py teacher cfg + student',
+        'KD at lr 1e4',
+        'KD at lr 1e4, skip policy',
+        'SAMKD at lr 1e4',
+        'train on the test split',
+        'fresh run in another run dir',
+        'export --out student.py',
+        'export --out the checkpoint',
+        'bit-flipped teacher_ckpt',
+        'resume another network',
+        'last_checkpoint empty',
+        'last_checkpoint names a removed',
+        'path with spaces',
+        'two pairs in one argument',
+        'ICAKD num_classes 5',
+        'SAMKD pair channels wrong',
+        'test.py on MS-MGANs ckpt',
+        'missing teacher_ckpt',
+        'plain teacher for HSAKD',
+        'missing dataset folder',
+        'corrupt dataset file',
+        'two compare.py in one root',
+        'killed compare.py',
+        'killed torchrun process group',
+        'stopped rank',
+    )
+
+    def mistakes(self):
+        special = {
+            'child config with a typo key': self.child_typo,
+            'test.py vanilla cfg + KD ckpt': lambda: self.test_fit(
+                STUDENT, self.kd
+            ),
+            'test.py KD cfg + vanilla ckpt': lambda: self.test_fit(
+                KD, self.student
+            ),
+            'test.py teacher cfg + student': lambda: self.test_fit(
+                TEACHER, self.student
+            ),
+            'export --out student.py': lambda: self.refused(
                 tool(
                     'export_student.py',
                     self.kd,
@@ -291,10 +347,7 @@ class Sweep:
                     options=None,
                 )
             ),
-        )
-        yield (
-            'export --out the checkpoint',
-            lambda: self.refused(
+            'export --out the checkpoint': lambda: self.refused(
                 tool(
                     'export_student.py',
                     self.kd,
@@ -303,80 +356,24 @@ class Sweep:
                     options=None,
                 )
             ),
-        )
-        yield 'bit-flipped teacher_ckpt', self.flipped_teacher
-        yield (
-            'resume another network',
-            lambda: self.refused(
-                self.train(
-                    KD, 'm19', teacher, extra=['--resume', self.teacher]
-                )
+            'bit-flipped teacher_ckpt': self.flipped_teacher,
+            'last_checkpoint empty': lambda: self.bad_last(' '),
+            'last_checkpoint names a removed': lambda: self.bad_last(
+                'epoch_9.pth'
             ),
-        )
-        yield 'last_checkpoint empty', lambda: self.bad_last(' ')
-        yield (
-            'last_checkpoint names a removed',
-            lambda: self.bad_last('epoch_9.pth'),
-        )
-        yield 'path with spaces', self.spaced_path
-        yield (
-            'two pairs in one argument',
-            lambda: self.refused(
-                self.train(
-                    STUDENT, 'm23', 'train_cfg.max_epochs=1 randomness.seed=3'
-                )
-            ),
-        )
-        yield (
-            'ICAKD num_classes 5',
-            lambda: self.refused(
-                self.train(
-                    ICAKD,
-                    'm24',
-                    teacher,
-                    'model.distiller.distill_losses.loss_structure.num_classes=5',
-                )
-            ),
-        )
-        yield (
-            'SAMKD pair channels wrong',
-            lambda: self.refused(
-                self.train(
-                    SAMKD,
-                    'm25',
-                    f'model.teacher_ckpt={self.ssa}',
-                    'model.adversary.pairs.feat1.student_channels=32',
-                )
-            ),
-        )
-        yield 'test.py on MS-MGANs ckpt', self.msmgan_test
-        yield (
-            'missing teacher_ckpt',
-            lambda: self.refused(
-                self.train(KD, 'm27', 'model.teacher_ckpt=/tmp/none.pth')
-            ),
-        )
-        yield (
-            'plain teacher for HSAKD',
-            lambda: self.refused(self.train(HSAKD, 'm28', teacher)),
-        )
-        yield (
-            'missing dataset folder',
-            lambda: self.refused(
-                self.train(
-                    STUDENT,
-                    'm29',
-                    'train_dataloader.dataset.data_root=/tmp/no-fmnist',
-                    'val_dataloader.dataset.data_root=/tmp/no-fmnist',
-                    'test_dataloader.dataset.data_root=/tmp/no-fmnist',
-                )
-            ),
-        )
-        yield 'corrupt dataset file', self.corrupt_dataset
-        yield 'two compare.py in one root', self.two_compares
-        yield 'killed compare.py', self.killed_compare
-        yield 'killed torchrun process group', self.killed_dist_train
-        yield 'stopped rank', self.stopped_rank
+            'path with spaces': self.spaced_path,
+            'test.py on MS-MGANs ckpt': self.msmgan_test,
+            'corrupt dataset file': self.corrupt_dataset,
+            'two compare.py in one root': self.two_compares,
+            'killed compare.py': self.killed_compare,
+            'killed torchrun process group': self.killed_dist_train,
+            'stopped rank': self.stopped_rank,
+        }
+        for name in self.ORDER:
+            yield (
+                name,
+                special.get(name) or functools.partial(self.refuse, name),
+            )
 
     # -- mistakes that need more than one command ---------------------------
     def child_typo(self):
