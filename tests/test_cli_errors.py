@@ -257,31 +257,26 @@ def test_training_on_the_evaluation_split_is_refused():
 def test_export_never_overwrites_the_checkpoint_or_an_earlier_file(tmp_path):
     """Before: --out CKPT replaced the training checkpoint, and --out
     student.py wrote the config over the weights."""
-    import importlib.util
 
     import torch
 
     from mmsamkd.errors import MmsamkdError
+    from mmsamkd.student_export import export
 
-    spec = importlib.util.spec_from_file_location(
-        'export_student', f'{REPO}/tools/export_student.py'
-    )
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     ckpt = str(tmp_path / 'epoch_1.pth')
     weights = {'architecture.backbone.w': torch.ones(2)}
     torch.save({'meta': {}, 'state_dict': weights}, ckpt)
     before = open(ckpt, 'rb').read()
 
     with pytest.raises(MmsamkdError, match='would replace'):
-        tool.export(ckpt, out=ckpt)
+        export(ckpt, out=ckpt)
     with pytest.raises(MmsamkdError, match='must end in .pth'):
-        tool.export(ckpt, out=str(tmp_path / 'student.py'))
+        export(ckpt, out=str(tmp_path / 'student.py'))
     out = str(tmp_path / 'student.pth')
-    assert tool.export(ckpt, out=out)[0] == out
+    assert export(ckpt, out=out)[0] == out
     with pytest.raises(MmsamkdError, match='exists; pass --force'):
-        tool.export(ckpt, out=out)
-    tool.export(ckpt, out=out, force=True)
+        export(ckpt, out=out)
+    export(ckpt, out=out, force=True)
     assert open(ckpt, 'rb').read() == before
     exported = torch.load(out, weights_only=False)['state_dict']
     assert list(exported) == ['backbone.w']

@@ -9,10 +9,11 @@ import pytest
 from mmengine.config import Config
 
 from conftest import REPO
+from mmsamkd.comparison import runs as run_plan
+from mmsamkd.comparison import scheduler
 from mmsamkd.errors import MmsamkdError
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import compare  # noqa: E402
+TRAIN_SCRIPT = osp.join(REPO, 'tools', 'train.py')
 
 
 def fake_run(tmp_path, name, **cfg):
@@ -24,7 +25,7 @@ def fake_training(monkeypatch, tmp_path, fail=(), slow=()):
     the GPUs it was given."""
     events = tmp_path / 'events.jsonl'
 
-    def command(config, work_dir, cfg_options):
+    def command(train_script, config, work_dir, cfg_options):
         name = osp.basename(work_dir)
         code = (
             'import json, sys, time\n'
@@ -41,7 +42,7 @@ def fake_training(monkeypatch, tmp_path, fail=(), slow=()):
         )
         return [sys.executable, '-c', code]
 
-    monkeypatch.setattr(compare, 'train_command', command)
+    monkeypatch.setattr(scheduler, 'train_command', command)
 
     def read():
         times = {}
@@ -58,11 +59,11 @@ def test_dependencies_come_from_teacher_ckpt_and_load_from(tmp_path):
     kd = Config(dict(model=dict(teacher_ckpt=f'{teacher}/epoch_12.pth')))
     ssa = Config(dict(model=dict(), load_from=f'{teacher}/epoch_12.pth'))
     alone = Config(dict(model=dict(), load_from=None))
-    assert compare.depends_on(kd, teacher)
-    assert compare.depends_on(ssa, teacher)
-    assert not compare.depends_on(alone, teacher)
+    assert run_plan.depends_on(kd, teacher)
+    assert run_plan.depends_on(ssa, teacher)
+    assert not run_plan.depends_on(alone, teacher)
     # a sibling folder whose name starts the same is not the teacher's
-    assert not compare.depends_on(kd, teacher[:-1])
+    assert not run_plan.depends_on(kd, teacher[:-1])
 
 
 def test_jobs_overlap_independent_runs_and_wait_for_teachers(
@@ -76,7 +77,7 @@ def test_jobs_overlap_independent_runs_and_wait_for_teachers(
         fake_run(tmp_path, 'kd', model=dict(teacher_ckpt=ckpt)),
         fake_run(tmp_path, 'ssa', model=dict(), load_from=ckpt),
     ]
-    compare.train_all(runs, None, jobs=2)
+    scheduler.train_all(TRAIN_SCRIPT, runs, None, jobs=2)
     t = read()
     # teacher and alone side by side; kd and ssa only after the teacher
     assert t['start', 'alone'] < t['end', 'teacher']
@@ -96,16 +97,16 @@ def test_a_failed_teacher_stops_its_students(tmp_path, monkeypatch):
         fake_run(tmp_path, 'kd', model=dict(teacher_ckpt=ckpt)),
     ]
     with pytest.raises(MmsamkdError, match='training teacher.py failed'):
-        compare.train_all(runs, None, jobs=2)
+        scheduler.train_all(TRAIN_SCRIPT, runs, None, jobs=2)
     assert ('start', 'kd') not in read()
 
 
 def test_runs_side_by_side_get_a_gpu_each(tmp_path, monkeypatch):
     monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
     read = fake_training(monkeypatch, tmp_path, slow=('a',))
-    monkeypatch.setattr(compare, 'visible_gpus', lambda: ['3', '5'])
+    monkeypatch.setattr(scheduler, 'visible_gpus', lambda: ['3', '5'])
     runs = [fake_run(tmp_path, name, model=dict()) for name in 'abc']
-    compare.train_all(runs, None, jobs=2)
+    scheduler.train_all(TRAIN_SCRIPT, runs, None, jobs=2)
     t = read()
     # a and b run together, on different GPUs; c takes b's when b ends,
     # while a still runs on the other
@@ -113,7 +114,9 @@ def test_runs_side_by_side_get_a_gpu_each(tmp_path, monkeypatch):
     assert t['end', 'b'] <= t['start', 'c'] < t['end', 'a']
     assert t['gpus', 'c'] == t['gpus', 'b']
     # one run at a time keeps the caller's devices
-    compare.train_all([fake_run(tmp_path, 'd', model=dict())], None, jobs=1)
+    scheduler.train_all(
+        TRAIN_SCRIPT, [fake_run(tmp_path, 'd', model=dict())], None, jobs=1
+    )
     assert read()['gpus', 'd'] is None
 
 
@@ -123,11 +126,11 @@ def test_visible_gpus_follow_cuda_visible_devices(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setattr(torch.cuda, 'device_count', lambda: 2)
     monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
-    assert compare.visible_gpus() == ['0', '1']
+    assert scheduler.visible_gpus() == ['0', '1']
     monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '2, 7')
-    assert compare.visible_gpus() == ['2', '7']
+    assert scheduler.visible_gpus() == ['2', '7']
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    assert compare.visible_gpus() == []
+    assert scheduler.visible_gpus() == []
 
 
 def test_snapshots_move_into_the_root_and_make_a_dependency(tmp_path):
@@ -140,15 +143,17 @@ def test_snapshots_move_into_the_root_and_make_a_dependency(tmp_path):
         )
     )
     root = str(tmp_path / 'root')
-    options = compare.same_root_paths(cfg, root)
+    options = run_plan.same_root_paths(cfg, root)
     snapshots = options['model.teacher_snapshots']
     assert len(snapshots) == len(cfg.model.teacher_snapshots)
     assert all(p.startswith(root + '/resnet14_snapshots_') for p in snapshots)
     assert options['model.teacher_ckpt'] == snapshots[0]
     cfg.merge_from_dict(options)
-    assert compare.depends_on(cfg, f'{root}/resnet14_snapshots_1xb64_fmnist')
+    assert run_plan.depends_on(cfg, f'{root}/resnet14_snapshots_1xb64_fmnist')
     # lists reach tools/train.py in the form --cfg-options reads
-    command = compare.train_command('c.py', str(tmp_path / 'w'), options)
+    command = scheduler.train_command(
+        TRAIN_SCRIPT, 'c.py', str(tmp_path / 'w'), options
+    )
     assert f'model.teacher_snapshots=[{",".join(snapshots)}]' in command
 
 
@@ -163,17 +168,17 @@ def test_runs_that_log_to_files_report_where_they_stand(
         'Epoch(train)  [3][ 20/79]  lr: 4.6e-02  eta: 0:00:52  time: 0.1\n'
     )
 
-    def command(config, work_dir, cfg_options):
+    def command(train_script, config, work_dir, cfg_options):
         code = f'import time; print({lines!r}, flush=True); time.sleep(1.5)'
         return [sys.executable, '-c', code]
 
-    monkeypatch.setattr(compare, 'train_command', command)
-    monkeypatch.setattr(compare, 'PROGRESS_SECONDS', 0.5)
+    monkeypatch.setattr(scheduler, 'train_command', command)
+    monkeypatch.setattr(scheduler, 'PROGRESS_SECONDS', 0.5)
     runs = [
         fake_run(tmp_path, name, train_cfg=dict(max_epochs=12))
         for name in ('kd', 'hsakd')
     ]
-    compare.train_all(runs, None, jobs=2)
+    scheduler.train_all(TRAIN_SCRIPT, runs, None, jobs=2)
     out = capsys.readouterr().out
     for name in ('kd', 'hsakd'):
         assert (
@@ -181,6 +186,6 @@ def test_runs_that_log_to_files_report_where_they_stand(
             'last val top-1 78.2000'
         ) in out
     # a run that has not logged a step yet
-    assert compare.progress_line(
+    assert scheduler.progress_line(
         'x.py', str(tmp_path / 'none'), runs[0][2]
     ) == ('   x: starting')

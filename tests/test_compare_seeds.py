@@ -2,18 +2,15 @@
 
 import csv
 import json
-import os.path as osp
-import sys
 
 import pytest
 from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
 
-from conftest import KD_CFG, REPO, TEACHER_CFG, options_args, run_tool
+from conftest import KD_CFG, TEACHER_CFG, options_args, run_tool
+from mmsamkd.comparison.report import seed_summary
+from mmsamkd.comparison.runs import seeded_runs
 from mmsamkd.utils.process_ownership import LOCK_NAME
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import compare  # noqa: E402
 
 
 def test_students_run_per_seed_and_teachers_once(tmp_path):
@@ -27,7 +24,7 @@ def test_students_run_per_seed_and_teachers_once(tmp_path):
             {'model.teacher_ckpt': ckpt},
         ),
     ]
-    runs = list(compare.seeded_runs(loaded, str(tmp_path), [0, 3]))
+    runs = list(seeded_runs(loaded, str(tmp_path), [0, 3]))
     assert [(r[0], r[1]) for r in runs] == [
         ('t.py', str(tmp_path / 'teacher')),
         ('kd.py', str(tmp_path / 'seed0' / 'kd')),
@@ -37,7 +34,7 @@ def test_students_run_per_seed_and_teachers_once(tmp_path):
     assert runs[2][3] == {'model.teacher_ckpt': ckpt, 'randomness.seed': 3}
     assert 'seed' not in loaded[1][2].randomness  # copied, not changed
     # without --seeds, every run as listed
-    assert list(compare.seeded_runs(loaded, str(tmp_path), None)) == loaded
+    assert list(seeded_runs(loaded, str(tmp_path), None)) == loaded
 
 
 def test_seed_summary_pairs_the_seeds():
@@ -45,7 +42,7 @@ def test_seed_summary_pairs_the_seeds():
     for seed, a, b in [(0, 80.0, 81.0), (1, 82.0, 82.5), (2, 81.0, 81.0)]:
         rows.append(dict(config='hsakd', seed=seed, last=a))
         rows.append(dict(config='samkd', seed=seed, last=b))
-    lines = compare.seed_summary(rows, 'top1').splitlines()
+    lines = seed_summary(rows, 'top1').splitlines()
     assert lines[0] == (
         '| config | seeds | last top1 mean ± std | last - hsakd, same seeds |'
     )
@@ -54,7 +51,7 @@ def test_seed_summary_pairs_the_seeds():
         '| hsakd | 0, 1, 2 | 81.00 ± 1.00 |  |',
         '| samkd | 0, 1, 2 | 81.50 ± 0.87 | +0.50 ± 0.50 (3 seeds) |',
     ]
-    assert compare.seed_summary(rows[:1], 'top1') == ''
+    assert seed_summary(rows[:1], 'top1') == ''
 
 
 @pytest.mark.slow

@@ -173,7 +173,9 @@ def test_the_runner_is_freed_before_the_process_group(
         gc.collect()
         alive.extend(o for o in gc.get_objects() if isinstance(o, Runner))
 
-    monkeypatch.setattr(tool, 'end_distributed', end_distributed)
+    monkeypatch.setattr(
+        'mmsamkd.utils.distributed.end_distributed', end_distributed
+    )
     monkeypatch.setattr(
         sys,
         'argv',

@@ -9,15 +9,19 @@ import os
 import os.path as osp
 import sys
 
-import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
-from mmsamkd.errors import MmsamkdError
-from mmsamkd.utils.config_keys import check_config_keys, check_overrides
-from mmsamkd.utils.distributed import end_distributed
+
+class CfgOptions(argparse.Action):
+    """``--cfg-options``, read by mmsamkd's own action, imported only when
+    the option is given: ``--help`` answers before torch loads."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from mmsamkd.utils.cli import CfgOptionsAction
+
+        read = CfgOptionsAction(self.option_strings, self.dest)
+        read(parser, namespace, values, option_string)
 
 
 def parse_args():
-    from mmsamkd.utils.cli import CfgOptionsAction
-
     parser = argparse.ArgumentParser(description='Test a checkpoint')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -25,7 +29,7 @@ def parse_args():
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=CfgOptionsAction,
+        action=CfgOptions,
         help='override config settings',
     )
     parser.add_argument(
@@ -34,7 +38,13 @@ def parse_args():
         default='none',
         help='job launcher',
     )
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    parser.add_argument(
+        '--local-rank',
+        '--local_rank',
+        type=int,
+        default=0,
+        help='set by torch.distributed.launch; not given by hand',
+    )
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -42,6 +52,11 @@ def parse_args():
 
 def main():
     args = parse_args()
+    import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
+    from mmsamkd.errors import MmsamkdError
+    from mmsamkd.utils.config_keys import check_config_keys, check_overrides
+    from mmsamkd.utils.distributed import end_distributed
+
     try:
         from mmengine.config import Config
         from mmengine.runner import Runner

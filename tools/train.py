@@ -10,27 +10,19 @@ import os
 import os.path as osp
 import sys
 
-import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
-from mmsamkd.errors import MmsamkdError
-from mmsamkd.utils import check_config
-from mmsamkd.utils.config_keys import check_overrides
-from mmsamkd.utils.distributed import end_distributed, stalled_collective
-from mmsamkd.utils.process_ownership import (
-    die_with_parent,
-    hold_lock,
-    launch_rank,
-)
-from mmsamkd.utils.run_results import (
-    read_record,
-    record_mismatch,
-    run_record,
-    write_record,
-)
+
+class CfgOptions(argparse.Action):
+    """``--cfg-options``, read by mmsamkd's own action, imported only when
+    the option is given: ``--help`` answers before torch loads."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from mmsamkd.utils.cli import CfgOptionsAction
+
+        read = CfgOptionsAction(self.option_strings, self.dest)
+        read(parser, namespace, values, option_string)
 
 
 def parse_args():
-    from mmsamkd.utils.cli import CfgOptionsAction
-
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
@@ -48,7 +40,7 @@ def parse_args():
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=CfgOptionsAction,
+        action=CfgOptions,
         help='override config settings, e.g. model.teacher_ckpt=PATH',
     )
     parser.add_argument(
@@ -57,7 +49,13 @@ def parse_args():
         default='none',
         help='job launcher',
     )
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    parser.add_argument(
+        '--local-rank',
+        '--local_rank',
+        type=int,
+        default=0,
+        help='set by torch.distributed.launch; not given by hand',
+    )
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -65,6 +63,8 @@ def parse_args():
 
 def enable_amp(cfg):
     import torch
+
+    from mmsamkd.errors import MmsamkdError
 
     if not torch.cuda.is_available():
         raise MmsamkdError(
@@ -85,6 +85,8 @@ def enable_amp(cfg):
 
 def build_cfg(args):
     from mmengine.config import Config
+
+    from mmsamkd.utils.config_keys import check_overrides
 
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
@@ -123,6 +125,22 @@ def holds_checkpoints(cfg):
 
 def main():
     args = parse_args()
+    import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
+    from mmsamkd.errors import MmsamkdError
+    from mmsamkd.utils import check_config
+    from mmsamkd.utils.distributed import end_distributed, stalled_collective
+    from mmsamkd.utils.process_ownership import (
+        die_with_parent,
+        hold_lock,
+        launch_rank,
+    )
+    from mmsamkd.utils.run_results import (
+        read_record,
+        record_mismatch,
+        run_record,
+        write_record,
+    )
+
     cfg = None
     try:
         cfg = build_cfg(args)

@@ -1,0 +1,91 @@
+"""Train (or collect) several configs and tabulate them: the engine of
+``tools/compare.py`` (see its ``--help`` for what a comparison does)."""
+
+import os.path as osp
+
+from mmsamkd.errors import MmsamkdError
+from mmsamkd.utils.run_results import (
+    describe_dataset,
+    is_finished,
+    read_val_history,
+)
+
+from .report import plot_curves, summarize, write_table
+from .runs import (
+    check_not_ahead_of_teachers,
+    check_reusable,
+    follow_final_checkpoints,
+    same_root_paths,
+    seeded_runs,
+)
+from .scheduler import train_all
+
+__all__ = ['compare']
+
+
+def compare(
+    train_script,
+    configs,
+    work_dir_root,
+    out_dir,
+    metric,
+    collect_only=False,
+    cfg_options=None,
+    jobs=1,
+    mixed_datasets=False,
+    seeds=None,
+):
+    from mmengine.config import Config
+
+    loaded = []
+    for config in configs:
+        if not osp.isfile(config):
+            raise MmsamkdError(f'config {config!r} does not exist')
+        cfg = Config.fromfile(config)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)  # e.g. a shorter schedule
+        work_dir = osp.join(
+            work_dir_root, osp.splitext(osp.basename(config))[0]
+        )
+        options = same_root_paths(cfg, work_dir_root)
+        cfg.merge_from_dict(options)
+        loaded.append((config, work_dir, cfg, options))
+    follow_final_checkpoints(loaded)
+    runs, run_options = [], {}
+    for config, work_dir, cfg, options in seeded_runs(
+        loaded, work_dir_root, seeds
+    ):
+        if work_dir in run_options:
+            # two runs side by side in one dir would overwrite each other
+            raise MmsamkdError(
+                f'{work_dir} would hold two runs: a config or seed is '
+                'listed twice (or two configs share a file name)'
+            )
+        run_options[work_dir] = options
+        check_reusable(config, work_dir, cfg, metric)
+        runs.append((config, work_dir, cfg))
+    datasets = {describe_dataset(cfg) for _, _, cfg in runs}
+    if len(datasets) > 1 and not mixed_datasets:
+        raise MmsamkdError(
+            'these configs train on different data '
+            f'({", ".join(sorted(datasets))}): their accuracies are not '
+            'comparable in one table. Compare each dataset apart, or pass '
+            '--mixed-datasets.'
+        )
+    todo = [run for run in runs if not is_finished(run[1], run[2], metric)]
+    check_not_ahead_of_teachers(runs, todo)
+    if todo and collect_only:
+        raise MmsamkdError(
+            f'{todo[0][0]} has no finished run in {todo[0][1]}; drop '
+            '--collect-only to train it'
+        )
+    train_all(train_script, todo, cfg_options, jobs, run_options)
+    rows = []
+    for config, work_dir, _ in runs:
+        history = read_val_history(work_dir, metric)
+        if not history:
+            raise MmsamkdError(f'{work_dir} holds no {metric!r} records')
+        rows.append(summarize(config, work_dir, history, metric))
+    markdown = write_table(rows, out_dir, metric)
+    plot_curves(rows, out_dir, metric)
+    return rows, markdown

@@ -1,0 +1,163 @@
+"""Which runs a comparison holds, where they live, and whether what a
+work dir holds may be reported as one of them."""
+
+import copy
+import os
+import os.path as osp
+
+from mmsamkd.errors import MmsamkdError
+from mmsamkd.utils.run_results import (
+    RECORD,
+    planned_length,
+    read_record,
+    read_val_history,
+    record_mismatch,
+)
+
+DEFAULT_ROOT = 'work_dirs'
+
+
+def inputs_read(cfg):
+    """``{option: path or list of paths}``: the files a run starts from
+    (its ``load_from``, teacher checkpoint and MS-MGANs' snapshots)."""
+    model = cfg.get('model', {})
+    return {
+        'load_from': cfg.get('load_from'),
+        'model.teacher_ckpt': model.get('teacher_ckpt'),
+        'model.teacher_snapshots': list(model.get('teacher_snapshots') or []),
+    }
+
+
+def same_root_paths(cfg, work_dir_root):
+    """Options pointing the files a config reads into the root.
+
+    Configs name the runs they read as ``work_dirs/<run>/...`` (the default
+    root); under another ``--work-dir-root`` those runs are there instead.
+    """
+    if osp.normpath(work_dir_root) == DEFAULT_ROOT:
+        return {}
+
+    def moved(path):
+        parts = str(path).split('/')
+        if parts[0] != DEFAULT_ROOT:
+            return path
+        return '/'.join([work_dir_root.rstrip('/')] + parts[1:])
+
+    options = {}
+    for key, value in inputs_read(cfg).items():
+        if isinstance(value, list):
+            if [moved(p) for p in value] != value:
+                options[key] = [moved(p) for p in value]
+        elif value and moved(value) != value:
+            options[key] = moved(value)
+    return options
+
+
+def final_checkpoint(cfg):
+    """The file name of the last checkpoint a run of ``cfg`` saves."""
+    train_cfg = cfg.train_cfg
+    unit = 'epoch' if 'max_epochs' in train_cfg else 'iter'
+    return f'{unit}_{planned_length(cfg)}.pth'
+
+
+def follow_final_checkpoints(loaded):
+    """Point each run that reads another listed run's final checkpoint
+    (a student's ``teacher_ckpt``, a teacher stage's ``load_from``) at the
+    final checkpoint that run saves under this command's options.
+
+    Configs name it as the shipped schedule leaves it (``epoch_12.pth``);
+    a comparison shortened with ``--cfg-options train_cfg.max_epochs=1``
+    saves ``epoch_1.pth`` instead. Snapshot lists name chosen epochs and
+    are left as they are.
+    """
+    from mmengine.config import Config
+
+    finals = {}
+    for config, work_dir, cfg, _ in loaded:
+        shipped = final_checkpoint(Config.fromfile(config))
+        finals[osp.abspath(work_dir)] = (shipped, final_checkpoint(cfg))
+    for _, _, cfg, options in loaded:
+        for key, path in inputs_read(cfg).items():
+            if not path or isinstance(path, list):
+                continue
+            folder, name = osp.split(osp.abspath(str(path)))
+            shipped, now = finals.get(folder, (None, None))
+            if name == shipped != now:
+                options[key] = osp.join(osp.dirname(str(path)), now)
+                cfg.merge_from_dict({key: options[key]})
+
+
+def depends_on(cfg, work_dir):
+    """Whether ``cfg`` reads a file (teacher, snapshot, weights) from
+    ``work_dir``."""
+    inside = osp.abspath(work_dir) + os.sep
+    paths = []
+    for value in inputs_read(cfg).values():
+        paths += value if isinstance(value, list) else [value]
+    return any(
+        path and osp.abspath(str(path)).startswith(inside) for path in paths
+    )
+
+
+def check_reusable(config, work_dir, cfg, metric):
+    """Refuse a work dir holding a run of other settings (or of unknown
+    ones): its numbers would be reported as this config's."""
+    record = read_record(work_dir)
+    mismatch = record_mismatch(record, cfg)
+    if mismatch:
+        raise MmsamkdError(
+            f'{work_dir} holds a run of {config} with other settings '
+            f"({mismatch}); its numbers are not this run's. Use another "
+            '--work-dir-root, or remove that dir to retrain.'
+        )
+    if record is None and read_val_history(work_dir, metric):
+        raise MmsamkdError(
+            f'{work_dir} holds a run without {RECORD} (not trained by '
+            'tools/train.py, or before records), so its settings are '
+            'unknown. Use another --work-dir-root, or remove that dir.'
+        )
+
+
+def check_not_ahead_of_teachers(runs, todo):
+    """Refuse a finished run whose teacher (or ``load_from``) run is to be
+    trained now: it was distilled from weights that are gone, and would
+    be reported beside a teacher it never saw."""
+    for config, work_dir, cfg in runs:
+        if any(work_dir == run[1] for run in todo):
+            continue
+        for _, source, _ in todo:
+            if depends_on(cfg, source):
+                raise MmsamkdError(
+                    f'{work_dir} holds a finished run of {config} trained '
+                    f'from {source}, which holds no finished run now (it '
+                    'was removed or changed): its numbers come from weights'
+                    ' that are gone. Remove that dir to retrain it too.'
+                )
+
+
+def seeded_runs(loaded, work_dir_root, seeds):
+    """Expand ``[(config, work_dir, cfg, options)]`` over ``seeds``.
+
+    A run that another listed run reads (its teacher, its ``load_from``)
+    is trained once and shared, as a published teacher is; every other
+    run is trained once per seed in ``<root>/seed<N>/<config name>``.
+    """
+    sources = {
+        work_dir
+        for _, work_dir, _, _ in loaded
+        if any(depends_on(other, work_dir) for _, _, other, _ in loaded)
+    }
+    for config, work_dir, cfg, options in loaded:
+        if not seeds or work_dir in sources:
+            yield config, work_dir, cfg, options
+            continue
+        for seed in seeds:
+            seed_option = {'randomness.seed': seed}
+            seeded = copy.deepcopy(cfg)
+            seeded.merge_from_dict(seed_option)
+            yield (
+                config,
+                osp.join(work_dir_root, f'seed{seed}', osp.basename(work_dir)),
+                seeded,
+                dict(options, **seed_option),
+            )
