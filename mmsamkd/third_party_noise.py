@@ -1,10 +1,15 @@
-"""Third-party warnings that tell an mmsamkd user nothing, silenced in one
-place, before the packages that raise them are imported.
+"""Third-party output that tells an mmsamkd user nothing, kept off the
+console in one place.
 
-Each entry is a Python warning matched by category and the start of its
-message, never a whole category: a new warning still shows.
+- Python warnings, matched by category and the start of their message
+  (never a whole category, so a new warning still shows), silenced before
+  the packages that raise them are imported.
+- MMEngine's log records on the console of ``tools/``: its own deprecation
+  notices, and the environment, config and hook-order dumps (hundreds of
+  lines at every start). All of them stay in the run's log file.
 """
 
+import logging
 import warnings
 
 KNOWN = (
@@ -14,9 +19,35 @@ KNOWN = (
     (UserWarning, 'pkg_resources is deprecated as an API'),
 )
 
+# starts of MMEngine log messages shown in the log file only
+FILE_ONLY_LOG_LINES = (
+    # MMEngine's own CheckpointHook builds a FileClient
+    '"FileClient" will be deprecated in future',
+    '"HardDiskBackend" is the alias of "LocalBackend"',
+    # Runner.__init__'s dumps
+    '\n' + '-' * 60 + '\nSystem environment:',
+    'Config:\n',
+    'Hooks will be executed in the following order:',
+)
+
 
 def silence():
     for category, message in KNOWN:
         warnings.filterwarnings(
             'ignore', message=f'^{message}', category=category
         )
+
+
+class FileOnlyLines(logging.Filter):
+    """Keeps :data:`FILE_ONLY_LOG_LINES` off the handler it is added to."""
+
+    def filter(self, record):
+        return not str(record.msg).startswith(FILE_ONLY_LOG_LINES)
+
+
+def quiet_console(logger):
+    """Add :class:`FileOnlyLines` to ``logger``'s console handlers."""
+    for handler in logger.handlers:
+        on_console = not isinstance(handler, logging.FileHandler)
+        if on_console and isinstance(handler, logging.StreamHandler):
+            handler.addFilter(FileOnlyLines())

@@ -3,6 +3,7 @@
 import ast
 import os
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -110,18 +111,38 @@ def last_metrics(result):
     return ast.literal_eval(result.stdout.strip().splitlines()[-1])
 
 
+def assert_quiet_console(result):
+    """MMEngine's dumps and deprecation notices only in the log file,
+    which the console names."""
+    console = result.stdout + result.stderr
+    for dump in (
+        'System environment:',
+        'Config:',
+        'Hooks will be executed',
+        '"FileClient" will be deprecated',
+        '"HardDiskBackend" is the alias',
+    ):
+        assert dump not in console
+    log_file = re.search(r'environment, config and hooks: in (\S+)', console)
+    log = open(log_file.group(1)).read()
+    assert 'System environment:' in log and 'Config:' in log
+    assert 'Hooks will be executed' in log
+
+
 def test_export_student_round_trip(fmnist_teacher_ckpt, tmp_path):
     options = options_args({'model.teacher_ckpt': fmnist_teacher_ckpt})
     result = run_tool(
         'train.py', KD_CFG, '--work-dir', tmp_path / 'kd', *options
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert_quiet_console(result)
+    assert 'Epoch(train)' in result.stdout  # MMEngine's progress stays
     ckpt = tmp_path / 'kd' / 'epoch_1.pth'
-    in_algorithm = last_metrics(
-        run_tool(
-            'test.py', KD_CFG, ckpt, '--work-dir', tmp_path / 't1', *options
-        )
+    result = run_tool(
+        'test.py', KD_CFG, ckpt, '--work-dir', tmp_path / 't1', *options
     )
+    assert_quiet_console(result)
+    in_algorithm = last_metrics(result)
 
     out = tmp_path / 'student.pth'
     result = run_tool('export_student.py', ckpt, '--out', out)

@@ -59,7 +59,8 @@ def main():
 
     try:
         from mmengine.config import Config
-        from mmengine.runner import Runner
+
+        from mmsamkd.engine.runner import QuietConsoleRunner
 
         if not osp.isfile(args.checkpoint):
             raise MmsamkdError(
@@ -85,7 +86,7 @@ def main():
         )
         cfg.load_from = args.checkpoint
         cfg.resume = False
-        runner = Runner.from_cfg(cfg)
+        runner = QuietConsoleRunner.from_cfg(cfg)
         from mmsamkd.engine.hooks import CheckpointFitHook
 
         runner.register_hook(CheckpointFitHook(args.config, 'test'))

@@ -166,12 +166,13 @@ def main():
             )
         from mmengine.dist import is_main_process
         from mmengine.registry import RUNNERS
-        from mmengine.runner import Runner
+
+        from mmsamkd.engine.runner import QuietConsoleRunner
 
         if 'runner_type' in cfg:
             runner = RUNNERS.build(cfg)
         else:
-            runner = Runner.from_cfg(cfg)
+            runner = QuietConsoleRunner.from_cfg(cfg)
         if cfg.get('resume'):
             from mmsamkd.engine.hooks import CheckpointFitHook
 
