@@ -13,7 +13,7 @@ from mmsamkd.comparison import runs as run_plan
 from mmsamkd.comparison import scheduler
 from mmsamkd.errors import MmsamkdError
 
-TRAIN_SCRIPT = osp.join(REPO, 'tools', 'train.py')
+TRAINER = [osp.join(REPO, 'tools', 'train.py')]
 
 
 def fake_run(tmp_path, name, **cfg):
@@ -25,7 +25,7 @@ def fake_training(monkeypatch, tmp_path, fail=(), slow=()):
     the GPUs it was given."""
     events = tmp_path / 'events.jsonl'
 
-    def command(train_script, config, work_dir, cfg_options):
+    def command(trainer, config, work_dir, cfg_options):
         name = osp.basename(work_dir)
         code = (
             'import json, sys, time\n'
@@ -77,7 +77,7 @@ def test_jobs_overlap_independent_runs_and_wait_for_teachers(
         fake_run(tmp_path, 'kd', model=dict(teacher_ckpt=ckpt)),
         fake_run(tmp_path, 'ssa', model=dict(), load_from=ckpt),
     ]
-    scheduler.train_all(TRAIN_SCRIPT, runs, None, jobs=2)
+    scheduler.train_all(TRAINER, runs, None, jobs=2)
     t = read()
     # teacher and alone side by side; kd and ssa only after the teacher
     assert t['start', 'alone'] < t['end', 'teacher']
@@ -97,7 +97,7 @@ def test_a_failed_teacher_stops_its_students(tmp_path, monkeypatch):
         fake_run(tmp_path, 'kd', model=dict(teacher_ckpt=ckpt)),
     ]
     with pytest.raises(MmsamkdError, match='training teacher.py failed'):
-        scheduler.train_all(TRAIN_SCRIPT, runs, None, jobs=2)
+        scheduler.train_all(TRAINER, runs, None, jobs=2)
     assert ('start', 'kd') not in read()
 
 
@@ -106,7 +106,7 @@ def test_runs_side_by_side_get_a_gpu_each(tmp_path, monkeypatch):
     read = fake_training(monkeypatch, tmp_path, slow=('a',))
     monkeypatch.setattr(scheduler, 'visible_gpus', lambda: ['3', '5'])
     runs = [fake_run(tmp_path, name, model=dict()) for name in 'abc']
-    scheduler.train_all(TRAIN_SCRIPT, runs, None, jobs=2)
+    scheduler.train_all(TRAINER, runs, None, jobs=2)
     t = read()
     # a and b run together, on different GPUs; c takes b's when b ends,
     # while a still runs on the other
@@ -115,7 +115,7 @@ def test_runs_side_by_side_get_a_gpu_each(tmp_path, monkeypatch):
     assert t['gpus', 'c'] == t['gpus', 'b']
     # one run at a time keeps the caller's devices
     scheduler.train_all(
-        TRAIN_SCRIPT, [fake_run(tmp_path, 'd', model=dict())], None, jobs=1
+        TRAINER, [fake_run(tmp_path, 'd', model=dict())], None, jobs=1
     )
     assert read()['gpus', 'd'] is None
 
@@ -152,7 +152,7 @@ def test_snapshots_move_into_the_root_and_make_a_dependency(tmp_path):
     assert run_plan.depends_on(cfg, f'{root}/resnet14_snapshots_1xb64_fmnist')
     # lists reach tools/train.py in the form --cfg-options reads
     command = scheduler.train_command(
-        TRAIN_SCRIPT, 'c.py', str(tmp_path / 'w'), options
+        TRAINER, 'c.py', str(tmp_path / 'w'), options
     )
     assert f'model.teacher_snapshots=[{",".join(snapshots)}]' in command
 
@@ -168,7 +168,7 @@ def test_runs_that_log_to_files_report_where_they_stand(
         'Epoch(train)  [3][ 20/79]  lr: 4.6e-02  eta: 0:00:52  time: 0.1\n'
     )
 
-    def command(train_script, config, work_dir, cfg_options):
+    def command(trainer, config, work_dir, cfg_options):
         code = f'import time; print({lines!r}, flush=True); time.sleep(1.5)'
         return [sys.executable, '-c', code]
 
@@ -178,7 +178,7 @@ def test_runs_that_log_to_files_report_where_they_stand(
         fake_run(tmp_path, name, train_cfg=dict(max_epochs=12))
         for name in ('kd', 'hsakd')
     ]
-    scheduler.train_all(TRAIN_SCRIPT, runs, None, jobs=2)
+    scheduler.train_all(TRAINER, runs, None, jobs=2)
     out = capsys.readouterr().out
     for name in ('kd', 'hsakd'):
         assert (

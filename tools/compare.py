@@ -97,6 +97,11 @@ def parse_args():
         help='allow configs trained on different data in one table',
     )
     parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='train every run with tools/train.py --amp (mixed precision)',
+    )
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=CfgOptions,
@@ -126,6 +131,7 @@ def main():
             args.jobs,
             args.mixed_datasets,
             args.seeds,
+            args.amp,
         )
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)

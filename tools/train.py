@@ -35,7 +35,9 @@ def parse_args():
         'dir when no path is given',
     )
     parser.add_argument(
-        '--amp', action='store_true', help='mixed precision (GPU only)'
+        '--amp',
+        action='store_true',
+        help='mixed precision: fp16 on a GPU, bf16 on a CPU that has it',
     )
     parser.add_argument(
         '--cfg-options',
@@ -61,28 +63,6 @@ def parse_args():
     return args
 
 
-def enable_amp(cfg):
-    import torch
-
-    from mmsamkd.errors import MmsamkdError
-
-    if not torch.cuda.is_available():
-        raise MmsamkdError(
-            '--amp needs a CUDA GPU; none is visible here. '
-            'Drop --amp to train in fp32.'
-        )
-    wrapper = cfg.optim_wrapper
-    if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
-        wrapper.type = 'AmpOptimWrapper'
-        wrapper.setdefault('loss_scale', 'dynamic')
-    elif wrapper.get('type') != 'AmpOptimWrapper':
-        # a dict of wrappers (one per optimizer): make each one AMP
-        for sub in wrapper.values():
-            if isinstance(sub, dict) and 'optimizer' in sub:
-                sub['type'] = 'AmpOptimWrapper'
-                sub.setdefault('loss_scale', 'dynamic')
-
-
 def build_cfg(args):
     from mmengine.config import Config
 
@@ -100,7 +80,9 @@ def build_cfg(args):
             './work_dirs', osp.splitext(osp.basename(args.config))[0]
         )
     if args.amp:
-        enable_amp(cfg)
+        from mmsamkd.engine.optimizers import use_mixed_precision
+
+        use_mixed_precision(cfg)
     if args.resume == 'auto':
         if osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint')):
             cfg.resume = True

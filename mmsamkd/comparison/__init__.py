@@ -3,6 +3,7 @@
 
 import os.path as osp
 
+from mmsamkd.engine.optimizers import use_mixed_precision
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils.run_results import (
     describe_dataset,
@@ -34,7 +35,13 @@ def compare(
     jobs=1,
     mixed_datasets=False,
     seeds=None,
+    amp=False,
 ):
+    """Train what is not finished, then tabulate (``tools/compare.py``).
+
+    ``amp``: every run trains with ``tools/train.py --amp``; a run is
+    then reused only if it was trained so too.
+    """
     from mmengine.config import Config
 
     loaded = []
@@ -44,6 +51,8 @@ def compare(
         cfg = Config.fromfile(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)  # e.g. a shorter schedule
+        if amp:  # as train.py will: the run records must match
+            use_mixed_precision(cfg)
         work_dir = osp.join(
             work_dir_root, osp.splitext(osp.basename(config))[0]
         )
@@ -79,7 +88,8 @@ def compare(
             f'{todo[0][0]} has no finished run in {todo[0][1]}; drop '
             '--collect-only to train it'
         )
-    train_all(train_script, todo, cfg_options, jobs, run_options)
+    trainer = [train_script] + (['--amp'] if amp else [])
+    train_all(trainer, todo, cfg_options, jobs, run_options)
     rows = []
     for config, work_dir, _ in runs:
         history = read_val_history(work_dir, metric)

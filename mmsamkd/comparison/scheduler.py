@@ -23,8 +23,10 @@ def option_text(value):
     return str(value)
 
 
-def train_command(train_script, config, work_dir, cfg_options):
-    command = [sys.executable, train_script, config, '--work-dir', work_dir]
+def train_command(trainer, config, work_dir, cfg_options):
+    """``trainer``: ``tools/train.py``'s path and the flags every run
+    gets (``--amp``)."""
+    command = [sys.executable, *trainer, config, '--work-dir', work_dir]
     if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         command.append('--resume')
     if cfg_options:
@@ -77,9 +79,9 @@ def progress_line(config, work_dir, cfg):
     return line + (f', last val top-1 {vals[-1]}' if vals else '')
 
 
-def train_all(train_script, runs, cfg_options, jobs, run_options=None):
-    """Train ``[(config, work_dir, cfg)]`` with ``train_script`` (the path
-    of ``tools/train.py``), up to ``jobs`` at once.
+def train_all(trainer, runs, cfg_options, jobs, run_options=None):
+    """Train ``[(config, work_dir, cfg)]`` with ``trainer`` (see
+    :func:`train_command`), up to ``jobs`` at once.
 
     A run waits for the runs before it that it depends on (see
     :func:`depends_on`); a failure stops the queue after the runs in
@@ -108,7 +110,7 @@ def train_all(train_script, runs, cfg_options, jobs, run_options=None):
             options = dict(
                 cfg_options or {}, **(run_options or {}).get(work_dir, {})
             )
-            command = train_command(train_script, config, work_dir, options)
+            command = train_command(trainer, config, work_dir, options)
             print(f'== training {config} in {work_dir}', flush=True)
             slot = free_slots.pop(0)
             run_env = dict(env)

@@ -95,7 +95,20 @@ def described_settings(cfg):
         data_root=dataset.get('data_root'),
         schedule=describe_schedule(cfg),
         seed=cfg.get('randomness', {}).get('seed'),
+        precision=describe_precision(cfg),
     )
+
+
+def describe_precision(cfg):
+    """``'mixed'`` where an optim wrapper autocasts, else ``'fp32'``."""
+    wrapper = cfg.get('optim_wrapper', {})
+    entries = [wrapper] + [v for v in wrapper.values() if isinstance(v, dict)]
+    kinds = {str(entry.get('type', '')) for entry in entries}
+    mixed = any(
+        k.endswith(('AmpOptimWrapper', 'MixedPrecisionOptimWrapper'))
+        for k in kinds
+    )
+    return 'mixed' if mixed else 'fp32'
 
 
 def run_record(cfg, since=None):
@@ -152,7 +165,8 @@ def record_mismatch(record, cfg):
         changed += [
             f'{key} {record.get(key)} vs {value}'
             for key, value in described_settings(cfg).items()
-            if record.get(key) != value
+            # records made before a setting was named lack it
+            if record.get(key, value) != value
         ]
         changed = changed or ['other values in the same config']
     return '; '.join(changed + changed_inputs(record, cfg)) or None

@@ -1,5 +1,6 @@
 from .adversarial_stage_hook import AdversarialStageHook
 from .checkpoint_fit_hook import CheckpointFitHook
+from .fp32_losses_hook import FP32LossesHook
 from .frozen_stage_load_hook import FrozenStageLoadHook
 from .msmgan_phase_hook import MSMGANPhaseHook
 from .nonfinite_guard_hook import NonFiniteGuardHook
@@ -8,6 +9,7 @@ from .rng_state_hook import RNGStateHook
 __all__ = [
     'AdversarialStageHook',
     'CheckpointFitHook',
+    'FP32LossesHook',
     'FrozenStageLoadHook',
     'MSMGANPhaseHook',
     'NonFiniteGuardHook',

@@ -17,7 +17,9 @@ GAN_TYPES = ('bce', 'lsgan', 'hinge')
 
 
 def discriminator_loss(real, fake, gan_type):
-    """Loss of a discriminator scoring ``real`` (teacher) and ``fake``."""
+    """Loss of a discriminator scoring ``real`` (teacher) and ``fake``,
+    in fp32 whatever the scores' dtype (mixed precision)."""
+    real, fake = real.float(), fake.float()
     if gan_type == 'bce':
         return F.binary_cross_entropy_with_logits(
             real, real.new_ones(real.shape)
@@ -32,7 +34,9 @@ def discriminator_loss(real, fake, gan_type):
 
 
 def generator_loss(fake, gan_type):
-    """Loss of the student whose outputs the discriminator scored ``fake``."""
+    """Loss of the student whose outputs the discriminator scored ``fake``
+    (in fp32, as :func:`discriminator_loss`)."""
+    fake = fake.float()
     if gan_type == 'bce':
         return F.binary_cross_entropy_with_logits(
             fake, fake.new_ones(fake.shape)

@@ -9,17 +9,20 @@ def kl_divergence(preds_S, preds_T, tau):
     Hinton et al., "Distilling the Knowledge in a Neural Network", 2015;
     the ``tau**2`` keeps gradients of the same size across temperatures.
     The teacher side is detached. Same value as MMRazor's ``KLDivergence``
-    with ``reduction='batchmean'``.
+    with ``reduction='batchmean'``. Computed in fp32 whatever the scores'
+    dtype: under mixed precision, softmax at a temperature in bf16 keeps
+    three significant digits.
 
     Args:
         preds_S (Tensor): ``(M, C)`` student scores (logits).
         preds_T (Tensor): ``(M, C)`` teacher scores.
         tau (float): Temperature.
     """
+    preds_S, preds_T = preds_S.float(), preds_T.detach().float()
     return (
         F.kl_div(
             F.log_softmax(preds_S / tau, dim=1),
-            F.softmax(preds_T.detach() / tau, dim=1),
+            F.softmax(preds_T / tau, dim=1),
             reduction='batchmean',
         )
         * tau**2

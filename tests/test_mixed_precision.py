@@ -1,0 +1,204 @@
+"""--amp: mixed precision for every method family, on the GPU (fp16) and
+on a CPU with bf16 instructions; distillation losses stay in fp32."""
+
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+from test_users_path import FAMILY_STEPS
+
+from conftest import REPO, options_args, run_tool_in_process, tiny_cfg
+from mmsamkd.engine.hooks import FP32LossesHook
+from mmsamkd.engine.optimizers import (
+    MixedPrecisionOptimWrapper,
+    mixed_precision,
+    use_mixed_precision,
+)
+from mmsamkd.errors import ConfigError
+from mmsamkd.utils.model_wrappers import unwrap_model
+
+bf16_cpu = pytest.mark.skipif(
+    torch.cuda.is_available() or not mixed_precision.cpu_computes_bf16(),
+    reason='needs a CPU with bf16 instructions and no GPU',
+)
+
+
+def shipped(method_config):
+    return Config.fromfile(osp.join(REPO, 'configs', method_config))
+
+
+def test_every_optim_wrapper_becomes_mixed_precision(monkeypatch):
+    monkeypatch.setattr(mixed_precision, 'cpu_computes_bf16', lambda: True)
+    amp = 'mmrazor.MixedPrecisionOptimWrapper'
+    kd = shipped(FAMILY_STEPS['kd'][0])
+    use_mixed_precision(kd)
+    assert kd.optim_wrapper.type == amp
+    assert [h['type'] for h in kd.custom_hooks] == ['mmrazor.FP32LossesHook']
+    for family in ('samkd', 'msmgan'):
+        cfg = shipped(FAMILY_STEPS[family][0])
+        use_mixed_precision(cfg)
+        # one wrapper per optimizer; the constructor's keys stay as they are
+        wrapper = cfg.optim_wrapper
+        assert 'type' not in wrapper and 'loss_scale' not in wrapper
+        assert wrapper.architecture.type == wrapper.adversary.type == amp
+        use_mixed_precision(cfg)  # twice: one hook
+        hooks = [h['type'] for h in cfg.custom_hooks]
+        assert hooks.count('mmrazor.FP32LossesHook') == 1
+
+
+def test_a_wrapper_it_does_not_know_is_refused(monkeypatch):
+    monkeypatch.setattr(mixed_precision, 'cpu_computes_bf16', lambda: True)
+    cfg = shipped(FAMILY_STEPS['kd'][0])
+    cfg.optim_wrapper.type = 'MyWrapper'
+    with pytest.raises(ConfigError, match='not MyWrapper; drop --amp'):
+        use_mixed_precision(cfg)
+
+
+def test_a_cpu_without_bf16_says_so(monkeypatch):
+    monkeypatch.setattr(mixed_precision, 'get_device', lambda: 'cpu')
+    monkeypatch.setattr(mixed_precision, 'cpu_computes_bf16', lambda: False)
+    with pytest.raises(ConfigError, match='lacks.*Drop --amp'):
+        use_mixed_precision(shipped(FAMILY_STEPS['kd'][0]))
+    model = torch.nn.Linear(2, 2)
+    with pytest.raises(ConfigError, match='lacks.*Drop --amp'):
+        MixedPrecisionOptimWrapper(
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1)
+        )
+
+
+@bf16_cpu
+def test_cpu_wrapper_runs_bf16_and_steps_unscaled():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(8, 3)
+    before = model.weight.detach().clone()
+    wrapper = MixedPrecisionOptimWrapper(
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.5)
+    )
+    x = torch.randn(5, 8)
+    with wrapper.optim_context(model):
+        out = model(x)
+    assert out.dtype == torch.bfloat16
+    wrapper.update_params(out.float().sum())
+    # d(sum(Wx + b))/dW = the column sums of x, for every output row
+    expected = before - 0.5 * x.sum(0).expand(3, 8)
+    torch.testing.assert_close(model.weight, expected, rtol=0, atol=0.05)
+    state = wrapper.state_dict()
+    assert state['loss_scaler'] == {}
+    wrapper.load_state_dict(state)
+
+
+class Distiller(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        from mmrazor.models.losses import KLDivergence
+
+        self.distill_losses = torch.nn.ModuleDict(
+            dict(loss_kd=KLDivergence(tau=4))
+        )
+
+
+@bf16_cpu
+def test_distillation_losses_get_fp32_inputs():
+    """MMRazor's KLDivergence under CPU autocast: softmax at T=4 in bf16
+    without the hook; with it, the fp32 loss of the same logits."""
+    torch.manual_seed(0)
+    student = torch.randn(16, 10).bfloat16()
+    teacher = torch.randn(16, 10).bfloat16()
+    exact = (
+        F.kl_div(
+            F.log_softmax(student.float() / 4, 1),
+            F.softmax(teacher.float() / 4, 1),
+            reduction='batchmean',
+        )
+        * 16
+    )
+
+    def loss_under_autocast(distiller):
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            kd = distiller.distill_losses['loss_kd']
+            return kd(preds_S=student, preds_T=teacher)
+
+    plain = loss_under_autocast(Distiller())
+    assert abs(float(plain) - float(exact)) > 1e-4  # what the hook fixes
+
+    distiller = Distiller()
+    runner = type('R', (), {'model': torch.nn.ModuleList([distiller])})
+    FP32LossesHook().before_train(runner)
+    torch.testing.assert_close(loss_under_autocast(distiller), exact)
+
+
+class LinearDtypes(Hook):
+    """The output dtypes of the linear layers that train (the student's
+    head, branches, discriminators), over the training steps."""
+
+    def before_train(self, runner):
+        self.dtypes = []
+        for module in unwrap_model(runner.model).modules():
+            if isinstance(module, torch.nn.Linear):
+                module.register_forward_hook(self.record)
+
+    def record(self, module, args, output):
+        if module.training and torch.is_grad_enabled():
+            self.dtypes.append(output.dtype)
+
+
+@bf16_cpu
+@pytest.mark.parametrize('family', list(FAMILY_STEPS))
+def test_every_family_trains_in_bf16(family, request, tmp_path):
+    config, fixture, option, _ = FAMILY_STEPS[family]
+    options = {'train_dataloader.dataset.indices': 128}
+    if fixture:
+        teacher = request.getfixturevalue(fixture)
+        options[option] = teacher
+        if option == 'model.teacher_snapshots':
+            options['model.teacher_ckpt'] = teacher[0]
+    cfg = tiny_cfg(osp.join(REPO, 'configs', config), tmp_path, **options)
+    use_mixed_precision(cfg)
+    runner = Runner.from_cfg(cfg)
+    linear = LinearDtypes()
+    runner.register_hook(linear)
+    runner.train()
+    assert linear.dtypes and set(linear.dtypes) == {torch.bfloat16}
+    for name, value in unwrap_model(runner.model).state_dict().items():
+        if value.is_floating_point():
+            assert value.dtype == torch.float32, name  # fp32 master weights
+            assert torch.isfinite(value).all(), name
+
+
+@bf16_cpu
+def test_train_py_amp_runs_samkd(fmnist_ssa_teacher_ckpt, tmp_path):
+    """Before: train.py put ``type`` and ``loss_scale`` beside SAMKD's two
+    wrappers, and its constructor refused them (exit 2)."""
+    config = osp.join(REPO, 'configs', FAMILY_STEPS['samkd'][0])
+    result = run_tool_in_process(
+        'train.py',
+        config,
+        '--amp',
+        '--work-dir',
+        tmp_path,
+        *options_args({'model.teacher_ckpt': fmnist_ssa_teacher_ckpt}),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / 'epoch_1.pth').is_file()
+
+
+def test_compare_amp_trains_with_it_and_reuses_no_fp32_run(
+    monkeypatch, tmp_path
+):
+    from mmsamkd.comparison import scheduler
+    from mmsamkd.utils.run_results import record_mismatch, run_record
+
+    monkeypatch.setattr(mixed_precision, 'cpu_computes_bf16', lambda: True)
+    trainer = ['tools/train.py', '--amp']  # what compare.py --amp builds
+    command = scheduler.train_command(trainer, 'kd.py', str(tmp_path), {})
+    assert command[1:3] == trainer and command[3] == 'kd.py'
+    fp32 = shipped(FAMILY_STEPS['kd'][0])
+    record = run_record(fp32)
+    assert record['precision'] == 'fp32'
+    amp = shipped(FAMILY_STEPS['kd'][0])
+    use_mixed_precision(amp)
+    assert 'precision fp32 vs mixed' in record_mismatch(record, amp)
