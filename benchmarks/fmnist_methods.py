@@ -2,7 +2,7 @@
 
     python benchmarks/fmnist_methods.py --split val|test [--seeds 0 1 2]
         [--methods vanilla kd hsakd samkd sskd lightskd-drg ...]
-        [--configs CONFIG ...] [--root DIR] [--csv PATH]
+        [--configs CONFIG ...] [--root DIR] [--csv PATH] [--amp]
 
 The teacher and its second stages (HSAKD's self-supervised branches,
 SSKD's projection head) are trained once (seed 0, the configs as shipped)
@@ -19,6 +19,9 @@ the same method, seed and split).
   method's study variants, e.g. ``configs/samkd/samkd-<variant>_...``),
   each named by its file name's first field and given the teacher its
   model needs; send their rows to another CSV with ``--csv``.
+- ``--amp`` trains the students with ``tools/train.py --amp`` (bf16 on
+  this CPU), in ``<method>-amp`` dirs and rows, from the same fp32
+  teachers: each row pairs with the fp32 row of its method and seed.
 
 Every run is trained on ``THREADS`` CPU threads, and its row's machine
 column names the processor, torch and that count: on CPU the thread count
@@ -110,6 +113,9 @@ def parse_args():
         help='more configs of the same pair, named by their method field',
     )
     parser.add_argument('--csv', default=METHODS_CSV)
+    parser.add_argument(
+        '--amp', action='store_true', help='students in mixed precision'
+    )
     args = parser.parse_args()
     if args.configs and '--methods' not in sys.argv:
         args.methods = []
@@ -128,20 +134,26 @@ def load_cfg(config, options):
     return cfg
 
 
-def train(config, work_dir, options):
-    """Train ``config`` in ``work_dir`` on ``THREADS`` CPU threads, unless
-    it finished with ``options``.
+def train(config, work_dir, options, amp=False):
+    """Train ``config`` in ``work_dir`` on ``THREADS`` CPU threads (with
+    ``--amp`` if ``amp``), unless it finished with ``options``.
 
     Returns the loaded config. Raises SystemExit when ``work_dir`` holds a
     run trained with other options (a stale number is worse than none).
     """
     cfg = load_cfg(config, options)
+    if amp:  # as train.py --amp will, so that the run's record matches
+        from mmsamkd.engine.optimizers import use_mixed_precision
+
+        use_mixed_precision(cfg)
     record = osp.join(work_dir, 'benchmark_options.json')
     # the config's content too: an edited config is another run
     digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
     wanted = dict(
         config=config, options=options, sha256=digest, threads=THREADS
     )
+    if amp:
+        wanted['amp'] = True
     if osp.isfile(record):
         with open(record, encoding='utf-8') as f:
             stored = json.load(f)
@@ -171,6 +183,8 @@ def train(config, work_dir, options):
     ]
     if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         command.append('--resume')
+    if amp:
+        command.append('--amp')
     if options:
         command += ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
     print(f'== training {config} in {work_dir}', flush=True)
@@ -331,15 +345,16 @@ def main():
                 options['model.teacher_ckpt'] = snapshots[name][0]
             elif teacher_of[name]:
                 options['model.teacher_ckpt'] = checkpoint[teacher_of[name]]
-            work_dir = osp.join(root, f'seed{seed}', name)
-            cfg = train(config, work_dir, options)
+            row_name = f'{name}-amp' if args.amp else name
+            work_dir = osp.join(root, f'seed{seed}', row_name)
+            cfg = train(config, work_dir, options, args.amp)
             student = cfg.model.get('architecture', cfg.model)
             all_rows = write_rows(
                 args.csv,
                 [
                     dict(
                         common,
-                        method=name,
+                        method=row_name,
                         seed=seed,
                         split=args.split,
                         top1=f'{last_top1(work_dir):.2f}',
