@@ -35,10 +35,24 @@ def train_position():
     return f'iteration {hub.get_info("iter", "unknown")}'
 
 
+def host_floats(values):
+    """``{name: float}`` of ``values`` (tensors or numbers), read from the
+    device in one copy: each ``float(tensor)`` would wait for the device
+    on its own."""
+    tensors = {k: v for k, v in values.items() if torch.is_tensor(v)}
+    read = {}
+    if tensors:
+        stacked = torch.stack(
+            [v.detach().float().reshape(()) for v in tensors.values()]
+        )
+        read = dict(zip(tensors, stacked.tolist()))
+    return {k: read[k] if k in read else float(v) for k, v in values.items()}
+
+
 def finite_everywhere(values):
-    """Whether every value is finite on every process (DDP ranks agree,
-    so that all of them step or all skip)."""
-    finite = all(math.isfinite(float(v)) for v in values)
+    """Whether every value (a float) is finite on every process (DDP ranks
+    agree, so that all of them step or all skip)."""
+    finite = all(math.isfinite(v) for v in values)
     if dist.get_world_size() > 1:
         # mmengine moves the flag to the backend's device (cuda for nccl)
         flag = torch.tensor([int(finite)])

@@ -13,6 +13,7 @@ from ...utils.nonfinite import (
     POSITION_KEY,
     check_policy,
     finite_everywhere,
+    host_floats,
     on_nonfinite,
     skip_update,
     train_position,
@@ -72,7 +73,7 @@ class NonFiniteGuardHook(Hook):
         wrapper._nonfinite_skips = 0
 
         def guarded(self, loss, *args, **kwargs):
-            if finite_everywhere([loss.detach()]):
+            if finite_everywhere(host_floats({'loss': loss}).values()):
                 self._nonfinite_skips = 0
                 return update_params(loss, *args, **kwargs)
             on_nonfinite(

@@ -152,7 +152,8 @@ class MSMGAN(SAMKD):
             losses = self._run_forward(data, mode='loss')
         if self.block is None:
             loss, log_vars = self.parse_losses(losses)
-            if self._guard(log_vars):
+            finite, log_vars = self._checked(log_vars)
+            if finite:
                 student_wrapper.update_params(loss)
             else:
                 self._skip_update(student_wrapper, losses)
@@ -172,12 +173,13 @@ class MSMGAN(SAMKD):
         # the distiller's losses are logged, not trained on, in block phases
         log_vars.update(
             {
-                f'{k}_unused': float(v.detach())
+                f'{k}_unused': v.detach()
                 for k, v in losses.items()
                 if 'loss' in k and torch.is_tensor(v)
             }
         )
-        if not self._guard(log_vars):
+        finite, log_vars = self._checked(log_vars)
+        if not finite:
             self._skip_update(student_wrapper, g_losses)
             return log_vars
         # every student parameter takes part in the graph (DDP expects a

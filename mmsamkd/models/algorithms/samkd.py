@@ -10,6 +10,7 @@ from ...utils.model_wrappers import unwrap_model
 from ...utils.nonfinite import (
     check_policy,
     finite_everywhere,
+    host_floats,
     on_nonfinite,
     skip_update,
 )
@@ -181,21 +182,21 @@ class SAMKD(SingleTeacherDistill):
             r[0] if isinstance(r, (tuple, list)) else r for r in records
         )
 
-    def _guard(self, log_vars):
-        """True if every loss in ``log_vars`` is finite (on every rank)."""
-        values = {
-            k: float(v.detach()) if torch.is_tensor(v) else float(v)
-            for k, v in log_vars.items()
-        }
+    def _checked(self, log_vars):
+        """``(finite, log)``: ``log_vars`` as floats, read from the device
+        in one copy (also what is logged: no read per term), and whether
+        all of them are finite on every rank; if not, the nonfinite policy
+        applies."""
+        values = host_floats(log_vars)
         if finite_everywhere(values.values()):
-            return True
+            return True, values
         on_nonfinite(
             values,
             self.nonfinite,
             'Lower the learning rates or the adversarial weights, or set '
             "model.nonfinite='skip' to drop such iterations.",
         )
-        return False
+        return False, values
 
     @staticmethod
     def _skip_update(wrapper, losses):
@@ -225,7 +226,8 @@ class SAMKD(SingleTeacherDistill):
             adversary_log['adv.loss_d'] = adversary_log.pop('loss')
             # drop the grads the last student step left in the discriminators
             adversary_wrapper.zero_grad()
-            if self._guard(adversary_log):
+            finite, adversary_log = self._checked(adversary_log)
+            if finite:
                 adversary_wrapper.update_params(d_loss)
             else:
                 self._skip_update(adversary_wrapper, d_losses)
@@ -268,7 +270,8 @@ class SAMKD(SingleTeacherDistill):
             losses = self._run_forward(data, mode='loss')
         # a broken forward (NaN logits) is named here, before any update
         _, forward_log = self.parse_losses(losses)
-        if not self._guard(forward_log):
+        finite, forward_log = self._checked(forward_log)
+        if not finite:
             self._skip_update(student_wrapper, losses)
             return forward_log
         if not self._widths_checked:
@@ -307,7 +310,8 @@ class SAMKD(SingleTeacherDistill):
                     self._sample_loss(data['inputs']) * self.sample_weight
                 )
         loss, log_vars = self.parse_losses(losses)
-        if self._guard(log_vars):
+        finite, log_vars = self._checked(log_vars)
+        if finite:
             student_wrapper.update_params(loss)
         else:
             self._skip_update(student_wrapper, losses)
