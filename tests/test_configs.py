@@ -61,9 +61,14 @@ def test_config_names_plugin_and_no_mmcls(path):
 def test_config_feeds_a_gpu_without_needless_stalls(path):
     """cuDNN may pick its fastest kernels (MMPretrain's runtime leaves it
     off), and the GPU datasets' loaders hand over page-locked batches;
-    Fashion-MNIST (the CPU default, no workers) has nothing to pin."""
+    Fashion-MNIST (the CPU default, no workers) has nothing to pin. Every
+    loader stacks its batch into one tensor (MMEngine's pseudo_collate
+    leaves a list, one copy to the device per image)."""
     cfg = load(path)
     assert cfg.env_cfg.cudnn_benchmark is True
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        collate = cfg[loader].get('collate_fn', {}).get('type')
+        assert collate == 'default_collate', loader
     if 'FashionMNIST' not in cfg.train_dataloader.dataset.type:
         for loader in ('train_dataloader', 'val_dataloader'):
             assert cfg[loader].pin_memory is True, loader

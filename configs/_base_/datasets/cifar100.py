@@ -7,12 +7,14 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=4,
     pin_memory=True,  # page-locked batches copy to the GPU faster
+    collate_fn=dict(type='default_collate'),  # one tensor, one copy
     dataset=dict(type='LocalCIFAR100'),
 )
 val_dataloader = dict(
     batch_size=64,
     num_workers=4,
     pin_memory=True,  # page-locked batches copy to the GPU faster
+    collate_fn=dict(type='default_collate'),  # one tensor, one copy
     dataset=dict(type='LocalCIFAR100'),
 )
 test_dataloader = val_dataloader

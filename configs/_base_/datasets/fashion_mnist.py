@@ -22,6 +22,7 @@ train_dataloader = dict(
         split='train',
         pipeline=train_pipeline,
     ),
+    collate_fn=dict(type='default_collate'),  # one tensor, one copy
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
@@ -34,6 +35,7 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline,
     ),
+    collate_fn=dict(type='default_collate'),  # one tensor, one copy
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1,))

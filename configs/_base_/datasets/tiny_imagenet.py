@@ -27,6 +27,7 @@ train_dataloader = dict(
         split='train',
         pipeline=train_pipeline,
     ),
+    collate_fn=dict(type='default_collate'),  # one tensor, one copy
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
@@ -39,6 +40,7 @@ val_dataloader = dict(
         split='val',
         pipeline=test_pipeline,
     ),
+    collate_fn=dict(type='default_collate'),  # one tensor, one copy
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
