@@ -38,18 +38,25 @@ def test_students_run_per_seed_and_teachers_once(tmp_path):
 
 
 def test_seed_summary_pairs_the_seeds():
-    rows = [dict(config='teacher', seed=0, last=90.0)]
+    rows = [dict(config='teacher', seed=0, last=90.0, train_seconds=300)]
     for seed, a, b in [(0, 80.0, 81.0), (1, 82.0, 82.5), (2, 81.0, 81.0)]:
-        rows.append(dict(config='hsakd', seed=seed, last=a))
-        rows.append(dict(config='samkd', seed=seed, last=b))
+        rows.append(dict(config='hsakd', seed=seed, last=a, train_seconds=120))
+        # a run trained before run_cost.json has no time
+        spent = None if seed == 2 else 3600 + 61 * seed
+        rows.append(
+            dict(config='samkd', seed=seed, last=b, train_seconds=spent)
+        )
     lines = seed_summary(rows, 'top1').splitlines()
     assert lines[0] == (
-        '| config | seeds | last top1 mean ± std | last - hsakd, same seeds |'
+        '| config | seeds | last top1 mean ± std | last - hsakd, same seeds '
+        '| train time, mean |'
     )
     # hsakd: 80, 82, 81; samkd: 81, 82.5, 81, gaps 1, 0.5, 0
     assert lines[2:] == [
-        '| hsakd | 0, 1, 2 | 81.00 ± 1.00 |  |',
-        '| samkd | 0, 1, 2 | 81.50 ± 0.87 | +0.50 ± 0.50 (3 seeds) |',
+        '| hsakd | 0, 1, 2 | 81.00 ± 1.00 |  | 0:02:00 |',
+        # (3600 + 3661) / 2 s
+        '| samkd | 0, 1, 2 | 81.50 ± 0.87 | +0.50 ± 0.50 (3 seeds) '
+        '| 1:00:30 |',
     ]
     assert seed_summary(rows[:1], 'top1') == ''
 

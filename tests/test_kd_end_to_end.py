@@ -1,6 +1,7 @@
 """Real Runner runs of the Fashion-MNIST KD configs (tiny, CPU)."""
 
 import ast
+import csv
 import os
 import os.path as osp
 import re
@@ -211,6 +212,13 @@ def test_compare_trains_and_tabulates(tmp_path):
     table = (out / 'results.md').read_text()
     assert 'resnet8-quarter_1xb64_fmnist' in table
     assert (out / 'accuracy_curves.png').stat().st_size > 1000
+    with open(out / 'results.csv', newline='') as f:
+        (row,) = csv.DictReader(f)
+    # the cost columns, from the run's run_cost.json and its student
+    assert row['train time'] not in ('', '0:00:00')
+    assert float(row['s/iter']) > 0
+    assert float(row['peak RSS MiB']) > 100
+    assert row['params (M)'] == '0.005' and row['MFLOPs'] == '0.6'
     # a second call collects the finished run without training
     again = run_tool(
         'compare.py',

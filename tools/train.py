@@ -155,9 +155,10 @@ def main():
             runner = RUNNERS.build(cfg)
         else:
             runner = QuietConsoleRunner.from_cfg(cfg)
-        if cfg.get('resume'):
-            from mmsamkd.engine.hooks import CheckpointFitHook
+        from mmsamkd.engine.hooks import CheckpointFitHook, RunCostHook
 
+        runner.register_hook(RunCostHook())  # run_cost.json, for compare.py
+        if cfg.get('resume'):
             runner.register_hook(CheckpointFitHook(args.config, 'resume'))
         if is_main_process() and not (cfg.get('resume') and record):
             # a fresh run starts with this launch; a resumed run without a

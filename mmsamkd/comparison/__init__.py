@@ -91,11 +91,11 @@ def compare(
     trainer = [train_script] + (['--amp'] if amp else [])
     train_all(trainer, todo, cfg_options, jobs, run_options)
     rows = []
-    for config, work_dir, _ in runs:
+    for config, work_dir, cfg in runs:
         history = read_val_history(work_dir, metric)
         if not history:
             raise MmsamkdError(f'{work_dir} holds no {metric!r} records')
-        rows.append(summarize(config, work_dir, history, metric))
+        rows.append(summarize(config, work_dir, history, metric, cfg))
     markdown = write_table(rows, out_dir, metric)
     plot_curves(rows, out_dir, metric)
     return rows, markdown

@@ -7,10 +7,12 @@ import statistics
 
 from mmsamkd.utils.run_results import read_record
 
+from .cost import run_cost
+
 TEACHER_PREFIX = 'teacher.'
 
 
-def summarize(config, work_dir, history, metric):
+def summarize(config, work_dir, history, metric, cfg):
     steps = sorted(history)
     values = [history[s][metric] for s in steps]
     teacher = history[steps[-1]].get(TEACHER_PREFIX + metric)
@@ -26,6 +28,7 @@ def summarize(config, work_dir, history, metric):
         teacher=teacher,
         steps=steps[-1],
         curve=(steps, values),
+        **run_cost(work_dir, cfg),
     )
 
 
@@ -41,6 +44,11 @@ def write_table(rows, out_dir, metric):
         f'last {metric}',
         'teacher',
         'epochs',
+        'train time',
+        's/iter',
+        f'peak {memory_kind(rows)} MiB',
+        'params (M)',
+        'MFLOPs',
     ]
 
     def cells(row):
@@ -55,6 +63,11 @@ def write_table(rows, out_dir, metric):
             f'{row["last"]:.2f}',
             teacher,
             str(row['steps']),
+            duration(row['train_seconds']),
+            number(row['seconds_per_iter'], '.3f'),
+            number(row['peak_mb'], '.0f'),
+            number(row['parameters'] and row['parameters'] / 1e6, '.3f'),
+            number(row['flops'] and row['flops'] / 1e6, '.1f'),
         ]
 
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
@@ -74,14 +87,36 @@ def write_table(rows, out_dir, metric):
     return markdown
 
 
+def number(value, spec):
+    return '' if value is None else format(value, spec)
+
+
+def duration(seconds):
+    """``H:MM:SS``, as MMEngine writes its ETA."""
+    if seconds is None:
+        return ''
+    minutes, secs = divmod(round(seconds), 60)
+    return f'{minutes // 60}:{minutes % 60:02d}:{secs:02d}'
+
+
+def memory_kind(rows):
+    """``'CUDA'`` (allocated on the GPU), ``'RSS'`` (a CPU process's peak
+    resident set) or both, as the runs measured it."""
+    kinds = {row['memory'] for row in rows if row['memory']}
+    names = sorted({'cuda': 'CUDA', 'rss': 'RSS'}[k] for k in kinds)
+    return '/'.join(names) or 'memory'
+
+
 def seed_summary(rows, metric):
     """The Markdown table of the configs run on several seeds: the mean and
     std of their last-epoch ``metric`` over the seeds, and each one's gap
     from the first such config, seed by seed (paired, so the spread
-    between seeds drops out)."""
-    per_config = {}
+    between seeds drops out); and the mean training time of a seed."""
+    per_config, seconds = {}, {}
     for row in rows:
         per_config.setdefault(row['config'], {})[row['seed']] = row['last']
+        if row['train_seconds'] is not None:
+            seconds.setdefault(row['config'], []).append(row['train_seconds'])
     seeded = {c: v for c, v in per_config.items() if len(v) > 1}
     if not seeded:
         return ''
@@ -93,8 +128,8 @@ def seed_summary(rows, metric):
 
     lines = [
         f'| config | seeds | last {metric} mean ± std | '
-        f'last - {first}, same seeds |',
-        '|---|---|---|---|',
+        f'last - {first}, same seeds | train time, mean |',
+        '|---|---|---|---|---|',
     ]
     for config, runs in seeded.items():
         mean, std = mean_std(runs.values())
@@ -106,8 +141,11 @@ def seed_summary(rows, metric):
             )
             gap = f'{gap_mean:+.2f} ± {gap_std:.2f} ({len(shared)} seeds)'
         seeds = ', '.join(str(seed) for seed in runs)
+        spent = seconds.get(config)
+        spent = duration(statistics.mean(spent)) if spent else ''
         lines.append(
-            f'| {config} | {seeds} | {mean:.2f} ± {std:.2f} | {gap} |'
+            f'| {config} | {seeds} | {mean:.2f} ± {std:.2f} | {gap} | '
+            f'{spent} |'
         )
     return '\n'.join(lines) + '\n'
 

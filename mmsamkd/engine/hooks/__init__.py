@@ -5,6 +5,7 @@ from .frozen_stage_load_hook import FrozenStageLoadHook
 from .msmgan_phase_hook import MSMGANPhaseHook
 from .nonfinite_guard_hook import NonFiniteGuardHook
 from .rng_state_hook import RNGStateHook
+from .run_cost_hook import RunCostHook
 
 __all__ = [
     'AdversarialStageHook',
@@ -14,4 +15,5 @@ __all__ = [
     'MSMGANPhaseHook',
     'NonFiniteGuardHook',
     'RNGStateHook',
+    'RunCostHook',
 ]

@@ -1,0 +1,125 @@
+"""What a run cost (time, memory) and the size of what it deploys, as
+compare.py tabulates them."""
+
+import json
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import MODELS, DefaultScope
+
+from conftest import REPO, STUDENT_CFG, options_args, run_tool_in_process
+from mmsamkd.comparison.cost import deployed_size
+from mmsamkd.comparison.report import write_table
+from mmsamkd.engine.hooks.run_cost_hook import COST_FILE, read_cost
+
+
+def config(path):
+    return Config.fromfile(osp.join(REPO, 'configs', path))
+
+
+def test_train_py_records_the_cost_and_a_resume_adds_its_launch(
+    tmp_path, monkeypatch
+):
+    from mmengine.runner import EpochBasedTrainLoop
+
+    run_epoch = EpochBasedTrainLoop.run_epoch
+
+    def stopped_in_epoch_2(loop):
+        if loop.epoch == 1:
+            raise RuntimeError('interrupted')
+        run_epoch(loop)
+
+    train = ('train.py', STUDENT_CFG, '--work-dir', tmp_path)
+    two_epochs = options_args({'train_cfg.max_epochs': 2})
+    with monkeypatch.context() as patch:
+        patch.setattr(EpochBasedTrainLoop, 'run_epoch', stopped_in_epoch_2)
+        result = run_tool_in_process(*train, *two_epochs)
+    assert 'interrupted' in result.stderr
+    first = read_cost(tmp_path)
+    # 256 images in batches of 64: epoch 1
+    assert first['iterations'] == 4
+    assert first['input_shape'] == [1, 28, 28]
+    assert 0 < first['train_seconds'] <= first['seconds']
+    assert first['peak_mb'] > 0 and first['memory'] in ('rss', 'cuda')
+
+    result = run_tool_in_process(*train, '--resume', *two_epochs)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(tmp_path / COST_FILE) as f:
+        launches = json.load(f)['launches']
+    assert [launch['iterations'] for launch in launches] == [4, 4]
+    both = read_cost(tmp_path)
+    assert both['iterations'] == 8
+    assert both['seconds'] == pytest.approx(
+        sum(launch['seconds'] for launch in launches)
+    )
+    assert both['seconds_per_iter'] == pytest.approx(both['train_seconds'] / 8)
+
+
+def test_the_deployed_student_is_the_undistilled_one():
+    vanilla = config('vanilla/resnet8-quarter_1xb64_fmnist.py')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        plain = MODELS.build(vanilla.model)
+    parameters = sum(p.numel() for p in plain.parameters())
+    size = deployed_size(vanilla, (1, 28, 28))
+    assert size[0] == parameters
+    for distilled in (
+        'kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        # branches, rotations, discriminators and connectors drop out
+        'samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        'sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    ):
+        assert deployed_size(config(distilled), (1, 28, 28)) == size
+    # CRD's table gives resnet8x4 1.23M parameters
+    sskd = config('sskd/sskd_resnet32x4_resnet8x4_1xb64_cifar100.py')
+    parameters, flops = deployed_size(sskd, (3, 32, 32))
+    assert parameters / 1e6 == pytest.approx(1.23, abs=0.005)
+    # a bigger image costs more multiply-adds, the same parameters
+    bigger = deployed_size(sskd, (3, 64, 64))
+    assert bigger[0] == parameters and bigger[1] > 3 * flops
+
+
+def row(config_name, **cost):
+    empty = dict(
+        train_seconds=None,
+        seconds_per_iter=None,
+        peak_mb=None,
+        memory=None,
+        parameters=None,
+        flops=None,
+    )
+    return dict(
+        config=config_name,
+        method='kd',
+        dataset='d',
+        schedule='s',
+        seed=0,
+        best=80.0,
+        last=79.5,
+        teacher=None,
+        steps=12,
+        **dict(empty, **cost),
+    )
+
+
+def test_the_table_shows_each_runs_cost(tmp_path):
+    rows = [
+        row(
+            'kd',
+            train_seconds=135.4,
+            seconds_per_iter=0.1234,
+            peak_mb=900.4,
+            memory='rss',
+            parameters=5142,
+            flops=639120,
+        ),
+        row('old'),  # trained before run_cost.json: blank, not zero
+    ]
+    lines = write_table(rows, tmp_path, 'top1').splitlines()
+    assert lines[0].endswith(
+        '| train time | s/iter | peak RSS MiB | params (M) | MFLOPs |'
+    )
+    assert lines[2].endswith('| 0:02:15 | 0.123 | 900 | 0.005 | 0.6 |')
+    assert lines[3].endswith('| 12 |  |  |  |  |  |')
+    csv_text = (tmp_path / 'results.csv').read_text()
+    assert 'peak RSS MiB' in csv_text and ',0:02:15,0.123,900,' in csv_text
