@@ -219,6 +219,10 @@ def test_compare_trains_and_tabulates(tmp_path):
     assert float(row['s/iter']) > 0
     assert float(row['peak RSS MiB']) > 100
     assert row['params (M)'] == '0.005' and row['MFLOPs'] == '0.6'
+    report = (out / 'report.html').read_text()
+    for column in row:  # the report holds every column of the table
+        assert f'<th>{column}</th>' in report, column
+    assert report.count('<img') == 2  # curves, accuracy against cost
     # a second call collects the finished run without training
     again = run_tool(
         'compare.py',

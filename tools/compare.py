@@ -15,10 +15,13 @@ is resumed; either only if its ``run_config.json`` says it was trained
 with the same settings and from the same teacher and ``load_from`` files
 (else the command stops and says so, as it does for a finished run whose
 teacher run is to be trained again). The table
-names each run's dataset and seed, and configs trained on different data
-are refused unless ``--mixed-datasets``. Writes
-``results.md``, ``results.csv`` and ``accuracy_curves.png`` to the output
-folder and prints the Markdown table.
+names each run's dataset and seed, what it cost (training time, seconds
+per iteration, peak memory, from the ``run_cost.json`` tools/train.py
+writes) and the parameters and FLOPs of the classifier it deploys; configs
+trained on different data are refused unless ``--mixed-datasets``. Writes
+``results.md``, ``results.csv``, ``accuracy_curves.png``,
+``accuracy_vs_cost.png`` and ``report.html`` (all of them in one page) to
+the output folder and prints the Markdown table.
 
 ``--seeds S ...`` trains every run that no other listed run reads (the
 students) once per seed, in ``<work-dir-root>/seed<S>/<config name>``;
@@ -138,7 +141,7 @@ def main():
         sys.exit(2)
     print(
         f'\nResults ({out_dir}/results.md, results.csv, '
-        'accuracy_curves.png):\n'
+        'accuracy_curves.png, accuracy_vs_cost.png; all in report.html):\n'
     )
     print(markdown)
 

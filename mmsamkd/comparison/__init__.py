@@ -11,7 +11,9 @@ from mmsamkd.utils.run_results import (
     read_val_history,
 )
 
-from .report import plot_curves, summarize, write_table
+from .html_report import write_report
+from .pictures import plot_accuracy_vs_cost, plot_curves
+from .report import summarize, write_table
 from .runs import (
     check_not_ahead_of_teachers,
     check_reusable,
@@ -97,5 +99,7 @@ def compare(
             raise MmsamkdError(f'{work_dir} holds no {metric!r} records')
         rows.append(summarize(config, work_dir, history, metric, cfg))
     markdown = write_table(rows, out_dir, metric)
-    plot_curves(rows, out_dir, metric)
+    pictures = [plot_curves(rows, out_dir, metric)]
+    pictures.append(plot_accuracy_vs_cost(rows, out_dir, metric))
+    write_report(markdown, [p for p in pictures if p], out_dir)
     return rows, markdown

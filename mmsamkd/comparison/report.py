@@ -1,4 +1,4 @@
-"""The tables and the curves of a comparison."""
+"""The tables of a comparison: ``results.md`` and ``results.csv``."""
 
 import csv
 import os
@@ -148,30 +148,3 @@ def seed_summary(rows, metric):
             f'{spent} |'
         )
     return '\n'.join(lines) + '\n'
-
-
-def plot_curves(rows, out_dir, metric):
-    import matplotlib
-
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    runs_of = {}
-    for row in rows:
-        runs_of[row['config']] = runs_of.get(row['config'], 0) + 1
-    for row in rows:
-        steps, values = row['curve']
-        label = row['config']
-        if runs_of[label] > 1:
-            label += f' (seed {row["seed"]})'
-        ax.plot(steps, values, marker='o', label=label)
-    ax.set_xlabel('epoch')
-    ax.set_ylabel(metric)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = osp.join(out_dir, 'accuracy_curves.png')
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path

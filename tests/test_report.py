@@ -1,0 +1,98 @@
+"""compare.py's pictures and report.html, rendered by a real browser."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from mmsamkd.comparison.html_report import tables_from_markdown, write_report
+from mmsamkd.comparison.pictures import plot_accuracy_vs_cost, plot_curves
+from mmsamkd.comparison.report import write_table
+
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+# after the page loads, each picture's naturalWidth becomes an attribute
+# that the dumped DOM shows (0: the browser could not decode it)
+MEASURE = (
+    '<script>window.addEventListener("load", () => {'
+    'for (const i of document.images) '
+    'i.setAttribute("data-natural-width", i.naturalWidth)})</script>'
+)
+
+
+def row(config, seed, last, seconds, epochs=12):
+    steps = list(range(1, epochs + 1))
+    return dict(
+        config=config,
+        method=config.split('_')[0],
+        dataset='LocalFashionMNIST[:5000]',
+        schedule=f'{epochs} epochs, lr 0.05',
+        seed=seed,
+        best=last + 0.3,
+        last=last,
+        teacher=85.0,
+        steps=epochs,
+        curve=(steps, [last - 12 + s for s in steps]),
+        train_seconds=seconds,
+        seconds_per_iter=0.05,
+        peak_mb=900.0,
+        memory='rss',
+        parameters=5142,
+        flops=639120,
+    )
+
+
+def comparison(out_dir):
+    """A comparison of two students over 2 seeds and a frozen-stage
+    teacher validated once."""
+    rows = [row('ssa-frozen', 0, 84.0, 60, epochs=1)]
+    for seed in (0, 1):
+        rows.append(row('kd', seed, 78.5 + seed, 100 + seed))
+        rows.append(row('hsakd', seed, 80.5 + seed, 500 + 10 * seed))
+    markdown = write_table(rows, out_dir, 'accuracy/top1')
+    pictures = [
+        plot_curves(rows, out_dir, 'accuracy/top1'),
+        plot_accuracy_vs_cost(rows, out_dir, 'accuracy/top1'),
+    ]
+    return markdown, write_report(markdown, pictures, out_dir)
+
+
+def test_every_markdown_table_becomes_an_html_table(tmp_path):
+    markdown, _ = comparison(tmp_path)
+    tables = tables_from_markdown(markdown)
+    assert len(tables) == 2  # the runs, and the seed summary
+    assert tables[0].count('<tr>') == 1 + 5  # header and five runs
+    assert '<th>MFLOPs</th>' in tables[0]
+    assert '<td>0:08:20</td>' in tables[0]  # hsakd seed 0: 500 s
+    assert tables[1].count('<tr>') == 1 + 2  # header, kd and hsakd
+    assert '+2.00 ± 0.00 (2 seeds)' in tables[1]
+
+
+def test_no_picture_of_cost_without_recorded_times(tmp_path):
+    rows = [dict(row('kd', 0, 78.0, None), train_seconds=None)]
+    assert plot_accuracy_vs_cost(rows, tmp_path, 'top1') is None
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason='needs Debian chromium (apt-get install chromium; CI has it)',
+)
+def test_the_report_renders_in_a_browser(tmp_path):
+    markdown, report = comparison(tmp_path)
+    page = open(report, encoding='utf-8').read()
+    assert page.count('<img') == 2
+    measured = tmp_path / 'measured.html'
+    measured.write_text(page.replace('</body>', MEASURE + '</body>'))
+    dom = subprocess.run(
+        [CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu']
+        + ['--virtual-time-budget=5000', '--dump-dom']
+        + [measured.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert dom.count('<table>') == 2
+    for cell in ('kd', 'hsakd', 'ssa-frozen', '0:08:20', 'peak RSS MiB'):
+        assert f'>{cell}<' in dom, cell
+    widths = re.findall(r'data-natural-width="(\d+)"', dom)
+    assert len(widths) == 2 and all(int(w) > 0 for w in widths)
