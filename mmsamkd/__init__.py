@@ -23,7 +23,7 @@ from . import compat  # noqa: E402
 
 compat.apply_all()
 
-from . import datasets, engine, models  # noqa: E402,F401  (registers)
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .errors import (  # noqa: E402
     ConfigError,
     DatasetNotFoundError,
@@ -36,6 +36,7 @@ __all__ = [
     'compat',
     'datasets',
     'engine',
+    'evaluation',
     'models',
     'ConfigError',
     'DatasetNotFoundError',

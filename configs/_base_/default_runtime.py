@@ -20,6 +20,8 @@ default_hooks = dict(
     rng_state=dict(type='mmrazor.RNGStateHook'),
     # a frozen stage's load_from must hold the classifier it freezes
     frozen_load=dict(type='mmrazor.FrozenStageLoadHook'),
+    # the teacher's predictions beside the student's, for TransferMetric
+    teacher_scores=dict(type='mmrazor.TeacherScoresHook'),
 )
 
 # nccl on GPU; mmsamkd.compat switches to gloo when CUDA is absent. A rank

@@ -12,10 +12,19 @@ from .cost import run_cost
 TEACHER_PREFIX = 'teacher.'
 
 
+TRANSFER = {  # column: the TransferMetric key of the last validation
+    'agree %': 'transfer/agreement',
+    'KL(t‖s)': 'transfer/kl',
+    'ECE %': 'transfer/ece',
+    'teacher ECE %': 'transfer/teacher_ece',
+}
+
+
 def summarize(config, work_dir, history, metric, cfg):
     steps = sorted(history)
     values = [history[s][metric] for s in steps]
-    teacher = history[steps[-1]].get(TEACHER_PREFIX + metric)
+    last = history[steps[-1]]
+    teacher = last.get(TEACHER_PREFIX + metric)
     record = read_record(work_dir) or {}
     return dict(
         config=osp.splitext(osp.basename(config))[0],
@@ -28,6 +37,7 @@ def summarize(config, work_dir, history, metric, cfg):
         teacher=teacher,
         steps=steps[-1],
         curve=(steps, values),
+        transfer={column: last.get(key) for column, key in TRANSFER.items()},
         **run_cost(work_dir, cfg),
     )
 
@@ -49,6 +59,7 @@ def write_table(rows, out_dir, metric):
         f'peak {memory_kind(rows)} MiB',
         'params (M)',
         'MFLOPs',
+        *TRANSFER,
     ]
 
     def cells(row):
@@ -68,6 +79,7 @@ def write_table(rows, out_dir, metric):
             number(row['peak_mb'], '.0f'),
             number(row['parameters'] and row['parameters'] / 1e6, '.3f'),
             number(row['flops'] and row['flops'] / 1e6, '.1f'),
+            *(transfer_cell(row, column) for column in TRANSFER),
         ]
 
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
@@ -85,6 +97,11 @@ def write_table(rows, out_dir, metric):
         writer.writerow(header)
         writer.writerows(cells(row) for row in rows)
     return markdown
+
+
+def transfer_cell(row, column):
+    spec = '.3f' if column.startswith('KL') else '.2f'
+    return number(row.get('transfer', {}).get(column), spec)
 
 
 def number(value, spec):

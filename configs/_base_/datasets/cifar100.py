@@ -18,3 +18,11 @@ val_dataloader = dict(
     dataset=dict(type='LocalCIFAR100'),
 )
 test_dataloader = val_dataloader
+
+# accuracy, and what a student took from its teacher (agreement, KL,
+# calibration; a model without a teacher: its calibration)
+val_evaluator = [
+    dict(type='Accuracy', topk=(1,)),
+    dict(type='mmrazor.TransferMetric'),
+]
+test_evaluator = val_evaluator

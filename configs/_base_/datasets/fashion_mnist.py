@@ -38,6 +38,11 @@ val_dataloader = dict(
     collate_fn=dict(type='default_collate'),  # one tensor, one copy
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='Accuracy', topk=(1,))
+# accuracy, and what a student took from its teacher (agreement, KL,
+# calibration; a model without a teacher: its calibration)
+val_evaluator = [
+    dict(type='Accuracy', topk=(1,)),
+    dict(type='mmrazor.TransferMetric'),
+]
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

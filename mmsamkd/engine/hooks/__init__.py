@@ -6,6 +6,7 @@ from .msmgan_phase_hook import MSMGANPhaseHook
 from .nonfinite_guard_hook import NonFiniteGuardHook
 from .rng_state_hook import RNGStateHook
 from .run_cost_hook import RunCostHook
+from .teacher_scores_hook import TeacherScoresHook
 
 __all__ = [
     'AdversarialStageHook',
@@ -16,4 +17,5 @@ __all__ = [
     'NonFiniteGuardHook',
     'RNGStateHook',
     'RunCostHook',
+    'TeacherScoresHook',
 ]

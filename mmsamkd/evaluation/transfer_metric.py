@@ -1,0 +1,85 @@
+"""How much of its teacher a student learnt, and how calibrated each is."""
+
+import torch
+from mmengine.evaluator import BaseMetric
+from mmrazor.registry import METRICS
+
+ECE_BINS = 15
+
+
+def expected_calibration_error(confidence, correct, bins=ECE_BINS):
+    """Expected calibration error in percent: the confidences (the top
+    probability of each prediction) fall into ``bins`` equal-width bins of
+    (0, 1]; each bin's gap between its mean confidence and its accuracy
+    counts by its share of the predictions (Guo et al., "On Calibration of
+    Modern Neural Networks", ICML 2017)."""
+    edges = torch.linspace(0, 1, bins + 1, dtype=torch.float64)
+    which = torch.bucketize(confidence.double(), edges[1:-1], right=False)
+    error = torch.zeros((), dtype=torch.float64)
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            gap = confidence[inside].double().mean() - correct[inside].mean()
+            error += inside.double().mean() * gap.abs()
+    return float(error) * 100
+
+
+@METRICS.register_module()
+class TransferMetric(BaseMetric):
+    """What a distilled student took from its teacher, on the evaluation
+    split (Stanton et al., "Does Knowledge Distillation Really Work?",
+    NeurIPS 2021, measure fidelity beside accuracy):
+
+    - ``agreement``: the share of images (percent) on which the student's
+      top-1 class is the teacher's;
+    - ``kl``: the mean KL(teacher || student) of their predicted
+      distributions, at temperature 1;
+    - ``ece`` and ``teacher_ece``: each one's expected calibration error
+      (percent, 15 bins; :func:`expected_calibration_error`).
+
+    The teacher's predictions come as each data sample's ``teacher_score``
+    (``TeacherScoresHook`` adds them, in validation and in
+    ``tools/test.py``). A model evaluated without a teacher (a teacher
+    run, a student alone, self-distillation) gets ``ece`` only.
+
+    Keys: ``transfer/agreement``, ``transfer/kl``, ``transfer/ece``,
+    ``transfer/teacher_ece``.
+    """
+
+    default_prefix = 'transfer'
+
+    def process(self, data_batch, data_samples):
+        for sample in data_samples:
+            student = sample['pred_score'].float().cpu()
+            label = int(sample['gt_label'])
+            result = dict(student=student, label=label)
+            if 'teacher_score' in sample:
+                result['teacher'] = sample['teacher_score'].float().cpu()
+            self.results.append(result)
+
+    def compute_metrics(self, results):
+        student = torch.stack([r['student'] for r in results])
+        labels = torch.tensor([r['label'] for r in results])
+        confidence, predicted = student.max(dim=1)
+        metrics = dict(
+            ece=expected_calibration_error(
+                confidence, (predicted == labels).double()
+            )
+        )
+        if not all('teacher' in r for r in results):
+            return metrics
+        teacher = torch.stack([r['teacher'] for r in results])
+        teacher_confidence, teacher_predicted = teacher.max(dim=1)
+        tiny = torch.finfo(student.dtype).tiny  # log(0) where p_s underflows
+        kl = torch.special.xlogy(teacher, teacher) - torch.special.xlogy(
+            teacher, student.clamp_min(tiny)
+        )
+        metrics.update(
+            agreement=float((predicted == teacher_predicted).double().mean())
+            * 100,
+            kl=float(kl.sum(dim=1).double().mean()),
+            teacher_ece=expected_calibration_error(
+                teacher_confidence, (teacher_predicted == labels).double()
+            ),
+        )
+        return metrics

@@ -1,0 +1,140 @@
+"""TransferMetric: agreement with the teacher, KL(teacher || student) and
+calibration, by hand on tiny predictions, and through the tools."""
+
+import ast
+import glob
+import json
+import math
+import os.path as osp
+
+import pytest
+import torch
+
+from conftest import (
+    KD_CFG,
+    STUDENT_CFG,
+    options_args,
+    run_tool_in_process,
+)
+from mmsamkd.evaluation import TransferMetric, expected_calibration_error
+
+
+def test_calibration_error_by_hand():
+    # 15 bins of width 1/15: 0.95 falls in (14/15, 1], 0.55 in (8/15, 9/15]
+    confidence = torch.tensor([0.95, 0.95, 0.55, 0.55])
+    correct = torch.tensor([1.0, 0.0, 1.0, 1.0])
+    # bin 14: confidence 0.95, accuracy 0.5; bin 8: 0.55 against 1.0;
+    # each holds half of the predictions
+    expected = 0.5 * abs(0.95 - 0.5) + 0.5 * abs(0.55 - 1.0)
+    assert expected_calibration_error(confidence, correct) == pytest.approx(
+        100 * expected
+    )
+    # perfectly calibrated: 3 of 4 right at confidence 0.75
+    calibrated = expected_calibration_error(
+        torch.full((4,), 0.75), torch.tensor([1.0, 1.0, 1.0, 0.0])
+    )
+    assert calibrated == pytest.approx(0, abs=1e-9)
+
+
+def samples(student, teacher, labels):
+    return [
+        dict(
+            pred_score=torch.tensor(s),
+            teacher_score=torch.tensor(t),
+            gt_label=y,
+        )
+        for s, t, y in zip(student, teacher, labels)
+    ]
+
+
+def test_agreement_kl_and_both_calibrations_by_hand():
+    student = [[0.7, 0.2, 0.1], [0.1, 0.28, 0.62]]
+    teacher = [[0.62, 0.28, 0.1], [0.2, 0.5, 0.3]]
+    labels = [0, 1]
+    metric = TransferMetric()
+    metric.process({}, samples(student, teacher, labels))
+    got = metric.compute_metrics(metric.results)
+
+    def kl(t, s):
+        return sum(p * math.log(p / q) for p, q in zip(t, s))
+
+    # top-1: student 0 and 2, teacher 0 and 1
+    assert got['agreement'] == pytest.approx(50.0)
+    assert got['kl'] == pytest.approx(
+        (kl(teacher[0], student[0]) + kl(teacher[1], student[1])) / 2,
+        rel=1e-5,
+    )
+    # student: right at 0.7 (bin 10), wrong at 0.62 (bin 9)
+    assert got['ece'] == pytest.approx(100 * (0.5 * 0.3 + 0.5 * 0.62))
+    # teacher: right at 0.62 (bin 9) and at 0.5 (bin 7)
+    assert got['teacher_ece'] == pytest.approx(100 * (0.5 * 0.38 + 0.5 * 0.5))
+
+
+def test_a_student_equal_to_its_teacher_agrees_fully_at_kl_zero():
+    probabilities = torch.softmax(torch.randn(32, 10), dim=1).tolist()
+    labels = list(range(10)) * 3 + [0, 1]
+    metric = TransferMetric()
+    metric.process({}, samples(probabilities, probabilities, labels))
+    got = metric.compute_metrics(metric.results)
+    assert got['agreement'] == 100.0
+    assert got['kl'] == pytest.approx(0.0, abs=1e-6)
+    assert got['ece'] == pytest.approx(got['teacher_ece'])
+
+
+def test_without_a_teacher_only_calibration():
+    metric = TransferMetric()
+    metric.process({}, [dict(pred_score=torch.tensor([0.9, 0.1]), gt_label=0)])
+    got = metric.compute_metrics(metric.results)
+    assert got == {'ece': pytest.approx(10.0)}
+
+
+def last_validation(work_dir):
+    (scalars,) = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    rows = [json.loads(line) for line in open(scalars)]
+    return [r for r in rows if 'accuracy/top1' in r][-1]
+
+
+def test_validation_and_test_py_give_the_same_transfer(
+    fmnist_teacher_ckpt, tmp_path
+):
+    """A KD run's last validation (the Runner's own loop, the teacher's
+    predictions beside the student's) and tools/test.py on its final
+    checkpoint evaluate the same images: the same numbers."""
+    options = options_args({'model.teacher_ckpt': fmnist_teacher_ckpt})
+    result = run_tool_in_process(
+        'train.py', KD_CFG, '--work-dir', tmp_path / 'kd', *options
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    validated = last_validation(tmp_path / 'kd')
+    keys = ('agreement', 'kl', 'ece', 'teacher_ece')
+    assert all(f'transfer/{k}' in validated for k in keys)
+    # the teacher's own pass reports its calibration too
+    assert validated['teacher.transfer/ece'] == pytest.approx(
+        validated['transfer/teacher_ece']
+    )
+    result = run_tool_in_process(
+        'test.py',
+        KD_CFG,
+        tmp_path / 'kd' / 'epoch_1.pth',
+        '--work-dir',
+        tmp_path / 'test',
+        *options,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    tested = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    for key in keys:
+        assert tested[f'transfer/{key}'] == pytest.approx(
+            validated[f'transfer/{key}'], abs=1e-4
+        ), key
+
+    # a student alone has no teacher: its calibration only
+    result = run_tool_in_process(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        tmp_path / 'alone',
+        *options_args({}),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    alone = last_validation(tmp_path / 'alone')
+    assert 'transfer/ece' in alone and 'transfer/agreement' not in alone
