@@ -138,3 +138,71 @@ def test_validation_and_test_py_give_the_same_transfer(
     assert result.returncode == 0, result.stderr[-3000:]
     alone = last_validation(tmp_path / 'alone')
     assert 'transfer/ece' in alone and 'transfer/agreement' not in alone
+
+
+class Teacher(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 3)
+        self.calls = 0
+
+    def forward(self, inputs, mode='tensor'):
+        from mmpretrain.structures import DataSample
+
+        self.calls += 1
+        scores = torch.softmax(self.fc(inputs), dim=1)
+        return [DataSample().set_pred_score(s) for s in scores]
+
+
+class Algorithm(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.teacher = Teacher()
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        from mmpretrain.structures import DataSample
+
+        return [DataSample() for _ in inputs]
+
+
+def test_a_frozen_teacher_runs_once_per_batch_while_it_is_unchanged():
+    from types import SimpleNamespace
+
+    from mmsamkd.engine.hooks import TeacherScoresHook
+
+    algorithm = Algorithm()
+    runner = SimpleNamespace(
+        model=algorithm,
+        val_evaluator=SimpleNamespace(metrics=[TransferMetric()]),
+    )
+    hook = TeacherScoresHook()
+    batches = [torch.randn(2, 4), torch.randn(2, 4)]
+
+    def validate(batches):
+        hook.before_val_epoch(runner)
+        outputs = []
+        for idx, inputs in enumerate(batches):
+            hook.before_val_iter(runner, idx)
+            outputs += algorithm(inputs=inputs, mode='predict')
+        hook.after_val_epoch(runner)
+        return torch.stack([s.teacher_score for s in outputs])
+
+    first = validate(batches)
+    expected = torch.softmax(algorithm.teacher.fc(torch.cat(batches)), 1)
+    torch.testing.assert_close(first, expected.detach())
+    assert algorithm.teacher.calls == 2
+    torch.testing.assert_close(validate(batches), first)
+    assert algorithm.teacher.calls == 2  # reused
+    # another image at a batch's place (a shuffled loader): run again
+    validate([batches[1], batches[0]])
+    assert algorithm.teacher.calls == 4
+    with torch.no_grad():  # the teacher changed (a snapshot, a step)
+        algorithm.teacher.fc.weight.mul_(2)
+    changed = validate(batches)
+    assert algorithm.teacher.calls == 6
+    assert not torch.allclose(changed, first)
+    # training-mode forwards are left alone
+    assert (
+        algorithm(inputs=batches[0], mode='loss')[0].get('teacher_score')
+        is None
+    )
