@@ -25,16 +25,16 @@ import subprocess
 import sys
 import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # step_cost
 PAIRS = {
     'fmnist': (
-        'configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py',
-        'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        'hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        'samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
         (1, 28),
     ),
     'cifar': (
-        'configs/hsakd/hsakd_resnet32x4_resnet8x4_1xb64_cifar100.py',
-        'configs/samkd/samkd_resnet32x4_resnet8x4_1xb64_cifar100.py',
+        'hsakd/hsakd_resnet32x4_resnet8x4_1xb64_cifar100.py',
+        'samkd/samkd_resnet32x4_resnet8x4_1xb64_cifar100.py',
         (3, 32),
     ),
 }
@@ -42,12 +42,12 @@ PAIRS = {
 SAMPLES = {'model.samples': dict(epsilon=0.3, tau=3)}
 MSMGAN_PAIRS = {
     'fmnist': (
-        'configs/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py',
-        'configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        'kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        'msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py',
     ),
     'cifar': (
-        'configs/kd/kd_resnet32x4_resnet8x4_1xb64_cifar100.py',
-        'configs/msmgan/msmgan_resnet32x4_resnet8x4_1xb64_cifar100.py',
+        'kd/kd_resnet32x4_resnet8x4_1xb64_cifar100.py',
+        'msmgan/msmgan_resnet32x4_resnet8x4_1xb64_cifar100.py',
     ),
 }
 
@@ -74,38 +74,12 @@ def measure(config, shape, batch, iters, device, phase=None, options=None):
     ``phase``: MS-MGANs' block (an int, or 'final') to time; ``options``:
     config options to merge."""
     import resource
-    import tempfile
 
     import torch
-    from mmengine.config import Config
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import MODELS, init_default_scope
-    from mmpretrain.structures import DataSample
+    from step_cost import build_training
 
-    import mmsamkd  # noqa: F401
-
-    init_default_scope('mmpretrain')
-    cfg = Config.fromfile(osp.join(REPO, config))
-    cfg.merge_from_dict(options or {})
-    cfg.model.teacher_ckpt = None
-    if 'teacher_snapshots' in cfg.model:  # MS-MGANs: any weights will do
-        snapshot = osp.join(tempfile.mkdtemp(), 'snapshot.pth')
-        teacher = MODELS.build(cfg.model.teacher)
-        torch.save({'state_dict': teacher.state_dict()}, snapshot)
-        cfg.model.teacher_snapshots = [snapshot] * 3
-    model = MODELS.build(cfg.model).to(device)
-    model.train()
-    if phase is not None:
-        model.set_phase(None if phase == 'final' else phase, 0)
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    channels, size = shape
-    torch.manual_seed(0)
-    data = dict(
-        inputs=[
-            torch.randint(0, 255, (channels, size, size), dtype=torch.uint8)
-            for _ in range(batch)
-        ],
-        data_samples=[DataSample().set_gt_label(i % 10) for i in range(batch)],
+    model, optim_wrapper, data = build_training(
+        config, shape, batch, device, options=options, phase=phase
     )
 
     def sync():

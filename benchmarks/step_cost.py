@@ -70,10 +70,13 @@ def parse_args():
     return parser.parse_args()
 
 
-def build_training(config, shape, batch, device, amp=False, options=None):
-    """``(model, optim_wrapper, batch)``: ``config``'s model with random
-    weights (teachers too) and its optimizers, as a Runner would build
-    them with (``amp``) or without ``--amp``, and one random batch."""
+def build_training(
+    config, shape, batch, device, amp=False, options=None, phase=0
+):
+    """``(model, optim_wrapper, batch)``: ``config``'s model (a path under
+    ``configs/``) with random weights (teachers too) and its optimizers,
+    as a Runner would build them with (``amp``) or without ``--amp``, and
+    one random batch. ``phase``: MS-MGANs' block (or ``'final'``)."""
     import tempfile
     from types import SimpleNamespace
 
@@ -102,8 +105,8 @@ def build_training(config, shape, batch, device, amp=False, options=None):
         use_mixed_precision(cfg)
     model = MODELS.build(cfg.model).to(device)
     model.train()
-    if hasattr(model, 'set_phase'):  # MS-MGANs: its first block phase
-        model.set_phase(0, 0)
+    if hasattr(model, 'set_phase'):  # MS-MGANs
+        model.set_phase(None if phase == 'final' else phase, 0)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     runner = SimpleNamespace(model=model, optim_wrapper=optim_wrapper)
     NonFiniteGuardHook().before_train(runner)
