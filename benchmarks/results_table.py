@@ -28,6 +28,8 @@ import statistics
 
 HERE = osp.dirname(osp.abspath(__file__))
 METHODS_CSV = osp.join(HERE, 'results', 'fmnist_methods.csv')
+# fmnist_methods.py --amp: KD, HSAKD and SAMKD in both precisions
+AMP_CSV = osp.join(HERE, 'results', 'fmnist_amp.csv')
 # The methods' runs made on the machine the SAMKD study ran on (an Intel
 # CPU with AMX; figures depend on the processor), before SSKD's batch order
 # was fixed: the study's references, which a seed pairs with.
@@ -275,6 +277,44 @@ def study_block(rows, methods_rows=(), paired=False, reference='hsakd'):
     return '\n'.join(lines) + '\n'
 
 
+AMP_SUFFIX = '-amp'
+
+
+def amp_block(rows):
+    """fp32 against ``--amp``: each method's validation top-1 per seed in
+    both precisions (``<method>`` and ``<method>-amp`` rows of
+    ``fmnist_methods.py --amp``, the same teacher and seed) and the paired
+    gap, amp - fp32, mean ± std over the seeds."""
+    val = summarize(rows, 'val')
+    lines = [
+        '| method | seeds | fp32 mean ± std | amp mean ± std | '
+        'amp - fp32, per seed | amp - fp32, mean ± std |',
+        '|---|---|---|---|---|---|',
+    ]
+    for method in val:
+        if method.endswith(AMP_SUFFIX) or method + AMP_SUFFIX not in val:
+            continue
+        fp32, amp = val[method], val[method + AMP_SUFFIX]
+        seeds = sorted(set(fp32) & set(amp))
+        if len(seeds) < 2:
+            continue
+        gaps = [amp[s] - fp32[s] for s in seeds]
+        cells = [
+            f'{mean:.2f} ± {std:.2f}'
+            for mean, std in (
+                mean_std(fp32[s] for s in seeds),
+                mean_std(amp[s] for s in seeds),
+                mean_std(gaps),
+            )
+        ]
+        lines.append(
+            f'| {method} | {", ".join(map(str, seeds))} | {cells[0]} | '
+            f'{cells[1]} | {", ".join(f"{g:+.2f}" for g in gaps)} | '
+            f'{cells[2]} |'
+        )
+    return '\n'.join(lines) + '\n'
+
+
 def rewrite(path, text, name='fmnist-table'):
     """Replace the ``name`` block of ``path``; False if it has none."""
     begin, end = markers(name)
@@ -308,6 +348,8 @@ def blocks():
             found[name] = study_block(
                 read_rows(path), paired=True, reference=reference
             )
+    if osp.isfile(AMP_CSV):
+        found['fmnist-amp'] = amp_block(read_rows(AMP_CSV))
     if osp.isfile(OLD_STUDY_CSV):
         found['samkd-study-pytorch-init'] = study_block(
             read_rows(OLD_STUDY_CSV)

@@ -239,3 +239,21 @@ def test_a_row_counts_the_images_its_own_run_trained_on():
         SystemExit, match='set train_dataloader.dataset.indices'
     ):
         fmnist_methods.train_images(cfg)
+
+
+def test_amp_block_pairs_each_method_with_its_fp32_runs():
+    rows = [
+        row('kd', 0, 'val', '80.00'),
+        row('kd', 1, 'val', '81.00'),
+        row('kd-amp', 0, 'val', '80.50'),
+        row('kd-amp', 1, 'val', '80.00'),
+        row('hsakd', 0, 'val', '82.00'),  # no amp run: not in the table
+        row('kd-amp', 0, 'test', '10.00'),  # another split
+    ]
+    lines = results_table.amp_block(rows).splitlines()
+    assert len(lines) == 3
+    # gaps +0.50 and -1.00: mean -0.25, sample std 1.06
+    assert lines[2] == (
+        '| kd | 0, 1 | 80.50 ± 0.71 | 80.25 ± 0.35 | +0.50, -1.00 | '
+        '-0.25 ± 1.06 |'
+    )
