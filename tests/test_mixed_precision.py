@@ -202,3 +202,25 @@ def test_compare_amp_trains_with_it_and_reuses_no_fp32_run(
     amp = shipped(FAMILY_STEPS['kd'][0])
     use_mixed_precision(amp)
     assert 'precision fp32 vs mixed' in record_mismatch(record, amp)
+
+
+def test_losses_lift_half_precision_only():
+    """bf16 and fp16 scores are lifted to fp32; fp64 keeps its precision
+    (a gradient check in fp64 lost its digits when losses cast to fp32)."""
+    from mmsamkd.models.losses import kl_divergence
+    from mmsamkd.models.losses.adversarial_loss import (
+        discriminator_loss,
+        generator_loss,
+    )
+
+    scores = torch.randn(4, 10)
+    for dtype, expected in (
+        (torch.bfloat16, torch.float32),
+        (torch.float16, torch.float32),
+        (torch.float32, torch.float32),
+        (torch.float64, torch.float64),
+    ):
+        s, t = scores.to(dtype), scores.flip(0).to(dtype)
+        assert kl_divergence(s, t, 4).dtype == expected, dtype
+        assert discriminator_loss(s, t, 'bce').dtype == expected, dtype
+        assert generator_loss(s, 'bce').dtype == expected, dtype

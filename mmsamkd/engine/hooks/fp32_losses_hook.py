@@ -5,13 +5,14 @@ import torch.nn as nn
 from mmengine.hooks import Hook
 from mmrazor.registry import HOOKS
 
+from ...models.utils import at_least_fp32
 from ...utils.model_wrappers import unwrap_model
 
 
 def in_fp32(value):
-    """``value`` with every floating tensor in it as fp32."""
-    if torch.is_tensor(value) and value.is_floating_point():
-        return value.float()
+    """``value`` with every fp16 or bf16 tensor in it as fp32."""
+    if torch.is_tensor(value):
+        return at_least_fp32(value)
     if isinstance(value, (list, tuple)):
         return type(value)(in_fp32(v) for v in value)
     if isinstance(value, dict):

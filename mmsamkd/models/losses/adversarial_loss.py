@@ -13,13 +13,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
+from ..utils.precision import at_least_fp32
+
 GAN_TYPES = ('bce', 'lsgan', 'hinge')
 
 
 def discriminator_loss(real, fake, gan_type):
     """Loss of a discriminator scoring ``real`` (teacher) and ``fake``,
-    in fp32 whatever the scores' dtype (mixed precision)."""
-    real, fake = real.float(), fake.float()
+    in fp32 at least (mixed precision's scores are fp16 or bf16)."""
+    real, fake = at_least_fp32(real), at_least_fp32(fake)
     if gan_type == 'bce':
         return F.binary_cross_entropy_with_logits(
             real, real.new_ones(real.shape)
@@ -36,7 +38,7 @@ def discriminator_loss(real, fake, gan_type):
 def generator_loss(fake, gan_type):
     """Loss of the student whose outputs the discriminator scored ``fake``
     (in fp32, as :func:`discriminator_loss`)."""
-    fake = fake.float()
+    fake = at_least_fp32(fake)
     if gan_type == 'bce':
         return F.binary_cross_entropy_with_logits(
             fake, fake.new_ones(fake.shape)

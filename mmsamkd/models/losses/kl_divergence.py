@@ -2,6 +2,8 @@
 
 import torch.nn.functional as F
 
+from ..utils.precision import at_least_fp32
+
 
 def kl_divergence(preds_S, preds_T, tau):
     """``KL(softmax(t / tau) || softmax(s / tau)) * tau**2``, batch mean.
@@ -9,16 +11,16 @@ def kl_divergence(preds_S, preds_T, tau):
     Hinton et al., "Distilling the Knowledge in a Neural Network", 2015;
     the ``tau**2`` keeps gradients of the same size across temperatures.
     The teacher side is detached. Same value as MMRazor's ``KLDivergence``
-    with ``reduction='batchmean'``. Computed in fp32 whatever the scores'
-    dtype: under mixed precision, softmax at a temperature in bf16 keeps
-    three significant digits.
+    with ``reduction='batchmean'``. Computed in fp32 at least: under mixed
+    precision, softmax at a temperature in bf16 keeps three significant
+    digits.
 
     Args:
         preds_S (Tensor): ``(M, C)`` student scores (logits).
         preds_T (Tensor): ``(M, C)`` teacher scores.
         tau (float): Temperature.
     """
-    preds_S, preds_T = preds_S.float(), preds_T.detach().float()
+    preds_S, preds_T = at_least_fp32(preds_S), at_least_fp32(preds_T.detach())
     return (
         F.kl_div(
             F.log_softmax(preds_S / tau, dim=1),

@@ -5,6 +5,7 @@ from .cam import (
     normalize_cam,
 )
 from .memory_bank import FeatureBank
+from .precision import at_least_fp32
 from .rotation import (
     ROTATIONS,
     check_rotations,
@@ -16,6 +17,7 @@ from .similarity import rotation_similarity, similarity_targets
 
 __all__ = [
     'FeatureBank',
+    'at_least_fp32',
     'cam_pooled',
     'class_activation_map',
     'grad_cam',
