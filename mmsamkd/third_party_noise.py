@@ -10,6 +10,7 @@ console in one place.
 """
 
 import logging
+import re
 import warnings
 
 KNOWN = (
@@ -17,6 +18,9 @@ KNOWN = (
     (UserWarning, 'Fail to import ``MultiScaleDeformableAttention``'),
     # mmengine and mmrazor import pkg_resources (setuptools < 82)
     (UserWarning, 'pkg_resources is deprecated as an API'),
+    # MMEngine steps every scheduler each epoch; SAMKD's discriminators
+    # (and MS-MGANs' in its final phase) take no step before their stage
+    (UserWarning, 'Detected call of `scheduler.step()` before'),
 )
 
 # starts of MMEngine log messages shown in the log file only
@@ -34,7 +38,7 @@ FILE_ONLY_LOG_LINES = (
 def silence():
     for category, message in KNOWN:
         warnings.filterwarnings(
-            'ignore', message=f'^{message}', category=category
+            'ignore', message=re.escape(message), category=category
         )
 
 

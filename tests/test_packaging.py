@@ -73,6 +73,8 @@ def test_known_third_party_warnings_are_silenced_and_no_other():
         "warnings.warn('a new warning')\n"
         "warnings.warn('pkg_resources is deprecated as an API', "
         'DeprecationWarning)\n'
+        "warnings.warn('Detected call of `scheduler.step()` before "
+        "`optimizer.step()`. In PyTorch 1.1.0 and later')\n"
     )
     result = subprocess.run(
         [sys.executable, '-W', 'default', '-c', code],
@@ -82,6 +84,7 @@ def test_known_third_party_warnings_are_silenced_and_no_other():
     assert result.returncode == 0, result.stderr
     assert 'MultiScaleDeformableAttention' not in result.stderr
     assert 'UserWarning: pkg_resources' not in result.stderr
+    assert 'scheduler.step()' not in result.stderr
     # only the listed category and message: others still show
     assert 'UserWarning: a new warning' in result.stderr
     assert 'DeprecationWarning: pkg_resources' in result.stderr
