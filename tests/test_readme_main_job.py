@@ -1,5 +1,6 @@
 """The README's main job, on a tiny schedule, from an empty work folder."""
 
+import csv
 import os.path as osp
 import re
 import shlex
@@ -54,8 +55,19 @@ def test_readme_main_job_trains_samkd_and_baselines(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    table = (tmp_path / 'work_dirs' / 'compare' / 'results.md').read_text()
+    out = tmp_path / 'work_dirs' / 'compare'
+    table = (out / 'results.md').read_text()
     for config in configs:
         name = osp.splitext(osp.basename(config))[0]
         assert f'| {name} |' in table
     assert table in result.stdout
+    # accuracy, cost and transfer for every method, in report.html too
+    with open(out / 'results.csv', newline='') as f:
+        rows = {row['method']: row for row in csv.DictReader(f)}
+    report = (out / 'report.html').read_text()
+    for column in next(iter(rows.values())):
+        assert f'<th>{column}</th>' in report, column
+    for method, row in rows.items():
+        assert row['train time'] and row['params (M)'] and row['ECE %']
+        taught = method in ('kd', 'hsakd', 'samkd')
+        assert bool(row['agree %']) == taught, method
