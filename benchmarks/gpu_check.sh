@@ -105,7 +105,7 @@ if [ "$GPUS" -ge 2 ]; then
     OPTIONS=(train_cfg.max_epochs=$EPOCHS
         model.teacher_ckpt=$ROOT/ssa/epoch_1.pth)
     # shellcheck disable=SC2086
-    bash tools/dist_train.sh "configs/samkd/samkd_$PAIR" 2 --amp \
+    PYTHON=$PY bash tools/dist_train.sh "configs/samkd/samkd_$PAIR" 2 --amp \
         --work-dir "$ROOT/samkd-ddp" --cfg-options $ON_DATA \
         "${OPTIONS[@]}" >"$ROOT/samkd-ddp.log" 2>&1 ||
         echo "FAILED: SAMKD DDP ($ROOT/samkd-ddp.log)"
