@@ -10,7 +10,8 @@ and shared by every seed and method, so a seed
 changes only the student's run. Each student runs in
 ``<root>/<split>/seed<N>/<method>`` with that seed; its last-epoch top-1
 becomes one row of the results CSV (``--csv``; a rerun replaces the row of
-the same method, seed and split).
+the same method, seed and split), with what the run cost (its wall time,
+time per iteration and peak memory, from its ``run_cost.json``).
 
 - ``--split val`` evaluates on the validation split (the last 10 000
   training images, never trained on): every choice is made here.
@@ -50,6 +51,7 @@ import subprocess
 import sys
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
+from mmsamkd.engine.hooks.run_cost_hook import read_cost
 from mmsamkd.utils.run_results import (
     changed_inputs,
     is_finished,
@@ -204,6 +206,20 @@ def teacher_config(cfg):
     return STAGE2_TEACHERS.get(str(teacher.type).split('.')[-1], TEACHER)
 
 
+def cost_columns(work_dir):
+    """The cost columns of a run: its wall time (s), time per training
+    iteration (s) and peak memory (MiB) from its ``run_cost.json``; empty
+    where the run recorded none."""
+    cost = read_cost(work_dir)
+    if cost is None:
+        return {}
+    return dict(
+        train_seconds=f'{cost["seconds"]:.0f}',
+        seconds_per_iter=f'{cost["seconds_per_iter"]:.3f}',
+        peak_mb=f'{cost["peak_mb"]:.0f}',
+    )
+
+
 def last_top1(work_dir):
     history = read_val_history(work_dir)
     return history[max(history)]['accuracy/top1']
@@ -327,6 +343,7 @@ def main():
             [
                 dict(
                     common,
+                    **cost_columns(osp.join(teachers, stem(TEACHER))),
                     method='teacher',
                     seed=teacher_cfg.randomness.seed,
                     split='test',
@@ -354,6 +371,7 @@ def main():
                 [
                     dict(
                         common,
+                        **cost_columns(work_dir),
                         method=row_name,
                         seed=seed,
                         split=args.split,

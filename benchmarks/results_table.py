@@ -67,6 +67,11 @@ COLUMNS = (
     'student',
     'date',
     'machine',
+    # the run's cost, from its run_cost.json (empty for runs made before
+    # train.py recorded it)
+    'train_seconds',
+    'seconds_per_iter',
+    'peak_mb',
 )
 # teacher first, the student alone and its self-distillation, then the
 # students of the teacher in the order the methods build on each other;
@@ -120,26 +125,67 @@ def mean_std(values):
     return statistics.mean(values), std
 
 
+def costs(rows, split):
+    """``{method: (train seconds, s/iter, peak MiB, seeds)}`` of one split:
+    means over the runs that recorded their cost, and the seeds those ran
+    on; methods with no such run are left out."""
+    found = {}
+    for row in rows:
+        if row['split'] == split and row.get('seconds_per_iter'):
+            found.setdefault(row['method'], []).append(row)
+    return {
+        method: (
+            statistics.mean(float(r['train_seconds']) for r in runs),
+            statistics.mean(float(r['seconds_per_iter']) for r in runs),
+            statistics.mean(float(r['peak_mb']) for r in runs),
+            sorted(int(r['seed']) for r in runs),
+        )
+        for method, runs in found.items()
+    }
+
+
+def clock(seconds):
+    """``H:MM:SS``."""
+    seconds = round(seconds)
+    return f'{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}'
+
+
 def markdown(rows, split):
-    """The Markdown table of one split: seeds, mean and std per method."""
+    """The Markdown table of one split: seeds, mean and std per method,
+    and what a run cost where runs recorded it (train time, seconds per
+    iteration, peak resident memory; means over those runs, whose seeds
+    the last column names)."""
     table = summarize(rows, split)
     if not table:
         return ''
+    cost = costs(rows, split)
     seeds = sorted({s for per_seed in table.values() for s in per_seed})
-    lines = [
+    header = (
         '| method | '
         + ' | '.join(f'seed {s}' for s in seeds)
-        + ' | mean ± std |',
-        '|---' * (len(seeds) + 2) + '|',
-    ]
+        + ' | mean ± std |'
+    )
+    if cost:
+        header += ' train time | s/iter | peak MiB | cost of seeds |'
+    lines = [header, '|---' * header.count(' |') + '|']
     for method, per_seed in table.items():
         cells = [f'{per_seed[s]:.2f}' if s in per_seed else '' for s in seeds]
         mean, std = mean_std(per_seed.values())
-        lines.append(
+        line = (
             f'| {method} | '
             + ' | '.join(cells)
             + f' | {mean:.2f} ± {std:.2f} |'
         )
+        if cost:
+            if method in cost:
+                total, per_iter, peak, cost_seeds = cost[method]
+                line += (
+                    f' {clock(total)} | {per_iter:.3f} | {peak:.0f} | '
+                    f'{", ".join(map(str, cost_seeds))} |'
+                )
+            else:
+                line += ' | | | |'
+        lines.append(line)
     return '\n'.join(lines) + '\n'
 
 
