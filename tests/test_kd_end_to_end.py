@@ -223,7 +223,9 @@ def test_compare_trains_and_tabulates(tmp_path):
     report = (out / 'report.html').read_text()
     for column in row:  # the report holds every column of the table
         assert f'<th>{column}</th>' in report, column
-    assert report.count('<img') == 2  # curves, accuracy against cost
+    # curves, accuracy against cost, the reliability diagram
+    assert report.count('<img') == 3
+    assert 'alt="reliability.png"' in report
     # a second call collects the finished run without training
     again = run_tool(
         'compare.py',

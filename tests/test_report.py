@@ -7,7 +7,12 @@ import subprocess
 import pytest
 
 from mmsamkd.comparison.html_report import tables_from_markdown, write_report
-from mmsamkd.comparison.pictures import plot_accuracy_vs_cost, plot_curves
+from mmsamkd.comparison.pictures import (
+    plot_accuracy_vs_cost,
+    plot_curves,
+    plot_reliability,
+    pooled_bins,
+)
 from mmsamkd.comparison.report import write_table
 
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
@@ -20,9 +25,18 @@ MEASURE = (
 )
 
 
+def diagram(accuracy):
+    """A reliability diagram of 15 bins, 10 predictions in each of the
+    upper five."""
+    bins = [(0, None, None)] * 10
+    bins += [(10, (b + 0.5) / 15, accuracy) for b in range(10, 15)]
+    return dict(student=bins, teacher=bins)
+
+
 def row(config, seed, last, seconds, epochs=12):
     steps = list(range(1, epochs + 1))
     return dict(
+        reliability=diagram(0.8),
         config=config,
         method=config.split('_')[0],
         dataset='LocalFashionMNIST[:5000]',
@@ -53,6 +67,7 @@ def comparison(out_dir):
     pictures = [
         plot_curves(rows, out_dir, 'accuracy/top1'),
         plot_accuracy_vs_cost(rows, out_dir, 'accuracy/top1'),
+        plot_reliability(rows, out_dir),
     ]
     return markdown, write_report(markdown, pictures, out_dir)
 
@@ -73,6 +88,21 @@ def test_no_picture_of_cost_without_recorded_times(tmp_path):
     assert plot_accuracy_vs_cost(rows, tmp_path, 'top1') is None
 
 
+def test_seeds_pool_into_one_diagram_weighted_by_counts(tmp_path):
+    first = [(2, 0.55, 1.0), (0, None, None), (2, 0.95, 0.5)]
+    second = [(6, 0.51, 0.5), (0, None, None), (0, None, None)]
+    pooled = pooled_bins([first, second])
+    assert pooled[1] == (0, None, None) and pooled[2] == (2, 0.95, 0.5)
+    count, confidence, accuracy = pooled[0]
+    # 2 predictions at 0.55 (both right) and 6 at 0.51 (half right)
+    assert count == 8
+    assert confidence == pytest.approx((2 * 0.55 + 6 * 0.51) / 8)
+    assert accuracy == pytest.approx((2 * 1.0 + 6 * 0.5) / 8)
+    # no run wrote a diagram: no picture
+    rows = [dict(row('kd', 0, 78.0, 100), reliability=None)]
+    assert plot_reliability(rows, tmp_path) is None
+
+
 @pytest.mark.skipif(
     CHROMIUM is None,
     reason='needs Debian chromium (apt-get install chromium; CI has it)',
@@ -80,7 +110,7 @@ def test_no_picture_of_cost_without_recorded_times(tmp_path):
 def test_the_report_renders_in_a_browser(tmp_path):
     markdown, report = comparison(tmp_path)
     page = open(report, encoding='utf-8').read()
-    assert page.count('<img') == 2
+    assert page.count('<img') == 3
     measured = tmp_path / 'measured.html'
     measured.write_text(page.replace('</body>', MEASURE + '</body>'))
     dom = subprocess.run(
@@ -95,4 +125,4 @@ def test_the_report_renders_in_a_browser(tmp_path):
     for cell in ('kd', 'hsakd', 'ssa-frozen', '0:08:20', 'peak RSS MiB'):
         assert f'>{cell}<' in dom, cell
     widths = re.findall(r'data-natural-width="(\d+)"', dom)
-    assert len(widths) == 2 and all(int(w) > 0 for w in widths)
+    assert len(widths) == 3 and all(int(w) > 0 for w in widths)

@@ -13,10 +13,16 @@ import torch
 from conftest import (
     KD_CFG,
     STUDENT_CFG,
+    TINY_OPTIONS,
     options_args,
     run_tool_in_process,
 )
-from mmsamkd.evaluation import TransferMetric, expected_calibration_error
+from mmsamkd.engine.hooks.reliability_hook import read_reliability
+from mmsamkd.evaluation import (
+    TransferMetric,
+    expected_calibration_error,
+    reliability_bins,
+)
 
 
 def test_calibration_error_by_hand():
@@ -34,6 +40,21 @@ def test_calibration_error_by_hand():
         torch.full((4,), 0.75), torch.tensor([1.0, 1.0, 1.0, 0.0])
     )
     assert calibrated == pytest.approx(0, abs=1e-9)
+
+
+def test_reliability_bins_by_hand():
+    confidence = torch.tensor([0.95, 0.95, 0.55, 0.55, 0.05])
+    correct = torch.tensor([True, False, True, True, False])
+    table = reliability_bins(confidence, correct)
+    assert len(table) == 15
+    # 0.05 in (0, 1/15], 0.55 in (8/15, 9/15], 0.95 in (14/15, 1]
+    filled = {b: t for b, t in enumerate(table) if t[0]}
+    assert set(filled) == {0, 8, 14}
+    assert filled[0] == (1, pytest.approx(0.05), 0.0)
+    assert filled[8] == (2, pytest.approx(0.55), 1.0)
+    assert filled[14] == (2, pytest.approx(0.95), 0.5)
+    empty = [t for b, t in enumerate(table) if b not in filled]
+    assert empty == [(0, None, None)] * 12
 
 
 def samples(student, teacher, labels):
@@ -112,6 +133,16 @@ def test_validation_and_test_py_give_the_same_transfer(
     assert validated['teacher.transfer/ece'] == pytest.approx(
         validated['transfer/teacher_ece']
     )
+    # the last validation's diagrams: every image in one bin, the ECE
+    # the log shows
+    diagrams = read_reliability(tmp_path / 'kd')
+    assert diagrams['epoch'] == validated['step']
+    for who, key in (('student', 'ece'), ('teacher', 'teacher_ece')):
+        bins = diagrams[who]
+        total = sum(n for n, _, _ in bins)
+        assert total == TINY_OPTIONS['val_dataloader.dataset.indices']
+        ece = sum(n / total * abs(c - a) for n, c, a in bins if n) * 100
+        assert ece == pytest.approx(validated[f'transfer/{key}'], abs=1e-4)
     result = run_tool_in_process(
         'test.py',
         KD_CFG,
@@ -126,6 +157,11 @@ def test_validation_and_test_py_give_the_same_transfer(
         assert tested[f'transfer/{key}'] == pytest.approx(
             validated[f'transfer/{key}'], abs=1e-4
         ), key
+    tested_diagrams = read_reliability(tmp_path / 'test', 'test')
+    for who in ('student', 'teacher'):
+        for got, want in zip(tested_diagrams[who], diagrams[who]):
+            assert got[0] == want[0]
+            assert got[2] == pytest.approx(want[2])
 
     # a student alone has no teacher: its calibration only
     result = run_tool_in_process(

@@ -87,9 +87,10 @@ def main():
         cfg.load_from = args.checkpoint
         cfg.resume = False
         runner = QuietConsoleRunner.from_cfg(cfg)
-        from mmsamkd.engine.hooks import CheckpointFitHook
+        from mmsamkd.engine.hooks import CheckpointFitHook, ReliabilityHook
 
         runner.register_hook(CheckpointFitHook(args.config, 'test'))
+        runner.register_hook(ReliabilityHook())  # reliability_test.json
         metrics = runner.test()
         print(metrics)
         del runner  # its DDP model holds the process group

@@ -155,9 +155,15 @@ def main():
             runner = RUNNERS.build(cfg)
         else:
             runner = QuietConsoleRunner.from_cfg(cfg)
-        from mmsamkd.engine.hooks import CheckpointFitHook, RunCostHook
+        from mmsamkd.engine.hooks import (
+            CheckpointFitHook,
+            ReliabilityHook,
+            RunCostHook,
+        )
 
-        runner.register_hook(RunCostHook())  # run_cost.json, for compare.py
+        # run_cost.json and reliability_val.json, for compare.py
+        runner.register_hook(RunCostHook())
+        runner.register_hook(ReliabilityHook())
         if cfg.get('resume'):
             runner.register_hook(CheckpointFitHook(args.config, 'resume'))
         if is_main_process() and not (cfg.get('resume') and record):

@@ -12,7 +12,7 @@ from mmsamkd.utils.run_results import (
 )
 
 from .html_report import write_report
-from .pictures import plot_accuracy_vs_cost, plot_curves
+from .pictures import plot_accuracy_vs_cost, plot_curves, plot_reliability
 from .report import summarize, write_table
 from .runs import (
     check_not_ahead_of_teachers,
@@ -101,5 +101,6 @@ def compare(
     markdown = write_table(rows, out_dir, metric)
     pictures = [plot_curves(rows, out_dir, metric)]
     pictures.append(plot_accuracy_vs_cost(rows, out_dir, metric))
+    pictures.append(plot_reliability(rows, out_dir))
     write_report(markdown, [p for p in pictures if p], out_dir)
     return rows, markdown

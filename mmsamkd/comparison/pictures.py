@@ -1,8 +1,11 @@
 """The pictures of a comparison: validation curves, accuracy against
-training time."""
+training time, reliability diagrams."""
 
+import math
 import os.path as osp
 import statistics
+
+from mmsamkd.evaluation.transfer_metric import calibration_error
 
 
 def _pyplot():
@@ -88,6 +91,88 @@ def plot_accuracy_vs_cost(rows, out_dir, metric):
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path = osp.join(out_dir, 'accuracy_vs_cost.png')
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def pooled_bins(diagrams):
+    """One reliability diagram from several runs' (seeds') diagrams of the
+    same bins: counts add, mean confidence and accuracy are weighted by
+    them."""
+    pooled = []
+    for bins in zip(*diagrams):
+        count = sum(n for n, _, _ in bins)
+        if not count:
+            pooled.append((0, None, None))
+            continue
+        pooled.append(
+            (
+                count,
+                sum(n * c for n, c, _ in bins if n) / count,
+                sum(n * a for n, _, a in bins if n) / count,
+            )
+        )
+    return pooled
+
+
+def plot_reliability(rows, out_dir):
+    """``reliability.png``: one reliability diagram per config (its seeds
+    pooled), from the last validation of each run: the accuracy of each
+    confidence bin as a bar, the teacher's as points, the diagonal a
+    calibrated model would follow. None when no run wrote its diagram
+    (``reliability_val.json``)."""
+    per_config = {}
+    for row in rows:
+        if row.get('reliability'):
+            per_config.setdefault(row['config'], []).append(row['reliability'])
+    if not per_config:
+        return None
+    plt = _pyplot()
+    columns = min(len(per_config), 3)
+    lines = math.ceil(len(per_config) / columns)
+    fig, axes = plt.subplots(
+        lines,
+        columns,
+        figsize=(3.4 * columns, 3.2 * lines),
+        squeeze=False,
+    )
+    for ax in axes.flat[len(per_config):]:
+        ax.axis('off')
+    for ax, (config, diagrams) in zip(axes.flat, per_config.items()):
+        student = pooled_bins([d['student'] for d in diagrams])
+        width = 1 / len(student)
+        centres = [(b + 0.5) * width for b in range(len(student))]
+        ax.bar(
+            [x for x, (n, _, _) in zip(centres, student) if n],
+            [a for n, _, a in student if n],
+            width=width * 0.9,
+            color='tab:blue',
+            label='student',
+        )
+        teachers = [d['teacher'] for d in diagrams if d.get('teacher')]
+        if teachers:
+            teacher = pooled_bins(teachers)
+            ax.plot(
+                [x for x, (n, _, _) in zip(centres, teacher) if n],
+                [a for n, _, a in teacher if n],
+                'o',
+                color='tab:orange',
+                markersize=4,
+                label='teacher',
+            )
+        ax.plot([0, 1], [0, 1], '--', color='grey', linewidth=1)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        runs = f', {len(diagrams)} seeds' if len(diagrams) > 1 else ''
+        ece = calibration_error(student)
+        ax.set_title(f'{config}{runs}: ECE {ece:.2f} %', fontsize=8)
+        ax.set_xlabel('confidence', fontsize=8)
+        ax.set_ylabel('accuracy', fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7, loc='upper left')
+    fig.tight_layout()
+    path = osp.join(out_dir, 'reliability.png')
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

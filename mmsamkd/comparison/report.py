@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import statistics
 
+from mmsamkd.engine.hooks.reliability_hook import read_reliability
 from mmsamkd.utils.run_results import read_record
 
 from .cost import run_cost
@@ -26,6 +27,12 @@ def summarize(config, work_dir, history, metric, cfg):
     last = history[steps[-1]]
     teacher = last.get(TEACHER_PREFIX + metric)
     record = read_record(work_dir) or {}
+    reliability = read_reliability(work_dir)
+    if reliability and steps[-1] not in (
+        reliability['epoch'],
+        reliability['iter'],
+    ):
+        reliability = None  # from another pass than the last one logged
     return dict(
         config=osp.splitext(osp.basename(config))[0],
         method=osp.basename(osp.dirname(osp.abspath(config))),
@@ -38,6 +45,7 @@ def summarize(config, work_dir, history, metric, cfg):
         steps=steps[-1],
         curve=(steps, values),
         transfer={column: last.get(key) for column, key in TRANSFER.items()},
+        reliability=reliability,
         **run_cost(work_dir, cfg),
     )
 

@@ -1,3 +1,7 @@
-from .transfer_metric import TransferMetric, expected_calibration_error
+from .transfer_metric import (
+    TransferMetric,
+    expected_calibration_error,
+    reliability_bins,
+)
 
-__all__ = ['TransferMetric', 'expected_calibration_error']
+__all__ = ['TransferMetric', 'expected_calibration_error', 'reliability_bins']

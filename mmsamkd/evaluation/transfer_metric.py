@@ -1,5 +1,7 @@
 """How much of its teacher a student learnt, and how calibrated each is."""
 
+import collections
+
 import torch
 from mmengine.evaluator import BaseMetric
 from mmrazor.registry import METRICS
@@ -7,21 +9,48 @@ from mmrazor.registry import METRICS
 ECE_BINS = 15
 
 
-def expected_calibration_error(confidence, correct, bins=ECE_BINS):
-    """Expected calibration error in percent: the confidences (the top
-    probability of each prediction) fall into ``bins`` equal-width bins of
-    (0, 1]; each bin's gap between its mean confidence and its accuracy
-    counts by its share of the predictions (Guo et al., "On Calibration of
-    Modern Neural Networks", ICML 2017)."""
+def reliability_bins(confidence, correct, bins=ECE_BINS):
+    """The reliability diagram of some predictions: their confidences (the
+    top probability of each) fall into ``bins`` equal-width bins of (0, 1];
+    for each bin, ``(count, mean confidence, accuracy)``, the last two None
+    for an empty bin."""
     edges = torch.linspace(0, 1, bins + 1, dtype=torch.float64)
     which = torch.bucketize(confidence.double(), edges[1:-1], right=False)
-    error = torch.zeros((), dtype=torch.float64)
+    table = []
     for b in range(bins):
         inside = which == b
-        if inside.any():
-            gap = confidence[inside].double().mean() - correct[inside].mean()
-            error += inside.double().mean() * gap.abs()
-    return float(error) * 100
+        count = int(inside.sum())
+        if count:
+            table.append(
+                (
+                    count,
+                    float(confidence[inside].double().mean()),
+                    float(correct[inside].double().mean()),
+                )
+            )
+        else:
+            table.append((0, None, None))
+    return table
+
+
+def expected_calibration_error(confidence, correct, bins=ECE_BINS):
+    """Expected calibration error in percent: each bin of
+    :func:`reliability_bins` adds the gap between its mean confidence and
+    its accuracy, weighted by its share of the predictions (Guo et al.,
+    "On Calibration of Modern Neural Networks", ICML 2017)."""
+    return calibration_error(reliability_bins(confidence, correct, bins))
+
+
+def calibration_error(table):
+    """Expected calibration error in percent of a :func:`reliability_bins`
+    table."""
+    total = sum(count for count, _, _ in table)
+    error = sum(
+        count / total * abs(mean - accuracy)
+        for count, mean, accuracy in table
+        if count
+    )
+    return error * 100
 
 
 @METRICS.register_module()
@@ -43,10 +72,20 @@ class TransferMetric(BaseMetric):
     run, a student alone, self-distillation) gets ``ece`` only.
 
     Keys: ``transfer/agreement``, ``transfer/kl``, ``transfer/ece``,
-    ``transfer/teacher_ece``.
+    ``transfer/teacher_ece``. Each pass's reliability diagrams
+    (``{'student': bins, 'teacher': bins}``, as :func:`reliability_bins`
+    gives them) are kept in :attr:`diagrams`, first pass first, until
+    ``ReliabilityHook`` takes them: a distillation validation evaluates the
+    student, then the teacher on its own.
     """
 
     default_prefix = 'transfer'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the student's and the teacher's own pass of one validation; a
+        # run without ReliabilityHook keeps only the last two
+        self.diagrams = collections.deque(maxlen=2)
 
     def process(self, data_batch, data_samples):
         for sample in data_samples:
@@ -61,11 +100,11 @@ class TransferMetric(BaseMetric):
         student = torch.stack([r['student'] for r in results])
         labels = torch.tensor([r['label'] for r in results])
         confidence, predicted = student.max(dim=1)
-        metrics = dict(
-            ece=expected_calibration_error(
-                confidence, (predicted == labels).double()
-            )
+        diagrams = dict(
+            student=reliability_bins(confidence, predicted == labels)
         )
+        self.diagrams.append(diagrams)
+        metrics = dict(ece=calibration_error(diagrams['student']))
         if not all('teacher' in r for r in results):
             return metrics
         teacher = torch.stack([r['teacher'] for r in results])
@@ -78,8 +117,9 @@ class TransferMetric(BaseMetric):
             agreement=float((predicted == teacher_predicted).double().mean())
             * 100,
             kl=float(kl.sum(dim=1).double().mean()),
-            teacher_ece=expected_calibration_error(
-                teacher_confidence, (teacher_predicted == labels).double()
-            ),
         )
+        diagrams['teacher'] = reliability_bins(
+            teacher_confidence, teacher_predicted == labels
+        )
+        metrics['teacher_ece'] = calibration_error(diagrams['teacher'])
         return metrics
