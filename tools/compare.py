@@ -20,8 +20,9 @@ per iteration, peak memory, from the ``run_cost.json`` tools/train.py
 writes) and the parameters and FLOPs of the classifier it deploys; configs
 trained on different data are refused unless ``--mixed-datasets``. Writes
 ``results.md``, ``results.csv``, ``accuracy_curves.png``,
-``accuracy_vs_cost.png`` and ``report.html`` (all of them in one page) to
-the output folder and prints the Markdown table.
+``accuracy_vs_cost.png``, ``reliability.png`` (a reliability diagram per
+config, from the last validation) and ``report.html`` (all of them in one
+page) to the output folder and prints the Markdown table.
 
 ``--seeds S ...`` trains every run that no other listed run reads (the
 students) once per seed, in ``<work-dir-root>/seed<S>/<config name>``;
@@ -141,7 +142,8 @@ def main():
         sys.exit(2)
     print(
         f'\nResults ({out_dir}/results.md, results.csv, '
-        'accuracy_curves.png, accuracy_vs_cost.png; all in report.html):\n'
+        'accuracy_curves.png, accuracy_vs_cost.png, reliability.png; all '
+        'in report.html):\n'
     )
     print(markdown)
 
