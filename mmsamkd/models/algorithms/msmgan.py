@@ -7,6 +7,7 @@ from mmrazor.registry import MODELS
 from ...errors import CheckpointError, ConfigError
 from ...utils.model_wrappers import unwrap_model
 from ...utils.teacher_checkpoint import teacher_state_problem
+from ..backbones.stage_view import stage_view
 from ..losses import kl_divergence
 from .samkd import SAMKD
 
@@ -90,7 +91,7 @@ class MSMGAN(SAMKD):
                 f'MSMGAN pairs must be named block0 .. block<B-1>, got '
                 f'{blocks}'
             )
-        num_stages = len(self.student.backbone.stages)
+        num_stages = stage_view(self.student.backbone).num_stages
         if len(blocks) > num_stages:
             raise ConfigError(
                 f'{len(blocks)} block pairs for a student with '
@@ -135,7 +136,7 @@ class MSMGAN(SAMKD):
 
     def block_parameters(self, block):
         """The student parameters trained in block phase ``block``."""
-        backbone = unwrap_model(self.student).backbone
+        backbone = stage_view(unwrap_model(self.student).backbone)
         modules = [backbone.stages[block]]
         if block == 0:
             modules.append(backbone.stem)

@@ -2,6 +2,7 @@ from .base import StagedBackbone
 from .cifar_resnet import CifarResNet
 from .mobilenet_v2 import CifarMobileNetV2
 from .shufflenet import CifarShuffleNetV1, CifarShuffleNetV2
+from .stage_view import StageView, stage_view
 from .vgg import CifarVGG
 from .wide_resnet import WideResNet
 
@@ -13,4 +14,6 @@ __all__ = [
     'CifarMobileNetV2',
     'CifarShuffleNetV1',
     'CifarShuffleNetV2',
+    'StageView',
+    'stage_view',
 ]

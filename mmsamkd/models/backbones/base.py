@@ -40,7 +40,37 @@ def init_conv_bn(module):
             nn.init.zeros_(each.bias)
 
 
-class StagedBackbone(BaseBackbone):
+class BranchRule:
+    """HSAKD's rule for the layers of an auxiliary branch, shared by the
+    zoo and the views of MMPretrain backbones (``stage_view.py``): the
+    branch on stage ``tap`` copies the stages after it and the post block;
+    the deepest branch first repeats stage ``tap`` with stride 1 (Yang et
+    al., "Hierarchical Self-supervised Augmented Knowledge Distillation",
+    IJCAI 2021).
+
+    Needs ``stage_channels``, ``num_stages``, ``build_stage`` and
+    ``build_post``.
+    """
+
+    def make_branch(self, tap, extra_stage):
+        """Fresh layers mapping the output of stage ``tap`` to a feature
+        map: copies of the stages after ``tap`` and of the post block,
+        preceded, when ``extra_stage``, by a stride-1 copy of stage
+        ``tap`` itself. Returns ``(nn.Sequential, out_channels)``."""
+        layers = []
+        channels = self.stage_channels[tap]
+        if extra_stage:
+            stage, channels = self.build_stage(tap, channels, stride=1)
+            layers.append(stage)
+        for index in range(tap + 1, self.num_stages):
+            stage, channels = self.build_stage(index, channels)
+            layers.append(stage)
+        post, channels = self.build_post(channels)
+        layers.append(post)
+        return nn.Sequential(*layers), channels
+
+
+class StagedBackbone(BranchRule, BaseBackbone):
     """A backbone made of ``stem``, ``stages`` (a ModuleList) and ``post``.
 
     ``post`` is what the published network applies after its last block
@@ -52,7 +82,7 @@ class StagedBackbone(BaseBackbone):
 
     Subclasses define :meth:`build_stem`, :meth:`build_stage` and
     :meth:`build_post` and call :meth:`_build`; the same methods give the
-    fresh stage copies of auxiliary branches (:meth:`make_branch`).
+    fresh stage copies of auxiliary branches (:meth:`BranchRule.make_branch`).
 
     Args:
         out_indices (Sequence[int]): Stages whose outputs are returned;
@@ -126,26 +156,6 @@ class StagedBackbone(BaseBackbone):
                 )
             indices.append(resolved)
         return tuple(indices)
-
-    def make_branch(self, tap, extra_stage):
-        """Fresh layers mapping the output of stage ``tap`` to a feature map.
-
-        Copies of the stages after ``tap`` and of ``post``, preceded, when
-        ``extra_stage``, by a stride-1 copy of stage ``tap`` itself (HSAKD
-        gives its deepest branch that extra stage). Returns
-        ``(nn.Sequential, out_channels)``.
-        """
-        layers = []
-        channels = self.stage_channels[tap]
-        if extra_stage:
-            stage, channels = self.build_stage(tap, channels, stride=1)
-            layers.append(stage)
-        for index in range(tap + 1, self.num_stages):
-            stage, channels = self.build_stage(index, channels)
-            layers.append(stage)
-        post, channels = self.build_post(channels)
-        layers.append(post)
-        return nn.Sequential(*layers), channels
 
     def forward(self, x):
         x = self.stem(x)

@@ -6,7 +6,7 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 
 from ...errors import ConfigError
-from ..backbones import StagedBackbone
+from ..backbones.stage_view import stage_view
 from ..heads import build_ss_branches
 from ..utils import check_rotations, joint_labels, rotate_views, upright
 from .frozen_features import FrozenFeaturesMixin
@@ -31,7 +31,9 @@ class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
     records ``head.fc`` and ``ss_branches.<i>.fc``.
 
     Args:
-        backbone (dict): A :class:`StagedBackbone` config (the CIFAR zoo).
+        backbone (dict): A backbone of the CIFAR zoo or a convolutional
+            MMPretrain backbone that :func:`stage_view` can cut into stages
+            (ResNet and its variants, RegNet, MobileNetV2, ShuffleNetV2).
         neck (dict): Neck config, usually ``GlobalAveragePooling``.
         head (dict): ``LinearClsHead`` config; ``num_classes`` sets the
             joint classes of the branches.
@@ -60,12 +62,7 @@ class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
         **kwargs,
     ):
         super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
-        if not isinstance(self.backbone, StagedBackbone):
-            raise ConfigError(
-                f'SelfSupervisedClassifier needs a backbone of the CIFAR KD '
-                f'zoo (a StagedBackbone), got {type(self.backbone).__name__}'
-                '; pick one from configs/_base_/models/cifar_zoo.py'
-            )
+        view = stage_view(self.backbone)  # refuses a backbone without stages
         if branch_mode not in BRANCH_MODES:
             raise ConfigError(
                 f'branch_mode must be one of {BRANCH_MODES}, got '
@@ -75,10 +72,10 @@ class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
         self.branch_mode = branch_mode
         self.branch_loss_weight = branch_loss_weight
         if branch_taps is None:
-            branch_taps = self.backbone.default_branch_taps
+            branch_taps = view.default_branch_taps
         self.branch_taps = tuple(branch_taps)
         self.ss_branches = build_ss_branches(
-            self.backbone,
+            view,
             self.branch_taps,
             self.head.num_classes * len(self.rotations),
         )
@@ -101,7 +98,7 @@ class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
             tuple: ``logits`` ``(M, num_classes)`` and a list with each
             branch's joint logits ``(M, K * num_classes)``.
         """
-        backbone = self.backbone
+        backbone = stage_view(self.backbone)
         x = backbone.stem(views)
         taps = []
         for index, stage in enumerate(backbone.stages):

@@ -18,7 +18,7 @@ class SelfSupervisedBranch(BaseModule):
         channels (int): Channels of their output.
         num_joint_classes (int): ``K * num_classes``.
         init (dict, optional): How the published code initialises this
-            branch (see :attr:`StagedBackbone.branch_init`): convolutions
+            branch (``branch_init`` of its backbone): convolutions
             kaiming-normal (fan_out, zero bias), BN weight 1 and bias 0,
             ``fc`` weight ``N(0, fc_std)`` when ``fc_std`` is set and its
             bias 0 when ``fc_zero_bias``. None keeps PyTorch's defaults.
@@ -56,7 +56,8 @@ def build_ss_branches(backbone, taps, num_joint_classes):
     model's ``init_weights`` runs, as MMEngine's runner does).
 
     Args:
-        backbone (StagedBackbone): The network the branches attach to.
+        backbone (StagedBackbone or StageView): The network the branches
+            attach to, cut into stages (:func:`stage_view`).
         taps (Sequence[int]): Stage indices, shallow to deep.
         num_joint_classes (int): ``num_rotations * num_classes``.
 

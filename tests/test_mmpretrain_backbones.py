@@ -1,0 +1,211 @@
+"""HSAKD-style branches on MMPretrain's own backbones (``stage_view.py``):
+the view runs the backbone as the backbone runs itself, branches follow
+HSAKD's rule, module names stay MMPretrain's, and HSAKD, SAMKD and
+MS-MGANs train a step through the Runner on each listed backbone."""
+
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config, ConfigDict
+from mmpretrain.registry import MODELS
+
+from mmsamkd.errors import ConfigError
+from mmsamkd.models.backbones import stage_view
+from test_users_path import (  # noqa: F401  (synthetic_roots: a fixture)
+    REPO,
+    check_one_runner_step,
+    synthetic_roots,
+    users_cfg,
+)
+
+# the backbones the issue lists, small enough for a CPU step at 32x32
+BACKBONES = {
+    'ResNet': dict(type='ResNet', depth=18),
+    'ResNet_CIFAR': dict(type='ResNet_CIFAR', depth=18),
+    'ResNetV1c': dict(type='ResNetV1c', depth=18),
+    'ResNetV1d': dict(type='ResNetV1d', depth=18),
+    'RegNet': dict(type='RegNet', arch='regnetx_400mf'),
+    'MobileNetV2': dict(type='MobileNetV2', widen_factor=0.5),
+    'ShuffleNetV2': dict(type='ShuffleNetV2', widen_factor=0.5),
+}
+# and some more through the views' class lookup: bottlenecks, subclasses
+MORE_BACKBONES = {
+    'ResNet50': dict(type='ResNet', depth=50),
+    'ResNetV1d50': dict(type='ResNetV1d', depth=50),
+    'ResNeXt50': dict(type='ResNeXt', depth=50),
+}
+
+
+def build(backbone):
+    import mmsamkd  # noqa: F401  (compat patches before MMPretrain's models)
+
+    model = MODELS.build(backbone)
+    model.init_weights()
+    model.eval()  # MMPretrain's ResNet.train returns None
+    return model
+
+
+@pytest.mark.parametrize('name', list(BACKBONES) + list(MORE_BACKBONES))
+def test_the_view_runs_the_backbone_as_it_runs_itself(name):
+    backbone = build({**BACKBONES, **MORE_BACKBONES}[name])
+    view = stage_view(backbone)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = backbone(x)[-1]
+        out = view.stem(x)
+        for index, stage in enumerate(view.stages):
+            out = stage(out)
+            assert out.shape[1] == view.stage_channels[index]
+        assert torch.equal(view.post(out), expected)
+
+
+def parameter_count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_branches_copy_the_later_stages_and_repeat_the_deepest():
+    backbone = build(BACKBONES['ResNet'])
+    view = stage_view(backbone)
+    assert view.stage_sources() == [f'backbone.layer{i}' for i in (1, 2, 3, 4)]
+    # the branch on layer2 copies layer3 and layer4, with fresh weights
+    layers, channels = view.make_branch(1, extra_stage=False)
+    assert channels == 512
+    assert parameter_count(layers) == parameter_count(
+        backbone.layer3
+    ) + parameter_count(backbone.layer4)
+    copied = layers[1][0].conv1.weight
+    assert copied.shape == backbone.layer4[0].conv1.weight.shape
+    assert not torch.equal(copied, backbone.layer4[0].conv1.weight)
+    # the deepest branch first repeats layer4 at stride 1 on its own output
+    layers, channels = view.make_branch(3, extra_stage=True)
+    feature = torch.randn(2, 512, 3, 3)
+    with torch.no_grad():
+        assert layers(feature).shape == (2, 512, 3, 3)
+    assert len(layers[0]) == len(backbone.layer4)
+    # MobileNetV2: the post block (the 1x1 conv to 1280) is copied too
+    mobilenet = stage_view(build(BACKBONES['MobileNetV2']))
+    assert mobilenet.default_branch_taps == (1, 2, 4, 6)
+    layers, channels = mobilenet.make_branch(6, extra_stage=True)
+    assert channels == 1280
+    assert parameter_count(layers[-1]) == parameter_count(
+        mobilenet.backbone.conv2
+    )
+
+
+def ss_classifier(backbone, channels):
+    return dict(
+        type='SelfSupervisedClassifier',
+        backbone=backbone,
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=channels),
+    )
+
+
+def test_the_classifier_keeps_mmpretrain_module_names():
+    """An MMPretrain checkpoint of the same classifier loads strictly into
+    the backbone, neck and head; only the branches are new."""
+    import mmsamkd  # noqa: F401
+
+    config = ss_classifier(BACKBONES['ResNet_CIFAR'], 512)
+    model = MODELS.build(config)
+    plain = MODELS.build(dict(config, type='ImageClassifier'))
+    own = {k for k in model.state_dict() if not k.startswith('ss_branches')}
+    assert own == set(plain.state_dict())
+    assert len(model.ss_branches) == 4
+    scores = model.ss_branches[0](torch.randn(2, 64, 8, 8))
+    assert scores.shape == (2, 40)  # 4 rotations x 10 classes
+
+
+def test_a_backbone_without_stages_is_refused_in_one_line():
+    import mmsamkd  # noqa: F401
+
+    vit = dict(type='VisionTransformer', arch='deit-tiny', img_size=32)
+    with pytest.raises(ConfigError) as error:
+        MODELS.build(ss_classifier(vit, 192))
+    message = str(error.value)
+    assert 'VisionTransformer cannot carry auxiliary branches' in message
+    for supported in BACKBONES:
+        assert supported in message
+    assert '\n' not in message
+
+
+def test_a_classifier_reading_an_inner_stage_is_refused():
+    backbone = dict(BACKBONES['ResNet'], out_indices=(2,))
+    with pytest.raises(ConfigError, match=r'out_indices=\(3,\)'):
+        stage_view(build(backbone))
+
+
+def on_backbone(cfg, method, backbone):
+    """``cfg`` (a CIFAR-100 config of ``method``) with this backbone for
+    teacher and student: the head, branches, distiller, pairs and
+    recorders it needs."""
+    view = stage_view(build(backbone))
+    with torch.no_grad():
+        channels = view.backbone(torch.zeros(1, 3, 32, 32))[-1].shape[1]
+    for role in ('architecture', 'teacher'):
+        model = cfg.model[role]
+        model.backbone = ConfigDict(backbone)
+        model.head.in_channels = channels
+        model.pop('branch_taps', None)  # the view's default taps
+    base = Config.fromfile(
+        osp.join(REPO, f'configs/_base_/models/{method}.py')
+    )
+    branches = len(view.default_branch_taps)
+    if method == 'hsakd':
+        cfg.model.distiller = base[f'hsakd_distiller_{branches}branches']
+    elif method == 'samkd':
+        cfg.model.distiller = base[f'samkd_distiller_{branches}branches']
+        pairs = cfg.model.adversary.pairs
+        for index in range(branches):
+            name = f'feat{index}'
+            pairs[name] = dict(student=name, teacher=name, channels=channels)
+    else:  # MS-MGANs: one discriminator per block, on the stage outputs
+        sources = view.stage_sources()
+        for recorders in ('student_recorders', 'teacher_recorders'):
+            for index in range(3):
+                cfg.model.distiller[recorders][f'block{index}'] = dict(
+                    type='ModuleOutputs', source=sources[index]
+                )
+        for index in range(3):
+            width = view.stage_channels[index]
+            cfg.model.adversary.pairs[f'block{index}'].update(
+                channels=width, student_channels=width
+            )
+    return cfg
+
+
+METHOD_CONFIGS = {
+    'hsakd': 'configs/hsakd/hsakd_resnet32x4_resnet8x4_1xb64_cifar100.py',
+    'samkd': 'configs/samkd/samkd_resnet32x4_resnet8x4_1xb64_cifar100.py',
+    'msmgan': 'configs/msmgan/msmgan_resnet32x4_resnet8x4_1xb64_cifar100.py',
+}
+
+
+# SAMKD's step runs HSAKD's branches and distiller too: HSAKD alone on a
+# 4-stage and a 3-stage backbone
+STEPS = [
+    (method, backbone)
+    for method in METHOD_CONFIGS
+    for backbone in BACKBONES
+    if method != 'hsakd' or backbone in ('ResNet', 'ShuffleNetV2')
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('method,backbone', STEPS)
+def test_one_runner_step_on_mmpretrain_backbones(
+    method, backbone, synthetic_roots, tmp_path  # noqa: F811
+):
+    # teachers of random weights: the plumbing is checked, not learning
+    cfg = users_cfg(
+        METHOD_CONFIGS[method], synthetic_roots, **{'model.teacher_ckpt': None}
+    )
+    cfg = on_backbone(cfg, method, BACKBONES[backbone])
+    if method == 'msmgan':  # its phases load teacher snapshots
+        teacher = MODELS.build(cfg.model.teacher)
+        path = str(tmp_path / 'teacher.pth')
+        torch.save({'state_dict': teacher.state_dict()}, path)
+        cfg.model.teacher_snapshots = [path] * 3
+        cfg.model.teacher_ckpt = path
+    check_one_runner_step(cfg, tmp_path, adds_terms=method != 'hsakd')
