@@ -444,10 +444,39 @@ def patch_mmrazor_set_module_inplace_false():
     BaseAlgorithm.set_module_inplace_false = set_module_inplace_false
 
 
+# --------------------------------------------------------------------------
+# 7. Checkpoints from URLs
+# Symptom: MMEngine's ``http(s)://`` loader (``teacher_ckpt`` or
+#   ``load_from`` set to a model-zoo URL, as MMRazor's configs do) unpickles
+#   the download in full under any torch (``load_state_dict_from_url``
+#   passes ``weights_only=False``): a file from the network can run code.
+#   The hash in a model-zoo file name is not checked.
+# Applies to: mmengine 0.10.7 (any torch).
+# Fix: ``mmsamkd.utils.url_checkpoint.load_from_url``: downloaded once,
+#   checked against the hash its name carries, loaded with
+#   ``weights_only=True`` only; more than tensors stops with one line that
+#   names the downloaded copy, which the user may then name as a local
+#   file (patch 2's loader) to opt in.
+# Drop when: mmengine loads URLs with ``weights_only=True``.
+# --------------------------------------------------------------------------
+@_once('mmengine_url_checkpoint_loader')
+def patch_mmengine_url_checkpoint_loader():
+    """Route MMEngine's http(s) checkpoint schemes through the safe
+    loader."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from .utils.url_checkpoint import load_from_url
+
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'), loader=load_from_url, force=True
+    )
+
+
 def apply_all():
     """Apply every patch; safe to call any number of times."""
     stub_mmrazor_quantization_backend_config()
     patch_mmengine_local_checkpoint_loader()
+    patch_mmengine_url_checkpoint_loader()
     patch_mmengine_cpu_distributed()
     patch_mmrazor_strict_teacher_load()
     patch_mmengine_checkpoint_files()

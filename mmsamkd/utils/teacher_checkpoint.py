@@ -124,6 +124,8 @@ def load_teacher_checkpoint(
     except (RuntimeError, EOFError, OSError, ValueError) as error:
         if isinstance(error, FileNotFoundError):
             raise
+        if isinstance(error, CheckpointError) and '://' in str(filename):
+            raise  # the URL loader's own line (url_checkpoint.py)
         if isinstance(error, CheckpointError):
             # the loader's fix (--resume) is for a run's own checkpoints
             intact = last_intact(osp.dirname(osp.abspath(filename)), filename)
