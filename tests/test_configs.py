@@ -145,6 +145,8 @@ METHOD_CLASSIFIERS = {
 def arch_name(backbone):
     """The name a config file gives the backbone ``backbone`` builds."""
     kind = backbone['type'].split('.')[-1]
+    if kind == 'ResNet_CIFAR':  # MMPretrain's own, as its configs build it
+        return f'resnet{backbone["depth"]}-mmpretrain'
     if kind == 'CifarResNet':
         width = backbone.get('widen_factor', 1)
         return (
@@ -172,7 +174,9 @@ def test_config_file_name_matches_what_it_builds(path):
     assert DATASET_NAMES[dataset] == cfg.train_dataloader.dataset.type
     assert DATASET_NAMES[dataset] == cfg.test_dataloader.dataset.type
     gpus, batch = setup.split('xb')
-    assert (int(gpus), int(batch)) == (1, cfg.train_dataloader.batch_size)
+    # MMPretrain's recipes keep their names (8 GPUs); ours run on one
+    on_gpus = 8 if '-mmpretrain' in osp.basename(path) else 1
+    assert (int(gpus), int(batch)) == (on_gpus, cfg.train_dataloader.batch_size)
 
     model = cfg.model
     if model.type.endswith('SelfDistill'):  # no teacher network
@@ -207,3 +211,27 @@ def test_config_file_name_matches_what_it_builds(path):
     else:
         assert models == [arch_name(model.backbone)]
         assert model.type == 'ImageClassifier'
+
+
+def test_mmpretrain_bases_add_what_default_runtime_adds():
+    """A config built on an MMPretrain config cannot also inherit
+    default_runtime.py (both set the runtime): its layer repeats
+    default_runtime's own hooks and env_cfg, which must not drift apart."""
+    runtime = load(osp.join(REPO, 'configs/_base_/default_runtime.py'))
+    import mmpretrain
+
+    theirs = Config.fromfile(
+        osp.join(
+            osp.dirname(mmpretrain.__file__),
+            '.mim/configs/_base_/default_runtime.py',
+        )
+    )
+    added = set(runtime.default_hooks) - set(theirs.default_hooks)
+    layers = glob.glob(osp.join(REPO, 'configs/_base_/mmpretrain/*.py'))
+    assert added and layers
+    for path in layers:
+        layer = load(path)
+        for name in added:
+            assert layer.default_hooks[name] == runtime.default_hooks[name]
+        assert layer.env_cfg == runtime.env_cfg
+        assert layer.custom_imports == runtime.custom_imports

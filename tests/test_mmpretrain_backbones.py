@@ -3,6 +3,7 @@ the view runs the backbone as the backbone runs itself, branches follow
 HSAKD's rule, module names stay MMPretrain's, and HSAKD, SAMKD and
 MS-MGANs train a step through the Runner on each listed backbone."""
 
+import glob
 import os.path as osp
 
 import pytest
@@ -209,3 +210,35 @@ def test_one_runner_step_on_mmpretrain_backbones(
         cfg.model.teacher_snapshots = [path] * 3
         cfg.model.teacher_ckpt = path
     check_one_runner_step(cfg, tmp_path, adds_terms=method != 'hsakd')
+
+
+MMPRETRAIN_CONFIGS = sorted(
+    osp.relpath(p, REPO)
+    for p in glob.glob(osp.join(REPO, 'configs', '*', '*-mmpretrain_*.py'))
+)
+
+
+def test_mmpretrain_configs_were_found():
+    assert len(MMPRETRAIN_CONFIGS) >= 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', MMPRETRAIN_CONFIGS)
+def test_one_runner_step_of_the_mmpretrain_configs(
+    config, synthetic_roots, tmp_path  # noqa: F811
+):
+    """The configs built on MMPretrain's: its dataset files in their
+    official layout, the Runner's loader, one step. The teachers are
+    random: a served model-zoo checkpoint is test_url_checkpoint.py's."""
+    cfg = users_cfg(config, synthetic_roots)
+    # as the Runner does with MMPretrain's top-level data_preprocessor
+    cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
+    if 'teacher_ckpt' in cfg.model:
+        cfg.model.teacher_ckpt = None
+    if cfg.get('load_from'):  # the frozen stage needs its classifier
+        plain = dict(cfg.model, type='ImageClassifier')
+        plain.pop('branch_mode')
+        plain = MODELS.build(plain)
+        cfg.load_from = str(tmp_path / 'plain.pth')
+        torch.save({'state_dict': plain.state_dict()}, cfg.load_from)
+    check_one_runner_step(cfg, tmp_path, adds_terms='samkd' in config)

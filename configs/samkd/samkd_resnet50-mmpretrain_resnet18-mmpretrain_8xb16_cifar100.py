@@ -1,0 +1,77 @@
+# SAMKD on MMPretrain's own CIFAR-100 recipe: HSAKD's pair
+# (configs/hsakd/hsakd_resnet50-mmpretrain_resnet18-mmpretrain_8xb16_cifar100.py)
+# plus discriminators on the 4 branch features and the logits. Model and
+# data as MMPretrain ships them; the student keeps MMPretrain's optimizer
+# and lr steps (SGD lr 0.1, wd 5e-4, x0.2 at 60/120/160, 200 epochs), the
+# discriminators get SAMKD's Adam 2e-4 on the same steps; feature
+# discriminators join from epoch 30, one per 10 epochs, the logits one at
+# 90 (SAMKD's CIFAR stages).
+_base_ = [
+    '../_base_/mmpretrain/resnet50_8xb16_cifar100.py',
+    '../_base_/models/samkd.py',
+]
+
+# Written by tools/train.py with configs/teachers/
+# resnet50-mmpretrain_ssa-frozen_8xb16_cifar100.py
+teacher_ckpt = (
+    'work_dirs/resnet50-mmpretrain_ssa-frozen_8xb16_cifar100/epoch_100.pth'
+)
+
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='SAMKD',
+    data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
+    ),
+    architecture=dict(
+        _base_.model,
+        type='SelfSupervisedClassifier',
+        backbone=dict(_base_.model.backbone, depth=18),
+        head=dict(_base_.model.head, in_channels=512),
+        branch_loss_weight=0,  # branches learn from the teacher only
+    ),
+    teacher=dict(_base_.model, type='SelfSupervisedClassifier'),
+    teacher_ckpt=teacher_ckpt,
+    distiller=_base_.samkd_distiller_4branches,
+    adversary=dict(
+        type='SAMKDAdversary',
+        gan_type='bce',
+        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
+        # branch features: the teacher's 2048 channels, the student's 512
+        # through a linear adapter
+        pairs=dict(
+            {
+                name: dict(
+                    student=name,
+                    teacher=name,
+                    channels=2048,
+                    student_channels=512,
+                )
+                for name in [f'feat{i}' for i in range(4)]
+            },
+            logits=dict(student='logits', teacher='logits', channels=100),
+        ),
+    ),
+)
+
+optim_wrapper = dict(
+    _delete_=True,
+    constructor='mmrazor.SAMKDOptimWrapperConstructor',
+    architecture=dict(optimizer=_base_.optim_wrapper.optimizer),
+    adversary=dict(optimizer=dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))),
+)
+param_scheduler = dict(
+    _delete_=True,
+    architecture=_base_.param_scheduler,
+    adversary=[_base_.param_scheduler],
+)
+
+custom_hooks = [
+    dict(
+        type='mmrazor.AdversarialStageHook',
+        stages=_base_.samkd_stages_240e_4branches,
+    )
+]
+
+val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')
