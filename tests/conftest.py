@@ -230,3 +230,31 @@ def run_dist_train(config, nproc, work_dir, options):
     return subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
     )
+
+
+# images per file (CIFAR) or class (Tiny-ImageNet) of synthetic_roots
+SYNTHETIC_IMAGES = 4
+
+
+@pytest.fixture
+def synthetic_roots(tmp_path, monkeypatch):
+    """Tiny CIFAR-10, CIFAR-100 and Tiny-ImageNet in the official layouts;
+    returns ``{dataset type: data root}``."""
+    import mmpretrain.datasets.cifar as cifar
+
+    from mmsamkd.datasets import LocalCIFAR10, LocalCIFAR100
+    from synthetic_data import write_cifar_dataset, write_tiny_imagenet
+
+    # MMPretrain checks the real files' md5 sums, which tiny stand-ins
+    # cannot match: bypassed here only, for files the test wrote
+    monkeypatch.setattr(cifar, 'check_md5', lambda *args, **kwargs: True)
+    roots = {}
+    for dataset_cls in (LocalCIFAR10, LocalCIFAR100):
+        root = tmp_path / dataset_cls.__name__
+        write_cifar_dataset(root, dataset_cls, n_per_file=SYNTHETIC_IMAGES)
+        roots[dataset_cls.__name__] = str(root)
+    tiny = tmp_path / 'tiny'
+    tiny.mkdir()
+    write_tiny_imagenet(tiny, per_class=SYNTHETIC_IMAGES)
+    roots['TinyImageNet'] = str(tiny)
+    return roots

@@ -176,7 +176,10 @@ def test_config_file_name_matches_what_it_builds(path):
     gpus, batch = setup.split('xb')
     # MMPretrain's recipes keep their names (8 GPUs); ours run on one
     on_gpus = 8 if '-mmpretrain' in osp.basename(path) else 1
-    assert (int(gpus), int(batch)) == (on_gpus, cfg.train_dataloader.batch_size)
+    assert (int(gpus), int(batch)) == (
+        on_gpus,
+        cfg.train_dataloader.batch_size,
+    )
 
     model = cfg.model
     if model.type.endswith('SelfDistill'):  # no teacher network

@@ -10,15 +10,10 @@ import pytest
 import torch
 from mmengine.config import Config, ConfigDict
 from mmpretrain.registry import MODELS
+from test_users_path import REPO, check_one_runner_step, users_cfg
 
 from mmsamkd.errors import ConfigError
 from mmsamkd.models.backbones import stage_view
-from test_users_path import (  # noqa: F401  (synthetic_roots: a fixture)
-    REPO,
-    check_one_runner_step,
-    synthetic_roots,
-    users_cfg,
-)
 
 # the backbones the issue lists, small enough for a CPU step at 32x32
 BACKBONES = {
@@ -196,7 +191,10 @@ STEPS = [
 @pytest.mark.slow
 @pytest.mark.parametrize('method,backbone', STEPS)
 def test_one_runner_step_on_mmpretrain_backbones(
-    method, backbone, synthetic_roots, tmp_path  # noqa: F811
+    method,
+    backbone,
+    synthetic_roots,
+    tmp_path,
 ):
     # teachers of random weights: the plumbing is checked, not learning
     cfg = users_cfg(
@@ -225,7 +223,9 @@ def test_mmpretrain_configs_were_found():
 @pytest.mark.slow
 @pytest.mark.parametrize('config', MMPRETRAIN_CONFIGS)
 def test_one_runner_step_of_the_mmpretrain_configs(
-    config, synthetic_roots, tmp_path  # noqa: F811
+    config,
+    synthetic_roots,
+    tmp_path,
 ):
     """The configs built on MMPretrain's: its dataset files in their
     official layout, the Runner's loader, one step. The teachers are

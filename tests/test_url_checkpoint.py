@@ -149,7 +149,9 @@ def test_the_frozen_branch_stage_starts_from_a_url(
         *options_args({'load_from': f'{url}/{name}'}),
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    trained = torch.load(tmp_path / 'stage' / 'epoch_1.pth', weights_only=False)
+    trained = torch.load(
+        tmp_path / 'stage' / 'epoch_1.pth', weights_only=False
+    )
     frozen = [k for k in served_state['state_dict'] if 'backbone' in k]
     assert frozen
     for key in frozen:

@@ -21,7 +21,6 @@ from mmengine.runner import Runner
 from conftest import clone_state, tiny_cfg
 from mmsamkd.models.utils import rotate_views
 from mmsamkd.utils.model_wrappers import unwrap_model
-from synthetic_data import write_cifar_dataset, write_tiny_imagenet
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 N = 4  # images per test batch
@@ -48,29 +47,6 @@ def pipeline_step(cfg, name):
             if inner['type'] == name:
                 return inner
     return None
-
-
-@pytest.fixture
-def synthetic_roots(tmp_path, monkeypatch):
-    """Tiny CIFAR-10, CIFAR-100 and Tiny-ImageNet in the official layouts;
-    returns a function giving the data root for a dataset type."""
-    import mmpretrain.datasets.cifar as cifar
-
-    from mmsamkd.datasets import LocalCIFAR10, LocalCIFAR100
-
-    # MMPretrain checks the real files' md5 sums, which tiny stand-ins
-    # cannot match: bypassed here only, for files the test wrote
-    monkeypatch.setattr(cifar, 'check_md5', lambda *args, **kwargs: True)
-    roots = {}
-    for dataset_cls in (LocalCIFAR10, LocalCIFAR100):
-        root = tmp_path / dataset_cls.__name__
-        write_cifar_dataset(root, dataset_cls, n_per_file=N)
-        roots[dataset_cls.__name__] = str(root)
-    tiny = tmp_path / 'tiny'
-    tiny.mkdir()
-    write_tiny_imagenet(tiny, per_class=N)
-    roots['TinyImageNet'] = str(tiny)
-    return roots
 
 
 def users_cfg(config, roots, **options):

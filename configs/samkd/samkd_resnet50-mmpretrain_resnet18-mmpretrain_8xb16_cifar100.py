@@ -1,8 +1,8 @@
-# SAMKD on MMPretrain's own CIFAR-100 recipe: HSAKD's pair
-# (configs/hsakd/hsakd_resnet50-mmpretrain_resnet18-mmpretrain_8xb16_cifar100.py)
-# plus discriminators on the 4 branch features and the logits. Model and
-# data as MMPretrain ships them; the student keeps MMPretrain's optimizer
-# and lr steps (SGD lr 0.1, wd 5e-4, x0.2 at 60/120/160, 200 epochs), the
+# SAMKD on MMPretrain's own CIFAR-100 recipe: the pair of HSAKD's
+# hsakd_resnet50-mmpretrain_resnet18-mmpretrain_8xb16_cifar100.py plus
+# discriminators on the 4 branch features and the logits. Model and data
+# as MMPretrain ships them; the student keeps MMPretrain's optimizer and
+# lr steps (SGD lr 0.1, wd 5e-4, x0.2 at 60/120/160, 200 epochs), the
 # discriminators get SAMKD's Adam 2e-4 on the same steps; feature
 # discriminators join from epoch 30, one per 10 epochs, the logits one at
 # 90 (SAMKD's CIFAR stages).

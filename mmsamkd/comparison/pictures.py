@@ -137,7 +137,7 @@ def plot_reliability(rows, out_dir):
         figsize=(3.4 * columns, 3.2 * lines),
         squeeze=False,
     )
-    for ax in axes.flat[len(per_config):]:
+    for ax in axes.flat[len(per_config) :]:
         ax.axis('off')
     for ax, (config, diagrams) in zip(axes.flat, per_config.items()):
         student = pooled_bins([d['student'] for d in diagrams])

@@ -49,7 +49,7 @@ def stage_view(backbone):
             return factory(backbone)
     raise ConfigError(
         f'{type(backbone).__name__} cannot carry auxiliary branches: use '
-        'a backbone of the CIFAR KD zoo or one of MMPretrain\'s '
+        "a backbone of the CIFAR KD zoo or one of MMPretrain's "
         f'{", ".join(sorted(STAGE_VIEWS))} and their subclasses '
         '(ResNetV1c, ResNetV1d, ResNeXt, SEResNet, ...)'
     )
@@ -103,7 +103,8 @@ class StageView(BranchRule):
         self.num_stages = len(self.stages)
         self.post_name = post_name
         self.post = (
-            nn.Identity() if post_name is None
+            nn.Identity()
+            if post_name is None
             else backbone.get_submodule(post_name)
         )
         outputs = backbone.out_indices
