@@ -55,6 +55,31 @@ def test_table_mean_and_sample_std_per_method_in_method_order():
     assert results_table.markdown(rows, 'nope') == ''
 
 
+def test_cost_columns_average_the_runs_that_recorded_them():
+    def costly(seed, seconds, per_iter, peak):
+        return dict(
+            row('kd', seed, 'test', '80.00'),
+            train_seconds=str(seconds),
+            seconds_per_iter=str(per_iter),
+            peak_mb=str(peak),
+        )
+
+    rows = [
+        costly(0, 100, 0.100, 900),
+        costly(2, 161, 0.150, 1000),
+        row('kd', 1, 'test', '81.00'),  # made before costs were recorded
+        row('vanilla', 0, 'test', '78.00'),
+    ]
+    lines = results_table.markdown(rows, 'test').splitlines()
+    assert lines[0].endswith(
+        '| mean ± std | train time | s/iter | peak MiB | cost of seeds |'
+    )
+    # kd: (100 + 161) / 2 = 130.5 s -> 0:02:10 (rounded half to even),
+    # (0.1 + 0.15) / 2 = 0.125 s/iter, 950 MiB, from seeds 0 and 2
+    assert lines[3].endswith('| 0:02:10 | 0.125 | 950 | 0, 2 |')
+    assert lines[2].endswith('| 78.00 ± 0.00 | | | | |')  # vanilla: none
+
+
 def test_targets_are_checked_on_test_means_and_stds():
     rows = [row('teacher', 0, 'test', '86.00')]
     for seed, values in enumerate(
