@@ -236,9 +236,12 @@ def test_one_runner_step_of_the_mmpretrain_configs(
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None
     if cfg.get('load_from'):  # the frozen stage needs its classifier
-        plain = dict(cfg.model, type='ImageClassifier')
-        plain.pop('branch_mode')
-        plain = MODELS.build(plain)
+        plain = MODELS.build(
+            dict(
+                type='ImageClassifier',
+                **{k: cfg.model[k] for k in ('backbone', 'neck', 'head')},
+            )
+        )
         cfg.load_from = str(tmp_path / 'plain.pth')
         torch.save({'state_dict': plain.state_dict()}, cfg.load_from)
     check_one_runner_step(cfg, tmp_path, adds_terms='samkd' in config)

@@ -41,3 +41,14 @@ zoo_teacher = (
     'https://download.openmmlab.com/mmclassification/v0/resnet/'
     'resnet50_b16x8_cifar100_20210528-67b58a1b.pth'
 )
+
+# SSKD's training pipeline on this data: one flip per image, then each of
+# the 4 rotated views cropped on its own (MMPretrain's crop and flip)
+sskd_train_pipeline = [
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='RotatedViews',
+        transforms=[dict(type='RandomCrop', crop_size=32, padding=4)],
+    ),
+    dict(type='PackInputs'),
+]
