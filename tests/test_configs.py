@@ -145,7 +145,7 @@ METHOD_CLASSIFIERS = {
 def arch_name(backbone):
     """The name a config file gives the backbone ``backbone`` builds."""
     kind = backbone['type'].split('.')[-1]
-    if kind == 'ResNet_CIFAR':  # MMPretrain's own, as its configs build it
+    if kind in ('ResNet', 'ResNet_CIFAR'):  # MMPretrain's own networks
         return f'resnet{backbone["depth"]}-mmpretrain'
     if kind == 'CifarResNet':
         width = backbone.get('widen_factor', 1)
