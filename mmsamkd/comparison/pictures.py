@@ -143,14 +143,14 @@ def plot_reliability(rows, out_dir):
         student = pooled_bins([d['student'] for d in diagrams])
         width = 1 / len(student)
         centres = [(b + 0.5) * width for b in range(len(student))]
+        teachers = [d['teacher'] for d in diagrams if d.get('teacher')]
         ax.bar(
             [x for x, (n, _, _) in zip(centres, student) if n],
             [a for n, _, a in student if n],
             width=width * 0.9,
             color='tab:blue',
-            label='student',
+            label='student' if teachers else 'model',
         )
-        teachers = [d['teacher'] for d in diagrams if d.get('teacher')]
         if teachers:
             teacher = pooled_bins(teachers)
             ax.plot(
@@ -166,7 +166,7 @@ def plot_reliability(rows, out_dir):
         ax.set_ylim(0, 1)
         runs = f', {len(diagrams)} seeds' if len(diagrams) > 1 else ''
         ece = calibration_error(student)
-        ax.set_title(f'{config}{runs}: ECE {ece:.2f} %', fontsize=8)
+        ax.set_title(f'{config}{runs}\nECE {ece:.2f} %', fontsize=7)
         ax.set_xlabel('confidence', fontsize=8)
         ax.set_ylabel('accuracy', fontsize=8)
         ax.tick_params(labelsize=7)
