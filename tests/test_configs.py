@@ -146,7 +146,10 @@ def arch_name(backbone):
     """The name a config file gives the backbone ``backbone`` builds."""
     kind = backbone['type'].split('.')[-1]
     if kind in ('ResNet', 'ResNet_CIFAR'):  # MMPretrain's own networks
-        return f'resnet{backbone["depth"]}-mmpretrain'
+        width = backbone.get('base_channels', 64)
+        return f'resnet{backbone["depth"]}-mmpretrain' + (
+            f'-w{width}' if width != 64 else ''
+        )
     if kind == 'CifarResNet':
         width = backbone.get('widen_factor', 1)
         return (
@@ -175,7 +178,7 @@ def test_config_file_name_matches_what_it_builds(path):
     assert DATASET_NAMES[dataset] == cfg.test_dataloader.dataset.type
     gpus, batch = setup.split('xb')
     # MMPretrain's recipes keep their names (8 GPUs); ours run on one
-    on_gpus = 8 if '-mmpretrain' in osp.basename(path) else 1
+    on_gpus = 8 if '-mmpretrain_' in osp.basename(path) else 1
     assert (int(gpus), int(batch)) == (
         on_gpus,
         cfg.train_dataloader.batch_size,
