@@ -16,7 +16,8 @@ terms, against SAMKD with
 neither). With ``--readme``, rewrites in each file the block between
 ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME being
 ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
-``samkd-study-pytorch-init`` or a key of ``PAIRED_CHECKS``, so README
+``samkd-study-pytorch-init``, ``fmnist-amp``, ``hsakd-mmpretrain-teacher``
+or a key of ``PAIRED_CHECKS``, so README
 figures come from the CSVs and are never typed.
 """
 
@@ -30,6 +31,11 @@ HERE = osp.dirname(osp.abspath(__file__))
 METHODS_CSV = osp.join(HERE, 'results', 'fmnist_methods.csv')
 # fmnist_methods.py --amp: KD, HSAKD and SAMKD in both precisions
 AMP_CSV = osp.join(HERE, 'results', 'fmnist_amp.csv')
+# HSAKD with a teacher of MMPretrain's own network (ResNet_CIFAR-18 at
+# quarter width) and the benchmark's student, beside the student alone
+MMPRETRAIN_TEACHER_CSV = osp.join(
+    HERE, 'results', 'hsakd_mmpretrain_teacher.csv'
+)
 # The methods' runs made on the machine the SAMKD study ran on (an Intel
 # CPU with AMX; figures depend on the processor), before SSKD's batch order
 # was fixed: the study's references, which a seed pairs with.
@@ -396,6 +402,10 @@ def blocks():
             )
     if osp.isfile(AMP_CSV):
         found['fmnist-amp'] = amp_block(read_rows(AMP_CSV))
+    if osp.isfile(MMPRETRAIN_TEACHER_CSV):
+        found['hsakd-mmpretrain-teacher'] = study_block(
+            read_rows(MMPRETRAIN_TEACHER_CSV)
+        )
     if osp.isfile(OLD_STUDY_CSV):
         found['samkd-study-pytorch-init'] = study_block(
             read_rows(OLD_STUDY_CSV)

@@ -132,6 +132,7 @@ def test_readme_block_is_rewritten_between_markers(tmp_path):
     [
         'README.md',
         'configs/samkd/README.md',
+        'configs/hsakd/README.md',
         'configs/icakd/README.md',
         'configs/kd/README.md',
         'configs/lightskd/README.md',
