@@ -10,8 +10,6 @@ from mmengine.config import Config
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmsamkd.errors import ConfigError
-
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ZOO = Config.fromfile(
     osp.join(REPO, 'configs', '_base_', 'models', 'cifar_zoo.py')
@@ -211,17 +209,3 @@ def test_predict_uses_upright_backbone_only():
     predictions = model(x, samples([0, 1]), mode='predict')
     logits, _ = model.forward_views(x)
     assert torch.allclose(predictions[0].pred_score, logits.softmax(1)[0])
-
-
-def test_non_zoo_backbone_is_a_clear_error():
-    with pytest.raises(ConfigError, match='StagedBackbone'):
-        MODELS.build(
-            dict(
-                type='SelfSupervisedClassifier',
-                backbone=dict(type='ResNet_CIFAR', depth=18),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(
-                    type='LinearClsHead', num_classes=10, in_channels=512
-                ),
-            )
-        )
