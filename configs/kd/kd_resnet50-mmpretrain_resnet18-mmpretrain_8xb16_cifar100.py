@@ -16,11 +16,8 @@ model = dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
     ),
     architecture=dict(
-        _base_.model,
-        backbone=dict(_base_.model.backbone, depth=18),
-        head=dict(
-            _base_.model.head, in_channels=512, loss=_base_.kd_student_loss
-        ),
+        _base_.resnet18_student,
+        head=dict(_base_.resnet18_student.head, loss=_base_.kd_student_loss),
     ),
     teacher=_base_.model,
     teacher_ckpt=_base_.zoo_teacher,

@@ -25,10 +25,8 @@ model = dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor
     ),
     architecture=dict(
-        _base_.model,
+        _base_.resnet18_student,
         type='SelfSupervisedClassifier',
-        backbone=dict(_base_.model.backbone, depth=18),
-        head=dict(_base_.model.head, in_channels=512),
         branch_loss_weight=0,  # branches learn from the teacher only
     ),
     teacher=dict(_base_.model, type='SelfSupervisedClassifier'),

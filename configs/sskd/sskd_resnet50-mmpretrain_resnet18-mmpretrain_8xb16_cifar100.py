@@ -24,13 +24,10 @@ model = dict(
         type='mmpretrain.ViewsDataPreprocessor', **_base_.data_preprocessor
     ),
     architecture=dict(
-        _base_.model,
+        _base_.resnet18_student,
         type='SSKDClassifier',
         contrastive_weight=0,  # the projection head learns from the teacher
-        backbone=dict(_base_.model.backbone, depth=18),
-        head=dict(
-            _base_.model.head, in_channels=512, loss=_base_.sskd_student_loss
-        ),
+        head=dict(_base_.resnet18_student.head, loss=_base_.sskd_student_loss),
     ),
     teacher=dict(_base_.model, type='SSKDClassifier'),
     teacher_ckpt=teacher_ckpt,

@@ -36,6 +36,14 @@ val_evaluator = [
 ]
 test_evaluator = val_evaluator
 
+# the student: the same ResNet_CIFAR at depth 18 (the network of
+# MMPretrain's resnet18_8xb16_cifar10, here with 100 classes)
+resnet18_student = dict(
+    _base_.model,
+    backbone=dict(_base_.model.backbone, depth=18),
+    head=dict(_base_.model.head, in_channels=512),
+)
+
 # the teacher: MMPretrain's model-zoo checkpoint of this config
 zoo_teacher = (
     'https://download.openmmlab.com/mmclassification/v0/resnet/'
