@@ -106,6 +106,13 @@ class SAMKD(SingleTeacherDistill):
         self.adversarial_pairs = dict(self.adversary.pairs)
         self.matched_pairs = self.adversary.matched_pairs()
         self.conditional_pairs = set(self.adversary.conditional)
+        # matching-aware pairs: pair -> the teacher recorder of its condition
+        self.condition_recorders = {
+            name: recorder
+            for name, (recorder, _) in self.adversary.conditions.items()
+        }
+        # the rows of a record are the rotated views of each image in turn
+        self.rows_per_image = getattr(self.student, 'num_rotations', 1)
         for name, rotation in self.adversary.rotation.items():
             # a wrong count would still divide the rows, with wrong targets
             if rotation['num_rotations'] != self.student.num_rotations:
@@ -119,7 +126,10 @@ class SAMKD(SingleTeacherDistill):
             for recorder, manager in (
                 (student, 'student_recorders'),
                 (teacher, 'teacher_recorders'),
+                (self.condition_recorders.get(name), 'teacher_recorders'),
             ):
+                if recorder is None:  # no condition
+                    continue
                 if recorder not in getattr(self.distiller, manager).recorders:
                     raise ConfigError(
                         f'adversarial pair {name!r} reads recorder '
@@ -171,12 +181,19 @@ class SAMKD(SingleTeacherDistill):
         self.sample_weight = float(weights.get(SAMPLES, 0.0))
 
     def _pair_records(self, name):
-        """(student, teacher) tensors of a pair, from the distiller."""
+        """(student, teacher) tensors of a pair, from the distiller, and
+        the teacher's condition third for a matching-aware pair."""
         student, teacher = self.adversarial_pairs[name]
         records = (
             self.distiller.get_record(student, from_student=True),
             self.distiller.get_record(teacher, from_student=False),
         )
+        if name in self.condition_recorders:
+            records += (
+                self.distiller.get_record(
+                    self.condition_recorders[name], from_student=False
+                ),
+            )
         # ModuleInputs records the tuple of a module's inputs: take the first
         return tuple(
             r[0] if isinstance(r, (tuple, list)) else r for r in records
@@ -217,7 +234,10 @@ class SAMKD(SingleTeacherDistill):
         for _ in range(self.discriminator_steps if records else 0):
             with adversary_wrapper.optim_context(self.adversary):
                 d_losses = self.adversary(
-                    records, mode='discriminator', labels=labels
+                    records,
+                    mode='discriminator',
+                    labels=labels,
+                    rows_per_image=self.rows_per_image,
                 )
             d_losses = {f'adv.{k}': v for k, v in d_losses.items()}
             d_loss, adversary_log = self.parse_losses(d_losses)

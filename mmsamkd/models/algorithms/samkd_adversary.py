@@ -87,7 +87,8 @@ class SAMKDAdversary(nn.Module):
             views=int (optional, default 1), match_weight=float (optional,
             default 0), spatial=bool (optional, default False),
             frozen_connector=bool (optional, default False),
-            num_classes=int (optional), rotation=dict (optional))``.
+            num_classes=int (optional), rotation=dict (optional),
+            condition=dict (optional))``.
             ``student`` / ``teacher`` are recorder names; ``channels`` the
             teacher's width before ``views`` grouping.
         discriminator (dict): Default discriminator config; ``in_channels``
@@ -104,6 +105,8 @@ class SAMKDAdversary(nn.Module):
         self.pairs, self.views, self.taus, self.match_weights = {}, {}, {}, {}
         self.widths = {}
         self.spatial, self.conditional, self.rotation = {}, set(), {}
+        # pair -> (teacher recorder, width) of its matching-aware condition
+        self.conditions = {}
         self.connectors = nn.ModuleDict()
         self.discriminators = nn.ModuleDict()
         for name, pair in pairs.items():
@@ -156,6 +159,9 @@ class SAMKDAdversary(nn.Module):
                 disc_cfg['num_rotations'] = self.rotation[name][
                     'num_rotations'
                 ]
+            if pair.get('condition') is not None:
+                self.conditions[name] = self._check_condition(name, pair)
+                disc_cfg['in_channels'] += self.conditions[name][1]
             self.discriminators[name] = MODELS.build(disc_cfg)
             self.pairs[name] = (pair['student'], pair['teacher'])
             self.widths[name] = (student_channels, channels)
@@ -194,6 +200,34 @@ class SAMKDAdversary(nn.Module):
             )
         return rotation
 
+    @staticmethod
+    def _check_condition(name, pair):
+        condition = dict(pair['condition'])
+        if set(condition) != {'teacher', 'channels'}:
+            raise ConfigError(
+                f'adversarial pair {name!r}: condition takes teacher (a '
+                'teacher recorder) and channels (its width), got '
+                f'{sorted(condition)}: e.g. '
+                "condition=dict(teacher='stage0', channels=16)"
+            )
+        clashes = [
+            option
+            for option, on in (
+                ('views', int(pair.get('views', 1)) > 1),
+                ('spatial', pair.get('spatial', False)),
+                ('num_classes', pair.get('num_classes') is not None),
+                ('rotation', pair.get('rotation') is not None),
+            )
+            if on
+        ]
+        if clashes:
+            raise ConfigError(
+                f'adversarial pair {name!r}: a matching-aware pair '
+                '(condition) scores one pooled row per view and does not '
+                f'combine with {clashes}'
+            )
+        return condition['teacher'], int(condition['channels'])
+
     def check_widths(self, records):
         """Refuse pairs whose recorded outputs are not as wide as the pair
         says; the first wrong width otherwise surfaces as a matmul error
@@ -201,14 +235,15 @@ class SAMKDAdversary(nn.Module):
 
         Args:
             records (dict): ``name -> (student, teacher)`` tensors of every
-                pair, as recorded (rows first, channels second).
+                pair, as recorded (rows first, channels second), with the
+                condition third for matching-aware pairs.
         """
-        for name, (student, teacher) in records.items():
+        for name, (student, teacher, *condition) in records.items():
             student_recorder, teacher_recorder = self.pairs[name]
             student_channels, channels = self.widths[name]
             # the teacher first: a pair without student_channels takes
             # channels for both sides, and channels is then the fix
-            for side, key, recorder, expected, x in (
+            sides = [
                 ('teacher', 'channels', teacher_recorder, channels, teacher),
                 (
                     'student',
@@ -217,7 +252,19 @@ class SAMKDAdversary(nn.Module):
                     student_channels,
                     student,
                 ),
-            ):
+            ]
+            if name in self.conditions:
+                recorder, width = self.conditions[name]
+                sides.append(
+                    (
+                        'condition',
+                        'condition.channels',
+                        recorder,
+                        width,
+                        condition[0],
+                    )
+                )
+            for side, key, recorder, expected, x in sides:
                 width = x.shape[1] if x.dim() > 1 else 1
                 if width != expected:
                     raise ConfigError(
@@ -266,8 +313,10 @@ class SAMKDAdversary(nn.Module):
             x = x.reshape(x.shape[0] // views, -1)
         return x
 
-    def _score(self, name, x, labels):
+    def _score(self, name, x, labels, condition=None):
         disc = self.discriminators[name]
+        if condition is not None:
+            return disc(torch.cat([condition, x], dim=1))
         if name not in self.conditional:
             return disc(x)
         if labels is None or labels.shape[0] != x.shape[0]:
@@ -295,13 +344,39 @@ class SAMKDAdversary(nn.Module):
         logits = self.discriminators[name].rotation_logits(x)
         return rotation[weight_key] * F.cross_entropy(logits, targets)
 
+    def _condition(self, name, record, rows):
+        """The pooled, detached condition of a matching-aware pair, one
+        row per judged row; None for other pairs."""
+        if name not in self.conditions:
+            return None
+        if not record:
+            raise ValueError(
+                f'matching-aware adversarial pair {name!r} needs its '
+                f'condition record ({self.conditions[name][0]!r}) after '
+                'student and teacher'
+            )
+        condition = _pooled(record[0].detach()).flatten(1)
+        if condition.shape[0] != rows:
+            raise ValueError(
+                f'matching-aware adversarial pair {name!r}: the condition '
+                f'has {condition.shape[0]} rows, the pair {rows}; its '
+                'recorder must see the same views'
+            )
+        return condition
+
     def forward(
-        self, records, mode='generator', adversarial=None, labels=None
+        self,
+        records,
+        mode='generator',
+        adversarial=None,
+        labels=None,
+        rows_per_image=1,
     ):
         """Losses of the pairs in ``records``, in one call.
 
         Args:
-            records (dict): ``name -> (student, teacher)`` tensors.
+            records (dict): ``name -> (student, teacher)`` tensors, with
+                the condition third for matching-aware pairs.
             mode (str): ``'discriminator'``: ``loss_d_<name>``, each
                 discriminator's loss on the teacher output (real) and the
                 detached student output (fake), which reaches neither
@@ -314,6 +389,9 @@ class SAMKDAdversary(nn.Module):
                 loss is wanted. Defaults to every pair in ``records``.
             labels (Tensor, optional): ``(M,)`` labels of the rows, for the
                 conditional pairs.
+            rows_per_image (int): Consecutive rows that are views of one
+                image (the rotated views); matching-aware pairs draw their
+                mismatched rows from other images at the same view.
 
         Returns:
             dict: The losses. One forward per step keeps DDP (which
@@ -324,27 +402,70 @@ class SAMKDAdversary(nn.Module):
                 f'mode must be generator or discriminator, got {mode!r}'
             )
         losses = {}
-        for name, (student, teacher) in records.items():
+        for name, (student, teacher, *condition) in records.items():
             teacher = self._teacher_side(name, teacher, student)
+            condition = self._condition(name, condition, teacher.shape[0])
             if mode == 'discriminator':
                 # detach explicitly: flatten(1) of a 2-D tensor is the
                 # tensor itself, still attached to the student's graph
                 with torch.no_grad():
                     fake = self._student_side(name, student.detach())
                 real = self._judged(name, teacher)
+                fake_scores = self._score(
+                    name, self._judged(name, fake), labels, condition
+                )
+                if condition is not None:
+                    # a real output of the wrong image is fake too; the two
+                    # kinds of fake are averaged in one mean
+                    rows = mismatched_rows(
+                        real.shape[0], rows_per_image, real.device, name
+                    )
+                    fake_scores = torch.cat(
+                        [
+                            fake_scores,
+                            self._score(name, real[rows], None, condition),
+                        ]
+                    )
                 losses[f'loss_d_{name}'] = self.loss.discriminator(
-                    self._score(name, real, labels),
-                    self._score(name, self._judged(name, fake), labels),
+                    self._score(name, real, labels, condition), fake_scores
                 ) + self._rotation_loss(name, real, 'd_weight')
                 continue
             student = self._student_side(name, student)
             if adversarial is None or name in adversarial:
                 judged = self._judged(name, student)
                 losses[f'loss_g_{name}'] = self.loss(
-                    self._score(name, judged, labels)
+                    self._score(name, judged, labels, condition)
                 ) + self._rotation_loss(name, judged, 'g_weight')
             if self.match_weights[name] > 0:
                 losses[f'loss_match_{name}'] = self.match_weights[
                     name
                 ] * F.mse_loss(student, teacher)
         return losses
+
+
+def mismatched_rows(rows, rows_per_image, device=None, name='?'):
+    """Row indices that give every row the same view of another image.
+
+    The rows are ``rows // rows_per_image`` images, image-major; images are
+    shifted by one shift drawn uniformly from ``1 .. images - 1`` (from
+    torch's generator of ``device``), so no row keeps its own image and
+    the view index is kept. The draw stays on the device: no host read.
+
+    Args:
+        rows (int): Rows of the batch.
+        rows_per_image (int): Consecutive rows per image.
+        device (torch.device, optional): Where the indices live.
+        name (str): The pair, for the error.
+
+    Returns:
+        Tensor: ``(rows,)`` long indices, a permutation.
+    """
+    images = rows // rows_per_image if rows_per_image > 0 else 0
+    if images < 2 or images * rows_per_image != rows:
+        raise ValueError(
+            f'matching-aware adversarial pair {name!r} needs at least two '
+            f'images of {rows_per_image} rows each to mismatch, got {rows} '
+            'rows'
+        )
+    shift = torch.randint(1, images, (1,), device=device) * rows_per_image
+    return (torch.arange(rows, device=device) + shift) % rows
