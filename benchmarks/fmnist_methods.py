@@ -17,7 +17,7 @@ time per iteration and peak memory, from its ``run_cost.json``).
   training images, never trained on): every choice is made here.
 - ``--split test`` evaluates on the test split: final configs only.
 - ``--configs`` runs other distillation configs of the same pair (a
-  method's study variants, e.g. ``configs/samkd/samkd-<variant>_...``),
+  method's study variants, e.g. ``configs/samkd/study/samkd-<variant>_...``),
   each named by its file name's first field and given the teacher its
   model needs; send their rows to another CSV with ``--csv``.
 - ``--amp`` trains the students with ``tools/train.py --amp`` (bf16 on

@@ -62,6 +62,11 @@ PAIRED_CHECKS = {
     # (the reference is SAMKD with neither KL terms nor discriminators)
     'samkd-advonly': ('samkd_advonly.csv', 'samkd-nokl'),
 }
+# Matching-aware discriminators, every run on the machine of METHODS_CSV
+# (not the study's): the mechanism check (these methods, against the
+# untaught student), then the variants against HSAKD.
+MATCHAWARE_CSV = osp.join(HERE, 'results', 'samkd_matchaware.csv')
+MATCHAWARE_MECHANISM = ('samkd-nokl', 'samkd-advonly-matchaware')
 COLUMNS = (
     'method',
     'seed',
@@ -400,6 +405,17 @@ def blocks():
             found[name] = study_block(
                 read_rows(path), paired=True, reference=reference
             )
+    if osp.isfile(MATCHAWARE_CSV):
+        rows = read_rows(MATCHAWARE_CSV)
+        mechanism = [r for r in rows if r['method'] in MATCHAWARE_MECHANISM]
+        found['samkd-matchaware-mechanism'] = study_block(
+            mechanism, paired=True, reference='samkd-nokl'
+        )
+        found['samkd-matchaware'] = study_block(
+            [r for r in rows if r not in mechanism],
+            read_rows(METHODS_CSV),
+            paired=True,
+        )
     if osp.isfile(AMP_CSV):
         found['fmnist-amp'] = amp_block(read_rows(AMP_CSV))
     if osp.isfile(MMPRETRAIN_TEACHER_CSV):

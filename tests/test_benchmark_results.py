@@ -253,7 +253,7 @@ def test_a_row_counts_the_images_its_own_run_trained_on():
         for config in (
             fmnist_methods.TEACHER,
             fmnist_methods.METHODS['hsakd'],
-            'configs/hsakd/hsakd-1k_resnet14_resnet8-quarter_1xb64_fmnist.py',
+            'configs/hsakd/study/hsakd-1k_resnet14_resnet8-quarter_1xb64_fmnist.py',
         )
     }
     assert list(counts.values()) == [5000, 5000, 1000]

@@ -25,7 +25,7 @@ from mmsamkd.models.algorithms.discrepancy_samples import (
 
 SAMPLES_CFG = osp.join(
     REPO,
-    'configs/samkd/samkd-samples0.1_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    'configs/samkd/study/samkd-samples0.1_resnet14_resnet8-quarter_1xb64_fmnist.py',
 )
 
 

@@ -18,7 +18,7 @@ from mmsamkd.models.algorithms.samkd_adversary import mismatched_rows
 
 MATCHAWARE_CFG = osp.join(
     REPO,
-    'configs/samkd/samkd-matchaware_resnet14_resnet8-quarter_1xb64_fmnist.py',
+    'configs/samkd/study/samkd-matchaware_resnet14_resnet8-quarter_1xb64_fmnist.py',
 )
 
 

@@ -573,7 +573,7 @@ def test_rotation_pair_hand_values_and_gradients():
 def test_ssgan_variant_trains_the_rotation_heads():
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(
-        SAMKD_CFG.replace('samkd_resnet14', 'samkd-ssgan_resnet14')
+        SAMKD_CFG.replace('samkd_resnet14', 'study/samkd-ssgan_resnet14')
     )
     cfg.model.teacher_ckpt = None
     algorithm = MODELS.build(cfg.model)
