@@ -16,11 +16,14 @@ def readme_main_job_args():
     """What the README's first command hands to compare.py."""
     with open(osp.join(REPO, 'README.md'), encoding='utf-8') as f:
         text = f.read()
-    line = re.search(
-        r'^bash tools/setup_env\.sh && .*compare\.py.*$', text, re.M
+    # the command, with its continuation lines (a trailing backslash)
+    command = re.search(
+        r'^bash tools/setup_env\.sh && .*compare\.py(?:.*\\\n)*.*$',
+        text,
+        re.M,
     )
-    assert line, 'README lost its main-job command'
-    words = shlex.split(line.group(0))
+    assert command, 'README lost its main-job command'
+    words = shlex.split(command.group(0).replace('\\\n', ' '))
     return words[words.index('tools/compare.py') + 1 :]
 
 
