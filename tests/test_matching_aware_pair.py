@@ -14,7 +14,7 @@ from conftest import REPO, tiny_cfg
 from mmsamkd.engine import SAMKDOptimWrapperConstructor
 from mmsamkd.errors import ConfigError
 from mmsamkd.models.algorithms import SAMKDAdversary
-from mmsamkd.models.algorithms.samkd_adversary import mismatched_rows
+from mmsamkd.models.algorithms.adversarial_pair import mismatched_rows
 
 MATCHAWARE_CFG = osp.join(
     REPO,
@@ -204,13 +204,13 @@ def test_samkd_judges_beside_the_teachers_shallower_stage(monkeypatch):
     ].register_forward_hook(
         lambda m, inputs, out: seen.append(inputs[0].detach())
     )
-    from mmsamkd.models.algorithms import samkd_adversary
+    from mmsamkd.models.algorithms import adversarial_pair
 
     def spy(rows, rows_per_image, *args):
         drawn.append((rows, rows_per_image))
         return mismatched_rows(rows, rows_per_image, *args)
 
-    monkeypatch.setattr(samkd_adversary, 'mismatched_rows', spy)
+    monkeypatch.setattr(adversarial_pair, 'mismatched_rows', spy)
     log = algorithm.train_step(batch(3), wrappers)
     assert {'adv.loss_d_feat0', 'adv.loss_g_feat0'} <= set(log)
     assert drawn == [(12, 4)]
@@ -252,7 +252,7 @@ def test_matchaware_config_trains_through_the_runner(tmp_path):
     for name in ('feat0', 'feat1', 'logits'):
         assert math.isfinite(scalars[f'train/adv.loss_d_{name}'].current())
         assert f'train/adv.loss_g_{name}' in scalars
-        weight = f'discriminators.{name}.layers.0.weight'
+        weight = f'pairs.{name}.discriminator.layers.0.weight'
         assert not torch.equal(
             before[weight], runner.model.adversary.state_dict()[weight]
         )

@@ -66,8 +66,8 @@ def test_block_phase_trains_only_the_block_and_its_adapter(
         moved = changed(before, parameters(algorithm))
         allowed = (
             f'architecture.backbone.stages.{block}.',
-            f'adversary.connectors.block{block}.',
-            f'adversary.discriminators.block{block}.',
+            f'adversary.pairs.block{block}.connector.',
+            f'adversary.pairs.block{block}.discriminator.',
         )
         if block == 0:
             allowed += ('architecture.backbone.stem.',)

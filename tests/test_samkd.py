@@ -585,8 +585,8 @@ def test_ssgan_variant_trains_the_rotation_heads():
     log = algorithm.train_step(batch(3), wrappers)
     moved = changed(before, algorithm.adversary)
     # only the active pair's discriminator, rotation head included, learns
-    assert 'discriminators.feat1.rotation_head.weight' in moved
-    assert not any(k.startswith('discriminators.feat0') for k in moved)
+    assert 'pairs.feat1.discriminator.rotation_head.weight' in moved
+    assert not any(k.startswith('pairs.feat0.') for k in moved)
     assert heads['feat1'].rotation_head.out_features == 4
     assert {'adv.loss_d_feat1', 'adv.loss_g_feat1'} <= set(log)
     cfg.model.adversary.pairs.feat0.rotation.num_rotations = 2

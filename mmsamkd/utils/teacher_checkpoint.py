@@ -174,6 +174,19 @@ def plain_state_dict(checkpoint):
     }
 
 
+def upgraded_state_dict(model, state_dict):
+    """``state_dict`` with the keys of earlier module layouts renamed as
+    ``model`` renames them when it loads (each module with an
+    ``upgrade_state_dict(state_dict, prefix)``), so that a check of the
+    keys sees what loading will see. The input is left as it is."""
+    state_dict = dict(state_dict)
+    for name, module in model.named_modules():
+        upgrade = getattr(module, 'upgrade_state_dict', None)
+        if callable(upgrade):
+            upgrade(state_dict, f'{name}.' if name else '')
+    return state_dict
+
+
 def evaluated_checkpoint_problem(model, state_dict, filename, config):
     """Why ``state_dict`` cannot be evaluated as ``model`` (built from
     ``config``), or None. mmengine loads it with ``strict=False``, which

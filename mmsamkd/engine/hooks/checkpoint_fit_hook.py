@@ -10,6 +10,7 @@ from ...utils.teacher_checkpoint import (
     misfit,
     missing_and_mismatched,
     plain_state_dict,
+    upgraded_state_dict,
 )
 
 
@@ -36,7 +37,7 @@ class CheckpointFitHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint):
         model = unwrap_model(runner.model)
-        state_dict = plain_state_dict(checkpoint)
+        state_dict = upgraded_state_dict(model, plain_state_dict(checkpoint))
         filename = getattr(runner, '_load_from', None) or 'the checkpoint'
         if self.purpose == 'test':
             problem = evaluated_checkpoint_problem(

@@ -1,5 +1,6 @@
+from .adversarial_pair import AdversarialPair
 from .msmgan import MSMGAN
 from .samkd import SAMKD
 from .samkd_adversary import SAMKDAdversary
 
-__all__ = ['MSMGAN', 'SAMKD', 'SAMKDAdversary']
+__all__ = ['AdversarialPair', 'MSMGAN', 'SAMKD', 'SAMKDAdversary']

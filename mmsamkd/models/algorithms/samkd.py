@@ -103,19 +103,24 @@ class SAMKD(SingleTeacherDistill):
             self.adversary = MODELS.build(adversary)
         # kept here too: under MMSeparateDistributedDataParallel the
         # adversary is DDP-wrapped and reachable only through forward()
-        self.adversarial_pairs = dict(self.adversary.pairs)
+        pairs = self.adversary.pairs
+        self.adversarial_pairs = self.adversary.recorders()
         self.matched_pairs = self.adversary.matched_pairs()
-        self.conditional_pairs = set(self.adversary.conditional)
+        self.conditional_pairs = {n for n, p in pairs.items() if p.conditional}
         # matching-aware pairs: pair -> the teacher recorder of its condition
         self.condition_recorders = {
-            name: recorder
-            for name, (recorder, _) in self.adversary.conditions.items()
+            name: pair.condition[0]
+            for name, pair in pairs.items()
+            if pair.condition is not None
         }
         # the rows of a record are the rotated views of each image in turn
         self.rows_per_image = getattr(self.student, 'num_rotations', 1)
-        for name, rotation in self.adversary.rotation.items():
+        for name, pair in pairs.items():
+            rotation = pair.rotation
             # a wrong count would still divide the rows, with wrong targets
-            if rotation['num_rotations'] != self.student.num_rotations:
+            if rotation and rotation['num_rotations'] != (
+                self.student.num_rotations
+            ):
                 raise ConfigError(
                     f"adversarial pair {name!r} sets rotation's "
                     f'num_rotations={rotation["num_rotations"]}, but the '
