@@ -411,11 +411,11 @@ def blocks():
         found['samkd-matchaware-mechanism'] = study_block(
             mechanism, paired=True, reference='samkd-nokl'
         )
-        found['samkd-matchaware'] = study_block(
-            [r for r in rows if r not in mechanism],
-            read_rows(METHODS_CSV),
-            paired=True,
-        )
+        against_hsakd = [r for r in rows if r not in mechanism]
+        if against_hsakd:  # only if the mechanism check passed
+            found['samkd-matchaware'] = study_block(
+                against_hsakd, read_rows(METHODS_CSV), paired=True
+            )
     if osp.isfile(AMP_CSV):
         found['fmnist-amp'] = amp_block(read_rows(AMP_CSV))
     if osp.isfile(MMPRETRAIN_TEACHER_CSV):

@@ -256,3 +256,43 @@ def test_matchaware_config_trains_through_the_runner(tmp_path):
         assert not torch.equal(
             before[weight], runner.model.adversary.state_dict()[weight]
         )
+
+
+def test_discriminator_scores_feed_each_kind_beside_its_condition(
+    monkeypatch,
+):
+    """benchmarks/discriminator_scores.py scores the teacher's rows, the
+    student's and the teacher's rows of other images at the same view,
+    each beside the same condition."""
+    import sys
+
+    from mmsamkd.models.algorithms import AdversarialPair
+
+    sys.path.insert(0, osp.join(REPO, 'benchmarks'))
+    from discriminator_scores import mean_scores
+
+    _, algorithm, _ = build_matchaware()
+    calls = []
+    score = AdversarialPair.score
+
+    def spy(pair, x, labels=None, condition=None):
+        calls.append((pair.name, x, condition))
+        return score(pair, x, labels, condition)
+
+    monkeypatch.setattr(AdversarialPair, 'score', spy)
+    scores = mean_scores(algorithm, [batch(3)])
+    assert set(scores) == {'feat0', 'feat1', 'logits'}
+    assert all(0 < v < 1 for kinds in scores.values() for v in kinds)
+    assert [c[0] for c in calls] == [
+        name for name in ('feat0', 'feat1', 'logits') for _ in range(3)
+    ]
+    for k in range(0, 9, 3):
+        (_, real, condition), (_, student, c2), (_, wrong, c3) = calls[
+            k : k + 3
+        ]
+        assert c2 is condition and c3 is condition
+        assert not torch.equal(student, real)
+        # each mismatched row is a real row of another image, same view
+        for i, row in enumerate(wrong):
+            (j,) = [j for j in range(12) if torch.equal(real[j], row)]
+            assert j % 4 == i % 4 and j // 4 != i // 4

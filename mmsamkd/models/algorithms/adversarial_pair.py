@@ -353,7 +353,9 @@ class AdversarialPair(nn.Module):
             x = x.reshape(x.shape[0] // self.views, -1)
         return x
 
-    def _score(self, x, labels, condition=None):
+    def score(self, x, labels=None, condition=None):
+        """Raw discriminator scores of the judged rows ``x`` (with their
+        labels or condition where the pair takes one)."""
         if condition is not None:
             return self.discriminator(torch.cat([condition, x], dim=1))
         if not self.conditional:
@@ -394,7 +396,7 @@ class AdversarialPair(nn.Module):
         with torch.no_grad():
             fake = self.student_side(student.detach())
         real = self._judged(teacher)
-        fake_scores = self._score(self._judged(fake), labels, condition)
+        fake_scores = self.score(self._judged(fake), labels, condition)
         if condition is not None:
             # a real output of the wrong image is fake too; the two kinds
             # of fake are averaged in one mean
@@ -402,10 +404,10 @@ class AdversarialPair(nn.Module):
                 real.shape[0], rows_per_image, real.device, self.name
             )
             fake_scores = torch.cat(
-                [fake_scores, self._score(real[rows], labels, condition)]
+                [fake_scores, self.score(real[rows], labels, condition)]
             )
         return self.loss.discriminator(
-            self._score(real, labels, condition), fake_scores
+            self.score(real, labels, condition), fake_scores
         ) + self._rotation_loss(real, 'd_weight')
 
     def generator_loss(self, student, condition=None, labels=None):
@@ -413,7 +415,7 @@ class AdversarialPair(nn.Module):
         connected side (:meth:`student_side`)."""
         judged = self._judged(student)
         return self.loss(
-            self._score(judged, labels, condition)
+            self.score(judged, labels, condition)
         ) + self._rotation_loss(judged, 'g_weight')
 
     def matching_loss(self, student, teacher):

@@ -165,7 +165,7 @@ class MSMGAN(SAMKD):
 
     def _block_step(self, losses, student_wrapper, adversary_wrapper):
         name = f'block{self.block}'
-        records = {name: self._pair_records(name)}
+        records = {name: self.pair_records(name)}
         adversary_log = self._update_discriminators(records, adversary_wrapper)
         with student_wrapper.optim_context(self.student):
             g_losses = self.adversary(records, mode='generator')

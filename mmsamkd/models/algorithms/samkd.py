@@ -185,7 +185,7 @@ class SAMKD(SingleTeacherDistill):
         }
         self.sample_weight = float(weights.get(SAMPLES, 0.0))
 
-    def _pair_records(self, name):
+    def pair_records(self, name):
         """(student, teacher) tensors of a pair, from the distiller, and
         the teacher's condition third for a matching-aware pair."""
         student, teacher = self.adversarial_pairs[name]
@@ -302,14 +302,14 @@ class SAMKD(SingleTeacherDistill):
         if not self._widths_checked:
             unwrap_model(self.adversary).check_widths(
                 {
-                    name: self._pair_records(name)
+                    name: self.pair_records(name)
                     for name in self.adversarial_pairs
                 }
             )
             self._widths_checked = True
         active = {n: w for n, w in self.adversarial_weights.items() if w > 0}
         records = {
-            name: self._pair_records(name)
+            name: self.pair_records(name)
             for name in self.adversarial_pairs
             if name in active or name in self.matched_pairs
         }
