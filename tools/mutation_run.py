@@ -34,7 +34,7 @@ TESTS = {
     'mmsamkd/models/losses': [
         'test_hsakd.py',
         'test_sskd.py',
-        'test_samkd.py',
+        'test_adversarial_losses.py',
         'test_category_structure.py',
         'test_lightskd.py',
     ],
@@ -47,6 +47,8 @@ TESTS = {
     ],
     'mmsamkd/models/algorithms': [
         'test_samkd.py',
+        'test_adversarial_pair.py',
+        'test_matching_aware_pair.py',
         'test_msmgan.py',
         'test_discrepancy_samples.py',
     ],
