@@ -347,6 +347,50 @@ def test_bad_adversary_configs_are_clear_errors():
         )
 
 
+def test_pair_widths_are_read_from_the_recorded_layers():
+    """A config may leave out channels and student_channels where the
+    recorders read a Linear (or Conv2d) layer: the built adversary is the
+    one the explicit widths build, bit for bit."""
+    init_default_scope('mmpretrain')
+    adversaries = []
+    for explicit in (True, False):
+        cfg = Config.fromfile(SAMKD_CFG)
+        cfg.model.teacher_ckpt = None
+        if not explicit:
+            for pair in cfg.model.adversary.pairs.values():
+                pair.pop('channels')
+                pair.pop('student_channels', None)
+        torch.manual_seed(0)
+        adversaries.append(MODELS.build(cfg.model).adversary)
+    explicit, derived = adversaries
+    # branch features: the fcs' inputs (64 teacher, 16 student); logits:
+    # the head's outputs (10 classes)
+    assert derived.pairs['feat0'].widths == (16, 64)
+    assert derived.pairs['logits'].widths == (10, 10)
+    a, b = explicit.state_dict(), derived.state_dict()
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_width_that_cannot_be_read_must_be_given():
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.model.teacher_ckpt = None
+    # the stem's first conv (16 out) is readable; the whole stem is not
+    recorders = cfg.model.distiller.teacher_recorders
+    recorders.conv = dict(type='ModuleOutputs', source='backbone.stem.0')
+    recorders.stem = dict(type='ModuleOutputs', source='backbone.stem')
+    cfg.model.distiller.student_recorders.conv = dict(
+        type='ModuleOutputs', source='backbone.stem.0'
+    )
+    cfg.model.adversary.pairs.conv = dict(student='conv', teacher='conv')
+    algorithm = MODELS.build(cfg.model)
+    assert algorithm.adversary.pairs['conv'].widths == (4, 16)
+    cfg.model.adversary.pairs.stem = dict(student='conv', teacher='stem')
+    with pytest.raises(ConfigError, match="lacks \\['channels'\\].*Conv2d"):
+        MODELS.build(cfg.model)
+
+
 # --------------------------------------------------------- Runner, slow
 def samkd_tiny(work_dir, teacher_ckpt, **options):
     stages = [

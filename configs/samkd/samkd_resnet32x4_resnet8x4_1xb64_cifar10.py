@@ -33,22 +33,7 @@ model = dict(
     ),
     teacher_ckpt=teacher_ckpt,
     distiller=_base_.samkd_distiller_3branches,
-    adversary=dict(
-        type='SAMKDAdversary',
-        gan_type='bce',
-        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
-        pairs=dict(
-            {
-                name: dict(
-                    student=name,
-                    teacher=name,
-                    channels=256,
-                )
-                for name in [f'feat{i}' for i in range(3)]
-            },
-            logits=dict(student='logits', teacher='logits', channels=10),
-        ),
-    ),
+    adversary=_base_.samkd_adversary_3branches,
 )
 
 custom_hooks = [

@@ -32,25 +32,7 @@ model = dict(
     teacher=dict(_base_.model, type='SelfSupervisedClassifier'),
     teacher_ckpt=teacher_ckpt,
     distiller=_base_.samkd_distiller_4branches,
-    adversary=dict(
-        type='SAMKDAdversary',
-        gan_type='bce',
-        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
-        # branch features: the teacher's 2048 channels, the student's 512
-        # through a linear adapter
-        pairs=dict(
-            {
-                name: dict(
-                    student=name,
-                    teacher=name,
-                    channels=2048,
-                    student_channels=512,
-                )
-                for name in [f'feat{i}' for i in range(4)]
-            },
-            logits=dict(student='logits', teacher='logits', channels=100),
-        ),
-    ),
+    adversary=_base_.samkd_adversary_4branches,
 )
 
 optim_wrapper = dict(

@@ -31,23 +31,7 @@ model = dict(
     ),
     teacher_ckpt=teacher_ckpt,
     distiller=_base_.samkd_distiller_4branches,
-    adversary=dict(
-        type='SAMKDAdversary',
-        gan_type='bce',
-        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
-        pairs=dict(
-            {
-                name: dict(
-                    student=name,
-                    teacher=name,
-                    channels=512,
-                    student_channels=1280,
-                )
-                for name in [f'feat{i}' for i in range(4)]
-            },
-            logits=dict(student='logits', teacher='logits', channels=100),
-        ),
-    ),
+    adversary=_base_.samkd_adversary_4branches,
 )
 
 optim_wrapper = dict(architecture=dict(optimizer=dict(lr=0.01)))

@@ -54,7 +54,8 @@ def check_pair_keys(name, pair):
         raise ConfigError(
             f'adversarial pair {name!r} lacks {sorted(missing)}: each pair '
             "names its student and teacher recorders and the teacher's "
-            'width (channels)'
+            'width (channels; SAMKD reads it from the layer the teacher '
+            'recorder records when that is a Linear or Conv2d)'
         )
     unknown = set(pair) - set(REQUIRED) - set(OPTIONS) - {'type'}
     if unknown:

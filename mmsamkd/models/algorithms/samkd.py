@@ -1,6 +1,9 @@
 """SAMKD: multi-scale KD with self-supervised adversarial learning."""
 
+import copy
+
 import torch
+import torch.nn as nn
 from mmengine.optim import OptimWrapperDict
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import MODELS
@@ -63,7 +66,10 @@ class SAMKD(SingleTeacherDistill):
     discriminators' total, with one ``adv.loss_d_<pair>`` each.
 
     Args:
-        adversary (dict): :class:`SAMKDAdversary` config.
+        adversary (dict): :class:`SAMKDAdversary` config. A pair may
+            leave out ``channels`` and ``student_channels`` where its
+            recorders read a ``Linear`` or ``Conv2d`` layer: they are read
+            from that layer (its input for ``ModuleInputs``).
         discriminator_steps (int): Discriminator updates per iteration.
             Defaults to 1.
         nonfinite (str): On a NaN/inf loss, ``'raise'`` stops the run naming
@@ -100,7 +106,7 @@ class SAMKD(SingleTeacherDistill):
         # HSAKD starts from and a comparison of the two is paired.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed((torch.initial_seed() + 1) % 2**63)
-            self.adversary = MODELS.build(adversary)
+            self.adversary = MODELS.build(self._with_widths(adversary))
         # kept here too: under MMSeparateDistributedDataParallel the
         # adversary is DDP-wrapped and reachable only through forward()
         pairs = self.adversary.pairs
@@ -148,6 +154,41 @@ class SAMKD(SingleTeacherDistill):
         self.adversarial_weights = {
             name: 1.0 for name in self.adversarial_pairs
         }
+
+    def _recorded_width(self, recorder, from_student):
+        """The width a recorder gives, read from the layer it records (a
+        ``Linear`` or ``Conv2d``: its output, or its input for
+        ``ModuleInputs``); None where it cannot be read."""
+        side = 'student' if from_student else 'teacher'
+        recorders = getattr(self.distiller, f'{side}_recorders').recorders
+        if recorder not in recorders:
+            return None  # named in the recorder check below
+        record = recorders[recorder]
+        model = self.student if from_student else self.teacher
+        layer = dict(model.named_modules()).get(getattr(record, 'source', ''))
+        inputs = type(record).__name__ == 'ModuleInputsRecorder'
+        if isinstance(layer, nn.Linear):
+            return layer.in_features if inputs else layer.out_features
+        if isinstance(layer, nn.Conv2d):
+            return layer.in_channels if inputs else layer.out_channels
+        return None
+
+    def _with_widths(self, adversary):
+        """``adversary`` with each pair's missing ``channels`` and
+        ``student_channels`` read from the layers its recorders record
+        (the logits pair's from the head's classes, a branch feature's from
+        the branch's fc), so that a config need not restate them."""
+        adversary = copy.deepcopy(adversary)
+        for pair in adversary.get('pairs', {}).values():
+            for key, recorder, from_student in (
+                ('channels', pair.get('teacher'), False),
+                ('student_channels', pair.get('student'), True),
+            ):
+                if key not in pair and recorder is not None:
+                    width = self._recorded_width(recorder, from_student)
+                    if width is not None:
+                        pair[key] = width
+        return adversary
 
     @staticmethod
     def _check_samples(samples):
