@@ -29,7 +29,7 @@ class AdversarialStageHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, stages, by_epoch=True):
+    def __init__(self, stages: list, by_epoch: bool = True) -> None:
         if not stages or stages[0].get('begin') != 0:
             raise ConfigError(
                 'AdversarialStageHook stages must start with a '
@@ -45,7 +45,7 @@ class AdversarialStageHook(Hook):
         self.by_epoch = by_epoch
         self.current = None
 
-    def stage_at(self, progress):
+    def stage_at(self, progress: int) -> dict:
         """Index of the stage in force after ``progress`` epochs/iters."""
         return max(
             i for i, s in enumerate(self.stages) if s['begin'] <= progress
@@ -68,14 +68,16 @@ class AdversarialStageHook(Hook):
             logger='current',
         )
 
-    def before_train(self, runner):
+    def before_train(self, runner) -> None:
         self.current = None
         self._update(runner)
 
-    def before_train_epoch(self, runner):
+    def before_train_epoch(self, runner) -> None:
         if self.by_epoch:
             self._update(runner)
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
+    def before_train_iter(
+        self, runner, batch_idx: int, data_batch=None
+    ) -> None:
         if not self.by_epoch:
             self._update(runner)

@@ -4,6 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from ...errors import ConfigError
 from ..losses import AdversarialLoss
@@ -23,12 +24,12 @@ OPTIONS = (
 )
 
 
-def pooled(x):
+def pooled(x: Tensor) -> Tensor:
     """Feature maps ``(N, C, H, W)`` are judged by their global average."""
     return x.mean(dim=(2, 3)) if x.dim() == 4 else x
 
 
-def connector_cfg(in_channels, out_channels, spatial):
+def connector_cfg(in_channels: int, out_channels: int, spatial: bool) -> dict:
     """Linear map of the student's width to the teacher's: on pooled
     vectors, or a 1x1 convolution on maps."""
     if spatial:
@@ -46,7 +47,7 @@ def connector_cfg(in_channels, out_channels, spatial):
     )
 
 
-def check_pair_keys(name, pair):
+def check_pair_keys(name: str, pair: dict) -> None:
     """Refuse a pair config that lacks a required key or names an unknown
     option (a misspelt option would otherwise be dropped unnoticed)."""
     missing = set(REQUIRED) - set(pair)
@@ -264,7 +265,9 @@ class AdversarialPair(nn.Module):
             )
         return condition['teacher'], int(condition['channels'])
 
-    def check_widths(self, student, teacher, condition=None):
+    def check_widths(
+        self, student: Tensor, teacher: Tensor, condition: Tensor | None = None
+    ) -> None:
         """Refuse recorded outputs that are not as wide as the pair says;
         the first wrong width otherwise surfaces as a matmul error when the
         pair's stage begins, epochs into the run."""
@@ -295,7 +298,7 @@ class AdversarialPair(nn.Module):
                     f'says {key}={expected}: set {key}={width}'
                 )
 
-    def student_side(self, student):
+    def student_side(self, student: Tensor) -> Tensor:
         """The student output as judged: pooled unless spatial, through the
         connector where the widths differ."""
         if not self.spatial:
@@ -304,7 +307,7 @@ class AdversarialPair(nn.Module):
             return self.connector(student)
         return student
 
-    def teacher_side(self, teacher, student):
+    def teacher_side(self, teacher: Tensor, student: Tensor) -> Tensor:
         """The detached teacher output, pooled unless the pair is spatial
         (whose maps must then match the student's in size)."""
         teacher = teacher.detach()
@@ -318,7 +321,7 @@ class AdversarialPair(nn.Module):
             )
         return teacher
 
-    def condition_rows(self, record, rows):
+    def condition_rows(self, record: list, rows: int) -> Tensor | None:
         """The pooled, detached condition, one row per judged row, from
         the records after student and teacher; None for a pair without
         a condition."""
@@ -354,7 +357,12 @@ class AdversarialPair(nn.Module):
             x = x.reshape(x.shape[0] // self.views, -1)
         return x
 
-    def score(self, x, labels=None, condition=None):
+    def score(
+        self,
+        x: Tensor,
+        labels: Tensor | None = None,
+        condition: Tensor | None = None,
+    ) -> Tensor:
         """Raw discriminator scores of the judged rows ``x`` (with their
         labels or condition where the pair takes one)."""
         if condition is not None:
@@ -386,8 +394,13 @@ class AdversarialPair(nn.Module):
         return self.rotation[weight_key] * F.cross_entropy(logits, targets)
 
     def discriminator_loss(
-        self, student, teacher, condition=None, labels=None, rows_per_image=1
-    ):
+        self,
+        student: Tensor,
+        teacher: Tensor,
+        condition: Tensor | None = None,
+        labels: Tensor | None = None,
+        rows_per_image: int = 1,
+    ) -> Tensor:
         """The discriminator's loss on the teacher side (real) and the
         detached student output (fake), which reaches neither student nor
         connector; ``teacher`` and ``condition`` as :meth:`teacher_side`
@@ -411,7 +424,12 @@ class AdversarialPair(nn.Module):
             self.score(real, labels, condition), fake_scores
         ) + self._rotation_loss(real, 'd_weight')
 
-    def generator_loss(self, student, condition=None, labels=None):
+    def generator_loss(
+        self,
+        student: Tensor,
+        condition: Tensor | None = None,
+        labels: Tensor | None = None,
+    ) -> Tensor:
         """The student's loss for being told apart (unweighted), from its
         connected side (:meth:`student_side`)."""
         judged = self._judged(student)
@@ -419,13 +437,15 @@ class AdversarialPair(nn.Module):
             self.score(judged, labels, condition)
         ) + self._rotation_loss(judged, 'g_weight')
 
-    def matching_loss(self, student, teacher):
+    def matching_loss(self, student: Tensor, teacher: Tensor) -> Tensor:
         """``match_weight`` x MSE of the connected student side to the
         teacher side."""
         return self.match_weight * F.mse_loss(student, teacher)
 
 
-def mismatched_rows(rows, rows_per_image, device=None, name='?'):
+def mismatched_rows(
+    rows: int, rows_per_image: int, device=None, name: str = '?'
+) -> Tensor:
     """Row indices that give every row the same view of another image.
 
     The rows are ``rows // rows_per_image`` images, image-major; images are

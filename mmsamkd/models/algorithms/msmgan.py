@@ -108,7 +108,7 @@ class MSMGAN(SAMKD):
         self.set_adversarial_weights({})
 
     # -- phases ------------------------------------------------------------
-    def set_phase(self, block, snapshot):
+    def set_phase(self, block: int | None, snapshot: int) -> None:
         """Train block ``block`` (None: the final phase) under snapshot
         ``snapshot``, loading its weights if another one is loaded."""
         if block is not None and not 0 <= block < self.num_blocks:
@@ -143,7 +143,7 @@ class MSMGAN(SAMKD):
         return [p for m in modules for p in m.parameters()]
 
     # -- training ----------------------------------------------------------
-    def train_step(self, data, optim_wrapper):
+    def train_step(self, data: dict, optim_wrapper) -> dict:
         extra = ('teacher',) if self.mutual else ()
         student_wrapper, adversary_wrapper = self._optim_wrappers(
             optim_wrapper, extra

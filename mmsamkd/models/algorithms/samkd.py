@@ -88,12 +88,12 @@ class SAMKD(SingleTeacherDistill):
 
     def __init__(
         self,
-        adversary,
-        discriminator_steps=1,
-        nonfinite='raise',
-        samples=None,
+        adversary: dict,
+        discriminator_steps: int = 1,
+        nonfinite: str = 'raise',
+        samples: dict | None = None,
         **kwargs,
-    ):
+    ) -> None:
         super().__init__(**kwargs)
         check_policy(nonfinite)
         if discriminator_steps < 1:
@@ -155,7 +155,7 @@ class SAMKD(SingleTeacherDistill):
             name: 1.0 for name in self.adversarial_pairs
         }
 
-    def _recorded_width(self, recorder, from_student):
+    def _recorded_width(self, recorder: str, from_student: bool) -> int | None:
         """The width a recorder gives, read from the layer it records (a
         ``Linear`` or ``Conv2d``: its output, or its input for
         ``ModuleInputs``); None where it cannot be read."""
@@ -173,7 +173,7 @@ class SAMKD(SingleTeacherDistill):
             return layer.in_channels if inputs else layer.out_channels
         return None
 
-    def _with_widths(self, adversary):
+    def _with_widths(self, adversary: dict) -> dict:
         """``adversary`` with each pair's missing ``channels`` and
         ``student_channels`` read from the layers its recorders record
         (the logits pair's from the head's classes, a branch feature's from
@@ -207,7 +207,7 @@ class SAMKD(SingleTeacherDistill):
             )
         return samples
 
-    def set_adversarial_weights(self, weights):
+    def set_adversarial_weights(self, weights: dict) -> None:
         """Activate pairs: ``{name: weight}``; absent or 0 means off
         (``'samples'`` weighs the discrepancy samples)."""
         known = set(self.adversarial_pairs)
@@ -226,7 +226,7 @@ class SAMKD(SingleTeacherDistill):
         }
         self.sample_weight = float(weights.get(SAMPLES, 0.0))
 
-    def pair_records(self, name):
+    def pair_records(self, name: str) -> tuple:
         """(student, teacher) tensors of a pair, from the distiller, and
         the teacher's condition third for a matching-aware pair."""
         student, teacher = self.adversarial_pairs[name]
@@ -327,7 +327,7 @@ class SAMKD(SingleTeacherDistill):
         with frozen_norm_statistics(student):
             return joint_divergence(teacher, student, moved, tau)
 
-    def train_step(self, data, optim_wrapper):
+    def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict:
         student_wrapper, adversary_wrapper = self._optim_wrappers(
             optim_wrapper
         )

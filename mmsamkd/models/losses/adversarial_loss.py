@@ -12,13 +12,14 @@ The maths as pure functions of discriminator scores (raw, unbounded):
 import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from ..utils.precision import at_least_fp32
 
 GAN_TYPES = ('bce', 'lsgan', 'hinge')
 
 
-def discriminator_loss(real, fake, gan_type):
+def discriminator_loss(real: Tensor, fake: Tensor, gan_type: str) -> Tensor:
     """Loss of a discriminator scoring ``real`` (teacher) and ``fake``,
     in fp32 at least (mixed precision's scores are fp16 or bf16)."""
     real, fake = at_least_fp32(real), at_least_fp32(fake)
@@ -35,7 +36,7 @@ def discriminator_loss(real, fake, gan_type):
     raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
 
 
-def generator_loss(fake, gan_type):
+def generator_loss(fake: Tensor, gan_type: str) -> Tensor:
     """Loss of the student whose outputs the discriminator scored ``fake``
     (in fp32, as :func:`discriminator_loss`)."""
     fake = at_least_fp32(fake)
@@ -61,7 +62,7 @@ class AdversarialLoss(nn.Module):
             term). The discriminator loss is not weighted. Defaults to 1.
     """
 
-    def __init__(self, gan_type='bce', loss_weight=1.0):
+    def __init__(self, gan_type: str = 'bce', loss_weight: float = 1.0):
         super().__init__()
         if gan_type not in GAN_TYPES:
             raise ValueError(
@@ -70,10 +71,10 @@ class AdversarialLoss(nn.Module):
         self.gan_type = gan_type
         self.loss_weight = loss_weight
 
-    def discriminator(self, real, fake):
+    def discriminator(self, real: Tensor, fake: Tensor) -> Tensor:
         """Scores ``(N, 1)`` of teacher and (detached) student outputs."""
         return discriminator_loss(real, fake, self.gan_type)
 
-    def forward(self, fake):
+    def forward(self, fake: Tensor) -> Tensor:
         """Weighted generator loss from the scores of student outputs."""
         return self.loss_weight * generator_loss(fake, self.gan_type)
