@@ -31,19 +31,17 @@ and 12 epochs carry the difference well past the seed noise, so a figure
 reproduces to the digit only on the processor and thread count that made
 it.
 
-A finished run is reused only if it was trained with the same config
-content, thread count and options (stored in ``benchmark_options.json``
-beside it) and from the same teacher checkpoint (its
-``run_config.json``); otherwise the benchmark stops rather than report a
-stale number.
+A finished run is reused only if its record (``run_config.json``, which
+``tools/train.py`` writes) names the same config content and options,
+the same teacher files and the same thread count: the check
+``compare.py`` makes, plus the threads. Otherwise the benchmark stops
+rather than report a stale number.
 """
 
 import argparse
 import csv
 import datetime
 import fcntl
-import hashlib
-import json
 import os
 import os.path as osp
 import platform
@@ -51,9 +49,10 @@ import subprocess
 import sys
 
 import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
+from mmsamkd.comparison.runs import check_reusable
 from mmsamkd.engine.hooks.run_cost_hook import read_cost
+from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils.run_results import (
-    changed_inputs,
     is_finished,
     read_record,
     read_val_history,
@@ -148,34 +147,20 @@ def train(config, work_dir, options, amp=False):
         from mmsamkd.engine.optimizers import use_mixed_precision
 
         use_mixed_precision(cfg)
-    record = osp.join(work_dir, 'benchmark_options.json')
-    # the config's content too: an edited config is another run
-    digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
-    wanted = dict(
-        config=config, options=options, sha256=digest, threads=THREADS
-    )
-    if amp:
-        wanted['amp'] = True
-    if osp.isfile(record):
-        with open(record, encoding='utf-8') as f:
-            stored = json.load(f)
-        if stored != wanted:
-            raise SystemExit(
-                f'error: {work_dir} holds a run of {stored}, not of '
-                f'{wanted}; remove it or use another --root'
-            )
-    changed = changed_inputs(read_record(work_dir), cfg)
-    if changed:
+    try:  # compare.py's check: the same config content, options, inputs
+        check_reusable(config, work_dir, cfg, 'accuracy/top1')
+    except MmsamkdError as error:
+        raise SystemExit(f'error: {error}') from None
+    threads = (read_record(work_dir) or {}).get('threads')
+    if threads not in (None, THREADS):
         raise SystemExit(
-            f'error: {work_dir} holds a run whose inputs have changed '
-            f'({"; ".join(changed)}): its number was not distilled from '
-            'this teacher; remove it or use another --root'
+            f'error: {work_dir} holds a run trained on {threads} threads, '
+            f'not {THREADS}: its figures differ; remove it or use another '
+            '--root'
         )
     if is_finished(work_dir, cfg):
         return cfg
     os.makedirs(work_dir, exist_ok=True)
-    with open(record, 'w', encoding='utf-8') as f:
-        json.dump(wanted, f, indent=1)
     command = [
         sys.executable,
         osp.join(REPO, 'tools', 'train.py'),

@@ -1,8 +1,6 @@
 """The benchmark's results CSV and the README tables generated from it."""
 
 import csv
-import hashlib
-import json
 import os.path as osp
 import sys
 
@@ -211,18 +209,23 @@ def test_paired_study_against_another_reference():
 
 
 def test_benchmark_reuses_a_run_only_with_the_same_options(tmp_path):
+    """The benchmark makes compare.py's check on the run's record."""
+    config = 'configs/vanilla/resnet8-quarter_1xb64_fmnist.py'
     work_dir = tmp_path / 'run'
-    work_dir.mkdir()
-    (work_dir / 'benchmark_options.json').write_text(
-        '{"config": "configs/vanilla/resnet8-quarter_1xb64_fmnist.py", '
-        '"options": {"randomness.seed": 1}}'
-    )
-    with pytest.raises(SystemExit, match='holds a run of'):
-        fmnist_methods.train(
-            'configs/vanilla/resnet8-quarter_1xb64_fmnist.py',
-            str(work_dir),
-            {'randomness.seed': 2},
-        )
+    seed1 = fmnist_methods.load_cfg(config, {'randomness.seed': 1})
+    write_record(str(work_dir), dict(run_record(seed1), threads=1))
+    with pytest.raises(SystemExit, match='holds a run of .* other settings'):
+        fmnist_methods.train(config, str(work_dir), {'randomness.seed': 2})
+
+
+def test_benchmark_refuses_a_run_of_other_threads(tmp_path):
+    """A CPU run's figures depend on its thread count."""
+    config = 'configs/vanilla/resnet8-quarter_1xb64_fmnist.py'
+    work_dir = tmp_path / 'run'
+    cfg = fmnist_methods.load_cfg(config, {})
+    write_record(str(work_dir), dict(run_record(cfg), threads=2))
+    with pytest.raises(SystemExit, match='trained on 2 threads, not 1'):
+        fmnist_methods.train(config, str(work_dir), {})
 
 
 def test_benchmark_refuses_a_run_of_a_retrained_teacher(tmp_path):
@@ -232,13 +235,7 @@ def test_benchmark_refuses_a_run_of_a_retrained_teacher(tmp_path):
     options = {'model.teacher_ckpt': str(teacher)}
     cfg = fmnist_methods.load_cfg(config, options)
     work_dir = tmp_path / 'run'
-    write_record(str(work_dir), run_record(cfg))
-    digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
-    (work_dir / 'benchmark_options.json').write_text(
-        json.dumps(
-            dict(config=config, options=options, sha256=digest, threads=1)
-        )
-    )
+    write_record(str(work_dir), dict(run_record(cfg), threads=1))
     teacher.write_bytes(b'the teacher trained again')
     with pytest.raises(SystemExit, match='teacher_ckpt has changed'):
         fmnist_methods.train(config, str(work_dir), options)

@@ -5,6 +5,7 @@
 _base_ = [
     '../_base_/models/cifar_zoo.py',
     '../_base_/models/samkd.py',
+    '../_base_/models/samkd_adversaries.py',
     '../_base_/datasets/tiny_imagenet.py',
     '../_base_/schedules/samkd_cifar_240e.py',
     '../_base_/default_runtime.py',

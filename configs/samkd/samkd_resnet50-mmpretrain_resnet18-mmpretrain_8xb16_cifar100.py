@@ -9,6 +9,7 @@
 _base_ = [
     '../_base_/mmpretrain/resnet50_8xb16_cifar100.py',
     '../_base_/models/samkd.py',
+    '../_base_/models/samkd_adversaries.py',
 ]
 
 # Written by tools/train.py with configs/teachers/

@@ -29,28 +29,6 @@ samkd_distiller_4branches = _with_branch_features(
 )
 
 
-def _adversary(num_branches):
-    """Discriminators on the pooled branch features and on the logits,
-    BCE, one MLP each. SAMKD reads each pair's widths from the layers its
-    recorders read (a linear connector maps the student's branch features
-    where they are narrower or wider)."""
-    pairs = {
-        f'feat{i}': dict(student=f'feat{i}', teacher=f'feat{i}')
-        for i in range(num_branches)
-    }
-    pairs['logits'] = dict(student='logits', teacher='logits')
-    return dict(
-        type='SAMKDAdversary',
-        gan_type='bce',
-        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
-        pairs=pairs,
-    )
-
-
-samkd_adversary_3branches = _adversary(3)
-samkd_adversary_4branches = _adversary(4)
-
-
 def _stages_240e(num_branches, weight=0.1):
     """Warm-up (HSAKD's losses only) to epoch 30, feature
     discriminators shallow to deep from 30 (one more every 15 epochs for 3

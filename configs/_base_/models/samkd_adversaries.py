@@ -1,0 +1,23 @@
+# SAMKD's adversaries on the pooled branch features and the logits, for
+# configs with 3 or 4 branches. Kept out of samkd.py so that configs that
+# spell their own adversary (the Fashion-MNIST pair) do not carry these.
+def _adversary(num_branches):
+    """Discriminators on the pooled branch features and on the logits,
+    BCE, one MLP each. SAMKD reads each pair's widths from the layers its
+    recorders read (a linear connector maps the student's branch features
+    where they are narrower or wider)."""
+    pairs = {
+        f'feat{i}': dict(student=f'feat{i}', teacher=f'feat{i}')
+        for i in range(num_branches)
+    }
+    pairs['logits'] = dict(student='logits', teacher='logits')
+    return dict(
+        type='SAMKDAdversary',
+        gan_type='bce',
+        discriminator=dict(type='MLPDiscriminator', hidden_channels=(256,)),
+        pairs=pairs,
+    )
+
+
+samkd_adversary_3branches = _adversary(3)
+samkd_adversary_4branches = _adversary(4)
