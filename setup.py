@@ -40,7 +40,7 @@ setup(
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require={
-        'tests': ['pytest', 'ruff', 'codespell'],
+        'tests': ['pytest', 'pytest-xdist', 'ruff', 'codespell'],
         # mmrazor 1.0.0 refuses mmcv >= 2.1.1
         'mmcv-lite': ['mmcv-lite>=2.0.0,<2.1.1'],
     },

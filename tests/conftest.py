@@ -7,7 +7,13 @@ import sys
 
 import pytest
 
-import mmsamkd  # noqa: F401  (compat before anything imports mmrazor)
+# Under pytest-xdist (-n N) the workers share the cores: one worker's
+# torch (and each run it starts) gets its share, not all of them.
+if os.environ.get('PYTEST_XDIST_WORKER_COUNT'):
+    _share = os.cpu_count() // int(os.environ['PYTEST_XDIST_WORKER_COUNT'])
+    os.environ.setdefault('OMP_NUM_THREADS', str(max(1, _share)))
+
+import mmsamkd  # noqa: E402, F401  (compat before anything imports mmrazor)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEACHER_CFG = osp.join(REPO, 'configs/teachers/resnet14_1xb64_fmnist.py')

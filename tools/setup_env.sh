@@ -30,7 +30,12 @@ import importlib.metadata as md, re, sys
 pins = re.findall(
     r'(?m)^([A-Za-z0-9_.-]+)==(\S+)', open('requirements/verified.txt').read()
 )
-need = pins + [('pytest', None), ('codespell', None), ('mmsamkd', None)]
+need = pins + [
+    ('pytest', None),
+    ('pytest-xdist', None),
+    ('codespell', None),
+    ('mmsamkd', None),
+]
 for name, version in need:
     have = md.version(name)
     if version and have.split('+')[0] != version:
