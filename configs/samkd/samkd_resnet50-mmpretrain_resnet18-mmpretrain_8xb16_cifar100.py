@@ -8,8 +8,7 @@
 # 90 (SAMKD's CIFAR stages).
 _base_ = [
     '../_base_/mmpretrain/resnet50_8xb16_cifar100.py',
-    '../_base_/models/samkd.py',
-    '../_base_/models/samkd_adversaries.py',
+    '../_base_/models/samkd_cifar.py',
 ]
 
 # Written by tools/train.py with configs/teachers/
@@ -48,11 +47,6 @@ param_scheduler = dict(
     adversary=[_base_.param_scheduler],
 )
 
-custom_hooks = [
-    dict(
-        type='mmrazor.AdversarialStageHook',
-        stages=_base_.samkd_stages_240e_4branches,
-    )
-]
+custom_hooks = [_base_.samkd_stage_hook_4branches]
 
 val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')

@@ -4,8 +4,7 @@
 # from epoch 90.
 _base_ = [
     '../_base_/models/cifar_zoo.py',
-    '../_base_/models/samkd.py',
-    '../_base_/models/samkd_adversaries.py',
+    '../_base_/models/samkd_cifar.py',
     '../_base_/datasets/cifar100.py',
     '../_base_/schedules/samkd_cifar_240e.py',
     '../_base_/default_runtime.py',
@@ -35,11 +34,6 @@ model = dict(
     adversary=_base_.samkd_adversary_3branches,
 )
 
-custom_hooks = [
-    dict(
-        type='mmrazor.AdversarialStageHook',
-        stages=_base_.samkd_stages_240e_3branches,
-    )
-]
+custom_hooks = [_base_.samkd_stage_hook_3branches]
 
 val_cfg = dict(_delete_=True, type='mmrazor.TeacherCachedDistillValLoop')
