@@ -1,7 +1,6 @@
-# SAMKD, VGG13 -> MobileNetV2 on CIFAR-100: HSAKD losses + adversarial learning
-# on 4 branch features and the logits; warm-up (KL only) to epoch 30, feature
-# discriminators shallow to deep from epoch 30, the logits discriminator too
-# from epoch 90.
+# SAMKD, VGG13 -> MobileNetV2 on CIFAR-100: HSAKD's losses plus discriminators
+# on 4 branch features and the logits, switched on in stages (features from
+# epoch 30, logits from 90).
 _base_ = [
     '../_base_/models/cifar_zoo.py',
     '../_base_/models/samkd_cifar.py',
@@ -10,8 +9,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-# Written by tools/train.py with configs/teachers/
-# vgg13_ssa-frozen_1xb64_cifar100.py
+# written by tools/train.py configs/teachers/vgg13_ssa-frozen_1xb64_cifar100.py
 teacher_ckpt = 'work_dirs/vgg13_ssa-frozen_1xb64_cifar100/epoch_100.pth'
 
 model = dict(

@@ -1,7 +1,6 @@
-# SAMKD, WRN-40-2 -> WRN-16-2 on CIFAR-10: HSAKD losses + adversarial learning
-# on 3 branch features and the logits; warm-up (KL only) to epoch 30, feature
-# discriminators shallow to deep from epoch 30, the logits discriminator too
-# from epoch 90.
+# SAMKD, WRN-40-2 -> WRN-16-2 on CIFAR-10: HSAKD's losses plus discriminators
+# on 3 branch features and the logits, switched on in stages (features from
+# epoch 30, logits from 90).
 _base_ = [
     '../_base_/models/cifar_zoo.py',
     '../_base_/models/samkd_cifar.py',
