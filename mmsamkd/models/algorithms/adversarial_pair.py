@@ -159,9 +159,8 @@ class AdversarialPair(nn.Module):
     ) -> None:
         super().__init__()
         self.name, self.student, self.teacher = name, student, teacher
-        student_channels = (
-            channels if student_channels is None else (student_channels)
-        )
+        if student_channels is None:
+            student_channels = channels
         self.widths = (student_channels, channels)
         self.spatial, self.views, self.tau = bool(spatial), int(views), tau
         self.match_weight = float(match_weight)
