@@ -13,11 +13,13 @@ one setting at a time, each paired with a reference run of that setting
 (``PAIRED_CHECKS``: HSAKD with a half-width student, with twice the
 epochs, on a fifth of the images; the discriminators without the KL
 terms, against SAMKD with
-neither). With ``--readme``, rewrites in each file the block between
+neither), and the matching-aware discriminators (``MATCHAWARE_CSV``).
+With ``--readme``, rewrites in each file the block between
 ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME being
 ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
-``samkd-study-pytorch-init``, ``fmnist-amp``, ``hsakd-mmpretrain-teacher``
-or a key of ``PAIRED_CHECKS``, so README
+``samkd-study-pytorch-init``, ``fmnist-amp``, ``hsakd-mmpretrain-teacher``,
+``samkd-matchaware-mechanism``, ``samkd-matchaware`` (made only once
+variants ran against HSAKD) or a key of ``PAIRED_CHECKS``, so README
 figures come from the CSVs and are never typed.
 """
 
