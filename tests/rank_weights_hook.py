@@ -1,9 +1,9 @@
 """Hooks for the multi-process tests: each DDP rank saves its student;
-rank 1 stops."""
+rank 1 hangs."""
 
 import os
 import os.path as osp
-import signal
+import time
 
 import torch
 from mmengine.dist import get_rank
@@ -35,9 +35,11 @@ class RankWeightsHook(Hook):
 
 @HOOKS.register_module()
 class StopRankHook(Hook):
-    """Stop rank 1 (SIGSTOP) after its iteration ``at``, as a debugger, a
-    ``kill -STOP`` or a swapped-out node would; its pid goes to
-    ``<out_dir>/stopped.pid``."""
+    """Hang rank 1 after its iteration ``at``, as a deadlock, a debugger or
+    a swapped-out node would; its pid goes to ``<out_dir>/stopped.pid``.
+    It sleeps rather than taking SIGSTOP: the peer's timeout is the same,
+    but torchrun gives a stopped process 30 s to obey SIGTERM before it
+    kills it, and a sleeping one obeys at once."""
 
     def __init__(self, out_dir, at=2):
         self.out_dir = out_dir
@@ -49,4 +51,5 @@ class StopRankHook(Hook):
         if get_rank() == 1 and runner.iter + 1 == self.at:
             with open(osp.join(self.out_dir, 'stopped.pid'), 'w') as f:
                 f.write(str(os.getpid()))
-            os.kill(os.getpid(), signal.SIGSTOP)
+            while True:
+                time.sleep(1)

@@ -110,8 +110,9 @@ def test_the_launch_rank_is_read_from_any_launcher(monkeypatch):
 
 @pytest.mark.slow
 def test_a_stopped_rank_ends_the_run_with_one_line(tmp_path, monkeypatch):
-    """Before: with rank 1 stopped (SIGSTOP), rank 0 waited in its next
-    all-reduce for gloo's default 30 minutes, then died in a traceback."""
+    """Before: with rank 1 hung (or stopped by SIGSTOP), rank 0 waited in
+    its next all-reduce for gloo's default 30 minutes, then died in a
+    traceback."""
     from mmengine.config import Config
 
     from conftest import STUDENT_CFG, rank_weights_config, run_dist_train
