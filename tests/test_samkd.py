@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.structures import DataSample
 
-from conftest import REPO, clone_state, run_dist_train, tiny_cfg
+from conftest import REPO, clone_state, tiny_cfg
 from mmsamkd.engine import SAMKDOptimWrapperConstructor
 from mmsamkd.errors import ConfigError, NonFiniteLossError
 
@@ -448,20 +448,6 @@ def test_resume_in_stage_two_reproduces_uninterrupted_run(
     # the resumed launch's own log: it re-entered stage 2 where it stopped
     resumed_log = sorted((tmp_path / 'b').glob('2*/2*.log'))[-1].read_text()
     assert 'adversarial stage 2/3 from epoch 2' in resumed_log
-
-
-@pytest.mark.slow
-def test_samkd_two_process_cpu_distributed(fmnist_ssa_teacher_ckpt, tmp_path):
-    result = run_dist_train(
-        SAMKD_CFG,
-        2,
-        tmp_path,
-        {'model.teacher_ckpt': fmnist_ssa_teacher_ckpt, 'custom_hooks': '[]'},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    log = open(next(tmp_path.glob('2*/2*.log'))).read()
-    assert 'Distributed training: True' in log
-    assert 'adv.loss_d_logits' in log  # all pairs active without the hook
 
 
 @pytest.mark.parametrize(
