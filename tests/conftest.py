@@ -32,10 +32,12 @@ def _remember_metafile_lookups():
             try:
                 answers[key] = (look_up(package_path, cfg_path), None)
             except ValueError as error:
-                answers[key] = (None, error)
-        found, error = answers[key]
-        if error is not None:
-            raise error
+                # its message, not the error: a raised error's traceback
+                # holds every frame of the stack it was raised in
+                answers[key] = (None, error.args)
+        found, error_args = answers[key]
+        if error_args is not None:
+            raise ValueError(*error_args)
         return found
 
     config_utils._get_cfg_metainfo = remembered
