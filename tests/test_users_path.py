@@ -233,6 +233,9 @@ def check_one_runner_step(cfg, work_dir, adds_terms=False):
     cfg.train_dataloader.dataset.indices = N  # one iteration
     cfg.train_cfg.max_epochs = 1
     cfg.val_dataloader.dataset.indices = N  # evaluation is not checked
+    # nor are checkpoints (each save is verified and synced to disk: a
+    # third of a step's time); test_checkpoint_files.py checks them
+    cfg.default_hooks.checkpoint = None
     runner = Runner.from_cfg(cfg)
     capture = CaptureStep()
     runner.register_hook(capture)
