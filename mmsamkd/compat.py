@@ -11,6 +11,7 @@ Nothing here edits installed files or reads environment variables.
 import importlib
 import sys
 import types
+from typing import Any
 
 import torch
 
@@ -49,7 +50,7 @@ def _once(name):
 #   Quantizers that do use them get a clear error instead.
 # Drop when: mmrazor imports cleanly on the pinned torch.
 # --------------------------------------------------------------------------
-def torch_ao_quantization_reference_available():
+def torch_ao_quantization_reference_available() -> bool:
     """Whether the torch.ao names mmrazor's backend configs need exist."""
     try:
         importlib.import_module('torch.nn.quantized._reference')
@@ -93,7 +94,7 @@ def _unavailable(name):
 
 
 @_once('mmrazor_backend_config_stub')
-def stub_mmrazor_quantization_backend_config():
+def stub_mmrazor_quantization_backend_config() -> None:
     """Register the backend_config stub when torch.ao lacks what it needs."""
     if BACKEND_CONFIG_MODULE in sys.modules:
         return  # already imported (real or stub): nothing to do
@@ -130,7 +131,7 @@ class _Probe:
     """A picklable object that is not a tensor."""
 
 
-def torch_load_refuses_pickles():
+def torch_load_refuses_pickles() -> bool:
     """Whether ``torch.load`` without ``weights_only`` refuses a pickled
     object (torch >= 2.6), as mmengine's loader calls it."""
     import io
@@ -145,7 +146,7 @@ def torch_load_refuses_pickles():
     return False
 
 
-def load_from_trusted_local(filename, map_location=None):
+def load_from_trusted_local(filename: str, map_location: Any = None) -> Any:
     """Load a local checkpoint that the user named, under any torch."""
     import os.path as osp
 
@@ -177,7 +178,7 @@ def load_from_trusted_local(filename, map_location=None):
 
 
 @_once('mmengine_trusted_checkpoint_loader')
-def patch_mmengine_local_checkpoint_loader():
+def patch_mmengine_local_checkpoint_loader() -> None:
     """Route mmengine's local checkpoint scheme through the trusted loader."""
     from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -200,7 +201,7 @@ def patch_mmengine_local_checkpoint_loader():
 # Drop when: mmengine supports CPU DDP in these two places.
 # --------------------------------------------------------------------------
 @_once('mmengine_cpu_distributed')
-def patch_mmengine_cpu_distributed():
+def patch_mmengine_cpu_distributed() -> None:
     """Make mmengine's pytorch launcher and DDP wrapper work on CPU."""
     import mmengine.dist.utils as dist_utils
     from mmengine.model.wrappers import distributed as ddp_module
@@ -288,7 +289,7 @@ def patch_mmengine_cpu_distributed():
 # Drop when: mmrazor offers a strict teacher load.
 # --------------------------------------------------------------------------
 @_once('mmrazor_strict_teacher_load')
-def patch_mmrazor_strict_teacher_load():
+def patch_mmrazor_strict_teacher_load() -> None:
     """Make SingleTeacherDistill refuse a teacher_ckpt that does not fit."""
     from mmrazor.models.algorithms.distill.configurable import (
         single_teacher_distill,
@@ -320,7 +321,7 @@ def patch_mmrazor_strict_teacher_load():
 # Drop when: mmengine verifies checkpoints and stores relative paths.
 # --------------------------------------------------------------------------
 @_once('mmengine_checkpoint_files')
-def patch_mmengine_checkpoint_files():
+def patch_mmengine_checkpoint_files() -> None:
     """Verified, atomic checkpoint saves and work-dir-relative paths."""
     import os
     import os.path as osp
@@ -420,14 +421,14 @@ def patch_mmengine_checkpoint_files():
 # Fix: the method sets ``inplace = False`` on every submodule that has it.
 # Drop when: mmrazor walks ``nn.Module.modules()`` itself.
 # --------------------------------------------------------------------------
-def module_children_in_plain_dict():
+def module_children_in_plain_dict() -> bool:
     """Whether ``nn.Module._modules`` is a plain dict, which mmrazor's
     ``set_module_inplace_false`` does not walk."""
     return type(torch.nn.Module()._modules) is dict
 
 
 @_once('mmrazor_inplace_false')
-def patch_mmrazor_set_module_inplace_false():
+def patch_mmrazor_set_module_inplace_false() -> None:
     """Really turn off in-place modules in distilled models (only where
     mmrazor's own switch-off misses them)."""
     if not module_children_in_plain_dict():
@@ -460,7 +461,7 @@ def patch_mmrazor_set_module_inplace_false():
 # Drop when: mmengine loads URLs with ``weights_only=True``.
 # --------------------------------------------------------------------------
 @_once('mmengine_url_checkpoint_loader')
-def patch_mmengine_url_checkpoint_loader():
+def patch_mmengine_url_checkpoint_loader() -> None:
     """Route MMEngine's http(s) checkpoint schemes through the safe
     loader."""
     from mmengine.runner.checkpoint import CheckpointLoader
@@ -472,7 +473,7 @@ def patch_mmengine_url_checkpoint_loader():
     )
 
 
-def apply_all():
+def apply_all() -> None:
     """Apply every patch; safe to call any number of times."""
     stub_mmrazor_quantization_backend_config()
     patch_mmengine_local_checkpoint_loader()

@@ -2,6 +2,7 @@
 and a plain MMPretrain config for them (``tools/export_student.py``)."""
 
 import os.path as osp
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -18,7 +19,9 @@ STUDENT_PREFIX = 'architecture.'
 DISTILL_ONLY_KEYS = ('teacher_ckpt',)
 
 
-def check_outputs(checkpoint, out, cfg_out, force):
+def check_outputs(
+    checkpoint: str, out: str, cfg_out: str, force: bool
+) -> None:
     """Refuse outputs that would destroy a file: the checkpoint itself,
     weights written where the config goes, an earlier file (no --force)."""
     if not out.endswith('.pth'):
@@ -39,7 +42,7 @@ def check_outputs(checkpoint, out, cfg_out, force):
             )
 
 
-def student_state_dict(state_dict):
+def student_state_dict(state_dict: Mapping[str, Any]) -> Dict[str, Any]:
     """The student's weights, keys as a bare classifier names them."""
     student = {
         key[len(STUDENT_PREFIX) :]: value
@@ -61,7 +64,7 @@ def student_state_dict(state_dict):
     return student
 
 
-def plain_preprocessor(preprocessor):
+def plain_preprocessor(preprocessor: Mapping[str, Any]) -> Mapping[str, Any]:
     """MMPretrain's own preprocessor for a views one (same normalisation)."""
     if str(preprocessor.get('type', '')).endswith('ViewsDataPreprocessor'):
         preprocessor = dict(
@@ -70,7 +73,7 @@ def plain_preprocessor(preprocessor):
     return preprocessor
 
 
-def plain_pipeline(pipeline):
+def plain_pipeline(pipeline: Sequence[dict]) -> List[dict]:
     """A training pipeline of single images: ``RotatedViews`` (SSKD)
     becomes the transforms it applied to each view."""
     plain = []
@@ -82,7 +85,7 @@ def plain_pipeline(pipeline):
     return plain
 
 
-def student_config(cfg_text):
+def student_config(cfg_text: str) -> Optional[Config]:
     """A plain classifier config from the stored distillation config."""
     cfg = Config.fromstring(cfg_text, file_format='.py')
     algorithm = cfg.model
@@ -109,7 +112,9 @@ def student_config(cfg_text):
     return cfg
 
 
-def export(checkpoint, out=None, force=False):
+def export(
+    checkpoint: str, out: Optional[str] = None, force: bool = False
+) -> Tuple[str, Optional[str]]:
     """Write the student checkpoint (and config); return their paths."""
     if not osp.isfile(checkpoint):
         raise MmsamkdError(f'checkpoint {checkpoint!r} does not exist')

@@ -35,7 +35,7 @@ FILE_ONLY_LOG_LINES = (
 )
 
 
-def silence():
+def silence() -> None:
     for category, message in KNOWN:
         warnings.filterwarnings(
             'ignore', message=re.escape(message), category=category
@@ -45,11 +45,11 @@ def silence():
 class FileOnlyLines(logging.Filter):
     """Keeps :data:`FILE_ONLY_LOG_LINES` off the handler it is added to."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith(FILE_ONLY_LOG_LINES)
 
 
-def quiet_console(logger):
+def quiet_console(logger: logging.Logger) -> None:
     """Add :class:`FileOnlyLines` to ``logger``'s console handlers."""
     for handler in logger.handlers:
         on_console = not isinstance(handler, logging.FileHandler)

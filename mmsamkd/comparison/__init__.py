@@ -2,6 +2,7 @@
 ``tools/compare.py`` (see its ``--help`` for what a comparison does)."""
 
 import os.path as osp
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mmsamkd.engine.optimizers import use_mixed_precision
 from mmsamkd.errors import MmsamkdError
@@ -27,18 +28,18 @@ __all__ = ['compare']
 
 
 def compare(
-    train_script,
-    configs,
-    work_dir_root,
-    out_dir,
-    metric,
-    collect_only=False,
-    cfg_options=None,
-    jobs=1,
-    mixed_datasets=False,
-    seeds=None,
-    amp=False,
-):
+    train_script: str,
+    configs: Sequence[str],
+    work_dir_root: str,
+    out_dir: str,
+    metric: str,
+    collect_only: bool = False,
+    cfg_options: Optional[Dict[str, Any]] = None,
+    jobs: int = 1,
+    mixed_datasets: bool = False,
+    seeds: Optional[Sequence[int]] = None,
+    amp: bool = False,
+) -> Tuple[List[dict], str]:
     """Train what is not finished, then tabulate (``tools/compare.py``).
 
     ``amp``: every run trains with ``tools/train.py --amp``; a run is

@@ -1,13 +1,18 @@
 """What each run of a comparison cost, and the size of what it deploys."""
 
+from typing import Any, Dict, Optional, Sequence, Tuple
+
 import torch
+from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
 from mmsamkd.engine.hooks.run_cost_hook import read_cost
 from mmsamkd.models.classifiers import to_plain_classifier
 
 
-def deployed_size(cfg, input_shape):
+def deployed_size(
+    cfg: Config, input_shape: Sequence[int]
+) -> Optional[Tuple[int, int]]:
     """``(parameters, flops)`` of the classifier a run of ``cfg`` deploys
     (its student, as ``tools/export_student.py`` writes it: no teacher,
     branch or other training-only module) on one image of
@@ -31,7 +36,7 @@ def deployed_size(cfg, input_shape):
     return parameters, analyzer.total()
 
 
-def run_cost(work_dir, cfg):
+def run_cost(work_dir: str, cfg: Config) -> Dict[str, Any]:
     """The cost columns of one run: from its ``run_cost.json`` (written by
     ``tools/train.py``; empty for a run trained otherwise) and the size of
     its deployed classifier."""

@@ -4,9 +4,10 @@ that a browser opens without a server (pictures inlined)."""
 import base64
 import html
 import os.path as osp
+from typing import List, Sequence
 
 
-def tables_from_markdown(markdown):
+def tables_from_markdown(markdown: str) -> List[str]:
     """The Markdown tables of ``results.md`` as HTML tables."""
     tables, rows = [], []
     for line in markdown.splitlines() + ['']:
@@ -31,7 +32,9 @@ def tables_from_markdown(markdown):
     return tables
 
 
-def write_report(markdown, pictures, out_dir, title='mmsamkd comparison'):
+def write_report(
+    markdown: str, pictures: Sequence[str], out_dir: str, title: str
+) -> str:
     """Write ``report.html`` from ``results.md``'s text and the PNG files
     ``pictures``; return its path."""
     images = []

@@ -4,6 +4,7 @@ training time, reliability diagrams."""
 import math
 import os.path as osp
 import statistics
+from typing import Optional, Sequence
 
 from mmsamkd.evaluation.transfer_metric import calibration_error
 
@@ -17,7 +18,7 @@ def _pyplot():
     return plt
 
 
-def plot_curves(rows, out_dir, metric):
+def plot_curves(rows: Sequence[dict], out_dir: str, metric: str) -> str:
     """``accuracy_curves.png``: each run's validation ``metric`` by epoch.
     A run validated once (a frozen-stage teacher trained for a few epochs)
     is a labelled marker, not a line of one point."""
@@ -54,7 +55,9 @@ def plot_curves(rows, out_dir, metric):
     return path
 
 
-def plot_accuracy_vs_cost(rows, out_dir, metric):
+def plot_accuracy_vs_cost(
+    rows: Sequence[dict], out_dir: str, metric: str
+) -> Optional[str]:
     """``accuracy_vs_cost.png``: each config's last ``metric`` against its
     training time, the mean over its seeds with their std as error bars;
     None when no run recorded its time (``run_cost.json``)."""
@@ -96,7 +99,7 @@ def plot_accuracy_vs_cost(rows, out_dir, metric):
     return path
 
 
-def pooled_bins(diagrams):
+def pooled_bins(diagrams: Sequence[list]) -> list:
     """One reliability diagram from several runs' (seeds') diagrams of the
     same bins: counts add, mean confidence and accuracy are weighted by
     them."""
@@ -116,7 +119,7 @@ def pooled_bins(diagrams):
     return pooled
 
 
-def plot_reliability(rows, out_dir):
+def plot_reliability(rows: Sequence[dict], out_dir: str) -> Optional[str]:
     """``reliability.png``: one reliability diagram per config (its seeds
     pooled), from the last validation of each run: the accuracy of each
     confidence bin as a bar, the teacher's as points, the diagonal a

@@ -4,6 +4,9 @@ import csv
 import os
 import os.path as osp
 import statistics
+from typing import Dict, Optional, Sequence
+
+from mmengine.config import Config
 
 from mmsamkd.engine.hooks.reliability_hook import read_reliability
 from mmsamkd.utils.run_results import read_record
@@ -21,7 +24,13 @@ TRANSFER = {  # column: the TransferMetric key of the last validation
 }
 
 
-def summarize(config, work_dir, history, metric, cfg):
+def summarize(
+    config: str,
+    work_dir: str,
+    history: Dict[int, dict],
+    metric: str,
+    cfg: Config,
+) -> dict:
     steps = sorted(history)
     values = [history[s][metric] for s in steps]
     last = history[steps[-1]]
@@ -50,7 +59,7 @@ def summarize(config, work_dir, history, metric, cfg):
     )
 
 
-def write_table(rows, out_dir, metric):
+def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:
     os.makedirs(out_dir, exist_ok=True)
     header = [
         'config',
@@ -107,16 +116,16 @@ def write_table(rows, out_dir, metric):
     return markdown
 
 
-def transfer_cell(row, column):
+def transfer_cell(row: dict, column: str) -> str:
     spec = '.3f' if column.startswith('KL') else '.2f'
     return number(row.get('transfer', {}).get(column), spec)
 
 
-def number(value, spec):
+def number(value: Optional[float], spec: str) -> str:
     return '' if value is None else format(value, spec)
 
 
-def duration(seconds):
+def duration(seconds: Optional[float]) -> str:
     """``H:MM:SS``, as MMEngine writes its ETA."""
     if seconds is None:
         return ''
@@ -124,7 +133,7 @@ def duration(seconds):
     return f'{minutes // 60}:{minutes % 60:02d}:{secs:02d}'
 
 
-def memory_kind(rows):
+def memory_kind(rows: Sequence[dict]) -> str:
     """``'CUDA'`` (allocated on the GPU), ``'RSS'`` (a CPU process's peak
     resident set) or both, as the runs measured it."""
     kinds = {row['memory'] for row in rows if row['memory']}
@@ -132,7 +141,7 @@ def memory_kind(rows):
     return '/'.join(names) or 'memory'
 
 
-def seed_summary(rows, metric):
+def seed_summary(rows: Sequence[dict], metric: str) -> str:
     """The Markdown table of the configs run on several seeds: the mean and
     std of their last-epoch ``metric`` over the seeds, and each one's gap
     from the first such config, seed by seed (paired, so the spread

@@ -4,6 +4,9 @@ work dir holds may be reported as one of them."""
 import copy
 import os
 import os.path as osp
+from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple
+
+from mmengine.config import Config
 
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils.run_results import (
@@ -16,8 +19,13 @@ from mmsamkd.utils.run_results import (
 
 DEFAULT_ROOT = 'work_dirs'
 
+# (config file, work dir, loaded config), and with the options that
+# compare.py gives on top of the file
+Run = Tuple[str, str, Config]
+LoadedRun = Tuple[str, str, Config, Dict[str, Any]]
 
-def inputs_read(cfg):
+
+def inputs_read(cfg: Config) -> Dict[str, Any]:
     """``{option: path or list of paths}``: the files a run starts from
     (its ``load_from``, teacher checkpoint and MS-MGANs' snapshots)."""
     model = cfg.get('model', {})
@@ -28,7 +36,7 @@ def inputs_read(cfg):
     }
 
 
-def same_root_paths(cfg, work_dir_root):
+def same_root_paths(cfg: Config, work_dir_root: str) -> Dict[str, Any]:
     """Options pointing the files a config reads into the root.
 
     Configs name the runs they read as ``work_dirs/<run>/...`` (the default
@@ -53,14 +61,14 @@ def same_root_paths(cfg, work_dir_root):
     return options
 
 
-def final_checkpoint(cfg):
+def final_checkpoint(cfg: Config) -> str:
     """The file name of the last checkpoint a run of ``cfg`` saves."""
     train_cfg = cfg.train_cfg
     unit = 'epoch' if 'max_epochs' in train_cfg else 'iter'
     return f'{unit}_{planned_length(cfg)}.pth'
 
 
-def follow_final_checkpoints(loaded):
+def follow_final_checkpoints(loaded: Sequence[LoadedRun]) -> None:
     """Point each run that reads another listed run's final checkpoint
     (a student's ``teacher_ckpt``, a teacher stage's ``load_from``) at the
     final checkpoint that run saves under this command's options.
@@ -87,7 +95,7 @@ def follow_final_checkpoints(loaded):
                 cfg.merge_from_dict({key: options[key]})
 
 
-def depends_on(cfg, work_dir):
+def depends_on(cfg: Config, work_dir: str) -> bool:
     """Whether ``cfg`` reads a file (teacher, snapshot, weights) from
     ``work_dir``."""
     inside = osp.abspath(work_dir) + os.sep
@@ -99,7 +107,9 @@ def depends_on(cfg, work_dir):
     )
 
 
-def check_reusable(config, work_dir, cfg, metric):
+def check_reusable(
+    config: str, work_dir: str, cfg: Config, metric: str
+) -> None:
     """Refuse a work dir holding a run of other settings (or of unknown
     ones): its numbers would be reported as this config's."""
     record = read_record(work_dir)
@@ -118,7 +128,9 @@ def check_reusable(config, work_dir, cfg, metric):
         )
 
 
-def check_not_ahead_of_teachers(runs, todo):
+def check_not_ahead_of_teachers(
+    runs: Sequence[Run], todo: Sequence[Run]
+) -> None:
     """Refuse a finished run whose teacher (or ``load_from``) run is to be
     trained now: it was distilled from weights that are gone, and would
     be reported beside a teacher it never saw."""
@@ -135,7 +147,11 @@ def check_not_ahead_of_teachers(runs, todo):
                 )
 
 
-def seeded_runs(loaded, work_dir_root, seeds):
+def seeded_runs(
+    loaded: Iterable[LoadedRun],
+    work_dir_root: str,
+    seeds: Optional[Sequence[int]],
+) -> Iterator[LoadedRun]:
     """Expand ``[(config, work_dir, cfg, options)]`` over ``seeds``.
 
     A run that another listed run reads (its teacher, its ``load_from``)

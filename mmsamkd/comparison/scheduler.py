@@ -8,22 +8,30 @@ import re
 import subprocess
 import sys
 import time
+from typing import Any, Dict, List, Optional, Sequence
+
+from mmengine.config import Config
 
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils.process_ownership import die_with_parent
 from mmsamkd.utils.run_results import planned_length
 
-from .runs import depends_on
+from .runs import Run, depends_on
 
 
-def option_text(value):
+def option_text(value: Any) -> str:
     """A value as ``--cfg-options`` reads it (a list without spaces)."""
     if isinstance(value, (list, tuple)):
         return '[' + ','.join(str(v) for v in value) + ']'
     return str(value)
 
 
-def train_command(trainer, config, work_dir, cfg_options):
+def train_command(
+    trainer: Sequence[str],
+    config: str,
+    work_dir: str,
+    cfg_options: Optional[Dict[str, Any]],
+) -> List[str]:
     """``trainer``: ``tools/train.py``'s path and the flags every run
     gets (``--amp``)."""
     command = [sys.executable, *trainer, config, '--work-dir', work_dir]
@@ -36,7 +44,7 @@ def train_command(trainer, config, work_dir, cfg_options):
     return command
 
 
-def visible_gpus():
+def visible_gpus() -> List[str]:
     """The GPUs a child process may use, as ``CUDA_VISIBLE_DEVICES`` names
     them (indices or UUIDs); none on a CPU machine."""
     import torch
@@ -56,7 +64,7 @@ _TRAIN_LINE = re.compile(
 _VAL_LINE = re.compile(r'Epoch\(val\).*?accuracy/top1: ([\d.]+)')
 
 
-def progress_line(config, work_dir, cfg):
+def progress_line(config: str, work_dir: str, cfg: Config) -> str:
     """Where a run that logs to ``compare_train.log`` stands: its epoch
     and iteration, MMEngine's ETA and its last validation accuracy."""
     name = osp.splitext(osp.basename(config))[0]
@@ -79,7 +87,13 @@ def progress_line(config, work_dir, cfg):
     return line + (f', last val top-1 {vals[-1]}' if vals else '')
 
 
-def train_all(trainer, runs, cfg_options, jobs, run_options=None):
+def train_all(
+    trainer: Sequence[str],
+    runs: Sequence[Run],
+    cfg_options: Optional[Dict[str, Any]],
+    jobs: int,
+    run_options: Optional[Dict[str, Any]] = None,
+) -> None:
     """Train ``[(config, work_dir, cfg)]`` with ``trainer`` (see
     :func:`train_command`), up to ``jobs`` at once.
 

@@ -9,6 +9,7 @@ one-line error naming the folder, the files and where to get them.
 """
 
 import os.path as osp
+from typing import List
 
 from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.datasets import cifar as mmpretrain_cifar
@@ -20,15 +21,15 @@ from ..errors import DatasetFileError, DatasetNotFoundError
 class OfflineCIFARMixin:
     """Check the official files before MMPretrain reads them."""
 
-    def __init__(self, *args, download=False, **kwargs):
+    def __init__(self, *args, download: bool = False, **kwargs) -> None:
         super().__init__(*args, download=download, **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         if not self.download:
             self.check_files()
         return super().load_data_list()
 
-    def check_files(self):
+    def check_files(self) -> None:
         folder = osp.join(self.data_prefix['root'], self.base_folder)
         entries = [
             *self.train_list,

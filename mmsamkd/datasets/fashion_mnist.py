@@ -3,6 +3,7 @@
 import gzip
 import os.path as osp
 import zlib
+from typing import List, Optional
 
 import numpy as np
 from mmpretrain.datasets import FashionMNIST
@@ -22,7 +23,7 @@ _SPLIT_FILES = {
 _IDX_DTYPES = {0x08: np.uint8}
 
 
-def read_idx(path):
+def read_idx(path: str) -> np.ndarray:
     """Read an idx file (LeCun's MNIST format), gzipped or plain.
 
     Args:
@@ -67,7 +68,7 @@ def read_idx(path):
     return array.reshape(shape)
 
 
-def find_idx_file(root, stem):
+def find_idx_file(root: str, stem: str) -> Optional[str]:
     """Path of ``stem`` or ``stem.gz`` under ``root``, or None."""
     for name in (stem + '.gz', stem):
         path = osp.join(root, name)
@@ -108,11 +109,11 @@ class LocalFashionMNIST(FashionMNIST):
 
     def __init__(
         self,
-        data_root=DEBIAN_FASHION_MNIST_ROOT,
-        split='train',
-        val_size=0,
+        data_root: str = DEBIAN_FASHION_MNIST_ROOT,
+        split: str = 'train',
+        val_size: int = 0,
         **kwargs,
-    ):
+    ) -> None:
         kwargs.pop('download', None)  # never download
         if split not in _SPLIT_FILES:
             raise ConfigError(
@@ -157,7 +158,7 @@ class LocalFashionMNIST(FashionMNIST):
             )
         return paths
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         images_path, labels_path = self._split_paths()
         images = read_idx(images_path)
         labels = read_idx(labels_path)

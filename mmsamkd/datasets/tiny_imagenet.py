@@ -2,6 +2,7 @@
 
 import os
 import os.path as osp
+from typing import List
 
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
@@ -34,7 +35,7 @@ class TinyImageNet(BaseDataset):
 
     SPLITS = ('train', 'val')
 
-    def __init__(self, data_root, split='train', **kwargs):
+    def __init__(self, data_root: str, split: str = 'train', **kwargs) -> None:
         if split not in self.SPLITS:
             raise ValueError(
                 f'TinyImageNet split must be one of '
@@ -74,7 +75,7 @@ class TinyImageNet(BaseDataset):
                 'not a folder. ' + _GET_IT
             )
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         label_of = {wnid: i for i, wnid in enumerate(self.wnids)}
         if self.split == 'train':
             return self._load_train(label_of)

@@ -15,6 +15,8 @@ model in an order that depends on the collate. An array is collated as
 one item per sample by any collate.
 """
 
+from typing import Sequence
+
 import numpy as np
 from mmcv.transforms import BaseTransform, Compose
 from mmpretrain.registry import TRANSFORMS
@@ -38,7 +40,11 @@ class RotatedViews(BaseTransform):
             match the model's ``rotations``. Defaults to ``(0, 1, 2, 3)``.
     """
 
-    def __init__(self, transforms=(), rotations=ROTATIONS):
+    def __init__(
+        self,
+        transforms: Sequence[dict] = (),
+        rotations: Sequence[int] = ROTATIONS,
+    ) -> None:
         self.rotations = check_rotations(rotations)
         # built here, so that MMPretrain's transforms are found whatever
         # the default scope
@@ -49,7 +55,7 @@ class RotatedViews(BaseTransform):
             ]
         )
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         img = results['img']
         if img.shape[0] != img.shape[1]:
             raise ValueError(

@@ -1,6 +1,7 @@
 """How much of its teacher a student learnt, and how calibrated each is."""
 
 import collections
+from typing import Any, Dict, List, Sequence
 
 import torch
 from mmengine.evaluator import BaseMetric
@@ -9,7 +10,9 @@ from mmrazor.registry import METRICS
 ECE_BINS = 15
 
 
-def reliability_bins(confidence, correct, bins=ECE_BINS):
+def reliability_bins(
+    confidence: torch.Tensor, correct: torch.Tensor, bins: int = ECE_BINS
+) -> List[tuple]:
     """The reliability diagram of some predictions: their confidences (the
     top probability of each) fall into ``bins`` equal-width bins of (0, 1];
     for each bin, ``(count, mean confidence, accuracy)``, the last two None
@@ -33,7 +36,9 @@ def reliability_bins(confidence, correct, bins=ECE_BINS):
     return table
 
 
-def expected_calibration_error(confidence, correct, bins=ECE_BINS):
+def expected_calibration_error(
+    confidence: torch.Tensor, correct: torch.Tensor, bins: int = ECE_BINS
+) -> float:
     """Expected calibration error in percent: each bin of
     :func:`reliability_bins` adds the gap between its mean confidence and
     its accuracy, weighted by its share of the predictions (Guo et al.,
@@ -41,7 +46,7 @@ def expected_calibration_error(confidence, correct, bins=ECE_BINS):
     return calibration_error(reliability_bins(confidence, correct, bins))
 
 
-def calibration_error(table):
+def calibration_error(table: Sequence[tuple]) -> float:
     """Expected calibration error in percent of a :func:`reliability_bins`
     table."""
     total = sum(count for count, _, _ in table)
@@ -87,7 +92,7 @@ class TransferMetric(BaseMetric):
         # run without ReliabilityHook keeps only the last two
         self.diagrams = collections.deque(maxlen=2)
 
-    def process(self, data_batch, data_samples):
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             student = sample['pred_score'].float().cpu()
             label = int(sample['gt_label'])
@@ -96,7 +101,7 @@ class TransferMetric(BaseMetric):
                 result['teacher'] = sample['teacher_score'].float().cpu()
             self.results.append(result)
 
-    def compute_metrics(self, results):
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         student = torch.stack([r['student'] for r in results])
         labels = torch.tensor([r['label'] for r in results])
         confidence, predicted = student.max(dim=1)

@@ -27,6 +27,7 @@ import io
 import os
 import os.path as osp
 import re
+from typing import List, Optional, Tuple
 
 from ..errors import CheckpointError
 
@@ -35,7 +36,7 @@ _NUMBERED = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 _BEST = re.compile(r'^best_.+_(epoch|iter)_(\d+)\.pth$')
 
 
-def sha256_of(path):
+def sha256_of(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(1 << 20), b''):
@@ -65,7 +66,7 @@ class AtomicTextFile(io.StringIO):
     """A text file opened for writing that replaces ``path`` whole on a
     clean close, and never leaves it empty or half-written."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
 
@@ -75,7 +76,7 @@ class AtomicTextFile(io.StringIO):
         return super().__exit__(kind, value, traceback)
 
 
-def save_verified(checkpoint, filename):
+def save_verified(checkpoint: dict, filename: str) -> None:
     """``torch.save`` to ``filename``, atomically, with its checksum."""
     import torch
 
@@ -98,7 +99,7 @@ def save_verified(checkpoint, filename):
             os.remove(old)
 
 
-def stored_checksum(filename):
+def stored_checksum(filename: str) -> Optional[str]:
     """The checksum saved beside ``filename``, or None if there is none."""
     try:
         with open(filename + SUFFIX, encoding='utf-8') as f:
@@ -107,12 +108,14 @@ def stored_checksum(filename):
         return None
 
 
-def is_intact(filename):
+def is_intact(filename: str) -> bool:
     expected = stored_checksum(filename)
     return expected is not None and sha256_of(filename) == expected
 
 
-def last_intact(directory, exclude=None):
+def last_intact(
+    directory: str, exclude: Optional[str] = None
+) -> Optional[str]:
     """The newest ``epoch_N.pth`` / ``iter_N.pth`` whose checksum holds."""
     numbered = []
     for name in os.listdir(directory) if osp.isdir(directory) else []:
@@ -137,7 +140,7 @@ def _fix(filename, exclude=True):
     return 'No intact checkpoint is left beside it: start the run again'
 
 
-def verify(filename):
+def verify(filename: str) -> None:
     """Raise :class:`CheckpointError` if ``filename`` fails its checksum."""
     expected = stored_checksum(filename)
     if expected is not None and sha256_of(filename) != expected:
@@ -148,7 +151,7 @@ def verify(filename):
         )
 
 
-def unreadable(filename, error):
+def unreadable(filename: str, error: BaseException) -> CheckpointError:
     """The one-line :class:`CheckpointError` for a file torch cannot read."""
     reason = str(error).splitlines()[0] if str(error) else ''
     return CheckpointError(
@@ -157,14 +160,16 @@ def unreadable(filename, error):
     )
 
 
-def remove_partial(directory):
+def remove_partial(directory: str) -> None:
     """Remove the ``*.part`` files a killed save left in ``directory``."""
     for part in glob.glob(osp.join(directory, '*.part')):
         with contextlib.suppress(OSError):
             os.remove(part)
 
 
-def newer_best(directory, known, step):
+def newer_best(
+    directory: str, known: Optional[str], step: int
+) -> Optional[Tuple[str, float, List[str]]]:
     """The best checkpoint in ``directory`` that the resumed state does not
     know, with its score: ``(path, score, outdated)`` or None.
 
@@ -197,7 +202,7 @@ def newer_best(directory, known, step):
     return path, info['best_score'], [p for _, p in found[:-1]]
 
 
-def rebase(path, work_dir):
+def rebase(path: str, work_dir: str) -> str:
     """``path`` in ``work_dir`` if it names a file of another directory.
 
     A copied or moved work dir keeps the old absolute paths MMEngine
@@ -208,7 +213,7 @@ def rebase(path, work_dir):
     return osp.join(work_dir, osp.basename(path))
 
 
-def missing_latest(work_dir, named):
+def missing_latest(work_dir: str, named: str) -> CheckpointError:
     """The one-line :class:`CheckpointError` for a ``last_checkpoint`` that
     names no file (empty, or a checkpoint removed since)."""
     intact = last_intact(work_dir)

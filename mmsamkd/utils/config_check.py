@@ -7,6 +7,8 @@ build) into a :class:`~mmsamkd.errors.ConfigError` naming the fix.
 
 import os.path as osp
 
+from mmengine.config import Config, ConfigDict
+
 from ..errors import ConfigError
 from .config_keys import check_config_keys
 
@@ -24,7 +26,9 @@ def _teacher_pretrained(model_cfg):
     return hasattr(init_cfg, 'get') and init_cfg.get('type') == 'Pretrained'
 
 
-def check_teacher_checkpoint(model_cfg, random_teacher=False):
+def check_teacher_checkpoint(
+    model_cfg: ConfigDict, random_teacher: bool = False
+) -> None:
     """A teacher needs weights: ``teacher_ckpt`` must name an existing file.
 
     Without one the teacher stays random and the run still exits 0; that
@@ -55,7 +59,7 @@ def check_teacher_checkpoint(model_cfg, random_teacher=False):
             )
 
 
-def check_class_counts(model_cfg):
+def check_class_counts(model_cfg: ConfigDict) -> None:
     """Teacher and student heads must predict the same classes."""
     student = _num_classes(model_cfg.get('architecture', {}))
     teacher = _num_classes(model_cfg.get('teacher', {}))
@@ -68,7 +72,7 @@ def check_class_counts(model_cfg):
         )
 
 
-def check_load_from(cfg):
+def check_load_from(cfg: Config) -> None:
     """``load_from`` (weights to start or resume from) must exist."""
     path = cfg.get('load_from')
     if path and '://' not in path and not osp.isfile(osp.expanduser(path)):
@@ -84,7 +88,7 @@ def check_load_from(cfg):
         )
 
 
-def check_frozen_model_loads_weights(cfg):
+def check_frozen_model_loads_weights(cfg: Config) -> None:
     """A frozen-feature stage (HSAKD's branches, SSKD's projection head)
     trains on a fixed, trained classifier: it needs ``load_from``.
 
@@ -109,7 +113,7 @@ def check_frozen_model_loads_weights(cfg):
         )
 
 
-def check_distributed_wrapper(cfg):
+def check_distributed_wrapper(cfg: Config) -> None:
     """A distributed SAMKD run needs :class:`SAMKDDistributedDataParallel`.
 
     mmengine's default ``MMDistributedDataParallel`` runs its own
@@ -143,7 +147,7 @@ def check_distributed_wrapper(cfg):
         )
 
 
-def check_val_split_held_out(cfg):
+def check_val_split_held_out(cfg: Config) -> None:
     """A Fashion-MNIST ``val`` split is never trained on.
 
     Split ``val`` is the last ``val_size`` training images; the train
@@ -168,7 +172,7 @@ def check_val_split_held_out(cfg):
             )
 
 
-def check_train_and_evaluation_apart(cfg):
+def check_train_and_evaluation_apart(cfg: Config) -> None:
     """No run trains on the split it is evaluated on.
 
     ``train_dataloader.dataset.split=test`` trained on the test images and
@@ -197,7 +201,7 @@ def check_train_and_evaluation_apart(cfg):
             )
 
 
-def check_loss_class_counts(model_cfg):
+def check_loss_class_counts(model_cfg: ConfigDict) -> None:
     """A distillation loss that counts classes (CSKD's, ICAKD's centroids
     and memory bank) counts the student's classes.
 
@@ -218,7 +222,7 @@ def check_loss_class_counts(model_cfg):
             )
 
 
-def check_config(cfg):
+def check_config(cfg: Config) -> None:
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
     check_config_keys(cfg)
     check_load_from(cfg)

@@ -25,6 +25,9 @@ import difflib
 import functools
 import os
 import os.path as osp
+from typing import Any, Mapping, Optional
+
+from mmengine.config import Config
 
 from ..errors import ConfigError
 
@@ -183,7 +186,7 @@ def _nearest(key, known):
     return f' (did you mean {close[0]!r}?)' if close else ''
 
 
-def check_config_keys(cfg):
+def check_config_keys(cfg: Config) -> None:
     """Every top-level key of ``cfg`` is read by mmengine, by mmsamkd's
     tools, or by the config files that see its final value."""
     unread = _unread_keys(cfg)
@@ -221,7 +224,7 @@ def _paths_holding(node, value, prefix=''):
     return found
 
 
-def check_overrides(cfg, options):
+def check_overrides(cfg: Config, options: Optional[Mapping[str, Any]]) -> None:
     """``options`` (``--cfg-options``, before they are merged into ``cfg``)
     must not set a config variable that entries already read: those
     entries would keep the old value."""

@@ -1,7 +1,14 @@
 """Ending a distributed run cleanly."""
 
+from typing import TYPE_CHECKING, Optional
 
-def end_distributed():
+if TYPE_CHECKING:  # torch and mmengine load only when a run ends
+    from mmengine.config import Config
+
+    from ..errors import MmsamkdError
+
+
+def end_distributed() -> None:
     """Destroy the process groups, if any were started, once nothing uses
     them: the caller drops its runner first (``del runner``).
 
@@ -21,7 +28,9 @@ def end_distributed():
         dist.destroy_process_group()
 
 
-def stalled_collective(error, cfg):
+def stalled_collective(
+    error: BaseException, cfg: 'Config'
+) -> Optional['MmsamkdError']:
     """The one-line :class:`MmsamkdError` for a collective that timed out
     (a rank stopped, died or fell far behind), or None for other errors.
 

@@ -14,6 +14,7 @@ compares (a tensor made from shapes).
 
 import os.path as osp
 import traceback
+from typing import List, Tuple
 
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -58,7 +59,7 @@ def _caller():
 
 
 class _Reads(TorchDispatchMode):
-    def __init__(self, found):
+    def __init__(self, found: List[Tuple[str, str]]) -> None:
         super().__init__()
         self.found = found
 
@@ -72,7 +73,7 @@ class _Reads(TorchDispatchMode):
 
 
 class _Copies(TorchFunctionMode):
-    def __init__(self, found):
+    def __init__(self, found: List[Tuple[str, str]]) -> None:
         super().__init__()
         self.found = found
 
@@ -93,7 +94,7 @@ class HostSyncCounter:
         self._modes = (_Copies(self.found), _Reads(self.found))
 
     @property
-    def count(self):
+    def count(self) -> int:
         return len(self.found)
 
     def __enter__(self):

@@ -1,9 +1,10 @@
 """The model inside a DDP (or other MMEngine) wrapper."""
 
+import torch.nn as nn
 from mmengine.model import is_model_wrapper
 
 
-def unwrap_model(module):
+def unwrap_model(module: nn.Module) -> nn.Module:
     """``module.module`` for a registered model wrapper, else ``module``.
 
     SAMKD's wrapper wraps each child of the algorithm on its own, so hooks,

@@ -8,10 +8,12 @@ the position as the log prints it (``Epoch(train) [2][15/79]``);
 """
 
 import math
+from typing import Any, Dict, Iterable, Mapping
 
 import torch
 from mmengine import dist
 from mmengine.logging import MessageHub, print_log
+from mmengine.optim import OptimWrapper
 
 from ..errors import ConfigError, NonFiniteLossError
 
@@ -19,14 +21,14 @@ NONFINITE_POLICIES = ('raise', 'skip')
 POSITION_KEY = 'train_position'  # MessageHub info set by the guard hook
 
 
-def check_policy(policy, name='nonfinite'):
+def check_policy(policy: str, name: str = 'nonfinite') -> None:
     if policy not in NONFINITE_POLICIES:
         raise ConfigError(
             f'{name} must be one of {NONFINITE_POLICIES}, got {policy!r}'
         )
 
 
-def train_position():
+def train_position() -> str:
     """Where training is, as the log writes it, or the global iteration."""
     hub = MessageHub.get_current_instance()
     position = hub.get_info(POSITION_KEY)
@@ -35,7 +37,7 @@ def train_position():
     return f'iteration {hub.get_info("iter", "unknown")}'
 
 
-def host_floats(values):
+def host_floats(values: Mapping[str, Any]) -> Dict[str, float]:
     """``{name: float}`` of ``values`` (tensors or numbers), read from the
     device in one copy: each ``float(tensor)`` would wait for the device
     on its own."""
@@ -49,7 +51,7 @@ def host_floats(values):
     return {k: read[k] if k in read else float(v) for k, v in values.items()}
 
 
-def finite_everywhere(values):
+def finite_everywhere(values: Mapping[str, float]) -> bool:
     """Whether every value (a float) is finite on every process (DDP ranks
     agree, so that all of them step or all skip)."""
     finite = all(math.isfinite(v) for v in values)
@@ -61,7 +63,7 @@ def finite_everywhere(values):
     return finite
 
 
-def on_nonfinite(values, policy, fix):
+def on_nonfinite(values: Mapping[str, float], policy: str, fix: str) -> None:
     """Apply ``policy`` to ``values`` (``{name: float}``, some not finite).
 
     Raises :class:`NonFiniteLossError` for ``'raise'``; logs a warning for
@@ -78,7 +80,7 @@ def on_nonfinite(values, policy, fix):
     print_log(message + '; update skipped', logger='current', level=30)
 
 
-def skip_update(wrapper, losses):
+def skip_update(wrapper: OptimWrapper, losses: Iterable[Any]) -> None:
     """Drop an update but keep DDP's forward/backward pairing intact."""
     zero = sum(
         v.nan_to_num(0.0, 0.0, 0.0).sum() * 0

@@ -14,6 +14,7 @@ import os
 import os.path as osp
 import signal
 import sys
+from typing import IO
 
 from ..errors import MmsamkdError
 
@@ -23,7 +24,7 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 RANK_VARIABLES = ('RANK', 'SLURM_PROCID', 'OMPI_COMM_WORLD_RANK', 'PMI_RANK')
 
 
-def launch_rank():
+def launch_rank() -> int:
     """This process's global rank as its launcher set it (0 if none)."""
     for name in RANK_VARIABLES:
         if os.environ.get(name, '').isdigit():
@@ -31,7 +32,7 @@ def launch_rank():
     return 0
 
 
-def hold_lock(directory, what='training process'):
+def hold_lock(directory: str, what: str = 'training process') -> IO:
     """Lock ``directory`` for this process's lifetime; return the open
     lock file (keep it). Raises :class:`MmsamkdError` naming the holder
     when another process has it."""
@@ -54,7 +55,7 @@ def hold_lock(directory, what='training process'):
     return handle
 
 
-def die_with_parent(sig=signal.SIGTERM):
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
     """Ask the kernel to send ``sig`` to this process when its parent ends
     (Linux; elsewhere nothing). For use as ``preexec_fn`` of a child, or
     in a process whose parent is a launcher."""

@@ -18,6 +18,9 @@ import hashlib
 import json
 import os
 import os.path as osp
+from typing import Any, Dict, List, Mapping, Optional
+
+from mmengine.config import Config
 
 from .checkpoint_files import sha256_of
 
@@ -26,7 +29,7 @@ RECORD = 'run_config.json'
 _PLACES = ('work_dir', 'resume', 'load_from', 'launcher', 'experiment_name')
 
 
-def config_digest(cfg):
+def config_digest(cfg: Config) -> str:
     """sha256 of ``cfg`` without the settings that only name places."""
     settings = cfg._cfg_dict.to_dict()
     for key in _PLACES:
@@ -37,7 +40,7 @@ def config_digest(cfg):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def input_digests(cfg):
+def input_digests(cfg: Config) -> Dict[str, str]:
     """``{role: sha256}`` of the files the run of ``cfg`` starts from.
 
     Roles, not paths, are the keys: the same teacher under another work
@@ -59,7 +62,7 @@ def input_digests(cfg):
     }
 
 
-def describe_dataset(cfg):
+def describe_dataset(cfg: Config) -> str:
     """A short name of the training data, e.g. ``LocalFashionMNIST[:5000]``."""
     dataset = cfg.get('train_dataloader', {}).get('dataset', {})
     name = str(dataset.get('type', '?')).split('.')[-1]
@@ -71,7 +74,7 @@ def describe_dataset(cfg):
     return name
 
 
-def describe_schedule(cfg):
+def describe_schedule(cfg: Config) -> str:
     train_cfg = cfg.get('train_cfg', {})
     if 'max_epochs' in train_cfg:
         length = f'{train_cfg["max_epochs"]} epochs'
@@ -85,7 +88,7 @@ def describe_schedule(cfg):
     return length + (f', lr {lr}' if lr is not None else '')
 
 
-def described_settings(cfg):
+def described_settings(cfg: Config) -> Dict[str, Any]:
     """The settings a record names, to say how two runs differ."""
     dataset = cfg.get('train_dataloader', {}).get('dataset', {})
     return dict(
@@ -99,7 +102,7 @@ def described_settings(cfg):
     )
 
 
-def describe_precision(cfg):
+def describe_precision(cfg: Config) -> str:
     """``'mixed'`` where an optim wrapper autocasts, else ``'fp32'``."""
     wrapper = cfg.get('optim_wrapper', {})
     entries = [wrapper] + [v for v in wrapper.values() if isinstance(v, dict)]
@@ -111,7 +114,7 @@ def describe_precision(cfg):
     return 'mixed' if mixed else 'fp32'
 
 
-def run_record(cfg, since=None):
+def run_record(cfg: Config, since: Optional[str] = None) -> Dict[str, Any]:
     import torch
 
     return dict(
@@ -125,7 +128,7 @@ def run_record(cfg, since=None):
     )
 
 
-def read_record(work_dir):
+def read_record(work_dir: str) -> Optional[Dict[str, Any]]:
     path = osp.join(work_dir, RECORD)
     if not osp.isfile(path):
         return None
@@ -133,13 +136,13 @@ def read_record(work_dir):
         return json.load(f)
 
 
-def write_record(work_dir, record):
+def write_record(work_dir: str, record: Mapping[str, Any]) -> None:
     os.makedirs(work_dir, exist_ok=True)
     with open(osp.join(work_dir, RECORD), 'w', encoding='utf-8') as f:
         json.dump(record, f, indent=1)
 
 
-def changed_inputs(record, cfg):
+def changed_inputs(record: Mapping[str, Any], cfg: Config) -> List[str]:
     """The files the run of ``record`` started from that are not the
     files ``cfg`` names now (a teacher retrained since, a replaced
     checkpoint), as phrases; empty when none changed or when the record
@@ -152,7 +155,7 @@ def changed_inputs(record, cfg):
     ]
 
 
-def record_mismatch(record, cfg):
+def record_mismatch(record: Mapping[str, Any], cfg: Config) -> Optional[str]:
     """How the run of ``record`` differs from ``cfg``, or None if it does
     not: other settings, or a file it started from that has changed."""
     if record is None:
@@ -172,7 +175,9 @@ def record_mismatch(record, cfg):
     return '; '.join(changed + changed_inputs(record, cfg)) or None
 
 
-def read_val_history(work_dir, metric='accuracy/top1'):
+def read_val_history(
+    work_dir: str, metric: str = 'accuracy/top1'
+) -> Dict[int, dict]:
     """``{step: record}`` of the validation records of the run in dir.
 
     mmengine's LocalVisBackend writes ``<timestamp>/vis_data/scalars.json``
@@ -196,7 +201,7 @@ def read_val_history(work_dir, metric='accuracy/top1'):
     return history
 
 
-def planned_length(cfg):
+def planned_length(cfg: Config) -> int:
     """The step of the last validation of a finished run of ``cfg``."""
     train_cfg = cfg.train_cfg
     if train_cfg.get('by_epoch', True) and 'max_epochs' in train_cfg:
@@ -204,7 +209,9 @@ def planned_length(cfg):
     return train_cfg.max_iters
 
 
-def is_finished(work_dir, cfg, metric='accuracy/top1'):
+def is_finished(
+    work_dir: str, cfg: Config, metric: str = 'accuracy/top1'
+) -> bool:
     """Whether ``work_dir`` holds a run of ``cfg`` validated at its end."""
     return max(read_val_history(work_dir, metric), default=0) >= (
         planned_length(cfg)

@@ -11,7 +11,9 @@ replaces that loader (``mmsamkd.compat``) and refuses such a checkpoint.
 import os.path as osp
 import re
 from collections import OrderedDict
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+import torch.nn as nn
 from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 
 from ..errors import CheckpointError
@@ -22,13 +24,17 @@ PROJECTION_PREFIX = 'proj_head.'
 SHOWN = 3  # keys named in a message
 
 
-def key_examples(keys):
+def key_examples(keys: Sequence[str]) -> str:
     keys = list(keys)
     more = f' and {len(keys) - SHOWN} more' if len(keys) > SHOWN else ''
     return ', '.join(keys[:SHOWN]) + more
 
 
-def missing_and_mismatched(expected, state_dict, role='model'):
+def missing_and_mismatched(
+    expected: Mapping[str, Any],
+    state_dict: Mapping[str, Any],
+    role: str = 'model',
+) -> Tuple[List[str], List[str]]:
     """The keys of ``expected`` (a state dict) absent from ``state_dict``,
     and ``'key (shape) in the checkpoint, (shape) in the <role>'`` for
     those of another shape."""
@@ -44,7 +50,9 @@ def missing_and_mismatched(expected, state_dict, role='model'):
     return missing, mismatched
 
 
-def misfit(missing, mismatched, total):
+def misfit(
+    missing: Sequence[str], mismatched: Sequence[str], total: int
+) -> str:
     """``'N of its M weights are missing (...); K have another shape
     (...)'`` for the lists of :func:`missing_and_mismatched`."""
     problems = []
@@ -59,7 +67,9 @@ def misfit(missing, mismatched, total):
     return '; '.join(problems)
 
 
-def teacher_state_problem(teacher, state_dict, filename):
+def teacher_state_problem(
+    teacher: nn.Module, state_dict: Mapping[str, Any], filename: str
+) -> Optional[str]:
     """Why ``state_dict`` cannot be ``teacher``'s weights, or None.
 
     Every parameter and buffer of ``teacher`` must be in ``state_dict``
@@ -106,13 +116,13 @@ def teacher_state_problem(teacher, state_dict, filename):
 
 
 def load_teacher_checkpoint(
-    model,
-    filename,
-    map_location=None,
-    strict=False,
-    logger=None,
-    revise_keys=((r'^module\.', ''),),
-):
+    model: nn.Module,
+    filename: str,
+    map_location: Any = None,
+    strict: bool = False,
+    logger: Any = None,
+    revise_keys: Sequence[Tuple[str, str]] = ((r'^module\.', ''),),
+) -> dict:
     """:func:`mmengine.runner.load_checkpoint`, refusing misfits.
 
     Same arguments; raises :class:`CheckpointError` with one line naming
@@ -165,7 +175,7 @@ def load_teacher_checkpoint(
 DISTILL_PREFIX = 'architecture.'
 
 
-def plain_state_dict(checkpoint):
+def plain_state_dict(checkpoint: Mapping[str, Any]) -> Dict[str, Any]:
     """A checkpoint's state dict, keys without a DDP ``module.`` prefix."""
     state_dict = checkpoint.get('state_dict', checkpoint)
     return {
@@ -174,7 +184,9 @@ def plain_state_dict(checkpoint):
     }
 
 
-def upgraded_state_dict(model, state_dict):
+def upgraded_state_dict(
+    model: nn.Module, state_dict: Mapping[str, Any]
+) -> Dict[str, Any]:
     """``state_dict`` with the keys of earlier module layouts renamed as
     ``model`` renames them when it loads (each module with an
     ``upgrade_state_dict(state_dict, prefix)``), so that a check of the
@@ -187,7 +199,9 @@ def upgraded_state_dict(model, state_dict):
     return state_dict
 
 
-def evaluated_checkpoint_problem(model, state_dict, filename, config):
+def evaluated_checkpoint_problem(
+    model: nn.Module, state_dict: Mapping[str, Any], filename: str, config: str
+) -> Optional[str]:
     """Why ``state_dict`` cannot be evaluated as ``model`` (built from
     ``config``), or None. mmengine loads it with ``strict=False``, which
     reported a random model's accuracy with rc 0.

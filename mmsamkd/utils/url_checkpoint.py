@@ -14,6 +14,7 @@ import os
 import os.path as osp
 import re
 import urllib.error
+from typing import Any, Optional
 from urllib.parse import urlparse
 
 import torch
@@ -24,7 +25,7 @@ from ..errors import CheckpointError
 HASH_IN_NAME = re.compile(r'-([a-f0-9]{8,})\.')
 
 
-def cache_path(url, model_dir=None):
+def cache_path(url: str, model_dir: Optional[str] = None) -> str:
     """Where the download of ``url`` is kept: ``<torch hub>/checkpoints``
     as MMEngine keeps it, unless ``model_dir``."""
     if model_dir is None:
@@ -32,7 +33,7 @@ def cache_path(url, model_dir=None):
     return osp.join(model_dir, osp.basename(urlparse(url).path))
 
 
-def promised_hash(path):
+def promised_hash(path: str) -> Optional[str]:
     """The SHA-256 prefix the file name promises, or None."""
     match = HASH_IN_NAME.search(osp.basename(path))
     return match.group(1) if match else None
@@ -46,7 +47,7 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def download(url, path):
+def download(url: str, path: str) -> None:
     """Fetch ``url`` to ``path`` (whole or not at all)."""
     os.makedirs(osp.dirname(path), exist_ok=True)
     try:
@@ -60,7 +61,12 @@ def download(url, path):
         ) from None
 
 
-def load_from_url(filename, map_location=None, model_dir=None, **kwargs):
+def load_from_url(
+    filename: str,
+    map_location: Any = None,
+    model_dir: Optional[str] = None,
+    **kwargs,
+) -> dict:
     """MMEngine's ``http://`` / ``https://`` checkpoint scheme, safely.
 
     Rank 0 downloads (once: a cached copy is reused) while the other ranks

@@ -1,7 +1,10 @@
 """Move SAMKD through its adversarial stages by epoch or iteration."""
 
+from typing import Optional
+
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...errors import ConfigError
@@ -68,16 +71,16 @@ class AdversarialStageHook(Hook):
             logger='current',
         )
 
-    def before_train(self, runner) -> None:
+    def before_train(self, runner: Runner) -> None:
         self.current = None
         self._update(runner)
 
-    def before_train_epoch(self, runner) -> None:
+    def before_train_epoch(self, runner: Runner) -> None:
         if self.by_epoch:
             self._update(runner)
 
     def before_train_iter(
-        self, runner, batch_idx: int, data_batch=None
+        self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None
     ) -> None:
         if not self.by_epoch:
             self._update(runner)

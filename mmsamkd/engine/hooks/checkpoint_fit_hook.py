@@ -1,6 +1,7 @@
 """The checkpoint a run tests or resumes holds every weight of its model."""
 
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...errors import CheckpointError
@@ -31,11 +32,11 @@ class CheckpointFitHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, config, purpose='test'):
+    def __init__(self, config: str, purpose: str = 'test') -> None:
         self.config = config
         self.purpose = purpose
 
-    def after_load_checkpoint(self, runner, checkpoint):
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         model = unwrap_model(runner.model)
         state_dict = upgraded_state_dict(model, plain_state_dict(checkpoint))
         filename = getattr(runner, '_load_from', None) or 'the checkpoint'

@@ -1,15 +1,18 @@
 """Distillation losses in fp32 under mixed precision."""
 
+from typing import Any, Tuple
+
 import torch
 import torch.nn as nn
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...models.utils import at_least_fp32
 from ...utils.model_wrappers import unwrap_model
 
 
-def in_fp32(value):
+def in_fp32(value: Any) -> Any:
     """``value`` with every fp16 or bf16 tensor in it as fp32."""
     if torch.is_tensor(value):
         return at_least_fp32(value)
@@ -20,7 +23,9 @@ def in_fp32(value):
     return value
 
 
-def inputs_in_fp32(module, args, kwargs):
+def inputs_in_fp32(
+    module: nn.Module, args: tuple, kwargs: dict
+) -> Tuple[tuple, dict]:
     return in_fp32(args), in_fp32(kwargs)
 
 
@@ -39,7 +44,7 @@ class FP32LossesHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def before_train(self, runner):
+    def before_train(self, runner: Runner) -> None:
         for module in unwrap_model(runner.model).modules():
             losses = getattr(module, 'distill_losses', None)
             if isinstance(losses, nn.ModuleDict):

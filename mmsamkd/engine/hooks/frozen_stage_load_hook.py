@@ -1,6 +1,7 @@
 """A frozen stage trains on the classifier that ``load_from`` holds."""
 
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...errors import CheckpointError
@@ -31,7 +32,7 @@ class FrozenStageLoadHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def after_load_checkpoint(self, runner, checkpoint):
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         model = unwrap_model(runner.model)
         if not getattr(model, 'frozen', False):
             return

@@ -1,7 +1,10 @@
 """Move MS-MGANs through its block phases and teacher snapshots."""
 
+from typing import Sequence
+
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...errors import ConfigError
@@ -25,7 +28,7 @@ class MSMGANPhaseHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, phases):
+    def __init__(self, phases: Sequence[dict]) -> None:
         if not phases or phases[0].get('begin') != 0:
             raise ConfigError('MSMGANPhaseHook phases must start at epoch 0')
         begins = [phase['begin'] for phase in phases]
@@ -42,7 +45,7 @@ class MSMGANPhaseHook(Hook):
         ]
         self.current = None
 
-    def phase_at(self, epoch):
+    def phase_at(self, epoch: int) -> int:
         """Index of the phase in force in epoch ``epoch``."""
         return max(i for i, p in enumerate(self.phases) if p['begin'] <= epoch)
 
@@ -65,9 +68,9 @@ class MSMGANPhaseHook(Hook):
             logger='current',
         )
 
-    def before_train(self, runner):
+    def before_train(self, runner: Runner) -> None:
         self.current = None
         self._update(runner)
 
-    def before_train_epoch(self, runner):
+    def before_train_epoch(self, runner: Runner) -> None:
         self._update(runner)

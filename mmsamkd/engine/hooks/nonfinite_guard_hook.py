@@ -1,11 +1,12 @@
 """Stop (or skip) optimizer steps on a NaN or infinite loss, for any model."""
 
 import types
+from typing import Optional
 
 import torch
 from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
-from mmengine.runner import EpochBasedTrainLoop
+from mmengine.runner import EpochBasedTrainLoop, Runner
 from mmrazor.registry import HOOKS
 
 from ...errors import NonFiniteLossError
@@ -51,12 +52,12 @@ class NonFiniteGuardHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, policy='raise', max_skips=10):
+    def __init__(self, policy: str = 'raise', max_skips: int = 10) -> None:
         check_policy(policy, 'NonFiniteGuardHook policy')
         self.policy = policy
         self.max_skips = max_skips
 
-    def before_train(self, runner):
+    def before_train(self, runner: Runner) -> None:
         wrapper = runner.optim_wrapper
         wrappers = (
             list(wrapper.values())
@@ -94,7 +95,7 @@ class NonFiniteGuardHook(Hook):
         wrapper.update_params = types.MethodType(guarded, wrapper)
         wrapper._nonfinite_guarded = True
 
-    def before_save_checkpoint(self, runner, checkpoint):
+    def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         """No checkpoint of a model with a non-finite weight or buffer."""
         for key, value in checkpoint.get('state_dict', {}).items():
             if torch.is_tensor(value) and value.is_floating_point():
@@ -106,7 +107,9 @@ class NonFiniteGuardHook(Hook):
                         'the learning rate.'
                     )
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
+    def before_train_iter(
+        self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None
+    ) -> None:
         if isinstance(runner.train_loop, EpochBasedTrainLoop):
             total = len(runner.train_dataloader)
             position = (

@@ -2,21 +2,23 @@
 
 import json
 import os.path as osp
+from typing import Dict, Optional
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...evaluation import TransferMetric
 from ...utils.checkpoint_files import AtomicTextFile
 
 
-def reliability_file(phase):
+def reliability_file(phase: str) -> str:
     """``reliability_val.json`` or ``reliability_test.json``."""
     return f'reliability_{phase}.json'
 
 
-def read_reliability(work_dir, phase='val'):
+def read_reliability(work_dir: str, phase: str = 'val') -> Optional[dict]:
     """The diagrams :class:`ReliabilityHook` wrote for ``phase`` in
     ``work_dir``, or None."""
     path = osp.join(work_dir, reliability_file(phase))
@@ -42,10 +44,14 @@ class ReliabilityHook(Hook):
 
     priority = 'LOW'
 
-    def after_val_epoch(self, runner, metrics=None):
+    def after_val_epoch(
+        self, runner: Runner, metrics: Optional[Dict[str, float]] = None
+    ) -> None:
         self._write(runner, runner.val_evaluator, 'val')
 
-    def after_test_epoch(self, runner, metrics=None):
+    def after_test_epoch(
+        self, runner: Runner, metrics: Optional[Dict[str, float]] = None
+    ) -> None:
         self._write(runner, runner.test_evaluator, 'test')
 
     def _write(self, runner, evaluator, phase):

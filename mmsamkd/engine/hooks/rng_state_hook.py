@@ -5,6 +5,7 @@ import random
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 KEY = 'rng_state'
@@ -33,7 +34,7 @@ class RNGStateHook(Hook):
     def __init__(self):
         self._pending = None
 
-    def before_save_checkpoint(self, runner, checkpoint):
+    def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         state = dict(
             numpy=np.random.get_state(),
             python=random.getstate(),
@@ -43,11 +44,11 @@ class RNGStateHook(Hook):
             state['cuda'] = torch.cuda.get_rng_state_all()
         checkpoint[KEY] = state
 
-    def after_load_checkpoint(self, runner, checkpoint):
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         if getattr(runner, '_resume', False) and KEY in checkpoint:
             self._pending = checkpoint[KEY]
 
-    def before_train(self, runner):
+    def before_train(self, runner: Runner) -> None:
         # after everything that resume and model building draw
         state, self._pending = self._pending, None
         if state is None:

@@ -4,10 +4,12 @@ import json
 import os.path as osp
 import resource
 import time
+from typing import Optional
 
 import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...utils.checkpoint_files import AtomicTextFile
@@ -15,7 +17,7 @@ from ...utils.checkpoint_files import AtomicTextFile
 COST_FILE = 'run_cost.json'
 
 
-def read_cost(work_dir):
+def read_cost(work_dir: str) -> Optional[dict]:
     """The totals of ``<work_dir>/run_cost.json`` over its launches:
     ``{'seconds', 'train_seconds', 'iterations', 'seconds_per_iter',
     'peak_mb', 'memory', 'input_shape'}``, or None."""
@@ -51,7 +53,7 @@ class RunCostHook(Hook):
 
     priority = 'VERY_LOW'
 
-    def before_train(self, runner):
+    def before_train(self, runner: Runner) -> None:
         self.start = time.monotonic()
         self.train_seconds = 0.0
         self.iterations = 0
@@ -64,7 +66,9 @@ class RunCostHook(Hook):
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
+    def before_train_iter(
+        self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None
+    ) -> None:
         self.iter_start = time.monotonic()
         if self.input_shape is None and data_batch is not None:
             inputs = data_batch['inputs']
@@ -74,15 +78,19 @@ class RunCostHook(Hook):
                 self.input_shape = list(first.shape[-3:])
 
     def after_train_iter(
-        self, runner, batch_idx, data_batch=None, outputs=None
-    ):
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: Optional[dict] = None,
+        outputs: Optional[dict] = None,
+    ) -> None:
         self.train_seconds += time.monotonic() - self.iter_start
         self.iterations += 1
 
-    def after_train_epoch(self, runner):
+    def after_train_epoch(self, runner: Runner) -> None:
         self._write(runner)
 
-    def after_train(self, runner):
+    def after_train(self, runner: Runner) -> None:
         self._write(runner)
 
     def _write(self, runner):

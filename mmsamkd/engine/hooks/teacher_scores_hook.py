@@ -1,7 +1,10 @@
 """The teacher's predictions beside the student's, for TransferMetric."""
 
+from typing import Dict, Optional
+
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...evaluation import TransferMetric
@@ -31,22 +34,30 @@ class TeacherScoresHook(Hook):
         self.cache = {}  # (phase, batch index) -> (batch key, scores)
         self.version = None
 
-    def before_val_epoch(self, runner):
+    def before_val_epoch(self, runner: Runner) -> None:
         self._attach(runner, runner.val_evaluator, 'val')
 
-    def before_test_epoch(self, runner):
+    def before_test_epoch(self, runner: Runner) -> None:
         self._attach(runner, runner.test_evaluator, 'test')
 
-    def before_val_iter(self, runner, batch_idx, data_batch=None):
+    def before_val_iter(
+        self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None
+    ) -> None:
         self.batch = ('val', batch_idx)
 
-    def before_test_iter(self, runner, batch_idx, data_batch=None):
+    def before_test_iter(
+        self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None
+    ) -> None:
         self.batch = ('test', batch_idx)
 
-    def after_val_epoch(self, runner, metrics=None):
+    def after_val_epoch(
+        self, runner: Runner, metrics: Optional[Dict[str, float]] = None
+    ) -> None:
         self._detach()
 
-    def after_test_epoch(self, runner, metrics=None):
+    def after_test_epoch(
+        self, runner: Runner, metrics: Optional[Dict[str, float]] = None
+    ) -> None:
         self._detach()
 
     def _attach(self, runner, evaluator, phase):

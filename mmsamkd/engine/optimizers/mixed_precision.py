@@ -12,7 +12,10 @@ One wrapper per optimizer: SAMKD's and MS-MGANs' ``OptimWrapperDict``
 entries each get their own (and their own loss scale).
 """
 
+from typing import Any, Optional, Union
+
 import torch
+from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmrazor.registry import OPTIM_WRAPPERS
@@ -20,7 +23,7 @@ from mmrazor.registry import OPTIM_WRAPPERS
 from ...errors import ConfigError
 
 
-def cpu_computes_bf16():
+def cpu_computes_bf16() -> bool:
     """Whether this CPU has bf16 instructions (AVX512-BF16 or AMX-BF16)."""
     for probe in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'):
         if getattr(torch.cpu, probe, lambda: False)():
@@ -33,7 +36,7 @@ def cpu_computes_bf16():
     return 'avx512_bf16' in flags or 'amx_bf16' in flags
 
 
-def check_cpu_computes_bf16():
+def check_cpu_computes_bf16() -> None:
     if not cpu_computes_bf16():
         raise ConfigError(
             'mixed precision (--amp) on a CPU needs bf16 instructions '
@@ -45,22 +48,22 @@ def check_cpu_computes_bf16():
 class NoLossScaling:
     """The part of a GradScaler a wrapper uses, scaling by 1: for bf16."""
 
-    def scale(self, loss):
+    def scale(self, loss: torch.Tensor) -> torch.Tensor:
         return loss
 
-    def unscale_(self, optimizer):
+    def unscale_(self, optimizer: torch.optim.Optimizer) -> None:
         pass
 
-    def step(self, optimizer, **kwargs):
+    def step(self, optimizer: torch.optim.Optimizer, **kwargs) -> Any:
         return optimizer.step(**kwargs)
 
-    def update(self, new_scale=None):
+    def update(self, new_scale: Optional[float] = None) -> None:
         pass
 
-    def state_dict(self):
+    def state_dict(self) -> dict:
         return {}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict) -> None:
         pass
 
 
@@ -77,7 +80,12 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
         **kwargs: :class:`~mmengine.optim.OptimWrapper`'s arguments.
     """
 
-    def __init__(self, loss_scale='dynamic', dtype=None, **kwargs):
+    def __init__(
+        self,
+        loss_scale: Union[str, float, dict] = 'dynamic',
+        dtype: Optional[Union[str, torch.dtype]] = None,
+        **kwargs,
+    ) -> None:
         if get_device() != 'cpu':
             super().__init__(loss_scale=loss_scale, dtype=dtype, **kwargs)
             if self.cast_dtype == torch.bfloat16:
@@ -98,7 +106,7 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
 PLAIN_WRAPPERS = ('OptimWrapper', 'AmpOptimWrapper')
 
 
-def use_mixed_precision(cfg):
+def use_mixed_precision(cfg: Config) -> None:
     """Make every optim wrapper of ``cfg`` a :class:`MixedPrecision
     OptimWrapper` (``tools/train.py --amp``): the one wrapper of most
     methods, each entry of a wrapper dict (SAMKD, MS-MGANs); and add

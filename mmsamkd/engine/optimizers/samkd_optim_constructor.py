@@ -1,5 +1,7 @@
 """Two optimizers for SAMKD: the student side and the discriminators."""
 
+from typing import Optional
+
 import torch.nn as nn
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmrazor.registry import OPTIM_WRAPPER_CONSTRUCTORS
@@ -26,7 +28,9 @@ class SAMKDOptimWrapperConstructor:
     KEYS = ('architecture', 'adversary')
     OPTIONAL_KEYS = ('teacher',)
 
-    def __init__(self, optim_wrapper_cfg, paramwise_cfg=None):
+    def __init__(
+        self, optim_wrapper_cfg: dict, paramwise_cfg: Optional[dict] = None
+    ) -> None:
         keys = set(optim_wrapper_cfg)
         if not set(self.KEYS) <= keys <= {*self.KEYS, *self.OPTIONAL_KEYS}:
             raise ConfigError(

@@ -3,6 +3,7 @@
 
 import os.path as osp
 
+from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from mmsamkd.third_party_noise import quiet_console
@@ -22,7 +23,7 @@ class QuietConsoleRunner(Runner):
         log_file = osp.join(self.log_dir, f'{self.timestamp}.log')
         self.logger.info(f'environment, config and hooks: in {log_file}')
 
-    def build_logger(self, *args, **kwargs):
+    def build_logger(self, *args, **kwargs) -> MMLogger:
         logger = super().build_logger(*args, **kwargs)
         quiet_console(logger)
         return logger

@@ -1,10 +1,11 @@
 """Validation of a distilled student beside a teacher that rarely changes."""
 
+import torch.nn as nn
 from mmrazor.engine.runner import SingleTeacherDistillValLoop
 from mmrazor.registry import LOOPS
 
 
-def weights_version(module):
+def weights_version(module: nn.Module) -> tuple:
     """A key that changes whenever a parameter or buffer of ``module`` is
     replaced or changed in place (an optimizer step, a loaded snapshot, a
     running statistic)."""
@@ -32,7 +33,7 @@ class TeacherCachedDistillValLoop(SingleTeacherDistillValLoop):
         self._teacher_metrics = None
         self._teacher_version = None
 
-    def run(self):
+    def run(self) -> None:
         self.runner.call_hook('before_val')
         self.runner.call_hook('before_val_epoch')
         self.runner.model.eval()

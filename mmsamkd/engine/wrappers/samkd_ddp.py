@@ -1,5 +1,6 @@
 """DDP for SAMKD: each part of the algorithm wrapped on its own terms."""
 
+import torch.nn as nn
 from mmengine.model import (
     MMDistributedDataParallel,
     MMSeparateDistributedDataParallel,
@@ -28,7 +29,9 @@ class SAMKDDistributedDataParallel(MMSeparateDistributedDataParallel):
         **kwargs: Other DDP arguments (``device_ids`` ...).
     """
 
-    def __init__(self, module, broadcast_buffers=False, **kwargs):
+    def __init__(
+        self, module: nn.Module, broadcast_buffers: bool = False, **kwargs
+    ) -> None:
         kwargs.pop('find_unused_parameters', None)
         super().__init__(
             module,

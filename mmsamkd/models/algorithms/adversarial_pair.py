@@ -1,5 +1,7 @@
 """One adversarial pair of SAMKD: its connector, discriminator and losses."""
 
+from typing import Optional
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -443,7 +445,10 @@ class AdversarialPair(nn.Module):
 
 
 def mismatched_rows(
-    rows: int, rows_per_image: int, device=None, name: str = '?'
+    rows: int,
+    rows_per_image: int,
+    device: Optional[torch.device] = None,
+    name: str = '?',
 ) -> Tensor:
     """Row indices that give every row the same view of another image.
 

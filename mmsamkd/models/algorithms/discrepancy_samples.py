@@ -13,8 +13,11 @@ adversarial learning"; see configs/samkd/README.md).
 """
 
 from contextlib import contextmanager
+from typing import Iterator
 
 import torch
+import torch.nn as nn
+from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..losses.kl_divergence import kl_divergence
@@ -22,7 +25,7 @@ from ..utils.rotation import rotate_views
 
 
 @contextmanager
-def frozen_norm_statistics(model):
+def frozen_norm_statistics(model: nn.Module) -> Iterator[None]:
     """Batch norm normalises by the batch but keeps its running statistics.
 
     The perturbed images are not the images the student is evaluated on,
@@ -44,7 +47,9 @@ def frozen_norm_statistics(model):
             m.num_batches_tracked.copy_(tracked)
 
 
-def joint_divergence(teacher, student, inputs, tau):
+def joint_divergence(
+    teacher: nn.Module, student: nn.Module, inputs: Tensor, tau: float
+) -> Tensor:
     """HSAKD's KL(T=tau) summed over logits and branches of rotated views.
 
     Args:
@@ -69,7 +74,13 @@ def joint_divergence(teacher, student, inputs, tau):
     return sum(kl_divergence(s, t, tau) for s, t in pairs)
 
 
-def discrepancy_samples(teacher, student, inputs, epsilon, tau):
+def discrepancy_samples(
+    teacher: nn.Module,
+    student: nn.Module,
+    inputs: Tensor,
+    epsilon: float,
+    tau: float,
+) -> Tensor:
     """One signed-gradient step of size ``epsilon`` up the joint divergence.
 
     The gradient reaches the inputs through the student only (the teacher's

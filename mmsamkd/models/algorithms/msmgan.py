@@ -1,8 +1,13 @@
 """MS-MGANs: multi-stage teachers, layer-wise greedy GAN training, then KD."""
 
+from typing import Dict, List, Optional, Sequence
+
 import torch
+import torch.nn as nn
+from mmengine.optim import OptimWrapperDict
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from ...errors import CheckpointError, ConfigError
 from ...utils.model_wrappers import unwrap_model
@@ -68,12 +73,12 @@ class MSMGAN(SAMKD):
 
     def __init__(
         self,
-        teacher_snapshots,
-        mutual=False,
-        mutual_tau=4.0,
-        teacher_ckpt=None,
+        teacher_snapshots: Optional[Sequence[str]],
+        mutual: bool = False,
+        mutual_tau: float = 4.0,
+        teacher_ckpt: Optional[str] = None,
         **kwargs,
-    ):
+    ) -> None:
         if teacher_snapshots is not None and not teacher_snapshots:
             raise ConfigError('MSMGAN needs at least one teacher snapshot')
         if teacher_snapshots is not None:
@@ -134,7 +139,7 @@ class MSMGAN(SAMKD):
             {} if block is None else {f'block{block}': 1.0}
         )
 
-    def block_parameters(self, block):
+    def block_parameters(self, block: int) -> List[nn.Parameter]:
         """The student parameters trained in block phase ``block``."""
         backbone = stage_view(unwrap_model(self.student).backbone)
         modules = [backbone.stages[block]]
@@ -143,7 +148,9 @@ class MSMGAN(SAMKD):
         return [p for m in modules for p in m.parameters()]
 
     # -- training ----------------------------------------------------------
-    def train_step(self, data: dict, optim_wrapper) -> dict:
+    def train_step(
+        self, data: dict, optim_wrapper: OptimWrapperDict
+    ) -> Dict[str, Tensor]:
         extra = ('teacher',) if self.mutual else ()
         student_wrapper, adversary_wrapper = self._optim_wrappers(
             optim_wrapper, extra

@@ -1,9 +1,11 @@
 """SAMKD's adversaries: one :class:`AdversarialPair` per distilled output."""
 
 import re
+from typing import Dict, Iterable, Optional
 
 import torch.nn as nn
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from ...errors import ConfigError
 from .adversarial_pair import check_pair_keys
@@ -113,12 +115,12 @@ class SAMKDAdversary(nn.Module):
 
     def forward(
         self,
-        records: dict,
+        records: Dict[str, tuple],
         mode: str = 'generator',
-        adversarial=None,
-        labels=None,
+        adversarial: Optional[Iterable[str]] = None,
+        labels: Optional[Tensor] = None,
         rows_per_image: int = 1,
-    ) -> dict:
+    ) -> Dict[str, Tensor]:
         """Losses of the pairs in ``records``, in one call.
 
         Args:

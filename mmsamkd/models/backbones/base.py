@@ -1,12 +1,20 @@
 """Common shape of the CIFAR KD zoo: a stem, stages, then a post block."""
 
+from typing import Optional, Sequence, Tuple
+
 import torch.nn as nn
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
+from torch import Tensor
 
 
 def conv_bn(
-    in_channels, out_channels, kernel_size, stride=1, groups=1, relu=True
-):
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int,
+    stride: int = 1,
+    groups: int = 1,
+    relu: bool = True,
+) -> nn.Sequential:
     """Conv (no bias) + BN (+ ReLU), the unit most of the zoo is made of."""
     layers = [
         nn.Conv2d(
@@ -25,7 +33,7 @@ def conv_bn(
     return nn.Sequential(*layers)
 
 
-def init_conv_bn(module):
+def init_conv_bn(module: nn.Module) -> None:
     """The zoo's initialisation of every conv and BN inside ``module``:
     kaiming-normal (fan_out) convs with zero bias, unit BN."""
     for each in module.modules():
@@ -52,7 +60,9 @@ class BranchRule:
     ``build_post``.
     """
 
-    def make_branch(self, tap, extra_stage):
+    def make_branch(
+        self, tap: int, extra_stage: bool
+    ) -> Tuple[nn.Sequential, int]:
         """Fresh layers mapping the output of stage ``tap`` to a feature
         map: copies of the stages after ``tap`` and of the post block,
         preceded, when ``extra_stage``, by a stride-1 copy of stage
@@ -95,7 +105,12 @@ class StagedBackbone(BranchRule, BaseBackbone):
             convolutions, unit BN).
     """
 
-    def __init__(self, out_indices=(-1,), frozen_stages=-1, init_cfg=None):
+    def __init__(
+        self,
+        out_indices: Sequence[int] = (-1,),
+        frozen_stages: int = -1,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self._out_indices_arg = tuple(out_indices)
         self.frozen_stages = frozen_stages
@@ -103,10 +118,12 @@ class StagedBackbone(BranchRule, BaseBackbone):
     # -- to be defined by each architecture ------------------------------
     num_stages = 0
 
-    def build_stem(self):
+    def build_stem(self) -> Tuple[nn.Module, int]:
         raise NotImplementedError
 
-    def build_stage(self, index, in_channels, stride=None):
+    def build_stage(
+        self, index: int, in_channels: int, stride: Optional[int] = None
+    ) -> Tuple[nn.Module, int]:
         """A fresh stage ``index`` taking ``in_channels``.
 
         ``stride=None`` keeps the network's own stride for that stage; 1
@@ -115,12 +132,12 @@ class StagedBackbone(BranchRule, BaseBackbone):
         """
         raise NotImplementedError
 
-    def build_post(self, in_channels):
+    def build_post(self, in_channels: int) -> Tuple[nn.Module, int]:
         """A fresh post block; returns ``(module, out_channels)``."""
         return nn.Identity(), in_channels
 
     @property
-    def default_branch_taps(self):
+    def default_branch_taps(self) -> Tuple[int, ...]:
         """Stages that carry an auxiliary branch by default (HSAKD)."""
         return tuple(range(self.num_stages))
 
@@ -157,7 +174,7 @@ class StagedBackbone(BranchRule, BaseBackbone):
             indices.append(resolved)
         return tuple(indices)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         x = self.stem(x)
         outs = []
         last = self.num_stages - 1
@@ -175,12 +192,12 @@ class StagedBackbone(BranchRule, BaseBackbone):
             for param in module.parameters():
                 param.requires_grad = False
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> 'StagedBackbone':
         super().train(mode)
         self._freeze_stages()
         return self
 
-    def init_weights(self):
+    def init_weights(self) -> None:
         super().init_weights()
         if self.init_cfg is not None:
             return

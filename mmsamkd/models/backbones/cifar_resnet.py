@@ -1,7 +1,10 @@
 """CIFAR ResNets of the KD literature: resnet8 ... resnet110, x4, ResNet50."""
 
+from typing import Optional, Tuple
+
 import torch.nn as nn
 from mmpretrain.registry import MODELS
+from torch import Tensor
 
 from .base import StagedBackbone, conv_bn
 
@@ -11,14 +14,14 @@ class BasicBlock(nn.Module):
 
     expansion = 1
 
-    def __init__(self, in_channels, planes, stride=1):
+    def __init__(self, in_channels: int, planes: int, stride: int = 1) -> None:
         super().__init__()
         self.conv1 = conv_bn(in_channels, planes, 3, stride)
         self.conv2 = conv_bn(planes, planes, 3, relu=False)
         self.shortcut = _shortcut(in_channels, planes, stride)
         self.relu = nn.ReLU(inplace=True)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         identity = x if self.shortcut is None else self.shortcut(x)
         return self.relu(self.conv2(self.conv1(x)) + identity)
 
@@ -28,7 +31,7 @@ class Bottleneck(nn.Module):
 
     expansion = 4
 
-    def __init__(self, in_channels, planes, stride=1):
+    def __init__(self, in_channels: int, planes: int, stride: int = 1) -> None:
         super().__init__()
         out_channels = planes * self.expansion
         self.conv1 = conv_bn(in_channels, planes, 1)
@@ -37,7 +40,7 @@ class Bottleneck(nn.Module):
         self.shortcut = _shortcut(in_channels, out_channels, stride)
         self.relu = nn.ReLU(inplace=True)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         identity = x if self.shortcut is None else self.shortcut(x)
         return self.relu(self.conv3(self.conv2(self.conv1(x))) + identity)
 
@@ -107,7 +110,13 @@ class CifarResNet(StagedBackbone):
     ``resnet50``: 256/512/1024/2048 channels at 32/16/8/4 pixels.
     """
 
-    def __init__(self, arch, in_channels=3, widen_factor=1, **kwargs):
+    def __init__(
+        self,
+        arch: str,
+        in_channels: int = 3,
+        widen_factor: float = 1,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         if arch not in ARCH_SETTINGS:
             raise ValueError(
@@ -125,19 +134,21 @@ class CifarResNet(StagedBackbone):
         self._build()
 
     @property
-    def branch_init(self):
+    def branch_init(self) -> dict:
         # HSAKD's resnet18/50 (its resnetv2.py) branches keep PyTorch's
         # default fc; its CIFAR ResNets zero the fc bias
         return dict(
             fc_std=None, fc_zero_bias=self.arch not in ('resnet18', 'resnet50')
         )
 
-    def build_stem(self):
+    def build_stem(self) -> Tuple[nn.Module, int]:
         return conv_bn(self.in_channels, self.stem_channels, 3), (
             self.stem_channels
         )
 
-    def build_stage(self, index, in_channels, stride=None):
+    def build_stage(
+        self, index: int, in_channels: int, stride: Optional[int] = None
+    ) -> Tuple[nn.Module, int]:
         stride = self.strides[index] if stride is None else stride
         blocks = []
         for block in range(self.blocks[index]):

@@ -1,7 +1,10 @@
 """MobileNetV2 for CIFAR (width 0.5, expansion 6), as in KD papers."""
 
+from typing import Optional, Tuple
+
 import torch.nn as nn
 from mmpretrain.registry import MODELS
+from torch import Tensor
 
 from .base import StagedBackbone, conv_bn
 
@@ -26,7 +29,13 @@ class InvertedResidual(nn.Module):
     CIFAR definition the KD literature shares.
     """
 
-    def __init__(self, in_channels, out_channels, stride, expand_ratio):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int,
+        expand_ratio: int,
+    ) -> None:
         super().__init__()
         hidden = in_channels * expand_ratio
         self.use_residual = stride == 1 and in_channels == out_channels
@@ -36,7 +45,7 @@ class InvertedResidual(nn.Module):
             conv_bn(hidden, out_channels, 1, relu=False),
         )
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         out = self.conv(x)
         return x + out if self.use_residual else out
 
@@ -69,12 +78,12 @@ class CifarMobileNetV2(StagedBackbone):
 
     def __init__(
         self,
-        widen_factor=0.5,
-        expand_ratio=6,
-        stem_stride=2,
-        in_channels=3,
+        widen_factor: float = 0.5,
+        expand_ratio: int = 6,
+        stem_stride: int = 2,
+        in_channels: int = 3,
         **kwargs,
-    ):
+    ) -> None:
         super().__init__(**kwargs)
         if stem_stride not in (1, 2):
             raise ValueError(f'stem_stride must be 1 or 2, got {stem_stride}')
@@ -88,13 +97,15 @@ class CifarMobileNetV2(StagedBackbone):
     # HSAKD's MobileNetV2 branches: as the network's own init, fc N(0, 0.01)
     branch_init = dict(fc_std=0.01, fc_zero_bias=True)
 
-    def build_stem(self):
+    def build_stem(self) -> Tuple[nn.Module, int]:
         channels = int(32 * self.widen_factor)
         return conv_bn(self.in_channels, channels, 3, self.stem_stride), (
             channels
         )
 
-    def build_stage(self, index, in_channels, stride=None):
+    def build_stage(
+        self, index: int, in_channels: int, stride: Optional[int] = None
+    ) -> Tuple[nn.Module, int]:
         blocks = []
         for row in STAGE_ROWS[index]:
             t, c, n, s = INVERTED_RESIDUAL_SETTING[row]
@@ -113,7 +124,7 @@ class CifarMobileNetV2(StagedBackbone):
                 in_channels = width
         return nn.Sequential(*blocks), in_channels
 
-    def build_post(self, in_channels):
+    def build_post(self, in_channels: int) -> Tuple[nn.Module, int]:
         wide = self.widen_factor > 1
         last = int(1280 * self.widen_factor) if wide else 1280
         return conv_bn(in_channels, last, 1), last

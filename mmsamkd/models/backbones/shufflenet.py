@@ -1,14 +1,17 @@
 """ShuffleNetV1 (g=3) and ShuffleNetV2 (1x) for CIFAR, as in KD papers."""
 
+from typing import Optional, Tuple
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
+from torch import Tensor
 
 from .base import StagedBackbone, conv_bn
 
 
-def channel_shuffle(x, groups):
+def channel_shuffle(x: Tensor, groups: int) -> Tensor:
     """Interleave the channels of ``groups`` groups (ShuffleNet's shuffle)."""
     n, c, h, w = x.shape
     return (
@@ -26,7 +29,9 @@ class ShuffleV1Unit(nn.Module):
     grouped conv of the network (24 input channels) is not grouped.
     """
 
-    def __init__(self, in_channels, out_channels, stride, groups):
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int, groups: int
+    ) -> None:
         super().__init__()
         self.stride = stride
         branch = out_channels - in_channels if stride == 2 else out_channels
@@ -36,7 +41,7 @@ class ShuffleV1Unit(nn.Module):
         self.conv2 = conv_bn(mid, mid, 3, stride, groups=mid)
         self.conv3 = conv_bn(mid, branch, 1, groups=groups, relu=False)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         out = channel_shuffle(self.conv1(x), self.first_groups)
         out = self.conv3(self.conv2(out))
         if self.stride == 2:
@@ -67,7 +72,9 @@ class CifarShuffleNetV1(StagedBackbone):
     OUT_CHANNELS = {3: (240, 480, 960)}
     UNITS = (4, 8, 4)
 
-    def __init__(self, groups=3, in_channels=3, **kwargs):
+    def __init__(
+        self, groups: int = 3, in_channels: int = 3, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         if groups not in self.OUT_CHANNELS:
             raise ValueError(
@@ -79,10 +86,12 @@ class CifarShuffleNetV1(StagedBackbone):
         self.num_stages = len(self.UNITS)
         self._build()
 
-    def build_stem(self):
+    def build_stem(self) -> Tuple[nn.Module, int]:
         return conv_bn(self.in_channels, 24, 1), 24
 
-    def build_stage(self, index, in_channels, stride=None):
+    def build_stage(
+        self, index: int, in_channels: int, stride: Optional[int] = None
+    ) -> Tuple[nn.Module, int]:
         stride = 2 if stride is None else stride
         width = self.OUT_CHANNELS[self.groups][index]
         blocks = []
@@ -99,7 +108,7 @@ class CifarShuffleNetV1(StagedBackbone):
 class ShuffleV2Unit(nn.Module):
     """Split channels in half, transform one half, concat and shuffle."""
 
-    def __init__(self, channels):
+    def __init__(self, channels: int) -> None:
         super().__init__()
         half = channels // 2
         self.branch = nn.Sequential(
@@ -108,7 +117,7 @@ class ShuffleV2Unit(nn.Module):
             conv_bn(half, half, 1),
         )
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         kept, changed = x.chunk(2, dim=1)
         return channel_shuffle(torch.cat([kept, self.branch(changed)], 1), 2)
 
@@ -119,7 +128,9 @@ class ShuffleV2DownUnit(nn.Module):
     ``stride=1`` gives the same unit without down-sampling (for branches).
     """
 
-    def __init__(self, in_channels, out_channels, stride=2):
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int = 2
+    ) -> None:
         super().__init__()
         mid = out_channels // 2
         self.left = nn.Sequential(
@@ -139,7 +150,7 @@ class ShuffleV2DownUnit(nn.Module):
             conv_bn(mid, mid, 1),
         )
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return channel_shuffle(torch.cat([self.left(x), self.right(x)], 1), 2)
 
 
@@ -172,7 +183,9 @@ class CifarShuffleNetV2(StagedBackbone):
     }
     UNITS = (3, 7, 3)
 
-    def __init__(self, widen_factor=1.0, in_channels=3, **kwargs):
+    def __init__(
+        self, widen_factor: float = 1.0, in_channels: int = 3, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         if widen_factor not in self.OUT_CHANNELS:
             raise ValueError(
@@ -187,14 +200,16 @@ class CifarShuffleNetV2(StagedBackbone):
     # HSAKD's ShuffleNetV2 branches have no init of their own
     branch_init = None
 
-    def build_stem(self):
+    def build_stem(self) -> Tuple[nn.Module, int]:
         return conv_bn(self.in_channels, 24, 1), 24
 
-    def build_stage(self, index, in_channels, stride=None):
+    def build_stage(
+        self, index: int, in_channels: int, stride: Optional[int] = None
+    ) -> Tuple[nn.Module, int]:
         width = self.widths[index]
         blocks = [ShuffleV2DownUnit(in_channels, width, stride or 2)]
         blocks += [ShuffleV2Unit(width) for _ in range(self.UNITS[index])]
         return nn.Sequential(*blocks), width
 
-    def build_post(self, in_channels):
+    def build_post(self, in_channels: int) -> Tuple[nn.Module, int]:
         return conv_bn(in_channels, self.widths[3], 1), self.widths[3]

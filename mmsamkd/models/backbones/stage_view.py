@@ -14,16 +14,19 @@ class's MRO, so subclasses such as ``ResNetV1d`` share ``ResNet``'s).
 """
 
 import copy
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch.nn as nn
 
 from ...errors import ConfigError
 from .base import BranchRule, StagedBackbone
 
+# an MMPretrain backbone -> its staged view
+ViewFactory = Callable[[nn.Module], 'StageView']
 STAGE_VIEWS = {}
 
 
-def register_stage_view(name):
+def register_stage_view(name: str) -> Callable[[ViewFactory], ViewFactory]:
     """Register a view factory for the MMPretrain backbone class ``name``."""
 
     def register(factory):
@@ -33,7 +36,7 @@ def register_stage_view(name):
     return register
 
 
-def stage_view(backbone):
+def stage_view(backbone: nn.Module) -> StagedBackbone:
     """The staged view of ``backbone``: the backbone itself for the CIFAR
     zoo, a :class:`StageView` for a supported MMPretrain backbone.
 
@@ -55,7 +58,7 @@ def stage_view(backbone):
     )
 
 
-def fresh_copy(module):
+def fresh_copy(module: nn.Module) -> nn.Module:
     """A copy of ``module`` with its own, newly drawn parameters."""
     module = copy.deepcopy(module)
     for each in module.modules():
@@ -88,13 +91,13 @@ class StageView(BranchRule):
 
     def __init__(
         self,
-        backbone,
-        stem,
-        stage_names,
-        stage_channels,
-        post_name=None,
-        default_branch_taps=None,
-    ):
+        backbone: nn.Module,
+        stem: Sequence[nn.Module],
+        stage_names: Sequence[str],
+        stage_channels: Sequence[int],
+        post_name: Optional[str] = None,
+        default_branch_taps: Optional[Sequence[int]] = None,
+    ) -> None:
         self.backbone = backbone
         self.stem = nn.Sequential(*stem)
         self.stage_names = list(stage_names)
@@ -121,11 +124,13 @@ class StageView(BranchRule):
             default_branch_taps = range(self.num_stages)
         self.default_branch_taps = tuple(default_branch_taps)
 
-    def stage_sources(self, prefix='backbone'):
+    def stage_sources(self, prefix: str = 'backbone') -> List[str]:
         """Recorder sources of the stage outputs (``backbone.layer3``)."""
         return [f'{prefix}.{name}' for name in self.stage_names]
 
-    def build_stage(self, index, in_channels, stride=None):
+    def build_stage(
+        self, index: int, in_channels: int, stride: Optional[int] = None
+    ) -> Tuple[nn.Module, int]:
         if stride is None:
             return fresh_copy(self.stages[index]), self.stage_channels[index]
         if stride != 1 or in_channels != self.stage_channels[index]:
@@ -135,16 +140,16 @@ class StageView(BranchRule):
             )
         return self.build_extra_stage(index), in_channels
 
-    def build_extra_stage(self, index):
+    def build_extra_stage(self, index: int) -> nn.Module:
         raise NotImplementedError
 
-    def build_post(self, in_channels):
+    def build_post(self, in_channels: int) -> Tuple[nn.Module, int]:
         if self.post_name is None:
             return nn.Identity(), in_channels
         return fresh_copy(self.post), self.post_out_channels
 
     @property
-    def post_out_channels(self):
+    def post_out_channels(self) -> int:
         convs = [m for m in self.post.modules() if isinstance(m, nn.Conv2d)]
         return convs[-1].out_channels
 
@@ -160,7 +165,7 @@ class _ResLayerView(StageView):
     """A ResNet-like backbone (``layer1`` ...); stage ``i`` was made by
     ``make_res_layer`` with :meth:`res_layer_args`."""
 
-    def __init__(self, backbone, stem):
+    def __init__(self, backbone: nn.Module, stem: Sequence[nn.Module]) -> None:
         names = list(backbone.res_layers)
         super().__init__(
             backbone,
@@ -169,7 +174,7 @@ class _ResLayerView(StageView):
             [_block_out_channels(getattr(backbone, n)) for n in names],
         )
 
-    def res_layer_args(self, index):
+    def res_layer_args(self, index: int) -> dict:
         b = self.backbone
         return dict(
             block=b.block,
@@ -182,7 +187,7 @@ class _ResLayerView(StageView):
             norm_cfg=b.norm_cfg,
         )
 
-    def build_extra_stage(self, index):
+    def build_extra_stage(self, index: int) -> nn.Module:
         channels = self.stage_channels[index]
         return self.backbone.make_res_layer(
             num_blocks=len(self.stages[index]),
@@ -194,7 +199,7 @@ class _ResLayerView(StageView):
 
 
 @register_stage_view('ResNet')
-def resnet_view(backbone):
+def resnet_view(backbone: nn.Module) -> 'StageView':
     """ResNet, ResNetV1c / V1d (deep stem, average-pool shortcuts) and the
     other subclasses that keep ResNet's ``make_res_layer``: stem, max pool,
     ``layer1`` ... ``layer4``."""
@@ -206,7 +211,7 @@ def resnet_view(backbone):
 
 
 @register_stage_view('ResNet_CIFAR')
-def resnet_cifar_view(backbone):
+def resnet_cifar_view(backbone: nn.Module) -> 'StageView':
     """ResNet_CIFAR: a 3x3 stem without pooling."""
     return _ResLayerView(
         backbone, [backbone.conv1, backbone.norm1, backbone.relu]
@@ -214,7 +219,7 @@ def resnet_cifar_view(backbone):
 
 
 class _RegNetView(_ResLayerView):
-    def res_layer_args(self, index):
+    def res_layer_args(self, index: int) -> dict:
         from mmpretrain.models.backbones.resnext import Bottleneck
 
         b = self.backbone
@@ -235,7 +240,7 @@ class _RegNetView(_ResLayerView):
 
 
 @register_stage_view('RegNet')
-def regnet_view(backbone):
+def regnet_view(backbone: nn.Module) -> 'StageView':
     """RegNet: a 3x3 stride-2 stem, grouped bottleneck stages."""
     return _RegNetView(
         backbone, [backbone.conv1, backbone.norm1, backbone.relu]
@@ -243,7 +248,7 @@ def regnet_view(backbone):
 
 
 class _MobileNetV2View(StageView):
-    def build_extra_stage(self, index):
+    def build_extra_stage(self, index: int) -> nn.Module:
         from mmpretrain.models.backbones.mobilenet_v2 import MobileNetV2
 
         expand_ratio = MobileNetV2.arch_settings[index][0]
@@ -261,7 +266,7 @@ class _MobileNetV2View(StageView):
 
 
 @register_stage_view('MobileNetV2')
-def mobilenet_v2_view(backbone):
+def mobilenet_v2_view(backbone: nn.Module) -> 'StageView':
     """MobileNetV2: ``layer1`` ... ``layer7``, then the 1x1 ``conv2``. The
     branches sit where the zoo's CIFAR MobileNetV2 taps its four stages:
     after ``layer2``, ``layer3``, ``layer5`` and ``layer7``."""
@@ -277,7 +282,7 @@ def mobilenet_v2_view(backbone):
 
 
 class _ShuffleNetV2View(StageView):
-    def build_extra_stage(self, index):
+    def build_extra_stage(self, index: int) -> nn.Module:
         from mmpretrain.models.backbones.shufflenet_v2 import (
             InvertedResidual,
         )
@@ -307,7 +312,7 @@ def _shufflenet_out_channels(stage):
 
 
 @register_stage_view('ShuffleNetV2')
-def shufflenet_v2_view(backbone):
+def shufflenet_v2_view(backbone: nn.Module) -> 'StageView':
     """ShuffleNetV2: stem and max pool, ``layers.0`` ... ``layers.2``,
     then the 1x1 conv ``layers.3``."""
     count = len(backbone.layers) - 1

@@ -1,8 +1,11 @@
 """VGG with batch norm for CIFAR (vgg8, vgg13), as used in KD papers."""
 
+from typing import List, Optional, Tuple
+
 import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
+from torch import Tensor
 
 from .base import StagedBackbone
 
@@ -22,15 +25,15 @@ class PoolIfAbove(nn.Module):
     that block always sees a 4x4 map at 32 and 64 pixels.
     """
 
-    def __init__(self, size=4):
+    def __init__(self, size: int = 4) -> None:
         super().__init__()
         self.size = size
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, 2) if x.shape[-1] > self.size else x
 
 
-def vgg_block(in_channels, width, num_convs):
+def vgg_block(in_channels: int, width: int, num_convs: int) -> List[nn.Module]:
     layers = []
     for _ in range(num_convs):
         layers += [
@@ -62,7 +65,7 @@ class CifarVGG(StagedBackbone):
     ``(N, 512, 4, 4)``.
     """
 
-    def __init__(self, arch, in_channels=3, **kwargs):
+    def __init__(self, arch: str, in_channels: int = 3, **kwargs) -> None:
         super().__init__(**kwargs)
         if arch not in ARCH_SETTINGS:
             raise ValueError(
@@ -78,12 +81,14 @@ class CifarVGG(StagedBackbone):
     branch_init = None
 
     @property
-    def default_branch_taps(self):
+    def default_branch_taps(self) -> Tuple[int, ...]:
         # HSAKD: four branches, on blocks 0, 1, 2 and 4 (the features its
         # VGG returns); block 3's output feeds no branch
         return (0, 1, 2, 4)
 
-    def make_branch(self, tap, extra_stage):
+    def make_branch(
+        self, tap: int, extra_stage: bool
+    ) -> Tuple[nn.Sequential, int]:
         """HSAKD's VGG branches; the one on the last block differs.
 
         That branch repeats blocks 3 and 4 at the last block's resolution
@@ -101,10 +106,12 @@ class CifarVGG(StagedBackbone):
             layers.append(stage)
         return nn.Sequential(*layers), channels
 
-    def build_stem(self):
+    def build_stem(self) -> Tuple[nn.Module, int]:
         return nn.Identity(), self.in_channels
 
-    def build_stage(self, index, in_channels, stride=None):
+    def build_stage(
+        self, index: int, in_channels: int, stride: Optional[int] = None
+    ) -> Tuple[nn.Module, int]:
         layers = []
         if stride == 1 or index == 0:
             pass  # no pooling: the input keeps its size

@@ -1,7 +1,10 @@
 """Wide ResNets for CIFAR (wrn_16_2, wrn_40_1, wrn_40_2 ...)."""
 
+from typing import Optional, Tuple
+
 import torch.nn as nn
 from mmpretrain.registry import MODELS
+from torch import Tensor
 
 from .base import StagedBackbone
 
@@ -13,7 +16,9 @@ class PreActBlock(nn.Module):
     block starts from the pre-activated input.
     """
 
-    def __init__(self, in_channels, out_channels, stride=1):
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int = 1
+    ) -> None:
         super().__init__()
         self.bn1 = nn.BatchNorm2d(in_channels)
         self.conv1 = nn.Conv2d(
@@ -28,7 +33,7 @@ class PreActBlock(nn.Module):
                 in_channels, out_channels, 1, stride, 0, bias=False
             )
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         activated = self.relu(self.bn1(x))
         out = self.conv2(self.relu(self.bn2(self.conv1(activated))))
         identity = x if self.shortcut is None else self.shortcut(activated)
@@ -53,7 +58,9 @@ class WideResNet(StagedBackbone):
     ``(N, 32k, 16, 16)``, ``(N, 64k, 8, 8)``.
     """
 
-    def __init__(self, depth, widen_factor, in_channels=3, **kwargs):
+    def __init__(
+        self, depth: int, widen_factor: int, in_channels: int = 3, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         if (depth - 4) % 6:
             raise ValueError(f'WideResNet depth must be 6n+4, got {depth}')
@@ -63,10 +70,12 @@ class WideResNet(StagedBackbone):
         self.num_stages = 3
         self._build()
 
-    def build_stem(self):
+    def build_stem(self) -> Tuple[nn.Module, int]:
         return nn.Conv2d(self.in_channels, 16, 3, 1, 1, bias=False), 16
 
-    def build_stage(self, index, in_channels, stride=None):
+    def build_stage(
+        self, index: int, in_channels: int, stride: Optional[int] = None
+    ) -> Tuple[nn.Module, int]:
         stride = (1 if index == 0 else 2) if stride is None else stride
         width = self.widths[index]
         blocks = []
@@ -77,7 +86,7 @@ class WideResNet(StagedBackbone):
             in_channels = width
         return nn.Sequential(*blocks), width
 
-    def build_post(self, in_channels):
+    def build_post(self, in_channels: int) -> Tuple[nn.Module, int]:
         post = nn.Sequential(
             nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True)
         )

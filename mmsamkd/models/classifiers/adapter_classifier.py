@@ -1,9 +1,13 @@
 """A classifier with LightSKD's shallow-feature adapter (DRG)."""
 
+from typing import Dict, List, Optional, Tuple, Union
+
 import torch
 import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+from torch import Tensor
 
 from ...errors import ConfigError
 from ..backbones import StagedBackbone
@@ -38,13 +42,13 @@ class AdapterClassifier(ImageClassifier):
 
     def __init__(
         self,
-        backbone,
-        neck=None,
-        head=None,
-        adapter_stage=1,
-        adapter_loss_weight=1.0,
+        backbone: dict,
+        neck: Optional[dict] = None,
+        head: Optional[dict] = None,
+        adapter_stage: int = 1,
+        adapter_loss_weight: float = 1.0,
         **kwargs,
-    ):
+    ) -> None:
         # the backbone returns the tapped stage and the classifier feature
         backbone = dict(backbone, out_indices=(adapter_stage, -1))
         super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
@@ -68,7 +72,9 @@ class AdapterClassifier(ImageClassifier):
             self.head.num_classes,
         )
 
-    def extract_feat(self, inputs, stage='neck'):
+    def extract_feat(
+        self, inputs: Tensor, stage: str = 'neck'
+    ) -> Union[Tensor, Tuple[Tensor, ...]]:
         """The classifier feature, as :class:`ImageClassifier` gives it."""
         feats = self.backbone(inputs)[-1:]
         if stage == 'backbone':
@@ -79,7 +85,9 @@ class AdapterClassifier(ImageClassifier):
             return feats
         return self.head.pre_logits(feats)
 
-    def loss(self, inputs, data_samples):
+    def loss(
+        self, inputs: Tensor, data_samples: List[DataSample]
+    ) -> Dict[str, Tensor]:
         """The classifier's CE and the adapter's CE."""
         tapped, final = self.backbone(inputs)
         feats = self.neck((final,)) if self.with_neck else (final,)

@@ -15,12 +15,12 @@ class FrozenFeaturesMixin:
     def _feature_modules(self):
         return [m for m in (self.backbone, self.neck, self.head) if m]
 
-    def freeze_features(self):
+    def freeze_features(self) -> None:
         for module in self._feature_modules():
             for param in module.parameters():
                 param.requires_grad = False
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> 'FrozenFeaturesMixin':
         super().train(mode)
         if self.frozen:
             for module in self._feature_modules():

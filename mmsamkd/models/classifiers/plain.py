@@ -8,6 +8,8 @@ branches, the projection head or the adapter
 (``tools/export_student.py``).
 """
 
+from typing import Any, Mapping
+
 # State-dict prefixes of the training-only modules.
 TRAINING_ONLY_PREFIXES = ('ss_branches.', 'proj_head.', 'adapter.')
 
@@ -24,7 +26,7 @@ _TRAINING_ONLY_ARGS = {
 }
 
 
-def to_plain_classifier(model_cfg):
+def to_plain_classifier(model_cfg: Mapping[str, Any]) -> Mapping[str, Any]:
     """The ``ImageClassifier`` config of a training-time classifier config.
 
     Other model configs are returned unchanged.

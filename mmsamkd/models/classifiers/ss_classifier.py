@@ -1,9 +1,13 @@
 """A classifier trained with the self-supervised augmented task (HSAKD)."""
 
+from typing import Dict, List, Optional, Sequence, Tuple
+
 import torch
 import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+from torch import Tensor
 
 from ...errors import ConfigError
 from ..backbones.stage_view import stage_view
@@ -52,15 +56,15 @@ class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
 
     def __init__(
         self,
-        backbone,
-        neck=None,
-        head=None,
-        branch_taps=None,
-        rotations=(0, 1, 2, 3),
-        branch_mode='joint',
-        branch_loss_weight=1.0,
+        backbone: dict,
+        neck: Optional[dict] = None,
+        head: Optional[dict] = None,
+        branch_taps: Optional[Sequence[int]] = None,
+        rotations: Sequence[int] = (0, 1, 2, 3),
+        branch_mode: str = 'joint',
+        branch_loss_weight: float = 1.0,
         **kwargs,
-    ):
+    ) -> None:
         super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
         view = stage_view(self.backbone)  # refuses a backbone without stages
         if branch_mode not in BRANCH_MODES:
@@ -84,10 +88,10 @@ class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
             self.freeze_features()
 
     @property
-    def num_rotations(self):
+    def num_rotations(self) -> int:
         return len(self.rotations)
 
-    def forward_views(self, views):
+    def forward_views(self, views: Tensor) -> Tuple[Tensor, List[Tensor]]:
         """Backbone logits and branch joint logits of (rotated) views.
 
         Args:
@@ -114,7 +118,9 @@ class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
         ]
         return logits, branch_logits
 
-    def loss(self, inputs, data_samples):
+    def loss(
+        self, inputs: Tensor, data_samples: List[DataSample]
+    ) -> Dict[str, Tensor]:
         """CE on upright views plus joint-label CE of every branch."""
         views = rotate_views(inputs, self.rotations)
         logits, branch_logits = self.forward_views(views)

@@ -1,9 +1,13 @@
 """A classifier with SSKD's projection head on rotated views."""
 
+from typing import Dict, List, Optional, Sequence, Tuple
+
 import torch
 import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+from torch import Tensor
 
 from ...errors import ConfigError
 from ..heads import ProjectionHead
@@ -63,14 +67,14 @@ class SSKDClassifier(FrozenFeaturesMixin, ImageClassifier):
 
     def __init__(
         self,
-        backbone,
-        neck=None,
-        head=None,
-        rotations=(0, 1, 2, 3),
-        mode='joint',
-        contrastive_weight=1.0,
+        backbone: dict,
+        neck: Optional[dict] = None,
+        head: Optional[dict] = None,
+        rotations: Sequence[int] = (0, 1, 2, 3),
+        mode: str = 'joint',
+        contrastive_weight: float = 1.0,
         **kwargs,
-    ):
+    ) -> None:
         super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
         if mode not in SSKD_MODES:
             raise ConfigError(
@@ -102,10 +106,10 @@ class SSKDClassifier(FrozenFeaturesMixin, ImageClassifier):
             self.freeze_features()
 
     @property
-    def num_rotations(self):
+    def num_rotations(self) -> int:
         return len(self.rotations)
 
-    def training_views(self, inputs, num_samples):
+    def training_views(self, inputs: Tensor, num_samples: int) -> Tensor:
         """The ``(N * K, C, H, W)`` views of a training batch."""
         if inputs.shape[0] == num_samples * self.num_rotations:
             return inputs
@@ -118,7 +122,7 @@ class SSKDClassifier(FrozenFeaturesMixin, ImageClassifier):
             "model's rotations)"
         )
 
-    def forward_views(self, views):
+    def forward_views(self, views: Tensor) -> Tuple[Tensor, Tensor]:
         """Logits ``(M, num_classes)`` and projections ``(M, D)``."""
         with torch.set_grad_enabled(
             torch.is_grad_enabled() and not self.frozen
@@ -127,7 +131,9 @@ class SSKDClassifier(FrozenFeaturesMixin, ImageClassifier):
             logits = self.head(feats)
         return logits, self.proj_head(feats[-1])
 
-    def loss(self, inputs, data_samples):
+    def loss(
+        self, inputs: Tensor, data_samples: List[DataSample]
+    ) -> Dict[str, Tensor]:
         """CE on upright views (not when frozen) and the contrastive CE."""
         views = self.training_views(inputs, len(data_samples))
         logits, projections = self.forward_views(views)

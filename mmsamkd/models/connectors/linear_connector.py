@@ -1,10 +1,13 @@
 """Map pooled student features to the teacher's width."""
 
+from typing import Optional
+
 import torch.nn as nn
 from mmrazor.models.architectures.connectors.base_connector import (
     BaseConnector,
 )
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 
 @MODELS.register_module()
@@ -20,9 +23,14 @@ class LinearConnector(BaseConnector):
         init_cfg (dict, optional): MMEngine init config.
     """
 
-    def __init__(self, in_channels, out_channels, init_cfg=None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg)
         self.linear = nn.Linear(in_channels, out_channels)
 
-    def forward_train(self, feature):
+    def forward_train(self, feature: Tensor) -> Tensor:
         return self.linear(feature.flatten(1))

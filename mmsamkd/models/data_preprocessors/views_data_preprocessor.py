@@ -20,7 +20,7 @@ class ViewsDataPreprocessor(ClsDataPreprocessor):
     batches (the test pipeline) pass through as in ``ClsDataPreprocessor``.
     """
 
-    def forward(self, data, training=False):
+    def forward(self, data: dict, training: bool = False) -> dict:
         inputs = data['inputs']
         if isinstance(inputs, torch.Tensor) and inputs.dim() == 5:
             data = dict(data, inputs=inputs.flatten(0, 1))

@@ -1,7 +1,10 @@
 """A small MLP that tells teacher outputs from student outputs."""
 
+from typing import Optional, Sequence
+
 import torch.nn as nn
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from ...errors import ConfigError
 
@@ -40,13 +43,13 @@ class MLPDiscriminator(nn.Module):
 
     def __init__(
         self,
-        in_channels,
-        hidden_channels=(256,),
-        negative_slope=0.2,
-        spectral_norm=False,
-        num_classes=None,
-        num_rotations=None,
-    ):
+        in_channels: int,
+        hidden_channels: Sequence[int] = (256,),
+        negative_slope: float = 0.2,
+        spectral_norm: bool = False,
+        num_classes: Optional[int] = None,
+        num_rotations: Optional[int] = None,
+    ) -> None:
         super().__init__()
         widths = [in_channels, *hidden_channels, 1]
         layers = []
@@ -74,7 +77,7 @@ class MLPDiscriminator(nn.Module):
                     self.rotation_head
                 )
 
-    def forward(self, x, labels=None):
+    def forward(self, x: Tensor, labels: Optional[Tensor] = None) -> Tensor:
         """``(N, in_channels)`` (more dims are flattened) -> ``(N, 1)``;
         ``labels`` ``(N,)`` when the discriminator is conditional."""
         if (labels is None) != (self.num_classes is None):
@@ -89,7 +92,7 @@ class MLPDiscriminator(nn.Module):
         projection = (self.embed(labels) * hidden).sum(1, keepdim=True)
         return self.layers[-1](hidden) + projection
 
-    def rotation_logits(self, x):
+    def rotation_logits(self, x: Tensor) -> Tensor:
         """``(N, in_channels)`` -> ``(N, num_rotations)`` rotation logits,
         from the hidden activation the score is read from."""
         if self.num_rotations is None:

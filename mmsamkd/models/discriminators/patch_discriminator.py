@@ -1,8 +1,11 @@
 """A small convolutional discriminator that scores every position of a
 feature map."""
 
+from typing import Sequence
+
 import torch.nn as nn
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 
 @MODELS.register_module()
@@ -28,11 +31,11 @@ class PatchDiscriminator(nn.Module):
 
     def __init__(
         self,
-        in_channels,
-        hidden_channels=(64,),
-        negative_slope=0.2,
-        spectral_norm=False,
-    ):
+        in_channels: int,
+        hidden_channels: Sequence[int] = (64,),
+        negative_slope: float = 0.2,
+        spectral_norm: bool = False,
+    ) -> None:
         super().__init__()
         layers = []
         widths = [in_channels, *hidden_channels]
@@ -48,7 +51,7 @@ class PatchDiscriminator(nn.Module):
                 layers.append(nn.LeakyReLU(negative_slope))
         self.layers = nn.Sequential(*layers)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """``(N, in_channels, H, W)`` -> ``(N, 1, H, W)``."""
         if x.dim() != 4:
             raise ValueError(

@@ -2,6 +2,7 @@
 
 import re
 
+import torch.nn as nn
 from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.registry import MODELS
 
@@ -33,14 +34,14 @@ class SelfSupervisedDistiller(ConfigurableDistiller):
     subset of branches or failing inside a recorder.
     """
 
-    def prepare_from_student(self, model):
+    def prepare_from_student(self, model: nn.Module) -> None:
         self._student_branches = self._check_model(
             model, 'student', self.student_recorders
         )
         self._student_rotations = model.rotations
         super().prepare_from_student(model)
 
-    def prepare_from_teacher(self, model):
+    def prepare_from_teacher(self, model: nn.Module) -> None:
         branches = self._check_model(model, 'teacher', self.teacher_recorders)
         student = getattr(self, '_student_branches', None)
         if student is not None and branches != student:

@@ -1,5 +1,6 @@
 """A ConfigurableDistiller that checks what SSKD's losses need."""
 
+import torch.nn as nn
 from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.registry import MODELS
 
@@ -19,11 +20,11 @@ class SSKDDistiller(ConfigurableDistiller):
     inside a recorder or comparing the wrong rows.
     """
 
-    def prepare_from_student(self, model):
+    def prepare_from_student(self, model: nn.Module) -> None:
         self._check_model(model, 'student')
         super().prepare_from_student(model)
 
-    def prepare_from_teacher(self, model):
+    def prepare_from_teacher(self, model: nn.Module) -> None:
         self._check_model(model, 'teacher')
         super().prepare_from_teacher(model)
 

@@ -2,6 +2,7 @@
 
 import torch.nn as nn
 from mmengine.model import BaseModule
+from torch import Tensor
 
 
 class ProjectionHead(BaseModule):
@@ -15,7 +16,7 @@ class ProjectionHead(BaseModule):
         channels (int): d, the width of the pooled feature.
     """
 
-    def __init__(self, channels):
+    def __init__(self, channels: int) -> None:
         super().__init__()
         self.mlp = nn.Sequential(
             nn.Linear(channels, channels),
@@ -23,5 +24,5 @@ class ProjectionHead(BaseModule):
             nn.Linear(channels, channels),
         )
 
-    def forward(self, feature):
+    def forward(self, feature: Tensor) -> Tensor:
         return self.mlp(feature)

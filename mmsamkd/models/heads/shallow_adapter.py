@@ -6,16 +6,21 @@ reads an intermediate stage, weighs it with an attention mask, and
 reaches a prediction of its own through separable convolutions.
 """
 
+from typing import Sequence
+
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from torch import Tensor
 
 
 class SepConv(nn.Sequential):
     """Two depthwise-separable 3x3 convolutions, each with BN and ReLU;
     the first carries the stride."""
 
-    def __init__(self, in_channels, out_channels, stride=2):
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int = 2
+    ) -> None:
         super().__init__(
             nn.Conv2d(
                 in_channels,
@@ -65,7 +70,9 @@ class ShallowAdapter(BaseModule):
         num_classes (int): Classes of the prediction.
     """
 
-    def __init__(self, in_channels, widths, num_classes):
+    def __init__(
+        self, in_channels: int, widths: Sequence[int], num_classes: int
+    ) -> None:
         super().__init__()
         self.attention = nn.Sequential(
             SepConv(in_channels, in_channels),
@@ -80,7 +87,7 @@ class ShallowAdapter(BaseModule):
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(channels, num_classes)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         mask = F.interpolate(
             self.attention(x),
             size=x.shape[-2:],

@@ -1,7 +1,10 @@
 """Auxiliary branches for the self-supervised augmented task (HSAKD)."""
 
+from typing import Optional, Sequence
+
 import torch.nn as nn
 from mmengine.model import BaseModule, ModuleList
+from torch import Tensor
 
 from ..backbones.base import init_conv_bn
 
@@ -24,14 +27,20 @@ class SelfSupervisedBranch(BaseModule):
             bias 0 when ``fc_zero_bias``. None keeps PyTorch's defaults.
     """
 
-    def __init__(self, layers, channels, num_joint_classes, init=None):
+    def __init__(
+        self,
+        layers: nn.Module,
+        channels: int,
+        num_joint_classes: int,
+        init: Optional[dict] = None,
+    ) -> None:
         super().__init__()
         self.layers = layers
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(channels, num_joint_classes)
         self.branch_init = init
 
-    def init_weights(self):
+    def init_weights(self) -> None:
         super().init_weights()
         if self.branch_init is None:
             return
@@ -41,11 +50,13 @@ class SelfSupervisedBranch(BaseModule):
         if self.branch_init.get('fc_zero_bias'):
             nn.init.zeros_(self.fc.bias)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.fc(self.pool(self.layers(x)).flatten(1))
 
 
-def build_ss_branches(backbone, taps, num_joint_classes):
+def build_ss_branches(
+    backbone: nn.Module, taps: Sequence[int], num_joint_classes: int
+) -> ModuleList:
     """One :class:`SelfSupervisedBranch` per tapped stage of ``backbone``.
 
     Yang et al., "Hierarchical Self-supervised Augmented Knowledge

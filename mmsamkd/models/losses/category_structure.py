@@ -7,15 +7,24 @@ category structure: each sample's offset from its class centroid
 (inter-class), on a feature and on the logits.
 """
 
+from typing import Optional, Sequence, Tuple
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from ..utils import FeatureBank
 
 
-def class_centroids(features, labels, num_classes, bank=None):
+def class_centroids(
+    features: Tensor,
+    labels: Tensor,
+    num_classes: int,
+    bank: Optional[Tuple[Tensor, Tensor]] = None,
+) -> Tuple[Tensor, Tensor]:
     """Mean feature of each class and which classes have one.
 
     Args:
@@ -48,7 +57,7 @@ def class_centroids(features, labels, num_classes, bank=None):
     return sums / counts.clamp_min(1)[:, None], present
 
 
-def cosine_matrix(vectors):
+def cosine_matrix(vectors: Tensor) -> Tensor:
     """``(M, M)`` cosine similarities of the rows of ``vectors``."""
     unit = F.normalize(vectors, dim=1, eps=1e-12)
     return unit @ unit.t()
@@ -100,15 +109,15 @@ class CategoryStructureLoss(nn.Module):
 
     def __init__(
         self,
-        num_classes,
-        intra_weight=0.002,
-        center_weight=0.1,
-        inter_weight=0.04,
-        logit_mse_weight=1e-6,
-        filter_correct=True,
-        bank_size=0,
-        bank_channels=None,
-    ):
+        num_classes: int,
+        intra_weight: float = 0.002,
+        center_weight: float = 0.1,
+        inter_weight: float = 0.04,
+        logit_mse_weight: float = 1e-6,
+        filter_correct: bool = True,
+        bank_size: int = 0,
+        bank_channels: Optional[int] = None,
+    ) -> None:
         super().__init__()
         self.num_classes = num_classes
         self.intra_weight = intra_weight
@@ -132,7 +141,14 @@ class CategoryStructureLoss(nn.Module):
                 )
             )
 
-    def forward(self, feats_S, feats_T, preds_S, preds_T, data_samples):
+    def forward(
+        self,
+        feats_S: Tensor,
+        feats_T: Tensor,
+        preds_S: Tensor,
+        preds_T: Tensor,
+        data_samples: Sequence[DataSample],
+    ) -> Tensor:
         labels = torch.cat([s.gt_label for s in data_samples]).to(
             preds_S.device
         )
@@ -143,7 +159,14 @@ class CategoryStructureLoss(nn.Module):
     def _bank(self, role):
         return self.banks[role].stored() if self.banks is not None else None
 
-    def structure_loss(self, f_S, f_T, l_S, l_T, labels):
+    def structure_loss(
+        self,
+        f_S: Tensor,
+        f_T: Tensor,
+        l_S: Tensor,
+        l_T: Tensor,
+        labels: Tensor,
+    ) -> Tensor:
         f_T, l_T = f_T.detach(), l_T.detach()
         k = self.num_classes
         # class centroids of the features (over bank and batch)

@@ -13,10 +13,14 @@ losses:
   class centroids over a memory bank of recent batches plus the batch.
 """
 
+from typing import Sequence
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from ..utils import cam_pooled, class_activation_map, normalize_cam
 from .category_structure import CategoryStructureLoss
@@ -58,11 +62,18 @@ class CAMLoss(nn.Module):
     ``data_samples``.
     """
 
-    def __init__(self, loss_weight=1.0):
+    def __init__(self, loss_weight: float = 1.0) -> None:
         super().__init__()
         self.loss_weight = loss_weight
 
-    def forward(self, feats_S, weight_S, feats_T, weight_T, data_samples):
+    def forward(
+        self,
+        feats_S: Tensor,
+        weight_S: Tensor,
+        feats_T: Tensor,
+        weight_T: Tensor,
+        data_samples: Sequence[DataSample],
+    ) -> Tensor:
         labels = _labels(data_samples, feats_S.device)
         cam_S, cam_T = _matched_cams(
             feats_S, weight_S, feats_T, weight_T, labels
@@ -94,7 +105,13 @@ class CAMCategoryStructureLoss(CategoryStructureLoss):
     ``preds_S``, ``preds_T`` and ``data_samples``.
     """
 
-    def __init__(self, num_classes, bank_channels, bank_size=1024, **kwargs):
+    def __init__(
+        self,
+        num_classes: int,
+        bank_channels: int,
+        bank_size: int = 1024,
+        **kwargs,
+    ) -> None:
         kwargs.setdefault('filter_correct', False)
         super().__init__(
             num_classes,
@@ -105,15 +122,15 @@ class CAMCategoryStructureLoss(CategoryStructureLoss):
 
     def forward(
         self,
-        feats_S,
-        proj_S,
-        weight_S,
-        feats_T,
-        weight_T,
-        preds_S,
-        preds_T,
-        data_samples,
-    ):
+        feats_S: Tensor,
+        proj_S: Tensor,
+        weight_S: Tensor,
+        feats_T: Tensor,
+        weight_T: Tensor,
+        preds_S: Tensor,
+        preds_T: Tensor,
+        data_samples: Sequence[DataSample],
+    ) -> Tensor:
         labels = _labels(data_samples, feats_S.device)
         cam_S, cam_T = _matched_cams(
             feats_S, weight_S, feats_T, weight_T, labels

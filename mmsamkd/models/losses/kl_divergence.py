@@ -1,11 +1,12 @@
 """The temperature-scaled KL divergence of knowledge distillation."""
 
 import torch.nn.functional as F
+from torch import Tensor
 
 from ..utils.precision import at_least_fp32
 
 
-def kl_divergence(preds_S, preds_T, tau):
+def kl_divergence(preds_S: Tensor, preds_T: Tensor, tau: float) -> Tensor:
     """``KL(softmax(t / tau) || softmax(s / tau)) * tau**2``, batch mean.
 
     Hinton et al., "Distilling the Knowledge in a Neural Network", 2015;

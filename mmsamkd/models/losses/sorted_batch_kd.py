@@ -3,6 +3,7 @@
 import torch
 import torch.nn as nn
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from .kl_divergence import kl_divergence
 
@@ -33,13 +34,13 @@ class PreviousBatchSortedKD(nn.Module):
     Forward: ``preds_S``, the ``(N, C)`` logits of this batch.
     """
 
-    def __init__(self, tau=4.0, loss_weight=1.0):
+    def __init__(self, tau: float = 4.0, loss_weight: float = 1.0) -> None:
         super().__init__()
         self.tau = tau
         self.loss_weight = loss_weight
         self.previous = None
 
-    def forward(self, preds_S):
+    def forward(self, preds_S: Tensor) -> Tensor:
         current = preds_S.sort(dim=1).values
         previous, self.previous = self.previous, current.detach()
         if previous is None:
@@ -56,10 +57,10 @@ class PreviousBatchSortedKD(nn.Module):
 
     # A tensor, empty before the first batch: MMEngine broadcasts every
     # state-dict entry across ranks at start, which None would break.
-    def get_extra_state(self):
+    def get_extra_state(self) -> Tensor:
         if self.previous is None:
             return torch.empty(0)
         return self.previous
 
-    def set_extra_state(self, state):
+    def set_extra_state(self, state: Tensor) -> None:
         self.previous = state if state.numel() else None

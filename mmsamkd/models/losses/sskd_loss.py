@@ -18,9 +18,13 @@ from that code, both on ties only: a target's rank counts the scores
 strictly above it, and equal ranks keep row order (a stable sort).
 """
 
+from typing import Optional, Sequence
+
 import torch
 import torch.nn as nn
+from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
+from torch import Tensor
 
 from ...errors import ConfigError
 from ..utils import check_rotations, rotation_similarity, upright
@@ -29,7 +33,9 @@ from .kl_divergence import kl_divergence
 VIEWS = ('upright', 'rotated')
 
 
-def error_ranked_rows(scores, targets, wrong_keep_ratio):
+def error_ranked_rows(
+    scores: Tensor, targets: Tensor, wrong_keep_ratio: float
+) -> Tensor:
     """Indices (ascending) of the rows SSKD distils.
 
     Args:
@@ -81,12 +87,12 @@ class RotatedViewsKD(nn.Module):
 
     def __init__(
         self,
-        views='upright',
-        tau=4.0,
-        loss_weight=1.0,
-        rotations=(0, 1, 2, 3),
-        wrong_keep_ratio=1.0,
-    ):
+        views: str = 'upright',
+        tau: float = 4.0,
+        loss_weight: float = 1.0,
+        rotations: Sequence[int] = (0, 1, 2, 3),
+        wrong_keep_ratio: float = 1.0,
+    ) -> None:
         super().__init__()
         if views not in VIEWS:
             raise ConfigError(f'views must be one of {VIEWS}, got {views!r}')
@@ -97,7 +103,12 @@ class RotatedViewsKD(nn.Module):
         self.num_rotations = len(check_rotations(rotations))
         self.wrong_keep_ratio = wrong_keep_ratio
 
-    def forward(self, preds_S, preds_T, data_samples=None):
+    def forward(
+        self,
+        preds_S: Tensor,
+        preds_T: Tensor,
+        data_samples: Optional[Sequence[DataSample]] = None,
+    ) -> Tensor:
         if preds_S.shape != preds_T.shape:
             raise ValueError(
                 f'student logits {tuple(preds_S.shape)} and teacher logits '
@@ -160,11 +171,11 @@ class SimilarityKD(nn.Module):
 
     def __init__(
         self,
-        tau=0.5,
-        loss_weight=10.0,
-        rotations=(0, 1, 2, 3),
-        wrong_keep_ratio=0.75,
-    ):
+        tau: float = 0.5,
+        loss_weight: float = 10.0,
+        rotations: Sequence[int] = (0, 1, 2, 3),
+        wrong_keep_ratio: float = 0.75,
+    ) -> None:
         super().__init__()
         _check_ratio(wrong_keep_ratio)
         self.tau = tau
@@ -172,7 +183,7 @@ class SimilarityKD(nn.Module):
         self.num_rotations = len(check_rotations(rotations))
         self.wrong_keep_ratio = wrong_keep_ratio
 
-    def forward(self, feats_S, feats_T):
+    def forward(self, feats_S: Tensor, feats_T: Tensor) -> Tensor:
         if feats_S.shape[0] != feats_T.shape[0]:
             raise ValueError(
                 f'{feats_S.shape[0]} student and {feats_T.shape[0]} '

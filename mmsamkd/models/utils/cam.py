@@ -11,16 +11,24 @@ ICAKD removes. :func:`class_activation_map` computes it from the weights;
 
 import torch
 import torch.nn.functional as F
+from torch import Tensor
 
 
-def class_activation_map(feature_map, fc_weight, labels):
+def class_activation_map(
+    feature_map: Tensor, fc_weight: Tensor, labels: Tensor
+) -> Tensor:
     """``relu(sum_k w[y, k] A_k)``: ``(N, H, W)`` for ``(N, C, H, W)``
     maps, the ``(num_classes, C)`` classifier weight and labels ``(N,)``."""
     weights = fc_weight[labels]  # (N, C)
     return F.relu(torch.einsum('nc,nchw->nhw', weights, feature_map))
 
 
-def grad_cam(scores, feature_map, labels, create_graph=False):
+def grad_cam(
+    scores: Tensor,
+    feature_map: Tensor,
+    labels: Tensor,
+    create_graph: bool = False,
+) -> Tensor:
     """Grad-CAM of each image's class ``labels`` on ``feature_map``.
 
     ``scores`` must be computed from ``feature_map`` in the autograd graph.
@@ -35,13 +43,13 @@ def grad_cam(scores, feature_map, labels, create_graph=False):
     return F.relu(torch.einsum('nc,nchw->nhw', alpha, feature_map))
 
 
-def normalize_cam(cam, eps=1e-12):
+def normalize_cam(cam: Tensor, eps: float = 1e-12) -> Tensor:
     """Each ``(H, W)`` map divided by its L2 norm (flattened)."""
     flat = cam.flatten(1)
     return F.normalize(flat, dim=1, eps=eps).view_as(cam)
 
 
-def cam_pooled(feature_map, cam, eps=1e-12):
+def cam_pooled(feature_map: Tensor, cam: Tensor, eps: float = 1e-12) -> Tensor:
     """Features averaged over positions, weighted by the CAM: ``(N, C)``.
 
     Weights are the CAM divided by its spatial sum; an all-zero CAM (no

@@ -1,8 +1,11 @@
 """A FIFO memory of recent features and their labels (ICAKD)."""
 
+from typing import Tuple
+
 import torch
 import torch.nn as nn
 from mmengine import dist
+from torch import Tensor
 
 
 class FeatureBank(nn.Module):
@@ -19,7 +22,7 @@ class FeatureBank(nn.Module):
         channels (int): Width of a feature.
     """
 
-    def __init__(self, size, channels):
+    def __init__(self, size: int, channels: int) -> None:
         super().__init__()
         if size < 1:
             raise ValueError(f'a FeatureBank needs size >= 1, got {size}')
@@ -28,13 +31,13 @@ class FeatureBank(nn.Module):
         self.register_buffer('labels', torch.full((size,), -1))
         self.register_buffer('pointer', torch.zeros((), dtype=torch.long))
 
-    def stored(self):
+    def stored(self) -> Tuple[Tensor, Tensor]:
         """``(features, labels)`` of the filled slots (detached)."""
         filled = self.labels >= 0
         return self.features[filled], self.labels[filled]
 
     @torch.no_grad()
-    def enqueue(self, features, labels):
+    def enqueue(self, features: Tensor, labels: Tensor) -> None:
         """Write ``features`` ``(N, channels)`` over the oldest slots."""
         features, labels = features.detach(), labels.detach()
         if dist.get_world_size() > 1:

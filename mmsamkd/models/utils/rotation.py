@@ -11,12 +11,15 @@ image i rotated by ``rotations[k]`` quarter turns, so ``views[0::K]`` are
 the images themselves when ``rotations[0] == 0``.
 """
 
+from typing import Sequence
+
 import torch
+from torch import Tensor
 
 ROTATIONS = (0, 1, 2, 3)
 
 
-def check_rotations(rotations):
+def check_rotations(rotations: Sequence[int]) -> Sequence[int]:
     """Rotations are distinct quarter turns, the upright view first."""
     rotations = tuple(int(k) for k in rotations)
     if not rotations or rotations[0] != 0:
@@ -31,7 +34,9 @@ def check_rotations(rotations):
     return rotations
 
 
-def rotate_views(images, rotations=ROTATIONS):
+def rotate_views(
+    images: Tensor, rotations: Sequence[int] = ROTATIONS
+) -> Tensor:
     """``(N, C, H, W)`` images -> ``(N * K, C, H, W)`` image-major views.
 
     Args:
@@ -50,12 +55,12 @@ def rotate_views(images, rotations=ROTATIONS):
     return views.flatten(0, 1)
 
 
-def joint_labels(labels, num_rotations):
+def joint_labels(labels: Tensor, num_rotations: int) -> Tensor:
     """Labels ``(N,)`` -> joint labels ``(N * K,)``: ``K * y + k``."""
     offsets = torch.arange(num_rotations, device=labels.device)
     return (labels[:, None] * num_rotations + offsets).flatten()
 
 
-def upright(views, num_rotations):
+def upright(views: Tensor, num_rotations: int) -> Tensor:
     """The upright (unrotated) rows of image-major ``views``."""
     return views[0::num_rotations]

@@ -6,11 +6,14 @@ compared by cosine similarity with every upright projection. The
 contrastive task is to find, in each row, the view's own image.
 """
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
+from torch import Tensor
 
 
-def rotation_similarity(projections, num_rotations):
+def rotation_similarity(projections: Tensor, num_rotations: int) -> Tensor:
     """Cosine similarity of every rotated view with every upright view.
 
     Args:
@@ -29,7 +32,9 @@ def rotation_similarity(projections, num_rotations):
     return rotated @ upright.t()
 
 
-def similarity_targets(num_images, num_rotations, device=None):
+def similarity_targets(
+    num_images: int, num_rotations: int, device: Optional[torch.device] = None
+) -> Tensor:
     """The column of each row's own image: ``i`` repeated ``K - 1`` times."""
     images = torch.arange(num_images, device=device)
     return images.repeat_interleave(num_rotations - 1)
