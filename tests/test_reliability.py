@@ -12,7 +12,10 @@ runs with the configs' own random augmentation:
   (SAMKD's with all four pairs joining in the last epoch).
 """
 
+import json
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -23,10 +26,10 @@ from conftest import (
     KD_CFG,
     REPO,
     STUDENT_CFG,
+    TINY_OPTIONS,
     clone_state,
+    free_port,
     rank_weights,
-    rank_weights_config,
-    run_dist_train,
     tiny_cfg,
 )
 
@@ -88,11 +91,18 @@ SWEEP = {
 KILL_AT = 5  # the first iteration of the last epoch
 # SAMKD's two ranks: the set of trained pairs changes mid-run (DDP must
 # follow), and then all four discriminators train
-SAMKD_ALL_PAIRS_AT_EPOCH_3 = (
-    "custom_hooks = [dict(type='mmrazor.AdversarialStageHook', stages=["
-    'dict(begin=0), dict(begin=2, weights=dict(feat0=0.1, feat1=0.1, '
-    'pooled=0.1, logits=0.1))])]\n'
-)
+SAMKD_ALL_PAIRS_AT_EPOCH_3 = [
+    dict(
+        type='mmrazor.AdversarialStageHook',
+        stages=[
+            dict(begin=0),
+            dict(
+                begin=2,
+                weights=dict(feat0=0.1, feat1=0.1, pooled=0.1, logits=0.1),
+            ),
+        ],
+    )
+]
 
 
 class Killed(Exception):
@@ -159,20 +169,46 @@ def test_exact_resume_and_determinism(request, family, tmp_path):
     assert_same(clone_state(resumed.model), expected, 'resumed')
 
 
-@pytest.mark.parametrize('family', sorted(FAMILIES))
-def test_two_gloo_ranks_end_identical(request, family, tmp_path, monkeypatch):
-    config, options, _ = family_cfg(request, family, tmp_path)
-    config_file = rank_weights_config(config, tmp_path, monkeypatch)
-    if family == 'samkd':  # every pair joins at once, in the third epoch
-        with open(config_file, 'a', encoding='utf-8') as f:
-            f.write(SAMKD_ALL_PAIRS_AT_EPOCH_3)
-    work_dir = tmp_path / 'run'
-    result = run_dist_train(config_file, 2, work_dir, options)
+def test_two_gloo_ranks_end_identical_in_every_family(request, tmp_path):
+    """One two-rank launch trains every family in turn (gloo_families.py;
+    before, a launch each, which spent most of its time importing)."""
+    plan = []
+    for family in sorted(FAMILIES):
+        config, options, _ = family_cfg(request, family, tmp_path)
+        options = {**TINY_OPTIONS, **options}
+        if family == 'samkd':
+            options['custom_hooks'] = SAMKD_ALL_PAIRS_AT_EPOCH_3
+        out_dir = tmp_path / family
+        out_dir.mkdir()
+        plan.append(
+            dict(
+                config=config,
+                options=options,
+                work_dir=str(out_dir / 'run'),
+                out_dir=str(out_dir),
+            )
+        )
+    plan_file = tmp_path / 'plan.json'
+    plan_file.write_text(json.dumps(plan))
+    command = [
+        sys.executable,
+        '-m',
+        'torch.distributed.run',
+        '--nproc_per_node=2',
+        '--master_addr=127.0.0.1',
+        f'--master_port={free_port()}',
+        osp.join(REPO, 'tests', 'gloo_families.py'),
+        str(plan_file),
+    ]
+    result = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    ranks = rank_weights(tmp_path)
-    assert_same(ranks[1], ranks[0], 'rank 1 vs rank 0')
-    log = open(next(work_dir.glob('2*/2*.log'))).read()
-    assert 'Distributed training: True' in log
-    if family == 'samkd':
-        for pair in ('feat0', 'feat1', 'pooled', 'logits'):
-            assert f'adv.loss_d_{pair}' in log, pair
+    for family in sorted(FAMILIES):
+        ranks = rank_weights(tmp_path / family)
+        assert_same(ranks[1], ranks[0], f'{family}: rank 1 vs rank 0')
+        log = next((tmp_path / family / 'run').glob('2*/2*.log')).read_text()
+        assert 'Distributed training: True' in log, family
+    log = next((tmp_path / 'samkd' / 'run').glob('2*/2*.log')).read_text()
+    for pair in ('feat0', 'feat1', 'pooled', 'logits'):
+        assert f'adv.loss_d_{pair}' in log, pair
