@@ -130,11 +130,12 @@ def load_tool(script):
     return module
 
 
-def run_tool_in_process(script, *args):
+def run_tool_in_process(script, *args, cwd=REPO):
     """``tools/<script>``'s ``main()`` in this process, with its exit code
-    and output, as :func:`run_tool` returns them: for the errors a tool
-    raises before training, without a new interpreter's 10 s of imports.
-    An uncaught exception becomes a traceback on stderr and code 1."""
+    and output, as :func:`run_tool` returns them: without a new
+    interpreter's 5-10 s of imports. The processes a tool starts itself
+    (compare.py's trainers) are still processes of their own. An uncaught
+    exception becomes a traceback on stderr and code 1."""
     import contextlib
     import io
     import traceback
@@ -146,6 +147,7 @@ def run_tool_in_process(script, *args):
     code = 0
     with (
         mock.patch.object(sys, 'argv', argv),
+        contextlib.chdir(cwd),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
     ):

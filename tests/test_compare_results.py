@@ -20,7 +20,7 @@ from conftest import (
     STUDENT_CFG,
     TEACHER_CFG,
     options_args,
-    run_tool,
+    run_tool_in_process,
 )
 
 pytestmark = pytest.mark.slow
@@ -28,7 +28,7 @@ CIFAR_TEACHER = osp.join(REPO, 'configs/teachers/resnet32x4_1xb64_cifar100.py')
 
 
 def compare(root, *configs, **options):
-    return run_tool(
+    return run_tool_in_process(
         'compare.py',
         '--work-dir-root',
         root,
@@ -59,7 +59,7 @@ def test_a_rerun_with_other_settings_is_refused_not_reprinted(tmp_path):
 def test_resuming_a_run_of_other_data_is_refused(tmp_path):
     work_dir = tmp_path / 'run'
     assert (
-        run_tool(
+        run_tool_in_process(
             'train.py', STUDENT_CFG, '--work-dir', work_dir, *options_args({})
         ).returncode
         == 0
@@ -68,7 +68,7 @@ def test_resuming_a_run_of_other_data_is_refused(tmp_path):
         'train_cfg.max_epochs': 2,
         'train_dataloader.dataset.indices': 128,
     }
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         STUDENT_CFG,
         '--work-dir',

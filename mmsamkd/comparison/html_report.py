@@ -33,7 +33,10 @@ def tables_from_markdown(markdown: str) -> List[str]:
 
 
 def write_report(
-    markdown: str, pictures: Sequence[str], out_dir: str, title: str
+    markdown: str,
+    pictures: Sequence[str],
+    out_dir: str,
+    title: str = 'mmsamkd comparison',
 ) -> str:
     """Write ``report.html`` from ``results.md``'s text and the PNG files
     ``pictures``; return its path."""
