@@ -20,6 +20,7 @@ from conftest import (
     STUDENT_CFG,
     TEACHER_CFG,
     options_args,
+    run_tool,
     run_tool_in_process,
 )
 
@@ -28,6 +29,7 @@ CIFAR_TEACHER = osp.join(REPO, 'configs/teachers/resnet32x4_1xb64_cifar100.py')
 
 
 def compare(root, *configs, **options):
+    """compare.py's main() in this process (its trainers are processes)."""
     return run_tool_in_process(
         'compare.py',
         '--work-dir-root',
@@ -127,7 +129,15 @@ def test_a_run_that_fails_before_its_first_checkpoint_names_the_fix(
     and "Rerun the same command to resume", which failed the same way."""
     root = tmp_path / 'runs'
     missing = tmp_path / 'no_teacher.pth'
-    result = compare(root, KD_CFG, **{'model.teacher_ckpt': missing})
+    # a process of its own: the trainer's error reaches the terminal,
+    # which an in-process run does not capture
+    result = run_tool(
+        'compare.py',
+        '--work-dir-root',
+        root,
+        KD_CFG,
+        *options_args({'model.teacher_ckpt': missing}),
+    )
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert 'its error is printed above' in last
