@@ -7,7 +7,7 @@ import pytest
 from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
 
-from conftest import KD_CFG, TEACHER_CFG, options_args, run_tool
+from conftest import KD_CFG, TEACHER_CFG, options_args, run_tool_in_process
 from mmsamkd.comparison.report import seed_summary
 from mmsamkd.comparison.runs import seeded_runs
 from mmsamkd.utils.process_ownership import LOCK_NAME
@@ -67,9 +67,11 @@ def test_seeds_train_the_student_per_seed_from_one_teacher(tmp_path):
     tiny = {
         'train_dataloader.dataset.indices': 48,
         'train_dataloader.batch_size': 16,
-        'train_cfg.max_epochs': 12,  # the epoch KD's teacher_ckpt names
+        # the students follow the teacher's final epoch_2.pth (KD's config
+        # names epoch_12.pth)
+        'train_cfg.max_epochs': 2,
     }
-    result = run_tool(
+    result = run_tool_in_process(
         'compare.py',
         '--work-dir-root',
         root,
@@ -83,7 +85,7 @@ def test_seeds_train_the_student_per_seed_from_one_teacher(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     kd = 'kd_resnet14_resnet8-quarter_1xb64_fmnist'
-    teacher = root / 'resnet14_1xb64_fmnist' / 'epoch_12.pth'
+    teacher = root / 'resnet14_1xb64_fmnist' / 'epoch_2.pth'
     assert teacher.is_file()
     assert not (root / 'seed0' / teacher.parent.name).exists()
     for seed in (0, 1):
@@ -107,7 +109,7 @@ def test_seeds_train_the_student_per_seed_from_one_teacher(tmp_path):
     'extra', [['--seeds', '0', '0'], [TEACHER_CFG, '--seeds', '0']]
 )
 def test_a_run_listed_twice_is_refused(tmp_path, extra):
-    result = run_tool(
+    result = run_tool_in_process(
         'compare.py', '--work-dir-root', tmp_path, TEACHER_CFG, *extra
     )
     assert_one_line_error(result, 'would hold two runs', 'listed twice')
