@@ -18,6 +18,7 @@ from conftest import (
     options_args,
     run_dist_train,
     run_tool,
+    run_tool_in_process,
     tiny_cfg,
 )
 
@@ -175,11 +176,11 @@ def test_export_student_round_trip(fmnist_teacher_ckpt, tmp_path):
 
 
 def test_export_rejects_plain_classifier_checkpoint(tmp_path):
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args({})
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    result = run_tool('export_student.py', tmp_path / 'epoch_1.pth')
+    result = run_tool_in_process('export_student.py', tmp_path / 'epoch_1.pth')
     assert result.returncode == 2
     assert 'not from a distillation algorithm' in result.stderr
 
@@ -204,7 +205,7 @@ def test_dist_train_two_cpu_processes(fmnist_teacher_ckpt, tmp_path):
 
 def test_compare_trains_and_tabulates(tmp_path):
     root = tmp_path / 'runs'
-    result = run_tool(
+    result = run_tool_in_process(
         'compare.py', STUDENT_CFG, '--work-dir-root', root, *options_args({})
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -227,7 +228,7 @@ def test_compare_trains_and_tabulates(tmp_path):
     assert report.count('<img') == 3
     assert 'alt="reliability.png"' in report
     # a second call collects the finished run without training
-    again = run_tool(
+    again = run_tool_in_process(
         'compare.py',
         STUDENT_CFG,
         '--work-dir-root',
