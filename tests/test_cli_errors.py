@@ -152,9 +152,9 @@ def test_resume_without_a_checkpoint_keeps_load_from(tmp_path):
     )
     missing = tmp_path / 'plain_teacher.pth'
     args = ('train.py', ssa_teacher, '--work-dir', tmp_path, '--resume')
-    result = run_tool(*args, *options_args({'load_from': missing}))
+    result = run_tool_in_process(*args, *options_args({'load_from': missing}))
     assert_one_line_error(result, f'load_from {str(missing)!r} does not exist')
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         ssa_teacher,
         '--work-dir',
@@ -173,7 +173,7 @@ def test_resume_without_a_checkpoint_starts_from_load_from(
     ssa_teacher = (
         f'{REPO}/configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py'
     )
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         ssa_teacher,
         '--work-dir',
@@ -286,14 +286,14 @@ def test_export_never_overwrites_the_checkpoint_or_an_earlier_file(tmp_path):
 
 @pytest.mark.slow
 def test_a_fresh_run_never_overwrites_another_configs_run(tmp_path):
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args({})
     )
     assert result.returncode == 0, result.stderr[-2000:]
     first = (tmp_path / 'epoch_1.pth').read_bytes()
     record = (tmp_path / 'run_config.json').read_text()
     options = options_args({'train_cfg.max_epochs': 2})
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options
     )
     assert_one_line_error(result, 'holds the checkpoints of a run of other')
@@ -353,7 +353,7 @@ def test_resume_of_another_networks_checkpoint_is_one_line(
     """Before: 46 size-mismatch warnings, then a ValueError from the
     optimizer."""
     options = options_args({'model.teacher_ckpt': fmnist_teacher_ckpt})
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         KD_CFG,
         '--work-dir',

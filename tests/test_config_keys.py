@@ -8,7 +8,7 @@ import pytest
 from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
 
-from conftest import KD_CFG, REPO, STUDENT_CFG, run_tool
+from conftest import KD_CFG, REPO, STUDENT_CFG, run_tool_in_process
 from mmsamkd.errors import ConfigError
 from mmsamkd.utils.config_keys import check_config_keys, check_overrides
 
@@ -106,7 +106,7 @@ def test_data_root_of_a_config_without_that_variable_is_refused():
 
 @pytest.mark.slow
 def test_train_tool_refuses_a_misspelt_key_in_one_line(tmp_path):
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         STUDENT_CFG,
         '--work-dir',
@@ -115,7 +115,7 @@ def test_train_tool_refuses_a_misspelt_key_in_one_line(tmp_path):
         'trian_cfg.max_epochs=1',
     )
     assert_one_line_error(result, "'trian_cfg'", "did you mean 'train_cfg'")
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         KD_CFG,
         '--work-dir',

@@ -210,9 +210,9 @@ def test_cifar_file_of_wrong_md5_is_named(tmp_path):
 
 @pytest.mark.slow
 def test_train_tool_without_cifar_files_is_one_line(tmp_path):
-    from conftest import run_tool
+    from conftest import run_tool_in_process
 
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         'configs/teachers/resnet32x4_1xb64_cifar100.py',
         '--work-dir',

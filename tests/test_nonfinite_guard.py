@@ -12,7 +12,13 @@ import torch
 from mmengine.runner import Runner
 from test_cli_errors import assert_one_line_error
 
-from conftest import KD_CFG, STUDENT_CFG, options_args, run_tool, tiny_cfg
+from conftest import (
+    KD_CFG,
+    STUDENT_CFG,
+    options_args,
+    run_tool_in_process,
+    tiny_cfg,
+)
 from mmsamkd.engine.hooks import NonFiniteGuardHook
 from mmsamkd.errors import ConfigError, NonFiniteLossError
 from mmsamkd.utils.nonfinite import on_nonfinite
@@ -24,7 +30,7 @@ HUGE_LR = {'optim_wrapper.optimizer.lr': 1e8, 'train_cfg.max_epochs': 3}
 def test_kd_with_a_diverging_lr_stops_naming_the_step(
     fmnist_teacher_ckpt, tmp_path
 ):
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         KD_CFG,
         '--work-dir',
@@ -147,7 +153,7 @@ def test_kd_diverging_within_one_epoch_writes_no_checkpoint(
         'optim_wrapper.optimizer.lr': 1e4,
         'model.teacher_ckpt': fmnist_teacher_ckpt,
     }
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py', KD_CFG, '--work-dir', tmp_path, *options_args(options)
     )
     assert_one_line_error(result, 'non-finite')

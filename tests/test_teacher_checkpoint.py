@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from test_cli_errors import assert_one_line_error
 
-from conftest import KD_CFG, REPO, options_args, run_tool
+from conftest import KD_CFG, REPO, options_args, run_tool_in_process
 from mmsamkd.errors import CheckpointError, ConfigError
 from mmsamkd.utils import check_config
 
@@ -82,7 +82,7 @@ def test_a_truncated_file_is_refused(tmp_path):
 def test_a_plain_teacher_for_hsakd_names_the_ssa_teacher(tmp_path):
     model_cfg = Config.fromfile(KD_CFG).model
     save_weights(model_cfg.teacher, tmp_path / 'plain.pth')
-    result = run_tool(
+    result = run_tool_in_process(
         'train.py',
         HSAKD_CFG,
         '--work-dir',
@@ -174,7 +174,7 @@ def test_test_tool_refuses_a_checkpoint_of_another_model(tmp_path):
 
     kd_ckpt = str(tmp_path / 'kd.pth')
     torch.save({'meta': {}, 'state_dict': built(KD_CFG).state_dict()}, kd_ckpt)
-    result = run_tool(
+    result = run_tool_in_process(
         'test.py',
         STUDENT_CFG,
         kd_ckpt,
