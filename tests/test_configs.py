@@ -243,3 +243,43 @@ def test_mmpretrain_bases_add_what_default_runtime_adds():
             assert layer.default_hooks[name] == runtime.default_hooks[name]
         assert layer.env_cfg == runtime.env_cfg
         assert layer.custom_imports == runtime.custom_imports
+
+
+def run_inputs(cfg):
+    """``[(option, 'work_dirs/<run>/<file>')]``: the files of other runs
+    that ``cfg`` starts from by default."""
+    from mmsamkd.comparison.runs import inputs_read
+
+    found = []
+    for option, value in inputs_read(cfg).items():
+        for path in value if isinstance(value, list) else [value]:
+            if path and str(path).startswith('work_dirs/'):
+                found.append((option, str(path)))
+    return found
+
+
+def test_default_inputs_name_the_checkpoint_a_shipped_run_saves():
+    """A distillation config's default ``teacher_ckpt`` (``load_from``,
+    snapshots) is ``work_dirs/<config>/epoch_N.pth`` of a shipped config
+    that saves it: its final checkpoint, or any epoch of a run that keeps
+    them all (MS-MGANs' snapshot teacher). compare.py follows these paths
+    to the runs it trains; a user training by hand follows them too."""
+    from mmsamkd.comparison.runs import final_checkpoint
+
+    by_run = {osp.splitext(osp.basename(p))[0]: p for p in CONFIGS}
+    checked = 0
+    for path in CONFIGS:
+        for option, value in run_inputs(load(path)):
+            _, run, name = value.split('/')
+            where = f'{config_id(path)}: {option} {value}'
+            assert run in by_run, where
+            source = load(by_run[run])
+            saving = source.default_hooks.checkpoint
+            keeps_all = saving.get('max_keep_ckpts', -1) == -1
+            if keeps_all:  # MS-MGANs' snapshots (the first is its teacher)
+                epoch = int(name[len('epoch_') : -len('.pth')])
+                assert 1 <= epoch <= source.train_cfg.max_epochs, where
+            else:
+                assert name == final_checkpoint(source), where
+            checked += 1
+    assert checked >= 80
