@@ -206,7 +206,11 @@ def test_one_runner_step_on_mmpretrain_backbones(
         torch.save({'state_dict': teacher.state_dict()}, path)
         cfg.model.teacher_snapshots = [path] * 3
         cfg.model.teacher_ckpt = path
-    check_one_runner_step(cfg, tmp_path, adds_terms=method != 'hsakd')
+    # no validation: a classifier predicts through the backbone's own
+    # forward, which the view leaves as it is (tested above)
+    check_one_runner_step(
+        cfg, tmp_path, adds_terms=method != 'hsakd', validate=False
+    )
 
 
 MMPRETRAIN_CONFIGS = sorted(

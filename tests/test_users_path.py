@@ -219,13 +219,14 @@ def hand_built_inputs(batch, preprocessor_cfg):
     return (images - mean) / std
 
 
-def check_one_runner_step(cfg, work_dir, adds_terms=False):
+def check_one_runner_step(cfg, work_dir, adds_terms=False, validate=True):
     """Train ``cfg`` for one iteration through the Runner; each term the
     step logged from the model's loss must equal the model's own loss on
     the same batch built by hand, from the same weights.
 
     ``adds_terms``: the algorithm's train step adds terms of its own (the
-    adversaries) to the total, which is then not compared."""
+    adversaries) to the total, which is then not compared. ``validate``:
+    the Runner validates after the step (on a few images)."""
     cfg.work_dir = str(work_dir)
     cfg.experiment_name = f'{osp.basename(str(work_dir))}_{id(cfg)}'
     cfg.train_dataloader.update(batch_size=N, num_workers=0)
@@ -233,6 +234,8 @@ def check_one_runner_step(cfg, work_dir, adds_terms=False):
     cfg.train_dataloader.dataset.indices = N  # one iteration
     cfg.train_cfg.max_epochs = 1
     cfg.val_dataloader.dataset.indices = N  # evaluation is not checked
+    if not validate:
+        cfg.train_cfg.val_begin = 2
     # nor are checkpoints (each save is verified and synced to disk: a
     # third of a step's time); test_checkpoint_files.py checks them
     cfg.default_hooks.checkpoint = None
