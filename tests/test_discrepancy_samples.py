@@ -11,9 +11,6 @@ from mmpretrain.structures import DataSample
 from conftest import (
     REPO,
     clone_state,
-    rank_weights,
-    rank_weights_config,
-    run_dist_train,
 )
 from mmsamkd.engine import SAMKDOptimWrapperConstructor
 from mmsamkd.errors import ConfigError
@@ -187,30 +184,6 @@ def test_sample_config_errors_are_clear():
     algorithm, _ = build(None)
     with pytest.raises(ConfigError, match='samples needs model.samples'):
         algorithm.set_adversarial_weights(dict(samples=1))
-
-
-@pytest.mark.slow
-def test_samples_two_process_cpu_distributed(
-    fmnist_ssa_teacher_ckpt, tmp_path, monkeypatch
-):
-    # The extra passes bypass the student's DDP wrapper; their gradients
-    # must still join the one reduction of the wrapped backward, or the two
-    # ranks' students drift apart (each saves its own).
-    config_file = rank_weights_config(SAMPLES_CFG, tmp_path, monkeypatch)
-    work_dir = tmp_path / 'run'
-    result = run_dist_train(
-        config_file,
-        2,
-        work_dir,
-        {'model.teacher_ckpt': fmnist_ssa_teacher_ckpt, 'custom_hooks': '[]'},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    log = open(next(work_dir.glob('2*/2*.log'))).read()
-    assert 'Distributed training: True' in log
-    assert 'adv.loss_samples' in log  # on with weight 1 without the hook
-    ranks = rank_weights(tmp_path)
-    for key, value in ranks[0].items():
-        torch.testing.assert_close(ranks[1][key], value, msg=key)
 
 
 def test_frozen_norm_statistics_restores_and_skips_stat_free_norms():

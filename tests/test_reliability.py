@@ -88,6 +88,10 @@ SWEEP = {
     'train_dataloader.dataset.indices': 128,
     'val_dataloader.dataset.indices': 64,
 }
+SAMPLES_CFG = osp.join(
+    REPO,
+    'configs/samkd/study/samkd-samples0.1_resnet14_resnet8-quarter_1xb64_fmnist.py',
+)
 KILL_AT = 5  # the first iteration of the last epoch
 # SAMKD's two ranks: the set of trained pairs changes mid-run (DDP must
 # follow), and then all four discriminators train
@@ -170,12 +174,13 @@ def test_exact_resume_and_determinism(request, family, tmp_path):
 
 
 def test_two_gloo_ranks_end_identical_in_every_family(request, tmp_path):
-    """One two-rank launch trains every family in turn (gloo_families.py;
-    before, a launch each, which spent most of its time importing)."""
+    """One two-rank launch trains every family in turn, then SAMKD with
+    discrepancy samples (gloo_families.py; before, a launch each, which
+    spent most of its time importing). They validate once, at the end."""
     plan = []
     for family in sorted(FAMILIES):
         config, options, _ = family_cfg(request, family, tmp_path)
-        options = {**TINY_OPTIONS, **options}
+        options = {**TINY_OPTIONS, **options, 'train_cfg.val_interval': 3}
         if family == 'samkd':
             options['custom_hooks'] = SAMKD_ALL_PAIRS_AT_EPOCH_3
         out_dir = tmp_path / family
@@ -188,6 +193,25 @@ def test_two_gloo_ranks_end_identical_in_every_family(request, tmp_path):
                 out_dir=str(out_dir),
             )
         )
+    # and SAMKD's discrepancy samples, every pair on: their passes bypass
+    # the student's DDP wrapper, yet their gradients must join its one
+    # reduction, or the ranks' students drift apart
+    samples = tmp_path / 'samkd-samples'
+    samples.mkdir()
+    plan.append(
+        dict(
+            config=SAMPLES_CFG,
+            options={
+                **TINY_OPTIONS,
+                'model.teacher_ckpt': request.getfixturevalue(
+                    'fmnist_ssa_teacher_ckpt'
+                ),
+                'custom_hooks': [],
+            },
+            work_dir=str(samples / 'run'),
+            out_dir=str(samples),
+        )
+    )
     plan_file = tmp_path / 'plan.json'
     plan_file.write_text(json.dumps(plan))
     command = [
@@ -212,3 +236,9 @@ def test_two_gloo_ranks_end_identical_in_every_family(request, tmp_path):
     log = next((tmp_path / 'samkd' / 'run').glob('2*/2*.log')).read_text()
     for pair in ('feat0', 'feat1', 'pooled', 'logits'):
         assert f'adv.loss_d_{pair}' in log, pair
+    ranks = rank_weights(samples)
+    for key, value in ranks[0].items():
+        torch.testing.assert_close(ranks[1][key], value, msg=key)
+    log = next((samples / 'run').glob('2*/2*.log')).read_text()
+    assert 'Distributed training: True' in log
+    assert 'adv.loss_samples' in log  # on, with weight 1, without the hook
