@@ -318,10 +318,3 @@ def synthetic_roots(tmp_path, monkeypatch):
     write_tiny_imagenet(tiny, per_class=SYNTHETIC_IMAGES)
     roots['TinyImageNet'] = str(tiny)
     return roots
-
-
-def pytest_collection_modifyitems(config, items):
-    """The end-to-end runs first: pytest-xdist deals the tests out in this
-    order, and a long run dealt out last keeps one worker busy while the
-    other has nothing left (tests keep their order otherwise)."""
-    items.sort(key=lambda item: item.get_closest_marker('slow') is None)
