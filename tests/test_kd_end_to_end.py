@@ -147,7 +147,7 @@ def test_export_student_round_trip(fmnist_teacher_ckpt, tmp_path):
     in_algorithm = last_metrics(result)
 
     out = tmp_path / 'student.pth'
-    result = run_tool('export_student.py', ckpt, '--out', out)
+    result = run_tool_in_process('export_student.py', ckpt, '--out', out)
     assert result.returncode == 0, result.stderr[-3000:]
     exported = torch.load(out, weights_only=False)
     assert not any(
@@ -164,7 +164,7 @@ def test_export_student_round_trip(fmnist_teacher_ckpt, tmp_path):
     assert set(plain.state_dict()) == set(exported['state_dict'])
 
     standalone = last_metrics(
-        run_tool(
+        run_tool_in_process(
             'test.py',
             tmp_path / 'student.py',
             out,

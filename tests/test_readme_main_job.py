@@ -54,10 +54,10 @@ def test_readme_main_job_trains_samkd_and_baselines(tmp_path):
         *(osp.join(REPO, c) for c in configs),
         '--cfg-options',
         'train_cfg.max_epochs=3',
-        'train_dataloader.dataset.indices=48',
+        'train_dataloader.dataset.indices=32',
         'train_dataloader.batch_size=16',
-        'val_dataloader.dataset.indices=32',
-        'test_dataloader.dataset.indices=32',
+        'val_dataloader.dataset.indices=16',
+        'test_dataloader.dataset.indices=16',
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
