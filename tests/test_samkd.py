@@ -401,8 +401,8 @@ def samkd_tiny(work_dir, teacher_ckpt, **options):
     merged = {
         'model.teacher_ckpt': teacher_ckpt,
         'train_cfg.max_epochs': 4,
-        'train_dataloader.dataset.indices': 128,
-        'val_dataloader.dataset.indices': 128,
+        'train_dataloader.dataset.indices': 64,
+        'val_dataloader.dataset.indices': 64,
         'train_dataloader.dataset.pipeline': [dict(type='PackInputs')],
         'custom_hooks': [
             dict(type='mmrazor.AdversarialStageHook', stages=stages)
