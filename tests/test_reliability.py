@@ -128,7 +128,8 @@ class KillAtIteration(Hook):
             raise Killed
 
 
-def family_cfg(request, family, work_dir):
+def family_options(request, family):
+    """``(config, options)`` of ``family``'s sweep run, teacher included."""
     config, teacher = FAMILIES[family]
     options = dict(SWEEP)
     if teacher:
@@ -137,7 +138,12 @@ def family_cfg(request, family, work_dir):
             options['model.teacher_snapshots'] = checkpoint
             checkpoint = checkpoint[0]
         options['model.teacher_ckpt'] = checkpoint
-    return config, options, tiny_cfg(config, work_dir, **options)
+    return config, options
+
+
+def family_cfg(request, family, work_dir):
+    config, options = family_options(request, family)
+    return tiny_cfg(config, work_dir, **options)
 
 
 def assert_same(weights, expected, what):
@@ -152,18 +158,18 @@ def test_exact_resume_and_determinism(request, family, tmp_path):
     run bit-identical to the straight one also shows that the seed
     decides the run: any unseeded draw would part them (a third run of
     the same seed, here before, added nothing)."""
-    _, _, cfg = family_cfg(request, family, tmp_path / 'a')
+    cfg = family_cfg(request, family, tmp_path / 'a')
     straight = Runner.from_cfg(cfg)
     straight.train()
     expected = clone_state(straight.model)
 
-    _, _, cfg = family_cfg(request, family, tmp_path / 'b')
+    cfg = family_cfg(request, family, tmp_path / 'b')
     killed = Runner.from_cfg(cfg)
     killed.register_hook(KillAtIteration(KILL_AT))
     with pytest.raises(Killed):
         killed.train()
     assert (tmp_path / 'b' / 'epoch_2.pth').is_file()
-    _, _, cfg = family_cfg(request, family, tmp_path / 'b')
+    cfg = family_cfg(request, family, tmp_path / 'b')
     cfg.resume = True
     resumed = Runner.from_cfg(cfg)
     resumed.train()
@@ -179,7 +185,7 @@ def test_two_gloo_ranks_end_identical_in_every_family(request, tmp_path):
     spent most of its time importing). They validate once, at the end."""
     plan = []
     for family in sorted(FAMILIES):
-        config, options, _ = family_cfg(request, family, tmp_path)
+        config, options = family_options(request, family)
         options = {**TINY_OPTIONS, **options, 'train_cfg.val_interval': 3}
         if family == 'samkd':
             options['custom_hooks'] = SAMKD_ALL_PAIRS_AT_EPOCH_3

@@ -16,9 +16,8 @@ def unannotated(tree):
 
     def visit(node, owner):
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.ClassDef) and not child.name.startswith(
-                '_'
-            ):
+            public = not getattr(child, 'name', '_').startswith('_')
+            if isinstance(child, ast.ClassDef) and public:
                 visit(child, f'{child.name}.')
             elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 name = child.name
