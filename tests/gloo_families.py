@@ -13,8 +13,8 @@ import sys
 
 import rank_weights_hook  # noqa: F401  (registers RankWeightsHook)
 from mmengine.config import Config
-from mmengine.runner import Runner
 
+from mmsamkd.engine.runner import MmsamkdRunner
 from mmsamkd.utils.distributed import end_distributed
 
 
@@ -30,7 +30,7 @@ def main():
         cfg.default_hooks.rank_weights = dict(
             type='RankWeightsHook', out_dir=run['out_dir']
         )
-        runner = Runner.from_cfg(cfg)
+        runner = MmsamkdRunner.from_cfg(cfg)  # tools/train.py's
         runner.train()
         del runner  # its DDP model holds the process group
     end_distributed()

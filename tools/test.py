@@ -60,7 +60,7 @@ def main():
     try:
         from mmengine.config import Config
 
-        from mmsamkd.engine.runner import QuietConsoleRunner
+        from mmsamkd.engine.runner import MmsamkdRunner
 
         if not osp.isfile(args.checkpoint):
             raise MmsamkdError(
@@ -86,7 +86,7 @@ def main():
         )
         cfg.load_from = args.checkpoint
         cfg.resume = False
-        runner = QuietConsoleRunner.from_cfg(cfg)
+        runner = MmsamkdRunner.from_cfg(cfg)
         from mmsamkd.engine.hooks import CheckpointFitHook, ReliabilityHook
 
         runner.register_hook(CheckpointFitHook(args.config, 'test'))

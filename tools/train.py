@@ -149,12 +149,17 @@ def main():
         from mmengine.dist import is_main_process
         from mmengine.registry import RUNNERS
 
-        from mmsamkd.engine.runner import QuietConsoleRunner
+        from mmsamkd.engine.runner import MmsamkdRunner
 
         if 'runner_type' in cfg:
+            if cfg.get('channels_last'):
+                raise MmsamkdError(
+                    f"channels_last is read by mmsamkd's runner, not by "
+                    f'runner_type {cfg.runner_type!r}: drop one of the two'
+                )
             runner = RUNNERS.build(cfg)
         else:
-            runner = QuietConsoleRunner.from_cfg(cfg)
+            runner = MmsamkdRunner.from_cfg(cfg)
         from mmsamkd.engine.hooks import (
             CheckpointFitHook,
             ReliabilityHook,

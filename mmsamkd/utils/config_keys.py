@@ -36,6 +36,7 @@ from ..errors import ConfigError
 RUNNER_KEYS = frozenset(
     {
         'auto_scale_lr',
+        'channels_last',
         'compile',
         'custom_hooks',
         'custom_imports',

@@ -99,6 +99,9 @@ def described_settings(cfg: Config) -> Dict[str, Any]:
         schedule=describe_schedule(cfg),
         seed=cfg.get('randomness', {}).get('seed'),
         precision=describe_precision(cfg),
+        memory_format=(
+            'channels_last' if cfg.get('channels_last') else 'contiguous'
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-from .quiet_console_runner import QuietConsoleRunner
+from .mmsamkd_runner import MmsamkdRunner
 from .teacher_cached_val_loop import TeacherCachedDistillValLoop
 
-__all__ = ['QuietConsoleRunner', 'TeacherCachedDistillValLoop']
+__all__ = ['MmsamkdRunner', 'TeacherCachedDistillValLoop']
