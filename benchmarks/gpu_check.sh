@@ -9,12 +9,13 @@
 # from Debian's dataset-fashion-mnist and the wheels of the OpenMMLab
 # stack for a Python 3.12 machine whose image has torch already. The check:
 #   1. benchmarks/step_cost.py on the Fashion-MNIST pair: fp32 and --amp
-#      step time, host reads per step, peak memory, for KD, HSAKD, SAMKD
-#      and SSKD;
+#      step time, each also channels last, host reads per step, peak
+#      memory, for KD, HSAKD, SAMKD and SSKD;
 #   2. the teacher stages, then KD, HSAKD, SAMKD and SSKD for 3 epochs
 #      (237 iterations) each in fp32 and with --amp, through
 #      tools/train.py, side by side on the one GPU;
-#   3. with two GPUs, SAMKD with --amp on both through tools/dist_train.sh;
+#   3. with two GPUs, SAMKD with --amp and channels_last=True on both
+#      through tools/dist_train.sh;
 #   4. a line per run: last validation top-1, MMEngine's seconds per
 #      iteration and whether every weight of the final checkpoint is
 #      finite. The exit status is 1 if any run failed or is not finite.
@@ -101,9 +102,9 @@ for amp in "" --amp; do
 done
 wait
 if [ "$GPUS" -ge 2 ]; then
-    echo "== SAMKD, --amp, DDP on 2 GPUs"
+    echo "== SAMKD, --amp, channels last, DDP on 2 GPUs"
     OPTIONS=(train_cfg.max_epochs=$EPOCHS
-        model.teacher_ckpt=$ROOT/ssa/epoch_1.pth)
+        model.teacher_ckpt=$ROOT/ssa/epoch_1.pth channels_last=True)
     # shellcheck disable=SC2086
     PYTHON=$PY bash tools/dist_train.sh "configs/samkd/samkd_$PAIR" 2 --amp \
         --work-dir "$ROOT/samkd-ddp" --cfg-options $ON_DATA \

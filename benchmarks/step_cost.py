@@ -7,9 +7,10 @@ For each family, on one random batch of the pair's shapes (CIFAR-100:
 resnet32x4 -> resnet8x4, or the Fashion-MNIST pair), prints:
 
 - the step time in fp32 and with ``--amp`` (fp16 on a GPU, bf16 on a CPU
-  with bf16 instructions), measured in one process, interleaved step by
-  step (fp32, amp, fp32, ...) after a warm-up, so that a machine's drift
-  falls on both; their ratio;
+  with bf16 instructions), each also with ``channels_last=True``,
+  measured in one process, interleaved step by step (fp32, fp32 channels
+  last, amp, ...) after a warm-up, so that a machine's drift falls on
+  all; each one's ratio to fp32;
 - the host reads of device values in one step (each stalls a GPU; see
   ``mmsamkd/utils/host_syncs.py``), logging included as MMEngine does it;
 - peak memory of each precision, each in a fresh process (CUDA: max
@@ -55,6 +56,8 @@ FAMILIES = {
     },
 }
 PRECISIONS = ('fp32', 'amp')
+# (precision, channels_last) of each timed step
+VARIANTS = [(p, c) for p in PRECISIONS for c in (False, True)]
 
 
 def parse_args():
@@ -71,12 +74,20 @@ def parse_args():
 
 
 def build_training(
-    config, shape, batch, device, amp=False, options=None, phase=0
+    config,
+    shape,
+    batch,
+    device,
+    amp=False,
+    options=None,
+    phase=0,
+    channels_last=False,
 ):
     """``(model, optim_wrapper, batch)``: ``config``'s model (a path under
     ``configs/``) with random weights (teachers too) and its optimizers,
-    as a Runner would build them with (``amp``) or without ``--amp``, and
-    one random batch. ``phase``: MS-MGANs' block (or ``'final'``)."""
+    as a Runner would build them with (``amp``) or without ``--amp`` and
+    with or without ``channels_last``, and one random batch. ``phase``:
+    MS-MGANs' block (or ``'final'``)."""
     import tempfile
     from types import SimpleNamespace
 
@@ -104,6 +115,8 @@ def build_training(
     if amp:
         use_mixed_precision(cfg)
     model = MODELS.build(cfg.model).to(device)
+    if channels_last:  # as MmsamkdRunner does
+        model.to(memory_format=torch.channels_last)
     model.train()
     if hasattr(model, 'set_phase'):  # MS-MGANs
         model.set_phase(None if phase == 'final' else phase, 0)
@@ -166,22 +179,24 @@ def reads_and_memory(config, shape, batch, device, amp):
 
 
 def interleaved_times(config, shape, batch, device, rounds):
-    """Worker: seconds per step of fp32 and amp, one after the other."""
-    built = {
-        p: build_training(config, shape, batch, device, p == 'amp')
-        for p in PRECISIONS
-    }
-    times = {p: [] for p in PRECISIONS}
-    for p in PRECISIONS:
-        logged_step(*built[p])  # warm-up
+    """Worker: seconds per step of each variant, one after the other."""
+    built = [
+        build_training(
+            config, shape, batch, device, p == 'amp', channels_last=c
+        )
+        for p, c in VARIANTS
+    ]
+    times = [[] for _ in VARIANTS]
+    for each in built:
+        logged_step(*each)  # warm-up
     for _ in range(rounds):
-        for p in PRECISIONS:
+        for each, spent in zip(built, times):
             sync(device)
             start = time.perf_counter()
-            logged_step(*built[p])
+            logged_step(*each)
             sync(device)
-            times[p].append(time.perf_counter() - start)
-    return {p: statistics.median(t) for p, t in times.items()}
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def in_worker(task, *args, device):
@@ -213,10 +228,10 @@ def main():
         'interleaved steps after a warm-up\n'
     )
     print(
-        f'| family | fp32 s/step | amp s/step | amp / fp32 | host reads '
-        f'fp32 / amp | {memory} fp32 / amp |'
+        '| family | fp32 s/step | fp32 channels last | amp | amp channels '
+        f'last | host reads fp32 / amp | {memory} fp32 / amp |'
     )
-    print('|---|---|---|---|---|---|')
+    print('|---|---|---|---|---|---|---|')
     for family in args.families:
         config = FAMILIES[args.pair][family]
         times = in_worker(
@@ -228,10 +243,11 @@ def main():
             )
             for p in PRECISIONS
         }
+        fp32, *others = times
         print(
-            f'| {family} | {times["fp32"]:.2f} | {times["amp"]:.2f} | '
-            f'{times["amp"] / times["fp32"]:.2f} | '
-            f'{each["fp32"]["reads"]} / {each["amp"]["reads"]} | '
+            f'| {family} | {fp32:.2f} | '
+            + ' | '.join(f'{t:.2f} ({t / fp32:.2f})' for t in others)
+            + f' | {each["fp32"]["reads"]} / {each["amp"]["reads"]} | '
             f'{each["fp32"]["peak_mb"]:.0f} / {each["amp"]["peak_mb"]:.0f} |',
             flush=True,
         )
