@@ -1,16 +1,19 @@
 """The Runner of ``tools/train.py`` and ``tools/test.py``."""
 
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import torch
 import torch.nn as nn
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from mmsamkd.errors import ConfigError
 from mmsamkd.third_party_noise import quiet_console
 from mmsamkd.utils.model_wrappers import unwrap_model
+
+from .formatted_once_config import FormattedOnceConfig
 
 
 class MmsamkdRunner(Runner):
@@ -19,6 +22,8 @@ class MmsamkdRunner(Runner):
     - leaves MMEngine's environment, config and hook-order dumps and its
       deprecation notices to the log file, and says where that file is
       (see :mod:`mmsamkd.third_party_noise`);
+    - formats its config once, not at every checkpoint
+      (:class:`FormattedOnceConfig`);
     - reads the top-level config key ``channels_last``: ``True`` stores
       every convolution's weights (and so its outputs) channels last,
       before the model is wrapped for DDP, whose gradient buckets follow
@@ -33,8 +38,10 @@ class MmsamkdRunner(Runner):
     their own ``runner_type``.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, cfg: Optional[Union[dict, Config]] = None, **kwargs):
+        if isinstance(cfg, Config):
+            cfg = FormattedOnceConfig.of(cfg)  # Runner keeps a deep copy
+        super().__init__(*args, cfg=cfg, **kwargs)
         log_file = osp.join(self.log_dir, f'{self.timestamp}.log')
         self.logger.info(f'environment, config and hooks: in {log_file}')
 
