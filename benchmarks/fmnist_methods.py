@@ -3,6 +3,7 @@
     python benchmarks/fmnist_methods.py --split val|test [--seeds 0 1 2]
         [--methods vanilla kd hsakd samkd sskd lightskd-drg ...]
         [--configs CONFIG ...] [--root DIR] [--csv PATH] [--amp]
+        [--channels-last]
 
 The teacher and its second stages (HSAKD's self-supervised branches,
 SSKD's projection head) are trained once (seed 0, the configs as shipped)
@@ -23,6 +24,9 @@ time per iteration and peak memory, from its ``run_cost.json``).
 - ``--amp`` trains the students with ``tools/train.py --amp`` (bf16 on
   this CPU), in ``<method>-amp`` dirs and rows, from the same fp32
   teachers: each row pairs with the fp32 row of its method and seed.
+- ``--channels-last`` trains the students with ``channels_last=True``
+  (convolutions stored channels last: fp32, summed in another order), in
+  ``<method>-cl`` dirs and rows, paired the same way.
 
 Every run is trained on ``THREADS`` CPU threads, and its row's machine
 column names the processor, torch and that count: on CPU the thread count
@@ -116,6 +120,11 @@ def parse_args():
     parser.add_argument('--csv', default=METHODS_CSV)
     parser.add_argument(
         '--amp', action='store_true', help='students in mixed precision'
+    )
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='students with convolutions stored channels last',
     )
     args = parser.parse_args()
     if args.configs and '--methods' not in sys.argv:
@@ -347,7 +356,9 @@ def main():
                 options['model.teacher_ckpt'] = snapshots[name][0]
             elif teacher_of[name]:
                 options['model.teacher_ckpt'] = checkpoint[teacher_of[name]]
-            row_name = f'{name}-amp' if args.amp else name
+            if args.channels_last:
+                options['channels_last'] = True
+            row_name = name + '-amp' * args.amp + '-cl' * args.channels_last
             work_dir = osp.join(root, f'seed{seed}', row_name)
             cfg = train(config, work_dir, options, args.amp)
             student = cfg.model.get('architecture', cfg.model)

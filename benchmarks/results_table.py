@@ -17,7 +17,8 @@ neither), and the matching-aware discriminators (``MATCHAWARE_CSV``).
 With ``--readme``, rewrites in each file the block between
 ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, NAME being
 ``fmnist-table``, ``samkd-study``, ``samkd-study-unpaired``,
-``samkd-study-pytorch-init``, ``fmnist-amp``, ``hsakd-mmpretrain-teacher``,
+``samkd-study-pytorch-init``, ``fmnist-amp``, ``fmnist-channels-last``,
+``hsakd-mmpretrain-teacher``,
 ``samkd-matchaware-mechanism``, ``samkd-matchaware`` (made only once
 variants ran against HSAKD) or a key of ``PAIRED_CHECKS``, so README
 figures come from the CSVs and are never typed.
@@ -31,8 +32,14 @@ import statistics
 
 HERE = osp.dirname(osp.abspath(__file__))
 METHODS_CSV = osp.join(HERE, 'results', 'fmnist_methods.csv')
-# fmnist_methods.py --amp: KD, HSAKD and SAMKD in both precisions
-AMP_CSV = osp.join(HERE, 'results', 'fmnist_amp.csv')
+# fmnist_methods.py as shipped, with --amp and with --channels-last: KD,
+# HSAKD and SAMKD, from the same teacher and seeds
+SPEED_OPTIONS_CSV = osp.join(HERE, 'results', 'fmnist_speed_options.csv')
+# block name -> (the rows' method suffix, the option's name in the table)
+SPEED_OPTIONS = {
+    'fmnist-amp': ('-amp', 'amp'),
+    'fmnist-channels-last': ('-cl', 'channels last'),
+}
 # HSAKD with a teacher of MMPretrain's own network (ResNet_CIFAR-18 at
 # quarter width) and the benchmark's student, beside the student alone
 MMPRETRAIN_TEACHER_CSV = osp.join(
@@ -336,33 +343,31 @@ def study_block(rows, methods_rows=(), paired=False, reference='hsakd'):
     return '\n'.join(lines) + '\n'
 
 
-AMP_SUFFIX = '-amp'
-
-
-def amp_block(rows):
-    """fp32 against ``--amp``: each method's validation top-1 per seed in
-    both precisions (``<method>`` and ``<method>-amp`` rows of
-    ``fmnist_methods.py --amp``, the same teacher and seed) and the paired
-    gap, amp - fp32, mean ± std over the seeds."""
+def speed_option_block(rows, suffix, option):
+    """As shipped against a speed option: each method's validation top-1
+    per seed in both (``<method>`` and ``<method><suffix>`` rows of
+    ``fmnist_methods.py --amp`` or ``--channels-last``, the same teacher
+    and seed) and the paired gap, option - shipped, mean ± std over the
+    seeds."""
     val = summarize(rows, 'val')
     lines = [
-        '| method | seeds | fp32 mean ± std | amp mean ± std | '
-        'amp - fp32, per seed | amp - fp32, mean ± std |',
+        f'| method | seeds | fp32 mean ± std | {option} mean ± std | '
+        f'{option} - fp32, per seed | {option} - fp32, mean ± std |',
         '|---|---|---|---|---|---|',
     ]
     for method in val:
-        if method.endswith(AMP_SUFFIX) or method + AMP_SUFFIX not in val:
+        if method + suffix not in val:
             continue
-        fp32, amp = val[method], val[method + AMP_SUFFIX]
-        seeds = sorted(set(fp32) & set(amp))
+        fp32, other = val[method], val[method + suffix]
+        seeds = sorted(set(fp32) & set(other))
         if len(seeds) < 2:
             continue
-        gaps = [amp[s] - fp32[s] for s in seeds]
+        gaps = [other[s] - fp32[s] for s in seeds]
         cells = [
             f'{mean:.2f} ± {std:.2f}'
             for mean, std in (
                 mean_std(fp32[s] for s in seeds),
-                mean_std(amp[s] for s in seeds),
+                mean_std(other[s] for s in seeds),
                 mean_std(gaps),
             )
         ]
@@ -418,8 +423,10 @@ def blocks():
             found['samkd-matchaware'] = study_block(
                 against_hsakd, read_rows(METHODS_CSV), paired=True
             )
-    if osp.isfile(AMP_CSV):
-        found['fmnist-amp'] = amp_block(read_rows(AMP_CSV))
+    if osp.isfile(SPEED_OPTIONS_CSV):
+        rows = read_rows(SPEED_OPTIONS_CSV)
+        for name, (suffix, option) in SPEED_OPTIONS.items():
+            found[name] = speed_option_block(rows, suffix, option)
     if osp.isfile(MMPRETRAIN_TEACHER_CSV):
         found['hsakd-mmpretrain-teacher'] = study_block(
             read_rows(MMPRETRAIN_TEACHER_CSV)

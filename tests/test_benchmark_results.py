@@ -264,7 +264,7 @@ def test_a_row_counts_the_images_its_own_run_trained_on():
         fmnist_methods.train_images(cfg)
 
 
-def test_amp_block_pairs_each_method_with_its_fp32_runs():
+def test_speed_option_block_pairs_each_method_with_its_fp32_runs():
     rows = [
         row('kd', 0, 'val', '80.00'),
         row('kd', 1, 'val', '81.00'),
@@ -272,8 +272,11 @@ def test_amp_block_pairs_each_method_with_its_fp32_runs():
         row('kd-amp', 1, 'val', '80.00'),
         row('hsakd', 0, 'val', '82.00'),  # no amp run: not in the table
         row('kd-amp', 0, 'test', '10.00'),  # another split
+        row('kd-cl', 0, 'val', '70.00'),  # another option
+        row('kd-cl', 1, 'val', '70.00'),
     ]
-    lines = results_table.amp_block(rows).splitlines()
+    lines = results_table.speed_option_block(rows, '-amp', 'amp')
+    lines = lines.splitlines()
     assert len(lines) == 3
     # gaps +0.50 and -1.00: mean -0.25, sample std 1.06
     assert lines[2] == (

@@ -38,7 +38,9 @@ class MmsamkdRunner(Runner):
     their own ``runner_type``.
     """
 
-    def __init__(self, *args, cfg: Optional[Union[dict, Config]] = None, **kwargs):
+    def __init__(
+        self, *args, cfg: Optional[Union[dict, Config]] = None, **kwargs
+    ):
         if isinstance(cfg, Config):
             cfg = FormattedOnceConfig.of(cfg)  # Runner keeps a deep copy
         super().__init__(*args, cfg=cfg, **kwargs)
