@@ -27,9 +27,10 @@ class MmsamkdRunner(Runner):
     - reads the top-level config key ``channels_last``: ``True`` stores
       every convolution's weights (and so its outputs) channels last,
       before the model is wrapped for DDP, whose gradient buckets follow
-      the parameters' layout. oneDNN's channels-last kernels make an fp32
-      step 2 to 2.6 times faster on a CPU (``benchmarks/step_cost.py``);
-      on a GPU it is what fp16 tensor cores want. The numbers are fp32's,
+      the parameters' layout. On a CPU, oneDNN's channels-last kernels
+      take 0.7 to 0.9 of an fp32 step's time, and add to bf16's gain
+      (``benchmarks/step_cost.py``); on a GPU it is the layout fp16
+      tensor cores want. The numbers are fp32's,
       summed in another order, from the same initial weights: random
       fills follow memory order, so the weights are initialised
       contiguous.
