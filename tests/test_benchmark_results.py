@@ -274,6 +274,16 @@ def test_speed_option_block_pairs_each_method_with_its_fp32_runs():
         row('kd-amp', 0, 'test', '10.00'),  # another split
         row('kd-cl', 0, 'val', '70.00'),  # another option
         row('kd-cl', 1, 'val', '70.00'),
+        # both options (fmnist_methods.py --amp --channels-last): kd-amp
+        # is not the fp32 reference of a channels-last row
+        row('kd-amp-cl', 0, 'val', '60.00'),
+        row('kd-amp-cl', 1, 'val', '60.00'),
+    ]
+    channels_last = results_table.speed_option_block(rows, '-cl', 'x')
+    assert [line.split(' |')[0] for line in channels_last.splitlines()] == [
+        '| method',
+        '|---|---|---|---|---|---|',
+        '| kd',
     ]
     lines = results_table.speed_option_block(rows, '-amp', 'amp')
     lines = lines.splitlines()
