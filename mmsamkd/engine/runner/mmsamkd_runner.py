@@ -30,10 +30,9 @@ class MmsamkdRunner(Runner):
       the parameters' layout. On a CPU, oneDNN's channels-last kernels
       take 0.7 to 0.9 of an fp32 step's time, and add to bf16's gain
       (``benchmarks/step_cost.py``); on a GPU it is the layout fp16
-      tensor cores want. The numbers are fp32's,
-      summed in another order, from the same initial weights: random
-      fills follow memory order, so the weights are initialised
-      contiguous.
+      tensor cores want. The numbers are fp32's, summed in another
+      order, from the same initial weights: random fills follow memory
+      order, so the weights are initialised contiguous.
 
     ``tools/train.py`` and ``tools/test.py`` build it for configs without
     their own ``runner_type``.
