@@ -158,3 +158,55 @@ def test_kd_diverging_within_one_epoch_writes_no_checkpoint(
     )
     assert_one_line_error(result, 'non-finite')
     assert not osp.exists(tmp_path / 'epoch_1.pth')
+
+
+def _read_on_two_ranks(rank, port, out_dir):
+    """One of two gloo ranks: rank 1 alone has a NaN loss, then neither,
+    then rank 0 alone an infinite plain number."""
+    import json
+
+    import torch.distributed as torch_dist
+
+    from mmsamkd.utils.host_syncs import HostSyncCounter
+    from mmsamkd.utils.nonfinite import read_checked
+
+    torch_dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2
+    )
+    nan_on_rank_1 = float('nan') if rank == 1 else 1.0
+    cases = [
+        {'loss': torch.tensor(nan_on_rank_1), 'acc': torch.tensor(0.5)},
+        {'loss': torch.tensor(2.0 + rank), 'acc': 0.25},
+        {'loss': torch.tensor(1.0), 'lr': float('inf') if rank == 0 else 0.1},
+    ]
+    results = []
+    for values in cases:
+        with HostSyncCounter() as syncs:
+            floats, finite = read_checked(values)
+        results.append(dict(floats=floats, finite=finite, reads=syncs.count))
+    torch_dist.destroy_process_group()
+    with open(osp.join(out_dir, f'rank{rank}.json'), 'w') as f:
+        json.dump(results, f)
+
+
+def test_ranks_agree_on_a_loss_one_rank_finds_non_finite(tmp_path):
+    """Both ranks skip (or both step), in one host read per check: before,
+    a read of the values and a second one of the all-reduced flag."""
+    import json
+
+    import torch.multiprocessing as mp
+
+    from conftest import free_port
+
+    mp.spawn(_read_on_two_ranks, args=(free_port(), str(tmp_path)), nprocs=2)
+    ranks = [
+        json.loads((tmp_path / f'rank{r}.json').read_text()) for r in (0, 1)
+    ]
+    assert [case['finite'] for case in ranks[0]] == [False, True, False]
+    assert [case['finite'] for case in ranks[1]] == [False, True, False]
+    assert ranks[0][0]['floats'] == {'loss': 1.0, 'acc': 0.5}
+    assert str(ranks[1][0]['floats']['loss']) == 'nan'  # its own value
+    assert ranks[1][1]['floats'] == {'loss': 3.0, 'acc': 0.25}
+    assert ranks[0][2]['floats'] == {'loss': 1.0, 'lr': float('inf')}
+    for rank in ranks:
+        assert [case['reads'] for case in rank] == [1, 1, 1]

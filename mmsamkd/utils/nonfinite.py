@@ -8,7 +8,7 @@ the position as the log prints it (``Epoch(train) [2][15/79]``);
 """
 
 import math
-from typing import Any, Dict, Iterable, Mapping
+from typing import Any, Dict, Iterable, Mapping, Tuple
 
 import torch
 from mmengine import dist
@@ -37,30 +37,35 @@ def train_position() -> str:
     return f'iteration {hub.get_info("iter", "unknown")}'
 
 
-def host_floats(values: Mapping[str, Any]) -> Dict[str, float]:
-    """``{name: float}`` of ``values`` (tensors or numbers), read from the
-    device in one copy: each ``float(tensor)`` would wait for the device
-    on its own."""
+def read_checked(values: Mapping[str, Any]) -> Tuple[Dict[str, float], bool]:
+    """``({name: float}, finite)``: ``values`` (tensors or numbers) read
+    from the device in one copy, and whether all of them are finite on
+    every process.
+
+    DDP ranks must agree before ``backward`` (all step or all skip), so
+    under DDP a finite flag is all-reduced: on the device, before the read,
+    so that it comes back in the same copy. A ``float()`` per value, or a
+    flag read apart, would each wait for the device again.
+    """
     tensors = {k: v for k, v in values.items() if torch.is_tensor(v)}
-    read = {}
+    numbers = {k: float(v) for k, v in values.items() if k not in tensors}
+    numbers_finite = all(math.isfinite(v) for v in numbers.values())
     if tensors:
         stacked = torch.stack(
             [v.detach().float().reshape(()) for v in tensors.values()]
         )
-        read = dict(zip(tensors, stacked.tolist()))
-    return {k: read[k] if k in read else float(v) for k, v in values.items()}
-
-
-def finite_everywhere(values: Mapping[str, float]) -> bool:
-    """Whether every value (a float) is finite on every process (DDP ranks
-    agree, so that all of them step or all skip)."""
-    finite = all(math.isfinite(v) for v in values)
+        flag = torch.isfinite(stacked).all().float().reshape(1)
+        flag = flag * float(numbers_finite)
+    else:
+        stacked = torch.zeros(0)
+        flag = torch.tensor([float(numbers_finite)])
     if dist.get_world_size() > 1:
-        # mmengine moves the flag to the backend's device (cuda for nccl)
-        flag = torch.tensor([int(finite)])
+        # min over ranks; mmengine moves it to the backend's device and back
         dist.all_reduce(flag, op='min')
-        finite = bool(flag.item())
-    return finite
+    *read, finite = torch.cat([stacked, flag]).tolist()
+    read = dict(zip(tensors, read))
+    floats = {k: read[k] if k in read else numbers[k] for k in values}
+    return floats, finite == 1.0
 
 
 def on_nonfinite(values: Mapping[str, float], policy: str, fix: str) -> None:

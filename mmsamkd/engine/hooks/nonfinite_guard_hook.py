@@ -13,9 +13,8 @@ from ...errors import NonFiniteLossError
 from ...utils.nonfinite import (
     POSITION_KEY,
     check_policy,
-    finite_everywhere,
-    host_floats,
     on_nonfinite,
+    read_checked,
     skip_update,
     train_position,
 )
@@ -74,7 +73,7 @@ class NonFiniteGuardHook(Hook):
         wrapper._nonfinite_skips = 0
 
         def guarded(self, loss, *args, **kwargs):
-            if finite_everywhere(host_floats({'loss': loss}).values()):
+            if read_checked({'loss': loss})[1]:
                 self._nonfinite_skips = 0
                 return update_params(loss, *args, **kwargs)
             on_nonfinite(

@@ -12,9 +12,8 @@ from ...errors import ConfigError
 from ...utils.model_wrappers import unwrap_model
 from ...utils.nonfinite import (
     check_policy,
-    finite_everywhere,
-    host_floats,
     on_nonfinite,
+    read_checked,
     skip_update,
 )
 from ..utils import joint_labels
@@ -250,8 +249,8 @@ class SAMKD(SingleTeacherDistill):
         in one copy (also what is logged: no read per term), and whether
         all of them are finite on every rank; if not, the nonfinite policy
         applies."""
-        values = host_floats(log_vars)
-        if finite_everywhere(values.values()):
+        values, finite = read_checked(log_vars)
+        if finite:
             return True, values
         on_nonfinite(
             values,
