@@ -17,10 +17,14 @@ MSMGAN_CFG = osp.join(
 )
 
 
-def build(snapshots, **options):
+def build(snapshots, without=(), **options):
+    """The Fashion-MNIST config's algorithm and optim wrappers; ``without``:
+    model keys to leave at their defaults."""
     from mmrazor.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
     cfg = Config.fromfile(MSMGAN_CFG)
+    for key in without:
+        cfg.model.pop(key)
     cfg.model.teacher_snapshots = snapshots
     cfg.model.teacher_ckpt = snapshots[0]
     cfg.merge_from_dict(options)
@@ -81,11 +85,22 @@ def test_block_phase_trains_only_the_block_and_its_adapter(
 def test_final_phase_trains_the_whole_student_without_discriminators(
     fmnist_teacher_snapshots,
 ):
-    algorithm, optim = build(fmnist_teacher_snapshots)
+    # mutual left at its default: the teacher stays frozen
+    algorithm, optim = build(fmnist_teacher_snapshots, without=('mutual',))
     algorithm.train()
     algorithm.set_phase(None, 2)
+    assert not any(p.requires_grad for p in algorithm.teacher.parameters())
+    preprocess, modes = algorithm.data_preprocessor.forward, []
+
+    def recorded(data, training=False):
+        modes.append(training)
+        return preprocess(data, training)
+
+    algorithm.data_preprocessor.forward = recorded
     before = parameters(algorithm)
     log = algorithm.train_step(batch(), optim)
+    # as training, so that a config's batch augments (Mixup...) apply
+    assert modes == [True]
     moved = changed(before, parameters(algorithm))
     assert any(k.startswith('architecture.head.') for k in moved)
     assert any(k.startswith('architecture.backbone.stages.2') for k in moved)
