@@ -84,6 +84,12 @@ def test_dsr_state_travels_in_the_state_dict():
     assert restored(batch).item() == loss(batch).item() > 0
     with pytest.raises(ValueError, match='previous batch has 5 classes'):
         restored(torch.randn(4, 3))
+    # before any batch (MMEngine broadcasts the state at start under DDP):
+    # still no previous batch, so the first one costs nothing
+    fresh = PreviousBatchSortedKD()
+    fresh.load_state_dict(PreviousBatchSortedKD().state_dict())
+    assert fresh.previous is None
+    assert fresh(torch.randn(4, 5)).item() == 0
 
 
 # --- DRG ------------------------------------------------------------------
