@@ -97,6 +97,23 @@ def test_read_idx_rejects_truncated_file(tmp_path):
         read_idx(str(path))
 
 
+@pytest.mark.parametrize('byte', [0, 1])
+def test_read_idx_rejects_a_bad_magic_number(tmp_path, byte):
+    """An idx file starts with two zero bytes; anything else (another
+    format given as data_root) is named, not read as garbage."""
+    data = bytearray(idx_bytes(np.arange(5)))
+    path = tmp_path / 'x-idx1-ubyte'
+    path.write_bytes(bytes(data))
+    assert list(read_idx(str(path))) == [0, 1, 2, 3, 4]
+    data[byte] = 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatasetFileError, match='bad magic number'):
+        read_idx(str(path))
+    path.write_bytes(b'\x00\x00\x08')  # too short for a header
+    with pytest.raises(DatasetFileError, match='bad magic number'):
+        read_idx(str(path))
+
+
 @pytest.mark.parametrize('damage', ['truncated', 'corrupt'])
 def test_damaged_gz_file_is_named(tmp_path, damage):
     write_fmnist(tmp_path)
