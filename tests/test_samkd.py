@@ -152,6 +152,20 @@ def test_logged_loss_is_the_students_total(samkd):
     assert float(log['loss']) != pytest.approx(float(log['adv.loss_d']))
 
 
+def test_batch_is_preprocessed_as_training(samkd, monkeypatch):
+    """So that a config's batch augments (Mixup, CutMix) apply."""
+    algorithm, wrappers = samkd
+    preprocess, modes = algorithm.data_preprocessor.forward, []
+
+    def recorded(data, training=False):
+        modes.append(training)
+        return preprocess(data, training)
+
+    monkeypatch.setattr(algorithm.data_preprocessor, 'forward', recorded)
+    algorithm.train_step(batch(), wrappers)
+    assert modes == [True]
+
+
 def frozen_updates(wrappers, monkeypatch):
     """No optimizer moves a weight; each wrapper counts its updates."""
     counts = {}
