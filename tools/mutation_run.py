@@ -57,6 +57,11 @@ TESTS = {
         'test_users_path.py',
     ],
     'mmsamkd/datasets': ['test_datasets.py', 'test_users_path.py'],
+    # the non-finite guard: a mutant there lets a NaN run end with rc 0
+    'mmsamkd/utils/nonfinite.py': ['test_nonfinite_guard.py', 'test_samkd.py'],
+    'mmsamkd/engine/hooks/nonfinite_guard_hook.py': [
+        'test_nonfinite_guard.py'
+    ],
 }
 
 COMPARISONS = {
@@ -200,6 +205,9 @@ def try_mutant(path, index, timeout):
 def default_paths():
     paths = []
     for package in TESTS:
+        if package.endswith('.py'):  # a module listed on its own
+            paths.append(package)
+            continue
         paths += sorted(
             osp.relpath(p, REPO)
             for p in glob.glob(osp.join(REPO, package, '*.py'))
