@@ -61,6 +61,7 @@ def test_skip_policy_skips_then_stops_a_diverged_run(tmp_path):
     log = open(
         osp.join(tmp_path, runner.timestamp, f'{runner.timestamp}.log')
     ).read()
+    assert 'WARNING - non-finite loss at' in log
     assert 'update skipped' in log
     for name in os.listdir(tmp_path):  # any checkpoint written is finite
         if name.endswith('.pth'):
@@ -125,6 +126,26 @@ def test_skip_gives_up_after_max_skips_in_a_row():
         wrapper.update_params((weight * nan).sum())
     with pytest.raises(NonFiniteLossError, match='3 updates in a row'):
         wrapper.update_params((weight * nan).sum())
+
+
+def test_skip_gives_up_after_ten_by_default_and_guards_once():
+    """A second ``before_train`` (another guard hook, or ``train()`` run
+    again) leaves one guard: two would read the loss twice per update."""
+    from types import SimpleNamespace
+
+    from mmsamkd.utils.host_syncs import HostSyncCounter
+
+    weight, wrapper = guarded_sgd('skip')
+    NonFiniteGuardHook('skip').before_train(
+        SimpleNamespace(optim_wrapper=wrapper)
+    )
+    with HostSyncCounter() as syncs:
+        wrapper.update_params((3 * weight).sum())
+    assert syncs.count == 1, syncs.found
+    for _ in range(9):
+        wrapper.update_params((weight * float('nan')).sum())
+    with pytest.raises(NonFiniteLossError, match='10 updates in a row'):
+        wrapper.update_params((weight * float('nan')).sum())
 
 
 def test_no_checkpoint_of_a_model_with_a_non_finite_buffer():
