@@ -229,14 +229,25 @@ def test_a_frozen_teacher_runs_once_per_batch_while_it_is_unchanged():
     assert algorithm.teacher.calls == 2
     torch.testing.assert_close(validate(batches), first)
     assert algorithm.teacher.calls == 2  # reused
-    # another image at a batch's place (a shuffled loader): run again
-    validate([batches[1], batches[0]])
-    assert algorithm.teacher.calls == 4
-    with torch.no_grad():  # the teacher changed (a snapshot, a step)
+    # the teacher changed (a snapshot, a step), the batches did not
+    with torch.no_grad():
         algorithm.teacher.fc.weight.mul_(2)
     changed = validate(batches)
-    assert algorithm.teacher.calls == 6
+    assert algorithm.teacher.calls == 4
     assert not torch.allclose(changed, first)
+    # another image at a batch's place (a shuffled loader): run again
+    validate([batches[1], batches[0]])
+    assert algorithm.teacher.calls == 6
+    # the algorithm called positionally, as forward(inputs, samples, mode)
+    hook.before_val_epoch(runner)
+    hook.before_val_iter(runner, 0)
+    positional = algorithm(batches[0], None, 'predict')
+    tensor_mode = algorithm(batches[0], None)
+    hook.after_val_epoch(runner)
+    torch.testing.assert_close(
+        torch.stack([s.teacher_score for s in positional]), changed[:2]
+    )
+    assert tensor_mode[0].get('teacher_score') is None
     # training-mode forwards are left alone
     assert (
         algorithm(inputs=batches[0], mode='loss')[0].get('teacher_score')
