@@ -134,6 +134,27 @@ def test_frozen_stage_refuses_load_from_of_another_network(stage, tmp_path):
     assert not osp.exists(tmp_path / 'epoch_1.pth')
 
 
+def test_the_frozen_stage_check_leaves_other_models_alone():
+    """A plain classifier may start from part of a checkpoint (a backbone
+    alone, to fine-tune); only a frozen stage needs all of its network."""
+    from types import SimpleNamespace
+
+    from conftest import STUDENT_CFG
+    from mmsamkd.engine.hooks import FrozenStageLoadHook
+
+    init_default_scope('mmpretrain')
+    plain = MODELS.build(Config.fromfile(STUDENT_CFG).model)
+    backbone_only = {
+        k: v for k, v in plain.state_dict().items() if k.startswith('backbone')
+    }
+    hook = FrozenStageLoadHook()
+    runner = SimpleNamespace(model=plain, _load_from='backbone.pth')
+    hook.after_load_checkpoint(runner, dict(state_dict=backbone_only))
+    plain.frozen = True  # the same checkpoint for a frozen stage: refused
+    with pytest.raises(CheckpointError, match='does not hold the'):
+        hook.after_load_checkpoint(runner, dict(state_dict=backbone_only))
+
+
 # --- the checkpoint tools/test.py evaluates ---------------------------------
 
 
