@@ -80,6 +80,23 @@ TESTS = {
         'test_cli_errors.py',
     ],
     'mmsamkd/engine/hooks/rng_state_hook.py': ['test_reliability.py'],
+    # what compare.py reuses, selects and reports
+    'mmsamkd/comparison': [
+        'test_compare_seeds.py',
+        'test_compare_jobs.py',
+        'test_report.py',
+        'test_run_cost.py',
+    ],
+    'mmsamkd/utils/run_results.py': [
+        'test_run_records.py',
+        'test_benchmark_results.py',
+        'test_cli_errors.py',
+    ],
+    'mmsamkd/utils/checkpoint_files.py': [
+        'test_checkpoint_files.py',
+        'test_run_records.py',
+    ],
+    'mmsamkd/evaluation': ['test_transfer_metric.py'],
 }
 
 COMPARISONS = {
