@@ -11,6 +11,7 @@ from conftest import KD_CFG, TEACHER_CFG, options_args, run_tool_in_process
 from mmsamkd.comparison.report import seed_summary
 from mmsamkd.comparison.runs import seeded_runs
 from mmsamkd.utils.process_ownership import LOCK_NAME
+from mmsamkd.utils.run_results import write_record
 
 
 def test_students_run_per_seed_and_teachers_once(tmp_path):
@@ -46,6 +47,11 @@ def test_seed_summary_pairs_the_seeds():
         rows.append(
             dict(config='samkd', seed=seed, last=b, train_seconds=spent)
         )
+    # seeds 2 and 5: one seed shared with hsakd is no paired gap
+    rows += [
+        dict(config='cskd', seed=seed, last=79.0, train_seconds=None)
+        for seed in (2, 5)
+    ]
     lines = seed_summary(rows, 'top1').splitlines()
     assert lines[0] == (
         '| config | seeds | last top1 mean ± std | last - hsakd, same seeds '
@@ -57,8 +63,52 @@ def test_seed_summary_pairs_the_seeds():
         # (3600 + 3661) / 2 s
         '| samkd | 0, 1, 2 | 81.50 ± 0.87 | +0.50 ± 0.50 (3 seeds) '
         '| 1:00:30 |',
+        '| cskd | 2, 5 | 79.00 ± 0.00 |  |  |',
     ]
     assert seed_summary(rows[:1], 'top1') == ''
+
+
+def test_a_row_is_the_runs_last_validation(tmp_path):
+    """The table's last, best, teacher and transfer figures, and the
+    reliability diagram, all belong to the last validation logged."""
+    from mmsamkd.comparison.report import summarize
+
+    history = {
+        3: {'top1': 50.0},
+        6: {'top1': 60.0, 'teacher.top1': 88.0},
+        9: {'top1': 55.0, 'teacher.top1': 90.0, 'transfer/ece': 4.5},
+    }
+    write_record(
+        str(tmp_path), dict(dataset='fmnist', schedule='9 epochs', seed=1)
+    )
+    diagram = dict(epoch=9, iter=2700, bins=[])
+    (tmp_path / 'reliability_val.json').write_text(json.dumps(diagram))
+    row = summarize('configs/kd/kd_x.py', str(tmp_path), history, 'top1', {})
+    assert (row['config'], row['method']) == ('kd_x', 'kd')
+    assert (row['dataset'], row['schedule'], row['seed']) == (
+        'fmnist',
+        '9 epochs',
+        1,
+    )
+    assert (row['last'], row['best'], row['teacher']) == (55.0, 60.0, 90.0)
+    assert row['steps'] == 9 and row['curve'] == ([3, 6, 9], [50, 60, 55])
+    assert row['transfer']['ECE %'] == 4.5
+    assert row['transfer']['agree %'] is None
+    assert row['reliability'] == diagram
+    # a diagram of another pass than the last logged one is left out
+    for stale in (dict(epoch=6, iter=1800), dict(epoch=12, iter=3600)):
+        (tmp_path / 'reliability_val.json').write_text(json.dumps(stale))
+        row = summarize('kd_x.py', str(tmp_path), history, 'top1', {})
+        assert row['reliability'] is None
+    # by iteration (an IterBasedTrainLoop's steps)
+    (tmp_path / 'reliability_val.json').write_text(
+        json.dumps(dict(epoch=1, iter=9))
+    )
+    row = summarize('kd_x.py', str(tmp_path), history, 'top1', {})
+    assert row['reliability'] == dict(epoch=1, iter=9)
+    # a run without records: unknown, not another run's
+    row = summarize('kd_x.py', str(tmp_path / 'none'), history, 'top1', {})
+    assert (row['dataset'], row['schedule'], row['seed']) == ('?', '?', '?')
 
 
 @pytest.mark.slow
