@@ -2,13 +2,20 @@
 distilled from a teacher that was retrained since is not reused as if it
 had learnt from the new one."""
 
+import json
+
 from mmengine.config import Config
 
 from mmsamkd.utils.checkpoint_files import sha256_of
 from mmsamkd.utils.run_results import (
     changed_inputs,
+    config_digest,
+    describe_schedule,
+    is_finished,
+    read_val_history,
     record_mismatch,
     run_record,
+    write_record,
 )
 
 
@@ -99,3 +106,83 @@ def test_a_run_of_another_config_is_named_by_its_config():
     same = Config.fromfile(STUDENT_CFG)
     same.model.head.loss.loss_weight = 0.5
     assert record_mismatch(record, same) == 'other values in the same config'
+
+
+def _launch(work_dir, timestamp, *records):
+    """A launch's scalars.json, as MMEngine's LocalVisBackend writes it."""
+    folder = work_dir / timestamp / 'vis_data'
+    folder.mkdir(parents=True)
+    lines = [json.dumps(r) for r in records]
+    (folder / 'scalars.json').write_text('\n'.join(lines) + '\n')
+
+
+def test_the_history_is_this_runs_validations_later_launches_winning(
+    tmp_path,
+):
+    """What compare.py reports and reuses: an earlier run in the same dir
+    (before the record's ``since``) is not this run's, a resumed launch
+    overrides a step it repeats, and training records are not validations.
+    """
+    top1 = 'accuracy/top1'
+    _launch(
+        tmp_path,
+        '20261201_090000',
+        {'step': 1, top1: 10.0},
+        {'step': 3, top1: 30.0},
+    )
+    _launch(
+        tmp_path,
+        '20261202_100000',
+        {'step': 1, top1: 50.0},
+        {'step': 1, 'loss': 0.7},
+        {'step': 2, top1: 55.0},
+    )
+    _launch(tmp_path, '20261202_110000', {'step': 2, top1: 60.0})
+    write_record(str(tmp_path), dict(since='20261202_100000'))
+    history = read_val_history(str(tmp_path), top1)
+    assert {s: r[top1] for s, r in history.items()} == {1: 50.0, 2: 60.0}
+    two_epochs = Config(dict(train_cfg=dict(max_epochs=2)))
+    three_epochs = Config(dict(train_cfg=dict(max_epochs=3)))
+    assert is_finished(str(tmp_path), two_epochs, top1)
+    assert not is_finished(str(tmp_path), three_epochs, top1)
+    # iteration-based schedules count iterations
+    by_iter = Config(dict(train_cfg=dict(by_epoch=False, max_iters=2)))
+    assert is_finished(str(tmp_path), by_iter, top1)
+    by_iter.train_cfg.max_iters = 3
+    assert not is_finished(str(tmp_path), by_iter, top1)
+    one_epoch = Config(dict(train_cfg=dict(max_epochs=1)))
+    assert not is_finished(str(tmp_path / 'none'), one_epoch, top1)
+    # without a record every launch counts
+    (tmp_path / 'run_config.json').unlink()
+    history = read_val_history(str(tmp_path), top1)
+    assert {s: r[top1] for s, r in history.items()} == {
+        1: 50.0,
+        2: 60.0,
+        3: 30.0,
+    }
+
+
+def test_schedules_are_described_by_their_length_and_lr():
+    def described(train_cfg, optim_wrapper):
+        return describe_schedule(
+            Config(dict(train_cfg=train_cfg, optim_wrapper=optim_wrapper))
+        )
+
+    sgd = dict(optimizer=dict(type='SGD', lr=0.05))
+    assert described(dict(max_epochs=12), sgd) == '12 epochs, lr 0.05'
+    assert described(dict(max_iters=900), sgd) == '900 iters, lr 0.05'
+    # SAMKD's wrappers: the student side's optimizer
+    samkd = dict(architecture=sgd, adversary=dict(optimizer=dict(lr=2e-4)))
+    assert described(dict(max_epochs=3), samkd) == '3 epochs, lr 0.05'
+    assert described(dict(max_epochs=3), {}) == '3 epochs'
+
+
+def test_the_digest_ignores_key_order_and_places_only():
+    a = Config(dict(model=dict(type='KD', tau=4), work_dir='a'))
+    b = Config(dict(work_dir='b', model=dict(tau=4, type='KD')))
+    assert config_digest(a) == config_digest(b)
+    a.model.teacher_ckpt = 'root1/teacher/epoch_2.pth'
+    b.model.teacher_ckpt = 'root2/teacher/epoch_2.pth'
+    assert config_digest(a) == config_digest(b)
+    b.model.tau = 2
+    assert config_digest(a) != config_digest(b)
