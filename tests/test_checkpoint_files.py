@@ -23,6 +23,7 @@ from mmsamkd.utils.checkpoint_files import (
     rebase,
     save_verified,
     sha256_of,
+    unreadable,
     verify,
 )
 
@@ -85,6 +86,52 @@ def test_a_flipped_bit_is_caught_and_the_intact_checkpoint_named(tmp_path):
         verify(second)
     assert 'does not match its checksum' in str(info.value)
     assert f'--resume {first}' in str(info.value)
+
+
+def test_the_last_intact_checkpoint_is_the_newest_by_number(tmp_path):
+    """Named in every damaged-checkpoint error as the one to resume from:
+    the oldest, or ``epoch_9`` before ``epoch_10``, would throw work away.
+    """
+    for epoch in (1, 2, 9, 10):
+        save_verified({'epoch': epoch}, str(tmp_path / f'epoch_{epoch}.pth'))
+    assert last_intact(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
+    (tmp_path / 'epoch_10.pth').write_bytes(b'damaged')
+    assert last_intact(str(tmp_path)) == str(tmp_path / 'epoch_9.pth')
+    # the damaged file itself is never named
+    with pytest.raises(CheckpointError, match='epoch_9.pth'):
+        verify(str(tmp_path / 'epoch_10.pth'))
+
+
+def test_a_failed_checksum_write_leaves_no_stale_checksum(
+    tmp_path, monkeypatch
+):
+    """The previous save's checksum would call the new file damaged."""
+    from mmsamkd.utils import checkpoint_files
+
+    path = str(tmp_path / 'epoch_1.pth')
+    save_verified({'w': torch.zeros(3)}, path)
+    write = checkpoint_files._write_atomically
+
+    def disk_full_at_the_checksum(data, target):
+        if target.endswith('.sha256'):
+            raise CheckpointError('no space left')
+        write(data, target)
+
+    monkeypatch.setattr(
+        checkpoint_files, '_write_atomically', disk_full_at_the_checksum
+    )
+    with pytest.raises(CheckpointError, match='no space left'):
+        save_verified({'w': torch.ones(3)}, path)
+    assert not osp.exists(path + '.sha256')
+    assert torch.load(path)['w'].sum() == 3
+    verify(path)  # no checksum: nothing to contradict
+
+
+def test_an_unreadable_checkpoint_error_is_one_line(tmp_path):
+    error = unreadable('x.pth', RuntimeError('bad zip\nwith a second line'))
+    assert 'cannot be read (RuntimeError: bad zip)' in str(error)
+    assert 'second line' not in str(error)
+    assert '(ValueError: )' in str(unreadable('x.pth', ValueError()))
 
 
 def test_rebase_maps_other_dirs_into_the_work_dir(tmp_path):
