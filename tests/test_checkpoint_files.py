@@ -102,6 +102,27 @@ def test_the_last_intact_checkpoint_is_the_newest_by_number(tmp_path):
         verify(str(tmp_path / 'epoch_10.pth'))
 
 
+def test_the_real_best_is_the_newest_best_file_up_to_the_resumed_step(
+    tmp_path,
+):
+    """After a run died between saving a best file and the checkpoint that
+    records it: the newest best file at or before the resumed step is the
+    real best, the older ones are outdated, later ones are to be redone."""
+    from mmsamkd.utils.checkpoint_files import newer_best
+
+    def best(epoch, score):
+        path = str(tmp_path / f'best_accuracy_top1_epoch_{epoch}.pth')
+        hub = {'runtime_info': {'best_score': score}}
+        save_verified({'message_hub': hub}, path)
+        return path
+
+    paths = [best(1, 50.0), best(2, 60.0), best(4, 70.0), best(6, 80.0)]
+    assert newer_best(str(tmp_path), None, 5) == (paths[2], 70.0, paths[:2])
+    assert newer_best(str(tmp_path), None, 4) == (paths[2], 70.0, paths[:2])
+    assert newer_best(str(tmp_path), paths[2], 5) is None  # known already
+    assert newer_best(str(tmp_path), None, 0) is None
+
+
 def test_a_failed_checksum_write_leaves_no_stale_checksum(
     tmp_path, monkeypatch
 ):
