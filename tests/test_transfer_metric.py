@@ -55,6 +55,11 @@ def test_reliability_bins_by_hand():
     assert filled[14] == (2, pytest.approx(0.95), 0.5)
     empty = [t for b, t in enumerate(table) if b not in filled]
     assert empty == [(0, None, None)] * 12
+    # a confidence on an edge belongs to the bin it closes: (0.25, 0.5]
+    edges = reliability_bins(
+        torch.tensor([0.25, 0.5, 1.0]), torch.tensor([True] * 3), bins=4
+    )
+    assert [count for count, _, _ in edges] == [1, 1, 0, 1]
 
 
 def samples(student, teacher, labels):
