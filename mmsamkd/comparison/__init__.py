@@ -33,17 +33,19 @@ def compare(
     work_dir_root: str,
     out_dir: str,
     metric: str,
-    collect_only: bool = False,
-    cfg_options: Optional[Dict[str, Any]] = None,
-    jobs: int = 1,
-    mixed_datasets: bool = False,
-    seeds: Optional[Sequence[int]] = None,
-    amp: bool = False,
+    collect_only: bool,
+    cfg_options: Optional[Dict[str, Any]],
+    jobs: int,
+    mixed_datasets: bool,
+    seeds: Optional[Sequence[int]],
+    amp: bool,
 ) -> Tuple[List[dict], str]:
     """Train what is not finished, then tabulate (``tools/compare.py``).
 
     ``amp``: every run trains with ``tools/train.py --amp``; a run is
-    then reused only if it was trained so too.
+    then reused only if it was trained so too. No argument has a default:
+    each is one of compare.py's options, and a default here would be a
+    second one that could drift from the tool's.
     """
     from mmengine.config import Config
 
