@@ -5,6 +5,7 @@ import json
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
@@ -77,6 +78,24 @@ def test_the_deployed_student_is_the_undistilled_one():
     # a bigger image costs more multiply-adds, the same parameters
     bigger = deployed_size(sskd, (3, 64, 64))
     assert bigger[0] == parameters and bigger[1] > 3 * flops
+    # for one image: the convolutions' and the classifier's multiply-adds,
+    # counted here from their output sizes, plus a little (BN, pooling)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        student = MODELS.build(vanilla.model).eval()
+    macs = []
+
+    def count(module, args, out):
+        if isinstance(module, torch.nn.Conv2d):
+            kernel = module.weight[0].numel()  # in / groups * kh * kw
+            macs.append(out.numel() * kernel)
+        elif isinstance(module, torch.nn.Linear):
+            macs.append(out.numel() * module.in_features)
+
+    for module in student.modules():
+        module.register_forward_hook(count)
+    with torch.no_grad():
+        student(torch.zeros(1, 1, 28, 28))
+    assert sum(macs) <= size[1] < 1.1 * sum(macs)
 
 
 def row(config_name, **cost):
