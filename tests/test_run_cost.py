@@ -98,6 +98,39 @@ def test_the_deployed_student_is_the_undistilled_one():
     assert sum(macs) <= size[1] < 1.1 * sum(macs)
 
 
+def test_a_runs_cost_columns_come_from_its_launches(tmp_path):
+    """Two launches (a resume): times add up, the peak is the larger, the
+    size is the deployed student's for the recorded input shape."""
+    import json
+
+    from mmsamkd.comparison.cost import run_cost
+
+    launch = dict(
+        seconds=100.0,
+        train_seconds=80.0,
+        iterations=40,
+        peak_mb=300.0,
+        memory='rss',
+        input_shape=[1, 28, 28],
+    )
+    resumed = dict(launch, seconds=50.0, train_seconds=40.0, peak_mb=350.0)
+    (tmp_path / 'run_cost.json').write_text(
+        json.dumps({'launches': [launch, resumed]})
+    )
+    vanilla = config('vanilla/resnet8-quarter_1xb64_fmnist.py')
+    parameters, flops = deployed_size(vanilla, (1, 28, 28))
+    assert run_cost(str(tmp_path), vanilla) == dict(
+        train_seconds=150.0,
+        seconds_per_iter=1.5,
+        peak_mb=350.0,
+        memory='rss',
+        parameters=parameters,
+        flops=flops,
+    )
+    assert parameters != flops
+    assert set(run_cost(str(tmp_path / 'none'), vanilla).values()) == {None}
+
+
 def row(config_name, **cost):
     empty = dict(
         train_seconds=None,
