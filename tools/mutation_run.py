@@ -1,18 +1,19 @@
-"""Mutation run over mmsamkd's core numerics and data code (not in CI).
+"""Mutation run over mmsamkd's numerics, data and results code (not in CI).
 
     python tools/mutation_run.py [--sample N] [--seed S] [--paths PATH ...]
-        [--out FILE]
+        [--out FILE] [--slow]
 
 Each mutant is one small change at one place of one module: a comparison
 turned around (``==`` / ``!=``, ``<`` / ``<=``, ...), an arithmetic
 operator swapped (``+`` / ``-``, ``*`` / ``/``), a sign dropped, an
 integer moved by one, ``True`` / ``False`` swapped, or a ``.detach()``
-removed. The module is rewritten with the mutant, the fast tests that
-cover its package run (``-m "not slow"``), and the original is put back.
-A mutant that no test fails on *survives*: a realistic bug that nothing
-catches. ``--sample N`` tries N mutants drawn at random (``--seed``),
-since each takes a pytest start; ``--out`` writes the survivors as a
-markdown table.
+removed. The module is rewritten with the mutant, the tests listed for
+it in :data:`TESTS` run (the fast ones, ``-m "not slow"``; all of them
+with ``--slow``), and the original is put back. A mutant that no test
+fails on *survives*: a realistic bug that nothing catches.
+``--sample N`` tries N mutants drawn at random (``--seed``), since each
+takes a pytest start; ``--out`` writes the survivors as a markdown
+table.
 
 Mutation testing: DeMillo, Lipton and Sayward, "Hints on Test Data
 Selection: Help for the Practicing Programmer", IEEE Computer 1978.
@@ -73,7 +74,9 @@ TESTS = {
         'test_samkd.py',
     ],
     'mmsamkd/engine/hooks/checkpoint_fit_hook.py': [
-        'test_adversarial_pair.py'
+        'test_adversarial_pair.py',
+        'test_teacher_checkpoint.py',
+        'test_cli_errors.py',
     ],
     'mmsamkd/engine/hooks/frozen_stage_load_hook.py': [
         'test_teacher_checkpoint.py',
@@ -212,8 +215,9 @@ def tests_for(path):
     raise SystemExit(f'{path}: no tests listed for its package in TESTS')
 
 
-def run_tests(tests, timeout):
-    command = [sys.executable, '-m', 'pytest', '-x', '-q', '-m', 'not slow']
+def run_tests(tests, timeout, slow=False):
+    command = [sys.executable, '-m', 'pytest', '-x', '-q']
+    command += [] if slow else ['-m', 'not slow']
     command += ['-p', 'no:cacheprovider', *tests]
     try:
         result = subprocess.run(
@@ -224,7 +228,7 @@ def run_tests(tests, timeout):
     return 'survived' if result.returncode == 0 else 'killed'
 
 
-def try_mutant(path, index, timeout):
+def try_mutant(path, index, timeout, slow=False):
     full = osp.join(REPO, path)
     original = open(full, encoding='utf-8').read()
     tree = ast.parse(original)
@@ -232,7 +236,7 @@ def try_mutant(path, index, timeout):
     try:
         with open(full, 'w', encoding='utf-8') as f:
             f.write(new_source)
-        return run_tests(tests_for(path), timeout)
+        return run_tests(tests_for(path), timeout, slow)
     finally:
         with open(full, 'w', encoding='utf-8') as f:
             f.write(original)
@@ -259,6 +263,9 @@ def main():
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--timeout', type=float, default=600)
     parser.add_argument('--out', default=None, help='markdown of survivors')
+    parser.add_argument(
+        '--slow', action='store_true', help='run the slow tests too'
+    )
     args = parser.parse_args()
     found = mutants(args.paths or default_paths())
     chosen = found
@@ -268,7 +275,7 @@ def main():
     counts, survivors = {}, []
     start = time.time()
     for number, (path, index, line, what) in enumerate(chosen, 1):
-        outcome = try_mutant(path, index, args.timeout)
+        outcome = try_mutant(path, index, args.timeout, args.slow)
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome != 'killed':
             survivors.append((path, line, what, outcome))
