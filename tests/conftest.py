@@ -238,6 +238,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def training_flags(algorithm):
+    """The ``training`` flag of each call of ``algorithm``'s data
+    preprocessor from now on (True: a config's batch augments apply)."""
+    preprocess, flags = algorithm.data_preprocessor.forward, []
+
+    def recorded(data, training=False):
+        flags.append(training)
+        return preprocess(data, training)
+
+    algorithm.data_preprocessor.forward = recorded
+    return flags
+
+
 def clone_state(module):
     """A detached copy of ``module.state_dict()``, to compare later."""
     return {k: v.detach().clone() for k, v in module.state_dict().items()}

@@ -9,7 +9,14 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.structures import DataSample
 
-from conftest import REPO, clone_state, options_args, run_tool, tiny_cfg
+from conftest import (
+    REPO,
+    clone_state,
+    options_args,
+    run_tool,
+    tiny_cfg,
+    training_flags,
+)
 from mmsamkd.errors import ConfigError
 
 MSMGAN_CFG = osp.join(
@@ -90,13 +97,7 @@ def test_final_phase_trains_the_whole_student_without_discriminators(
     algorithm.train()
     algorithm.set_phase(None, 2)
     assert not any(p.requires_grad for p in algorithm.teacher.parameters())
-    preprocess, modes = algorithm.data_preprocessor.forward, []
-
-    def recorded(data, training=False):
-        modes.append(training)
-        return preprocess(data, training)
-
-    algorithm.data_preprocessor.forward = recorded
+    modes = training_flags(algorithm)
     before = parameters(algorithm)
     log = algorithm.train_step(batch(), optim)
     # as training, so that a config's batch augments (Mixup...) apply

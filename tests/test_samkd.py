@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.structures import DataSample
 
-from conftest import REPO, clone_state, tiny_cfg
+from conftest import REPO, clone_state, tiny_cfg, training_flags
 from mmsamkd.engine import SAMKDOptimWrapperConstructor
 from mmsamkd.errors import ConfigError, NonFiniteLossError
 
@@ -152,16 +152,10 @@ def test_logged_loss_is_the_students_total(samkd):
     assert float(log['loss']) != pytest.approx(float(log['adv.loss_d']))
 
 
-def test_batch_is_preprocessed_as_training(samkd, monkeypatch):
+def test_batch_is_preprocessed_as_training(samkd):
     """So that a config's batch augments (Mixup, CutMix) apply."""
     algorithm, wrappers = samkd
-    preprocess, modes = algorithm.data_preprocessor.forward, []
-
-    def recorded(data, training=False):
-        modes.append(training)
-        return preprocess(data, training)
-
-    monkeypatch.setattr(algorithm.data_preprocessor, 'forward', recorded)
+    modes = training_flags(algorithm)
     algorithm.train_step(batch(), wrappers)
     assert modes == [True]
 
