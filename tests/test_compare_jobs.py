@@ -22,7 +22,7 @@ def fake_run(tmp_path, name, **cfg):
 
 def fake_training(monkeypatch, tmp_path, fail=(), slow=()):
     """Each 'training' logs its start and end times, sleeping between, and
-    the GPUs it was given."""
+    the GPUs and threads it was given."""
     events = tmp_path / 'events.jsonl'
 
     def command(trainer, config, work_dir, cfg_options):
@@ -35,6 +35,8 @@ def fake_training(monkeypatch, tmp_path, fail=(), slow=()):
             'import os\n'
             f'print(json.dumps(["gpus", {name!r}, '
             'os.environ.get("CUDA_VISIBLE_DEVICES")]), file=log, flush=True)\n'
+            f'print(json.dumps(["threads", {name!r}, '
+            'os.environ.get("OMP_NUM_THREADS")]), file=log, flush=True)\n'
             f'time.sleep({2.0 if name in slow else 0.6})\n'
             f'print(json.dumps(["end", {name!r}, time.time()]), '
             'file=log, flush=True)\n'
@@ -96,16 +98,32 @@ def test_a_failed_teacher_stops_its_students(tmp_path, monkeypatch):
         fake_run(tmp_path, 'teacher', model=dict()),
         fake_run(tmp_path, 'kd', model=dict(teacher_ckpt=ckpt)),
     ]
-    with pytest.raises(MmsamkdError, match='training teacher.py failed'):
+    with pytest.raises(
+        MmsamkdError,
+        match='training teacher.py failed; its output is in .*teacher/'
+        'compare_train.log. It saved no checkpoint',
+    ):
         scheduler.train_all(TRAINER, runs, None, jobs=2)
     assert ('start', 'kd') not in read()
+    # one run at a time prints to the terminal; a run with a checkpoint
+    # resumes when the command is run again
+    (tmp_path / 'teacher' / 'epoch_1.pth').write_bytes(b'')
+    with pytest.raises(
+        MmsamkdError,
+        match='training teacher.py failed; its error is printed above. '
+        'Rerun the same command to resume it',
+    ):
+        scheduler.train_all(TRAINER, runs, None, jobs=1)
 
 
 def test_runs_side_by_side_get_a_gpu_each(tmp_path, monkeypatch):
     monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    monkeypatch.setattr(scheduler.os, 'cpu_count', lambda: 2)
     read = fake_training(monkeypatch, tmp_path, slow=('a',))
     monkeypatch.setattr(scheduler, 'visible_gpus', lambda: ['3', '5'])
     runs = [fake_run(tmp_path, name, model=dict()) for name in 'abc']
+    (tmp_path / 'a').mkdir()  # a run being resumed
     scheduler.train_all(TRAINER, runs, None, jobs=2)
     t = read()
     # a and b run together, on different GPUs; c takes b's when b ends,
@@ -113,11 +131,22 @@ def test_runs_side_by_side_get_a_gpu_each(tmp_path, monkeypatch):
     assert {t['gpus', 'a'], t['gpus', 'b']} == {'3', '5'}
     assert t['end', 'b'] <= t['start', 'c'] < t['end', 'a']
     assert t['gpus', 'c'] == t['gpus', 'b']
-    # one run at a time keeps the caller's devices
+    # and share the CPU cores (2 here) rather than each taking all of them
+    assert {t['threads', n] for n in 'abc'} == {'1'}
+    # one run at a time keeps the caller's devices and threads and prints
+    # to the terminal
     scheduler.train_all(
         TRAINER, [fake_run(tmp_path, 'd', model=dict())], None, jobs=1
     )
     assert read()['gpus', 'd'] is None
+    assert read()['threads', 'd'] is None
+    assert not (tmp_path / 'd' / 'compare_train.log').exists()
+    # threads the caller set are kept
+    monkeypatch.setenv('OMP_NUM_THREADS', '3')
+    scheduler.train_all(
+        TRAINER, [fake_run(tmp_path, 'e', model=dict())], None, jobs=2
+    )
+    assert read()['threads', 'e'] == '3'
 
 
 def test_visible_gpus_follow_cuda_visible_devices(monkeypatch):
@@ -163,6 +192,7 @@ def test_runs_that_log_to_files_report_where_they_stand(
     """Before: with --jobs 2 each run's output went to its log file and the
     console stayed silent for minutes."""
     lines = (
+        'Epoch(train)  [2][ 20/79]  lr: 5.0e-02  eta: 0:01:30  time: 0.1\n'
         'Epoch(train)  [2][ 40/79]  lr: 5.0e-02  eta: 0:01:10  time: 0.1\n'
         'Epoch(val) [2][1/1]    accuracy/top1: 78.2000  time: 0.1\n'
         'Epoch(train)  [3][ 20/79]  lr: 4.6e-02  eta: 0:00:52  time: 0.1\n'
@@ -189,3 +219,15 @@ def test_runs_that_log_to_files_report_where_they_stand(
     assert scheduler.progress_line(
         'x.py', str(tmp_path / 'none'), runs[0][2]
     ) == ('   x: starting')
+    # one that has logged one step and no validation
+    (tmp_path / 'one').mkdir()
+    (tmp_path / 'one' / 'compare_train.log').write_text(lines.split('\n')[0])
+    assert scheduler.progress_line(
+        'one.py', str(tmp_path / 'one'), runs[0][2]
+    ) == ('   one: epoch 2/12, iteration 20/79, eta 0:01:30')
+    # every PROGRESS_SECONDS, not at every poll; never with one run at a
+    # time, whose output is on the terminal already
+    for jobs, seconds in ((2, 30), (1, 0.5)):
+        monkeypatch.setattr(scheduler, 'PROGRESS_SECONDS', seconds)
+        scheduler.train_all(TRAINER, runs, None, jobs=jobs)
+        assert ': epoch' not in capsys.readouterr().out
