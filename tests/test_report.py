@@ -2,12 +2,14 @@
 
 import re
 import shutil
+import statistics
 import subprocess
 
 import pytest
 
 from mmsamkd.comparison.html_report import tables_from_markdown, write_report
 from mmsamkd.comparison.pictures import (
+    _pyplot,
     plot_accuracy_vs_cost,
     plot_curves,
     plot_reliability,
@@ -56,13 +58,18 @@ def row(config, seed, last, seconds, epochs=12):
     )
 
 
-def comparison(out_dir):
-    """A comparison of two students over 2 seeds and a frozen-stage
-    teacher validated once."""
+def comparison_rows():
+    """Two students over 2 seeds and a frozen-stage teacher validated
+    once."""
     rows = [row('ssa-frozen', 0, 84.0, 60, epochs=1)]
     for seed in (0, 1):
         rows.append(row('kd', seed, 78.5 + seed, 100 + seed))
         rows.append(row('hsakd', seed, 80.5 + seed, 500 + 10 * seed))
+    return rows
+
+
+def comparison(out_dir):
+    rows = comparison_rows()
     markdown = write_table(rows, out_dir, 'accuracy/top1')
     pictures = [
         plot_curves(rows, out_dir, 'accuracy/top1'),
@@ -101,6 +108,110 @@ def test_seeds_pool_into_one_diagram_weighted_by_counts(tmp_path):
     # no run wrote a diagram: no picture
     rows = [dict(row('kd', 0, 78.0, 100), reliability=None)]
     assert plot_reliability(rows, tmp_path) is None
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures the pictures draw, kept open past their ``close`` so
+    that a test can read what was plotted."""
+    plt = _pyplot()
+    close = plt.close
+    figures = []
+    monkeypatch.setattr(plt, 'close', figures.append)
+    yield figures
+    for fig in figures:
+        close(fig)
+
+
+def test_curves_name_each_seed_and_mark_a_single_validation(tmp_path, drawn):
+    rows = comparison_rows() + [row('dkd', 0, 70.0, 50, epochs=2)]
+    plot_curves(rows, tmp_path, 'accuracy/top1')
+    (ax,) = drawn[0].axes
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    # configs trained with several seeds: one line per seed, named so; a
+    # run validated twice is a line too
+    names = [
+        'kd (seed 0)',
+        'hsakd (seed 0)',
+        'kd (seed 1)',
+        'hsakd (seed 1)',
+        'dkd',
+    ]
+    assert [n for n in lines if not n.startswith('_')] == names
+    line = lines['hsakd (seed 1)']
+    assert list(line.get_xdata()) == list(range(1, 13))
+    assert list(line.get_ydata()) == [81.5 - 12 + s for s in range(1, 13)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == names
+    # the teacher validated once: a star named beside it, no line
+    (star,) = [x for x in lines.values() if x.get_marker() == '*']
+    assert (list(star.get_xdata()), list(star.get_ydata())) == ([1], [73.0])
+    (note,) = ax.texts
+    assert (note.get_text(), note.xy) == ('ssa-frozen', (1, 73.0))
+    assert ax.get_ylabel() == 'accuracy/top1'
+
+
+def test_accuracy_against_cost_is_the_mean_over_seeds(tmp_path, drawn):
+    rows = comparison_rows()
+    plot_accuracy_vs_cost(rows, tmp_path, 'accuracy/top1')
+    (ax,) = drawn[0].axes
+    points = {}
+    for note, bars in zip(ax.texts, ax.containers):
+        data, _, (across, up) = bars.lines
+        ((x, y),) = data.get_xydata()
+        assert note.xy == pytest.approx((x, y))
+        (((left, _), (right, _)),) = across.get_segments()
+        (((_, low), (_, high)),) = up.get_segments()
+        points[note.get_text()] = (x, y, (right - left) / 2, (high - low) / 2)
+    # kd: 100 and 101 s, last 78.5 and 79.5; one run: no error bar
+    minutes = [100 / 60, 101 / 60]
+    assert points['kd'] == pytest.approx(
+        (
+            sum(minutes) / 2,
+            79.0,
+            statistics.stdev(minutes),
+            statistics.stdev([78.5, 79.5]),
+        )
+    )
+    assert points['hsakd'][:2] == pytest.approx((505 / 60, 81.0))
+    assert points['ssa-frozen'] == pytest.approx((1.0, 84.0, 0, 0))
+
+
+def test_reliability_diagrams_one_per_config(tmp_path, drawn):
+    rows = comparison_rows() + [row('sskd', 0, 79.0, 90)]
+    plot_reliability(rows, tmp_path)
+    axes = drawn[0].axes
+    # four configs: two lines of three, the last two panels blank
+    assert len(axes) == 6
+    assert [ax.axison for ax in axes] == [True] * 4 + [False] * 2
+    ax = axes[1]  # kd, two seeds pooled
+    # 10 of the 15 bins empty; the upper five at accuracy 0.8, each bar
+    # centred in its bin and narrower than it
+    bars = [
+        value
+        for p in ax.patches
+        for value in (
+            p.get_x() + p.get_width() / 2,
+            p.get_height(),
+            p.get_width(),
+        )
+    ]
+    assert bars == pytest.approx(
+        [v for b in range(10, 15) for v in ((b + 0.5) / 15, 0.8, 0.9 / 15)]
+    )
+    teacher, diagonal = ax.get_lines()
+    assert list(teacher.get_ydata()) == pytest.approx([0.8] * 5)
+    assert diagonal.get_xydata().tolist() == [[0.0, 0.0], [1.0, 1.0]]
+    assert ax.get_xlim() == (0, 1) and ax.get_ylim() == (0, 1)
+    # |0.8 - (b + 0.5) / 15| over the upper five bins, in %
+    ece = 100 * sum(abs(0.8 - (b + 0.5) / 15) for b in range(10, 15)) / 5
+    assert ax.get_title() == f'kd, 2 seeds\nECE {ece:.2f} %'
+    assert axes[0].get_title().startswith('ssa-frozen\nECE')
+
+
+def test_one_reliability_diagram_alone(tmp_path, drawn):
+    plot_reliability([row('kd', 0, 78.0, 100)], tmp_path)
+    (ax,) = drawn[0].axes
+    assert len(ax.patches) == 5 and ax.get_title().startswith('kd\nECE')
 
 
 @pytest.mark.skipif(
