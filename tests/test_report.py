@@ -90,6 +90,14 @@ def test_every_markdown_table_becomes_an_html_table(tmp_path):
     assert '+2.00 ± 0.00 (2 seeds)' in tables[1]
 
 
+def test_rule_lines_of_any_alignment_are_not_rows():
+    (table,) = tables_from_markdown('| a | b |\n|:--|:-:|\n| 1 | <2> |\n')
+    assert table == (
+        '<table><thead><tr><th>a</th><th>b</th></tr></thead>'
+        '<tbody><tr><td>1</td><td>&lt;2&gt;</td></tr></tbody></table>'
+    )
+
+
 def test_no_picture_of_cost_without_recorded_times(tmp_path):
     rows = [dict(row('kd', 0, 78.0, None), train_seconds=None)]
     assert plot_accuracy_vs_cost(rows, tmp_path, 'top1') is None
