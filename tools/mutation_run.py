@@ -53,6 +53,37 @@ TESTS = {
         'test_msmgan.py',
         'test_discrepancy_samples.py',
     ],
+    'mmsamkd/models/distillers': [
+        'test_hsakd.py',
+        'test_sskd.py',
+        'test_users_path.py',  # a Runner step against the loss by hand
+    ],
+    'mmsamkd/models/discriminators': [
+        'test_discriminators.py',
+        'test_adversarial_pair.py',
+        'test_matching_aware_pair.py',
+    ],
+    'mmsamkd/models/heads': [
+        'test_hsakd.py',
+        'test_sskd.py',
+        'test_ss_classifier.py',
+        'test_lightskd.py',
+    ],
+    'mmsamkd/models/classifiers': [
+        'test_ss_classifier.py',
+        'test_sskd.py',
+        'test_hsakd.py',
+        'test_lightskd.py',
+        'test_teacher_checkpoint.py',
+    ],
+    # which parameters each optimizer steps, and in what precision
+    'mmsamkd/engine/optimizers': [
+        'test_samkd.py',
+        'test_mixed_precision.py',
+        'test_msmgan.py',
+    ],
+    'mmsamkd/engine/hooks/msmgan_phase_hook.py': ['test_msmgan.py'],
+    'mmsamkd/engine/hooks/fp32_losses_hook.py': ['test_mixed_precision.py'],
     'mmsamkd/models/data_preprocessors': [
         'test_sskd.py',
         'test_users_path.py',
