@@ -7,7 +7,13 @@ import pytest
 from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
 
-from conftest import KD_CFG, TEACHER_CFG, options_args, run_tool_in_process
+from conftest import (
+    KD_CFG,
+    STUDENT_CFG,
+    TEACHER_CFG,
+    options_args,
+    run_tool_in_process,
+)
 from mmsamkd.comparison.report import seed_summary
 from mmsamkd.comparison.runs import seeded_runs
 from mmsamkd.utils.process_ownership import LOCK_NAME
@@ -83,8 +89,12 @@ def test_a_row_is_the_runs_last_validation(tmp_path):
     )
     diagram = dict(epoch=9, iter=2700, bins=[])
     (tmp_path / 'reliability_val.json').write_text(json.dumps(diagram))
-    row = summarize('configs/kd/kd_x.py', str(tmp_path), history, 'top1', {})
+    cfg = Config(
+        dict(val_dataloader=dict(dataset=dict(type='X', split='test')))
+    )
+    row = summarize('configs/kd/kd_x.py', str(tmp_path), history, 'top1', cfg)
     assert (row['config'], row['method']) == ('kd_x', 'kd')
+    assert row['evaluation'] == 'X test'
     assert (row['dataset'], row['schedule'], row['seed']) == (
         'fmnist',
         '9 epochs',
@@ -175,3 +185,29 @@ def test_a_run_listed_twice_is_refused(tmp_path, extra):
     assert_one_line_error(result, 'would hold two runs', 'listed twice')
     # refused before any training: no run dir beside the root's lock
     assert [p.name for p in tmp_path.iterdir()] == [LOCK_NAME]
+
+
+def test_configs_evaluated_on_other_data_are_refused(tmp_path):
+    """Before, a config scoring the validation split shared the table with
+    configs scoring the test split, rc 0, nothing to tell them apart."""
+    child = tmp_path / 'student_on_val.py'
+    child.write_text(
+        f'_base_ = [{STUDENT_CFG!r}]\n'
+        "val_dataloader = dict(dataset=dict(split='val'))\n"
+    )
+    root = tmp_path / 'runs'
+    result = run_tool_in_process(
+        'compare.py',
+        '--work-dir-root',
+        root,
+        STUDENT_CFG,
+        child,
+        *options_args({}),
+    )
+    assert_one_line_error(
+        result,
+        'these configs are evaluated on different data (LocalFashionMNIST '
+        'test[:128], LocalFashionMNIST val[:128] of 10000)',
+        '--mixed-datasets',
+    )
+    assert [p.name for p in root.iterdir()] == [LOCK_NAME]

@@ -42,6 +42,7 @@ def row(config, seed, last, seconds, epochs=12):
         config=config,
         method=config.split('_')[0],
         dataset='LocalFashionMNIST[:5000]',
+        evaluation='LocalFashionMNIST val of 10000',
         schedule=f'{epochs} epochs, lr 0.05',
         seed=seed,
         best=last + 0.3,
@@ -85,6 +86,10 @@ def test_every_markdown_table_becomes_an_html_table(tmp_path):
     assert len(tables) == 2  # the runs, and the seed summary
     assert tables[0].count('<tr>') == 1 + 5  # header and five runs
     assert '<th>MFLOPs</th>' in tables[0]
+    assert (
+        '<td>LocalFashionMNIST[:5000]</td><td>LocalFashionMNIST val of '
+        '10000</td><td>12 epochs, lr 0.05</td>'
+    ) in tables[0]
     assert '<td>0:08:20</td>' in tables[0]  # hsakd seed 0: 500 s
     assert tables[1].count('<tr>') == 1 + 2  # header, kd and hsakd
     assert '+2.00 ± 0.00 (2 seeds)' in tables[1]

@@ -144,6 +144,7 @@ def row(config_name, **cost):
         config=config_name,
         method='kd',
         dataset='d',
+        evaluation='e',
         schedule='s',
         seed=0,
         best=80.0,

@@ -10,6 +10,7 @@ from mmsamkd.utils.checkpoint_files import sha256_of
 from mmsamkd.utils.run_results import (
     changed_inputs,
     config_digest,
+    describe_evaluation,
     describe_schedule,
     is_finished,
     read_val_history,
@@ -106,6 +107,43 @@ def test_a_run_of_another_config_is_named_by_its_config():
     same = Config.fromfile(STUDENT_CFG)
     same.model.head.loss.loss_weight = 0.5
     assert record_mismatch(record, same) == 'other values in the same config'
+
+
+def test_a_record_names_the_data_each_validation_scores():
+    """Before, a run evaluated on the validation split and one evaluated
+    on the test split were told apart only as "other values"."""
+    from conftest import REPO, STUDENT_CFG
+
+    student = Config.fromfile(STUDENT_CFG)
+    assert describe_evaluation(student) == 'LocalFashionMNIST test'
+    on_val = Config.fromfile(STUDENT_CFG)
+    on_val.merge_from_dict(
+        {
+            'val_dataloader.dataset.split': 'val',
+            'val_dataloader.dataset.indices': 128,
+        }
+    )
+    # a split carved from the training images says how many it holds
+    assert (
+        describe_evaluation(on_val) == 'LocalFashionMNIST val[:128] of 10000'
+    )
+    mismatch = record_mismatch(run_record(student), on_val)
+    assert mismatch == (
+        'evaluation LocalFashionMNIST test vs '
+        'LocalFashionMNIST val[:128] of 10000'
+    )
+    # the shipped datasets' own evaluation splits; a list of indices
+    for config, named in (
+        ('kd/kd_resnet32x4_resnet8x4_1xb64_cifar100.py', 'LocalCIFAR100 test'),
+        (
+            'kd/kd_resnet32x4_resnet8x4_1xb64_tinyimagenet.py',
+            'TinyImageNet val',
+        ),
+    ):
+        cfg = Config.fromfile(f'{REPO}/configs/{config}')
+        assert describe_evaluation(cfg) == named
+    listed = Config(dict(val_dataloader=dict(dataset=dict(indices=[4, 2]))))
+    assert describe_evaluation(listed) == '?[2 images]'
 
 
 def _launch(work_dir, timestamp, *records):

@@ -15,10 +15,16 @@ is resumed; either only if its ``run_config.json`` says it was trained
 with the same settings and from the same teacher and ``load_from`` files
 (else the command stops and says so, as it does for a finished run whose
 teacher run is to be trained again). The table
-names each run's dataset and seed, what it cost (training time, seconds
+names each run's training data, the data its accuracy is measured on
+(``evaluated on``: the validation loader's dataset, split and part) and
+its seed, what it cost (training time, seconds
 per iteration, peak memory, from the ``run_cost.json`` tools/train.py
 writes) and the parameters and FLOPs of the classifier it deploys; configs
-trained on different data are refused unless ``--mixed-datasets``. Writes
+trained or evaluated on different data are refused unless
+``--mixed-datasets``. ``last`` is the accuracy of the last validation;
+``best`` is the highest of them all, chosen on the very data it reports
+(on a test split, an optimistic number: choose on a validation split,
+report ``last``). Writes
 ``results.md``, ``results.csv``, ``accuracy_curves.png``,
 ``accuracy_vs_cost.png``, ``reliability.png`` (a reliability diagram per
 config, from the last validation) and ``report.html`` (all of them in one
@@ -98,7 +104,8 @@ def parse_args():
     parser.add_argument(
         '--mixed-datasets',
         action='store_true',
-        help='allow configs trained on different data in one table',
+        help='allow configs trained or evaluated on different data in one '
+        'table',
     )
     parser.add_argument(
         '--amp',

@@ -8,6 +8,7 @@ from mmsamkd.engine.optimizers import use_mixed_precision
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils.run_results import (
     describe_dataset,
+    describe_evaluation,
     is_finished,
     read_val_history,
 )
@@ -78,14 +79,18 @@ def compare(
         run_options[work_dir] = options
         check_reusable(config, work_dir, cfg, metric)
         runs.append((config, work_dir, cfg))
-    datasets = {describe_dataset(cfg) for _, _, cfg in runs}
-    if len(datasets) > 1 and not mixed_datasets:
-        raise MmsamkdError(
-            'these configs train on different data '
-            f'({", ".join(sorted(datasets))}): their accuracies are not '
-            'comparable in one table. Compare each dataset apart, or pass '
-            '--mixed-datasets.'
-        )
+    for what, describe in (
+        ('train on', describe_dataset),
+        ('are evaluated on', describe_evaluation),
+    ):
+        datasets = {describe(cfg) for _, _, cfg in runs}
+        if len(datasets) > 1 and not mixed_datasets:
+            raise MmsamkdError(
+                f'these configs {what} different data '
+                f'({", ".join(sorted(datasets))}): their accuracies are not '
+                'comparable in one table. Compare each dataset apart, or '
+                'pass --mixed-datasets.'
+            )
     todo = [run for run in runs if not is_finished(run[1], run[2], metric)]
     check_not_ahead_of_teachers(runs, todo)
     if todo and collect_only:

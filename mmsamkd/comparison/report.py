@@ -9,7 +9,7 @@ from typing import Dict, Optional, Sequence
 from mmengine.config import Config
 
 from mmsamkd.engine.hooks.reliability_hook import read_reliability
-from mmsamkd.utils.run_results import read_record
+from mmsamkd.utils.run_results import describe_evaluation, read_record
 
 from .cost import run_cost
 
@@ -46,6 +46,7 @@ def summarize(
         config=osp.splitext(osp.basename(config))[0],
         method=osp.basename(osp.dirname(osp.abspath(config))),
         dataset=record.get('dataset', '?'),
+        evaluation=describe_evaluation(cfg),
         schedule=record.get('schedule', '?'),
         seed=record.get('seed', '?'),
         best=max(values),
@@ -65,6 +66,7 @@ def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:
         'config',
         'method',
         'dataset',
+        'evaluated on',
         'schedule',
         'seed',
         f'best {metric}',
@@ -85,6 +87,7 @@ def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:
             row['config'],
             row['method'],
             row['dataset'],
+            row['evaluation'],
             row['schedule'],
             str(row['seed']),
             f'{row["best"]:.2f}',

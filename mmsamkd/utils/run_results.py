@@ -62,16 +62,39 @@ def input_digests(cfg: Config) -> Dict[str, str]:
     }
 
 
+def _images_taken(dataset: Mapping[str, Any]) -> str:
+    """``[:N]`` or ``[N images]`` where ``indices`` takes a part."""
+    indices = dataset.get('indices')
+    if isinstance(indices, int):
+        return f'[:{indices}]'
+    if indices is not None:
+        return f'[{len(indices)} images]'
+    return ''
+
+
+def _dataset_name(dataset: Mapping[str, Any]) -> str:
+    return str(dataset.get('type', '?')).split('.')[-1]
+
+
 def describe_dataset(cfg: Config) -> str:
     """A short name of the training data, e.g. ``LocalFashionMNIST[:5000]``."""
     dataset = cfg.get('train_dataloader', {}).get('dataset', {})
-    name = str(dataset.get('type', '?')).split('.')[-1]
-    indices = dataset.get('indices')
-    if isinstance(indices, int):
-        name += f'[:{indices}]'
-    elif indices is not None:
-        name += f'[{len(indices)} images]'
-    return name
+    return _dataset_name(dataset) + _images_taken(dataset)
+
+
+def describe_evaluation(cfg: Config) -> str:
+    """The data every validation of the run scores, e.g.
+    ``LocalFashionMNIST test`` or ``LocalFashionMNIST val[:128] of 10000``
+    (a split carved from the training images names how many it holds:
+    another ``val_size`` is other images)."""
+    dataset = cfg.get('val_dataloader', {}).get('dataset', {})
+    split = dataset.get('split')
+    text = _dataset_name(dataset)
+    text += f' {split}' if split else ''
+    text += _images_taken(dataset)
+    if split == 'val' and dataset.get('val_size'):
+        text += f' of {dataset["val_size"]}'
+    return text
 
 
 def describe_schedule(cfg: Config) -> str:
@@ -96,6 +119,8 @@ def described_settings(cfg: Config) -> Dict[str, Any]:
         # which files and which part of them the run trained on
         split=dataset.get('split'),
         data_root=dataset.get('data_root'),
+        # and which data its accuracy is measured on
+        evaluation=describe_evaluation(cfg),
         schedule=describe_schedule(cfg),
         seed=cfg.get('randomness', {}).get('seed'),
         precision=describe_precision(cfg),
