@@ -320,6 +320,7 @@ class Sweep:
         'plain teacher for HSAKD',
         'missing dataset folder',
         'corrupt dataset file',
+        'compare a config scored on val',
         'two compare.py in one root',
         'killed compare.py',
         'killed torchrun process group',
@@ -364,6 +365,7 @@ class Sweep:
             'path with spaces': self.spaced_path,
             'test.py on MS-MGANs ckpt': self.msmgan_test,
             'corrupt dataset file': self.corrupt_dataset,
+            'compare a config scored on val': self.compare_other_evaluation,
             'two compare.py in one root': self.two_compares,
             'killed compare.py': self.killed_compare,
             'killed torchrun process group': self.killed_dist_train,
@@ -492,6 +494,25 @@ class Sweep:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+        )
+
+    def compare_other_evaluation(self):
+        """A copy of the student config scoring the validation split,
+        compared with the shipped one, which scores the test split."""
+        child = self.dir('student_on_val.py')
+        with open(child, 'w') as f:
+            f.write(
+                f'_base_ = [{STUDENT!r}]\n'
+                "val_dataloader = dict(dataset=dict(split='val'))\n"
+            )
+        return self.refused(
+            tool(
+                'compare.py',
+                STUDENT,
+                child,
+                '--work-dir-root',
+                self.dir('c0'),
+            )
         )
 
     def two_compares(self):
