@@ -52,3 +52,58 @@ def test_patch_discriminator_scores_each_position_locally():
     assert torch.equal(before[1], after[1])
     with pytest.raises(ValueError, match='set spatial=True'):
         disc(torch.rand(2, 3))
+
+
+def test_mlp_discriminator_values_by_hand():
+    """Score, projection term and rotation logits against the formulas:
+    h = LeakyReLU_0.2(W1 x + b1), score = w2 . h + b2 (+ e_y . h when
+    conditional, Miyato and Koyama, "cGANs with Projection Discriminator",
+    ICLR 2018), rotation logits = R h + r."""
+    torch.manual_seed(0)
+    disc = MODELS.build(
+        dict(
+            type='mmrazor.MLPDiscriminator',
+            in_channels=3,
+            hidden_channels=(4,),
+            num_classes=2,
+            num_rotations=4,
+        )
+    )
+    first, last = disc.layers[0], disc.layers[-1]
+    x = torch.randn(5, 3, 1, 1)  # pooled maps are flattened
+    labels = torch.tensor([0, 1, 1, 0, 1])
+    pre = x.flatten(1) @ first.weight.T + first.bias
+    h = torch.where(pre > 0, pre, 0.2 * pre)
+    assert (pre < 0).any()  # the slope is exercised
+    score = h @ last.weight.T + last.bias
+    projection = (disc.embed.weight[labels] * h).sum(1, keepdim=True)
+    with torch.no_grad():
+        assert torch.allclose(disc(x, labels), score + projection, atol=1e-6)
+        rotation = h @ disc.rotation_head.weight.T + disc.rotation_head.bias
+        assert torch.allclose(disc.rotation_logits(x), rotation, atol=1e-6)
+        unconditional = MODELS.build(
+            dict(type='mmrazor.MLPDiscriminator', in_channels=3)
+        )
+        with pytest.raises(ConfigError, match='takes none'):
+            unconditional(x, labels)
+
+
+def test_patch_discriminator_values_by_hand():
+    """3x3 conv (padding 1), LeakyReLU 0.2, 1x1 conv to one score."""
+    torch.manual_seed(0)
+    disc = MODELS.build(
+        dict(
+            type='mmrazor.PatchDiscriminator',
+            in_channels=3,
+            hidden_channels=(4,),
+        )
+    )
+    conv, score = disc.layers[0], disc.layers[-1]
+    x = torch.randn(2, 3, 5, 4)
+    pre = torch.nn.functional.conv2d(x, conv.weight, conv.bias, padding=1)
+    h = torch.where(pre > 0, pre, 0.2 * pre)
+    assert (pre < 0).any()
+    expected = torch.einsum('nchw,c->nhw', h, score.weight[0, :, 0, 0])
+    expected = expected.unsqueeze(1) + score.bias
+    with torch.no_grad():
+        assert torch.allclose(disc(x), expected, atol=1e-6)

@@ -114,6 +114,21 @@ def test_branch_count_mismatch_is_a_clear_error():
         )
 
 
+def test_teacher_and_student_branch_counts_must_match():
+    """A custom distiller recording each side's own branches passes the
+    per-side checks; branch i of the student must still have a branch i
+    of the teacher to learn from."""
+    model = pair_cfg('vgg13', 'resnet8', 'hsakd_distiller_3branches')
+    model.distiller.teacher_recorders = HSAKD_BASE[
+        'hsakd_distiller_4branches'
+    ].teacher_recorders
+    with pytest.raises(
+        ConfigError,
+        match='the teacher has 4 auxiliary branches and the student 3',
+    ):
+        build_algorithm(model)
+
+
 def test_teacher_without_branches_is_a_clear_error():
     model = pair_cfg('resnet56', 'resnet20', 'hsakd_distiller_3branches')
     model.teacher = ZOO['resnet56']  # a plain classifier

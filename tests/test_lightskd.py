@@ -124,6 +124,24 @@ def test_adapter_has_the_published_size_and_fits_odd_inputs():
     assert small(torch.randn(2, 8, 7, 7)).shape == (2, 10)
 
 
+def test_adapter_weighs_its_input_by_the_mask_then_downsamples():
+    """A neutral attention (its last BN all zero: ReLU 0, sigmoid 0.5)
+    halves the input: the adapter is then its convs, pooling and fc on
+    x / 2. Each stage's separable convs halve the size (stride 2 in the
+    first)."""
+    torch.manual_seed(0)
+    adapter = ShallowAdapter(4, (8,), 3).eval()
+    last_bn = adapter.attention[1]
+    torch.nn.init.zeros_(last_bn.weight)
+    torch.nn.init.zeros_(last_bn.bias)
+    x = torch.randn(2, 4, 8, 8)
+    with torch.no_grad():
+        features = adapter.convs(x / 2)
+        assert features.shape == (2, 8, 4, 4)
+        expected = adapter.fc(features.mean((2, 3)))
+        assert torch.allclose(adapter(x), expected, atol=1e-6)
+
+
 def build(variant, **options):
     cfg = Config.fromfile(config(variant))
     cfg.merge_from_dict(options)
