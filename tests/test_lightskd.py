@@ -142,6 +142,29 @@ def test_adapter_weighs_its_input_by_the_mask_then_downsamples():
         assert torch.allclose(adapter(x), expected, atol=1e-6)
 
 
+def test_adapter_mask_is_resized_with_corners_aligned():
+    """The published adapter_2 upsamples its mask bilinearly with
+    align_corners=True: output row i reads input row i * (h - 1) / (H - 1).
+    Here as an interpolation matrix, row by row and column by column."""
+    torch.manual_seed(0)
+    adapter = ShallowAdapter(2, (4,), 3).eval()
+    x = torch.rand(1, 2, 8, 8) + 0.5  # no zero to divide by
+    taken = []
+    adapter.convs.register_forward_pre_hook(lambda m, a: taken.append(a[0]))
+    with torch.no_grad():
+        adapter(x)
+        small = adapter.attention(x)  # 4x4
+    assert small.shape[-2:] == (4, 4)
+    resize = torch.zeros(8, 4)
+    for i in range(8):
+        source = i * 3 / 7
+        low = min(int(source), 2)
+        resize[i, low] = 1 - (source - low)
+        resize[i, low + 1] = source - low
+    mask = (resize @ small @ resize.T).sigmoid()
+    assert torch.allclose(taken[0] / x, mask, atol=1e-5)
+
+
 def build(variant, **options):
     cfg = Config.fromfile(config(variant))
     cfg.merge_from_dict(options)
