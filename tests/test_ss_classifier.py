@@ -135,6 +135,16 @@ def test_branch_init_follows_the_published_branches(name, fc_std, zero_bias):
         )
         if fc_std is not None:
             assert abs(branch.fc.weight.std().item() / fc_std - 1) < 0.05
+            assert abs(branch.fc.weight.mean().item()) < 0.1 * fc_std
+
+
+def test_branch_taps_out_of_range_are_refused():
+    model = build_ss('resnet8', branch_taps=(0, 2))  # the last stage
+    assert len(model.ss_branches) == 2
+    stages = model.backbone.num_stages
+    for taps in ((0, 1, stages), (-1, 0), (1, 0), ()):
+        with pytest.raises(ValueError, match='out of range|increasing'):
+            build_ss('resnet8', branch_taps=taps)
 
 
 @pytest.mark.parametrize('name', ['vgg8', 'shufflev2'])
