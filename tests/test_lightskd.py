@@ -221,6 +221,22 @@ def test_drg_value_is_kl_from_the_adapter_prediction():
     assert losses['distill.loss_dsr'].item() == 0  # first batch of a run
 
 
+def test_student_predicts_from_its_last_stage_as_a_plain_classifier():
+    """The adapter is for training only: features and predictions come
+    from the last stage through neck and head, as ImageClassifier's do."""
+    torch.manual_seed(0)
+    student = build('drg').architecture.eval()
+    inputs = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        _, final = student.backbone(inputs)
+        pooled = student.neck((final,))
+        (maps,) = student.extract_feat(inputs, stage='backbone')
+        assert torch.equal(maps, final)
+        assert torch.equal(student.extract_feat(inputs)[0], pooled[0])
+        logits = student(inputs, mode='tensor')
+    assert torch.allclose(logits, student.head(pooled))
+
+
 def test_adapter_stage_is_checked():
     with pytest.raises(ConfigError, match='adapter_stage must name'):
         build('drg', **{'model.architecture.adapter_stage': 2})
