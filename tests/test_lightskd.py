@@ -6,6 +6,7 @@ import os.path as osp
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.structures import DataSample
@@ -240,6 +241,28 @@ def test_student_predicts_from_its_last_stage_as_a_plain_classifier():
 def test_adapter_stage_is_checked():
     with pytest.raises(ConfigError, match='adapter_stage must name'):
         build('drg', **{'model.architecture.adapter_stage': 2})
+    with pytest.raises(ConfigError, match='adapter_stage must name'):
+        build('drg', **{'model.architecture.adapter_stage': -1})
+    first = build('drg', **{'model.architecture.adapter_stage': 0})
+    assert (
+        first.architecture.adapter.attention[1].num_features
+        == (first.architecture.backbone.stage_channels[0])
+    )
+
+
+def test_adapter_loss_is_its_weighted_cross_entropy():
+    torch.manual_seed(0)
+    student = build(
+        'drg', **{'model.architecture.adapter_loss_weight': 0.3}
+    ).architecture.train()
+    inputs, labels = torch.randn(8, 1, 28, 28), torch.arange(8) % 10
+    losses = student.loss(inputs, samples(labels.tolist()))
+    with torch.no_grad():
+        tapped, _ = student.backbone(inputs)
+        expected = 0.3 * F.cross_entropy(student.adapter(tapped), labels)
+    assert losses['loss_adapter'].item() == pytest.approx(
+        expected.item(), rel=1e-5
+    )
 
 
 # --- Runner runs ----------------------------------------------------------
