@@ -53,6 +53,8 @@ TESTS = {
         'test_msmgan.py',
         'test_discrepancy_samples.py',
     ],
+    # the zoo: parameter counts, stage shapes, branch layers
+    'mmsamkd/models/backbones': ['test_backbones.py', 'test_ss_classifier.py'],
     'mmsamkd/models/distillers': [
         'test_hsakd.py',
         'test_sskd.py',
