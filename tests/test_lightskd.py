@@ -243,11 +243,17 @@ def test_adapter_stage_is_checked():
         build('drg', **{'model.architecture.adapter_stage': 2})
     with pytest.raises(ConfigError, match='adapter_stage must name'):
         build('drg', **{'model.architecture.adapter_stage': -1})
-    first = build('drg', **{'model.architecture.adapter_stage': 0})
-    assert (
-        first.architecture.adapter.attention[1].num_features
-        == (first.architecture.backbone.stage_channels[0])
-    )
+    # the adapter takes its stage's width through every later stage's
+    for stage in (0, 1):
+        student = build(
+            'drg', **{'model.architecture.adapter_stage': stage}
+        ).architecture
+        widths = student.backbone.stage_channels
+        adapter = student.adapter
+        assert adapter.attention[1].num_features == widths[stage]
+        assert [sep[-2].num_features for sep in adapter.convs] == list(
+            widths[stage + 1 :]
+        )
 
 
 def test_adapter_loss_is_its_weighted_cross_entropy():

@@ -185,6 +185,27 @@ def test_loss_values_match_independent_computation():
         )
 
 
+def test_branch_losses_carry_their_weight():
+    torch.manual_seed(0)
+    model = build_ss('resnet8', num_classes=10, branch_loss_weight=0.25)
+    model.eval()
+    images, labels = torch.rand(2, 3, 32, 32), torch.tensor([4, 9])
+    losses = model.loss(images, samples(labels))
+    with torch.no_grad():
+        _, branch_logits = model.forward_views(
+            torch.stack(
+                [torch.rot90(x, k, (1, 2)) for x in images for k in range(4)]
+            )
+        )
+    joint = torch.tensor(
+        [4 * y + k for y in labels.tolist() for k in range(4)]
+    )
+    for i, scores in enumerate(branch_logits):
+        assert losses[f'loss_branch{i}'].item() == pytest.approx(
+            0.25 * F.cross_entropy(scores, joint).item(), rel=1e-5
+        )
+
+
 def test_student_mode_has_no_branch_loss():
     model = build_ss('resnet8', num_classes=10, branch_loss_weight=0)
     losses = model.loss(torch.rand(2, 3, 32, 32), samples([0, 1]))
@@ -197,7 +218,9 @@ def test_frozen_mode_trains_only_the_branches():
     assert not model.backbone.training and not model.head.training
     assert model.ss_branches.training
     losses = model.loss(torch.rand(2, 3, 32, 32), samples([0, 1]))
-    sum(v for k, v in losses.items() if k.startswith('loss_branch')).backward()
+    # every loss the runner sums, the upright CE included
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    assert not any(p.requires_grad for p in model.backbone.parameters())
     assert all(p.grad is None for p in model.backbone.parameters())
     assert all(p.grad is None for p in model.head.parameters())
     assert all(p.grad is not None for p in model.ss_branches.parameters())
@@ -219,3 +242,22 @@ def test_predict_uses_upright_backbone_only():
     predictions = model(x, samples([0, 1]), mode='predict')
     logits, _ = model.forward_views(x)
     assert torch.allclose(predictions[0].pred_score, logits.softmax(1)[0])
+
+
+def test_deployed_config_drops_training_only_arguments():
+    from mmengine.config import ConfigDict
+
+    from mmsamkd.models.classifiers.plain import to_plain_classifier
+
+    backbone = dict(type='ResNet8')
+    for model_type, dropped in (
+        ('mmrazor.SelfSupervisedClassifier', dict(branch_taps=(0, 1))),
+        ('SSKDClassifier', dict(rotations=(0, 2), contrastive_weight=0.1)),
+        ('AdapterClassifier', dict(adapter_stage=1)),
+    ):
+        cfg = ConfigDict(type=model_type, backbone=backbone, **dropped)
+        plain = to_plain_classifier(cfg)
+        assert plain == dict(type='ImageClassifier', backbone=backbone)
+        assert isinstance(plain, ConfigDict)
+    other = ConfigDict(type='ImageClassifier', backbone=backbone, neck=None)
+    assert to_plain_classifier(other) is other
