@@ -345,6 +345,14 @@ def test_contrastive_loss_is_ce_over_the_similarity_rows():
     assert losses['loss_contrast'].item() == pytest.approx(
         expected / 9, rel=1e-5
     )
+    # the logged share of rotated views whose most similar upright view is
+    # their own image's
+    found = [
+        max(range(3), key=row.__getitem__) == target
+        for row, target in zip(sim.tolist(), [0, 0, 0, 1, 1, 1, 2, 2, 2])
+    ]
+    assert losses['contrast_top1'].item() == pytest.approx(sum(found) / 9)
+    assert 0 < sum(found) < 9  # neither all nor none: the order shows
     with pytest.raises(ValueError, match='4 views each'):
         model.loss(torch.randn(5, 1, 28, 28), samples([0, 1]))
 
