@@ -58,6 +58,48 @@ def test_a_wrapper_it_does_not_know_is_refused(monkeypatch):
         use_mixed_precision(cfg)
 
 
+@pytest.mark.parametrize(
+    'probes, cpuinfo, found',
+    [
+        ((True, False), None, True),  # a probe says so: no file read
+        ((False, True), None, True),
+        # torch < 2.3 (the oldest stack) has no probes: the kernel's flags
+        (None, 'flags : fpu avx512f avx512_bf16 sse\n', True),
+        (None, 'flags : fpu amx_bf16 amx_tile\n', True),
+        (None, 'flags : fpu avx512f avx512_bf16x\n', False),
+        ((False, False), 'flags : fpu avx2\n', False),
+        (None, OSError, False),  # no /proc: not known, so not assumed
+    ],
+)
+def test_bf16_instructions_are_found(monkeypatch, probes, cpuinfo, found):
+    import builtins
+    import io
+
+    for name, value in zip(
+        ('_is_avx512_bf16_supported', '_is_amx_tile_supported'),
+        probes or (None, None),
+    ):
+        if value is None:
+            monkeypatch.delattr(torch.cpu, name, raising=False)
+        else:
+            monkeypatch.setattr(
+                torch.cpu, name, lambda v=value: v, raising=False
+            )
+    real_open = builtins.open
+
+    def fake_open(path, *args, **kwargs):
+        if path != '/proc/cpuinfo':
+            return real_open(path, *args, **kwargs)
+        if cpuinfo is None:
+            raise AssertionError('read /proc/cpuinfo after a probe said so')
+        if cpuinfo is OSError:
+            raise OSError('no /proc')
+        return io.StringIO(cpuinfo)
+
+    monkeypatch.setattr(builtins, 'open', fake_open)
+    assert mixed_precision.cpu_computes_bf16() is found
+
+
 def test_a_cpu_without_bf16_says_so(monkeypatch):
     monkeypatch.setattr(mixed_precision, 'get_device', lambda: 'cpu')
     monkeypatch.setattr(mixed_precision, 'cpu_computes_bf16', lambda: False)
