@@ -219,3 +219,52 @@ def test_runner_goes_through_every_phase(fmnist_teacher_snapshots, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = ast.literal_eval(result.stdout.strip().splitlines()[-1])
     assert metrics['accuracy/top1'] == pytest.approx(in_run)
+
+
+def test_phase_hook_follows_the_epoch_and_checks_its_phases(monkeypatch):
+    """The phase in force from each phase's first epoch on, set once per
+    change, set again when a (resumed) run starts; the schedule checked
+    when the hook is built."""
+    from types import SimpleNamespace
+
+    from mmsamkd.engine.hooks import msmgan_phase_hook
+    from mmsamkd.engine.hooks.msmgan_phase_hook import MSMGANPhaseHook
+
+    phases = [
+        dict(begin=0, block=0, snapshot=0),
+        dict(begin=2, block=1, snapshot=1),
+        dict(begin=5, block=None, snapshot=2),
+    ]
+    hook = MSMGANPhaseHook(phases)
+    assert [hook.phase_at(e) for e in range(7)] == [0, 0, 1, 1, 1, 2, 2]
+    calls, logged = [], []
+    model = SimpleNamespace(set_phase=lambda *a: calls.append(a))
+    monkeypatch.setattr(
+        msmgan_phase_hook, 'print_log', lambda text, **k: logged.append(text)
+    )
+    runner = SimpleNamespace(model=model, epoch=0)
+    hook.before_train(runner)
+    for epoch in range(6):
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+    assert calls == [(0, 0), (1, 1), (None, 2)]
+    assert logged == [
+        'MS-MGANs phase 1/3 from epoch 0: block 0 against its '
+        'discriminator, teacher snapshot 0',
+        'MS-MGANs phase 2/3 from epoch 2: block 1 against its '
+        'discriminator, teacher snapshot 1',
+        'MS-MGANs phase 3/3 from epoch 5: final phase (whole student, '
+        'CE + KD), teacher snapshot 2',
+    ]
+    runner.epoch = 3  # a run resumed in the second phase
+    hook.before_train(runner)
+    assert calls[-1] == (1, 1)
+    for bad, message in (
+        ([], 'start at epoch 0'),
+        (phases[1:], 'start at epoch 0'),
+        ([phases[0], phases[2], phases[1]], 'must increase'),
+        ([phases[0], dict(phases[1], begin=0)], 'must increase'),
+        ([phases[0], dict(begin=3, block=1)], 'names no teacher snapshot'),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            MSMGANPhaseHook(bad)
