@@ -8,6 +8,7 @@ MMPretrain makes of each backbone: GlobalAveragePooling + LinearClsHead,
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 import mmsamkd  # noqa: F401
@@ -275,6 +276,93 @@ def build_classifier(backbone, in_channels=3):
             ),
         )
     )
+
+
+def resnet18_cifar():
+    """Basic-block ResNet-18 with a 3x3 stride-1 stem and no max-pool."""
+    total, cin = conv(3, 64, 3) + bn(64), 64
+    for planes in (64, 128, 256, 512):
+        for _ in range(2):
+            total += conv(cin, planes, 3) + bn(planes)
+            total += conv(planes, planes, 3) + bn(planes)
+            if cin != planes:  # the first block of a wider stage
+                total += conv(cin, planes, 1) + bn(planes)
+            cin = planes
+    return total + fc(512)
+
+
+@pytest.mark.parametrize(
+    'arch, expected',
+    # 11.22 M: the CIFAR ResNet-18 of CRD and LightSKD (100 classes)
+    [('resnet18', resnet18_cifar()), ('resnet50', resnet50_cifar())],
+)
+def test_imagenet_resnets_with_cifar_stem_have_their_size(arch, expected):
+    model = build_classifier(dict(type='CifarResNet', arch=arch))
+    assert sum(p.numel() for p in model.parameters()) == expected
+    if arch == 'resnet18':
+        assert expected == 11_220_132
+    # full size in the first stage, halved by each later one
+    with torch.no_grad():
+        stages = model.backbone(torch.zeros(1, 3, 32, 32))
+    expansion = 4 if arch == 'resnet50' else 1
+    assert [tuple(x.shape[1:3]) for x in stages] == [
+        (64 * expansion, 32),
+        (128 * expansion, 16),
+        (256 * expansion, 8),
+        (512 * expansion, 4),
+    ]
+
+
+def test_basic_block_by_hand():
+    """relu(BN(conv(relu(BN(conv(x)))))) + BN(conv1x1(x))), the shortcut
+    a projection without ReLU (He et al., CVPR 2016, option B)."""
+    from mmsamkd.models.backbones.cifar_resnet import BasicBlock
+
+    torch.manual_seed(0)
+    block = BasicBlock(4, 8, stride=2)
+    for module in block.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.5, 0.5)
+    block.eval()
+
+    def conv_bn(x, unit, stride, padding):
+        conv, norm = unit[0], unit[1]
+        y = F.conv2d(x, conv.weight, None, stride, padding)
+        return F.batch_norm(
+            y, norm.running_mean, norm.running_var, norm.weight, norm.bias
+        )
+
+    x = torch.randn(2, 4, 6, 6)
+    with torch.no_grad():
+        main = conv_bn(
+            F.relu(conv_bn(x, block.conv1, 2, 1)), block.conv2, 1, 1
+        )
+        shortcut = conv_bn(x, block.shortcut, 2, 0)
+        assert (shortcut < 0).any()  # a ReLU there would show
+        assert torch.allclose(block(x), F.relu(main + shortcut), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    'widen, last', [(0.5, 1280), (1.0, 1280), (2.0, 2560)]
+)
+def test_mobilenet_last_conv_widens_only_above_one(widen, last):
+    # as in Sandler et al. (and torchvision): 1280 * max(1, width)
+    backbone = MODELS.build(dict(type='CifarMobileNetV2', widen_factor=widen))
+    with torch.no_grad():
+        out = backbone(torch.zeros(1, 3, 32, 32))[-1]
+    assert out.shape[1] == last
+
+
+def test_channel_shuffle_interleaves_the_groups():
+    from mmsamkd.models.backbones.shufflenet import channel_shuffle
+
+    x = torch.arange(6.0).view(1, 6, 1, 1)
+    shuffled = channel_shuffle(x, 2).flatten().tolist()
+    assert shuffled == [0, 3, 1, 4, 2, 5]
+    assert channel_shuffle(x, 3).flatten().tolist() == [0, 2, 4, 1, 3, 5]
 
 
 def test_shufflev2_hand_count_is_the_published_size():

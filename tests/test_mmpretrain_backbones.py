@@ -8,6 +8,7 @@ import os.path as osp
 
 import pytest
 import torch
+import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmpretrain.registry import MODELS
 from test_users_path import REPO, check_one_runner_step, users_cfg
@@ -87,6 +88,20 @@ def test_branches_copy_the_later_stages_and_repeat_the_deepest():
     assert parameter_count(layers[-1]) == parameter_count(
         mobilenet.backbone.conv2
     )
+
+
+def test_branches_on_mmpretrain_backbones_start_as_hsakd_inits_them():
+    """Kaiming (fan_out) convs and a zero fc bias, once the model's
+    init_weights runs, as on the zoo's networks."""
+    torch.manual_seed(0)
+    model = MODELS.build(ss_classifier(BACKBONES['ResNet'], 512))
+    model.init_weights()
+    for branch in model.ss_branches:
+        assert torch.count_nonzero(branch.fc.bias) == 0
+        conv = next(m for m in branch.modules() if isinstance(m, nn.Conv2d))
+        fan_out = conv.out_channels * conv.kernel_size[0] * conv.kernel_size[1]
+        ratio = conv.weight.std().item() / (2 / fan_out) ** 0.5
+        assert abs(ratio - 1) < 0.1
 
 
 def ss_classifier(backbone, channels):

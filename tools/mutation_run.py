@@ -54,7 +54,11 @@ TESTS = {
         'test_discrepancy_samples.py',
     ],
     # the zoo: parameter counts, stage shapes, branch layers
-    'mmsamkd/models/backbones': ['test_backbones.py', 'test_ss_classifier.py'],
+    'mmsamkd/models/backbones': [
+        'test_backbones.py',
+        'test_ss_classifier.py',
+        'test_mmpretrain_backbones.py',  # stage_view.py's views
+    ],
     'mmsamkd/models/distillers': [
         'test_hsakd.py',
         'test_sskd.py',
