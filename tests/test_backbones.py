@@ -356,6 +356,30 @@ def test_mobilenet_last_conv_widens_only_above_one(widen, last):
     assert out.shape[1] == last
 
 
+@pytest.mark.parametrize(
+    'widen, widths',
+    # CRD's ShuffleNetv2.py configs (HobbitLong/RepDistiller), stage outputs
+    # then the final 1x1 conv; 2x has 224 where the paper has 244
+    [
+        (0.5, (48, 96, 192, 1024)),
+        (1.0, (116, 232, 464, 1024)),
+        (1.5, (176, 352, 704, 1024)),
+        (2.0, (224, 488, 976, 2048)),
+    ],
+)
+def test_shufflenet_v2_sizes_have_crds_widths(widen, widths):
+    backbone = MODELS.build(
+        dict(
+            type='CifarShuffleNetV2', widen_factor=widen, out_indices=(0, 1, 2)
+        )
+    )
+    with torch.no_grad():
+        stages = backbone(torch.zeros(1, 3, 32, 32))
+    assert tuple(x.shape[1] for x in stages) == widths[:2] + widths[3:]
+    post = [m for m in backbone.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert post[-1].in_channels == widths[2]
+
+
 def test_channel_shuffle_interleaves_the_groups():
     from mmsamkd.models.backbones.shufflenet import channel_shuffle
 
