@@ -54,6 +54,13 @@ def test_patch_discriminator_scores_each_position_locally():
         disc(torch.rand(2, 3))
 
 
+def leaky(pre):
+    """LeakyReLU with slope 0.2, by hand, on values with negatives (so that
+    the slope is exercised)."""
+    assert (pre < 0).any()
+    return torch.where(pre > 0, pre, 0.2 * pre)
+
+
 def test_mlp_discriminator_values_by_hand():
     """Score, projection term and rotation logits against the formulas:
     h = LeakyReLU_0.2(W1 x + b1), score = w2 . h + b2 (+ e_y . h when
@@ -72,9 +79,7 @@ def test_mlp_discriminator_values_by_hand():
     first, last = disc.layers[0], disc.layers[-1]
     x = torch.randn(5, 3, 1, 1)  # pooled maps are flattened
     labels = torch.tensor([0, 1, 1, 0, 1])
-    pre = x.flatten(1) @ first.weight.T + first.bias
-    h = torch.where(pre > 0, pre, 0.2 * pre)
-    assert (pre < 0).any()  # the slope is exercised
+    h = leaky(x.flatten(1) @ first.weight.T + first.bias)
     score = h @ last.weight.T + last.bias
     projection = (disc.embed.weight[labels] * h).sum(1, keepdim=True)
     with torch.no_grad():
@@ -100,9 +105,7 @@ def test_patch_discriminator_values_by_hand():
     )
     conv, score = disc.layers[0], disc.layers[-1]
     x = torch.randn(2, 3, 5, 4)
-    pre = torch.nn.functional.conv2d(x, conv.weight, conv.bias, padding=1)
-    h = torch.where(pre > 0, pre, 0.2 * pre)
-    assert (pre < 0).any()
+    h = leaky(torch.nn.functional.conv2d(x, conv.weight, conv.bias, padding=1))
     expected = torch.einsum('nchw,c->nhw', h, score.weight[0, :, 0, 0])
     expected = expected.unsqueeze(1) + score.bias
     with torch.no_grad():
