@@ -313,36 +313,58 @@ def test_imagenet_resnets_with_cifar_stem_have_their_size(arch, expected):
     ]
 
 
-def test_basic_block_by_hand():
-    """relu(BN(conv(relu(BN(conv(x)))))) + BN(conv1x1(x))), the shortcut
-    a projection without ReLU (He et al., CVPR 2016, option B)."""
-    from mmsamkd.models.backbones.cifar_resnet import BasicBlock
-
-    torch.manual_seed(0)
-    block = BasicBlock(4, 8, stride=2)
+def with_random_bn(block):
+    """``block`` in eval mode, its BN layers given statistics and affine
+    parameters far from the identity (so that each one shows)."""
     for module in block.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
             module.running_mean.uniform_(-0.5, 0.5)
             module.running_var.uniform_(0.5, 2)
             module.weight.data.uniform_(0.5, 1.5)
             module.bias.data.uniform_(-0.5, 0.5)
-    block.eval()
+    return block.eval()
 
-    def conv_bn(x, unit, stride, padding):
-        conv, norm = unit[0], unit[1]
-        y = F.conv2d(x, conv.weight, None, stride, padding)
-        return F.batch_norm(
-            y, norm.running_mean, norm.running_var, norm.weight, norm.bias
-        )
 
+def conv_bn_by_hand(x, unit, stride, padding, groups=1):
+    conv, norm = unit[0], unit[1]
+    y = F.conv2d(x, conv.weight, None, stride, padding, groups=groups)
+    return F.batch_norm(
+        y, norm.running_mean, norm.running_var, norm.weight, norm.bias
+    )
+
+
+def test_basic_block_by_hand():
+    """relu(BN(conv(relu(BN(conv(x)))))) + BN(conv1x1(x))), the shortcut
+    a projection without ReLU (He et al., CVPR 2016, option B)."""
+    from mmsamkd.models.backbones.cifar_resnet import BasicBlock
+
+    torch.manual_seed(0)
+    block = with_random_bn(BasicBlock(4, 8, stride=2))
     x = torch.randn(2, 4, 6, 6)
     with torch.no_grad():
-        main = conv_bn(
-            F.relu(conv_bn(x, block.conv1, 2, 1)), block.conv2, 1, 1
+        main = conv_bn_by_hand(
+            F.relu(conv_bn_by_hand(x, block.conv1, 2, 1)), block.conv2, 1, 1
         )
-        shortcut = conv_bn(x, block.shortcut, 2, 0)
+        shortcut = conv_bn_by_hand(x, block.shortcut, 2, 0)
         assert (shortcut < 0).any()  # a ReLU there would show
         assert torch.allclose(block(x), F.relu(main + shortcut), atol=1e-5)
+
+
+def test_inverted_residual_by_hand():
+    """x + BN(conv1x1(relu(BN(dwconv3x3(relu(BN(conv1x1(x)))))))): the
+    projection is linear (Sandler et al., CVPR 2018)."""
+    from mmsamkd.models.backbones.mobilenet_v2 import InvertedResidual
+
+    torch.manual_seed(0)
+    block = with_random_bn(InvertedResidual(4, 4, 1, 2))
+    expand, depthwise, project = block.conv
+    x = torch.randn(2, 4, 5, 5)
+    with torch.no_grad():
+        h = F.relu(conv_bn_by_hand(x, expand, 1, 0))
+        h = F.relu(conv_bn_by_hand(h, depthwise, 1, 1, groups=8))
+        projected = conv_bn_by_hand(h, project, 1, 0)
+        assert (projected < 0).any()  # a ReLU there would show
+        assert torch.allclose(block(x), x + projected, atol=1e-5)
 
 
 @pytest.mark.parametrize(
