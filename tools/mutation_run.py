@@ -138,6 +138,50 @@ TESTS = {
         'test_run_records.py',
     ],
     'mmsamkd/evaluation': ['test_transfer_metric.py'],
+    'mmsamkd/engine/hooks/reliability_hook.py': ['test_transfer_metric.py'],
+    'mmsamkd/engine/hooks/run_cost_hook.py': ['test_run_cost.py'],
+    # what a mistaken config or command is told; test_configs.py (every
+    # shipped config, 80 s) last, so that -x stops before it on a kill
+    'mmsamkd/utils/config_check.py': [
+        'test_cli_errors.py',
+        'test_config_keys.py',
+        'test_teacher_checkpoint.py',
+        'test_configs.py',
+    ],
+    'mmsamkd/utils/config_keys.py': ['test_config_keys.py', 'test_configs.py'],
+    'mmsamkd/utils/teacher_checkpoint.py': [
+        'test_teacher_checkpoint.py',
+        'test_url_checkpoint.py',
+        'test_checkpoint_files.py',
+        'test_cli_errors.py',
+    ],
+    'mmsamkd/utils/url_checkpoint.py': [
+        'test_url_checkpoint.py',
+        'test_mmpretrain_backbones.py',
+    ],
+    'mmsamkd/utils/process_ownership.py': [
+        'test_process_ownership.py',
+        'test_compare_seeds.py',
+    ],
+    'mmsamkd/utils/host_syncs.py': [
+        'test_host_syncs.py',
+        'test_nonfinite_guard.py',
+    ],
+    'mmsamkd/engine/runner/formatted_once_config.py': [
+        'test_formatted_once_config.py'
+    ],
+    'mmsamkd/engine/runner/mmsamkd_runner.py': [
+        'test_channels_last.py',
+        'test_val_loop.py',
+    ],
+    'mmsamkd/models/connectors': ['test_adversarial_pair.py'],
+    # each patch applied only where its breakage exists
+    'mmsamkd/compat.py': ['test_compat.py'],
+    # the exported student: its round trip is a slow test (--slow)
+    'mmsamkd/student_export.py': [
+        'test_cli_errors.py',
+        'test_kd_end_to_end.py',
+    ],
 }
 
 COMPARISONS = {
