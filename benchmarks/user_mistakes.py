@@ -321,6 +321,7 @@ class Sweep:
         'missing dataset folder',
         'corrupt dataset file',
         'compare a config scored on val',
+        'compare reuses a 2-process run',
         'two compare.py in one root',
         'killed compare.py',
         'killed torchrun process group',
@@ -366,6 +367,7 @@ class Sweep:
             'test.py on MS-MGANs ckpt': self.msmgan_test,
             'corrupt dataset file': self.corrupt_dataset,
             'compare a config scored on val': self.compare_other_evaluation,
+            'compare reuses a 2-process run': self.compare_two_processes,
             'two compare.py in one root': self.two_compares,
             'killed compare.py': self.killed_compare,
             'killed torchrun process group': self.killed_dist_train,
@@ -513,6 +515,26 @@ class Sweep:
                 '--work-dir-root',
                 self.dir('c0'),
             )
+        )
+
+    def compare_two_processes(self):
+        """The student config trained by ``dist_train.sh`` on two processes
+        (steps of 2 x 64 images) where compare.py looks for its run."""
+        root = self.dir('c3')
+        work_dir = osp.join(root, osp.splitext(osp.basename(STUDENT))[0])
+        env = dict(os.environ, PYTHON=sys.executable, PORT='29733')
+        trained = subprocess.run(
+            ['bash', osp.join(REPO, 'tools/dist_train.sh'), STUDENT, '2']
+            + ['--work-dir', work_dir, '--cfg-options', *TINY],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert trained.returncode == 0, trained.stderr[-2000:]
+        return self.refused(
+            tool('compare.py', STUDENT, '--work-dir-root', root)
         )
 
     def two_compares(self):

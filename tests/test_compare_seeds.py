@@ -85,7 +85,8 @@ def test_a_row_is_the_runs_last_validation(tmp_path):
         9: {'top1': 55.0, 'teacher.top1': 90.0, 'transfer/ece': 4.5},
     }
     write_record(
-        str(tmp_path), dict(dataset='fmnist', schedule='9 epochs', seed=1)
+        str(tmp_path),
+        dict(dataset='fmnist', schedule='9 epochs', seed=1, batch='2xb64'),
     )
     diagram = dict(epoch=9, iter=2700, bins=[])
     (tmp_path / 'reliability_val.json').write_text(json.dumps(diagram))
@@ -97,7 +98,7 @@ def test_a_row_is_the_runs_last_validation(tmp_path):
     assert row['evaluation'] == 'X test'
     assert (row['dataset'], row['schedule'], row['seed']) == (
         'fmnist',
-        '9 epochs',
+        '9 epochs, 2xb64',
         1,
     )
     assert (row['last'], row['best'], row['teacher']) == (55.0, 60.0, 90.0)
@@ -211,3 +212,26 @@ def test_configs_evaluated_on_other_data_are_refused(tmp_path):
         '--mixed-datasets',
     )
     assert [p.name for p in root.iterdir()] == [LOCK_NAME]
+
+
+def test_a_run_on_more_processes_is_not_reused(tmp_path):
+    """Before, a run that ``tools/dist_train.sh CONFIG 2`` left in a work
+    dir (steps of 2 x 64 images at the same learning rate) was reported as
+    the config's, rc 0, nothing in the table to tell."""
+    root = tmp_path / 'runs'
+    args = ('compare.py', STUDENT_CFG, '--work-dir-root', root)
+    assert run_tool_in_process(*args, *options_args({})).returncode == 0
+    # the record a two-process launch writes (test_dist_train_two_cpu_
+    # processes, slow, checks that a real one does)
+    work_dir = root / 'resnet8-quarter_1xb64_fmnist'
+    record = json.loads((work_dir / 'run_config.json').read_text())
+    assert record['batch'] == '1xb64'
+    write_record(str(work_dir), dict(record, batch='2xb64'))
+    result = run_tool_in_process(*args, *options_args({}))
+    assert_one_line_error(result, 'batch 2xb64 vs 1xb64', '--collect-only')
+    # read as trained, with its own batch in the table
+    result = run_tool_in_process(*args, '--collect-only', *options_args({}))
+    assert result.returncode == 0, result.stderr[-2000:]
+    with open(root / 'compare' / 'results.csv', newline='') as f:
+        (row,) = csv.DictReader(f)
+    assert row['schedule'].endswith(', lr 0.05, 2xb64')

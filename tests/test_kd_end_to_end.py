@@ -10,6 +10,7 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+from test_cli_errors import assert_one_line_error
 
 from conftest import (
     KD_CFG,
@@ -21,6 +22,7 @@ from conftest import (
     run_tool_in_process,
     tiny_cfg,
 )
+from mmsamkd.utils.run_results import read_record
 
 pytestmark = pytest.mark.slow
 
@@ -201,6 +203,17 @@ def test_dist_train_two_cpu_processes(fmnist_teacher_ckpt, tmp_path):
     assert 'Distributed training: True' in text
     # 256 images over 2 ranks of batch 64: 2 iterations per rank and epoch
     assert 'Epoch(train) [1][2/2]' in text
+    # steps of 2 x 64 images: resuming on one process would halve them
+    assert read_record(str(tmp_path))['batch'] == '2xb64'
+    result = run_tool_in_process(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path,
+        '--resume',
+        *options_args({'model.teacher_ckpt': fmnist_teacher_ckpt}),
+    )
+    assert_one_line_error(result, 'batch 2xb64 vs 1xb64')
 
 
 def test_compare_trains_and_tabulates(tmp_path):

@@ -224,3 +224,35 @@ def test_the_digest_ignores_key_order_and_places_only():
     assert config_digest(a) == config_digest(b)
     b.model.tau = 2
     assert config_digest(a) != config_digest(b)
+
+
+def test_the_same_config_on_more_processes_is_another_run(monkeypatch):
+    """A step's batch is processes times the config's batch_size; a run
+    of other steps is another run, whatever its config."""
+    from conftest import STUDENT_CFG
+    from mmsamkd.utils.distributed import launch_world_size
+
+    cfg = Config.fromfile(STUDENT_CFG)
+    two = run_record(cfg, processes=2)
+    assert (run_record(cfg)['batch'], two['batch']) == ('1xb64', '2xb64')
+    assert record_mismatch(two, cfg) == 'batch 2xb64 vs 1xb64'
+    assert record_mismatch(two, cfg, processes=2) is None
+    assert record_mismatch(two, cfg, processes=None) is None  # as trained
+    # named beside the config's other differences
+    seeded = Config.fromfile(STUDENT_CFG)
+    seeded.merge_from_dict({'randomness.seed': 1})
+    assert record_mismatch(two, seeded) == 'seed 0 vs 1; batch 2xb64 vs 1xb64'
+    # records from before batches were named
+    old = {k: v for k, v in two.items() if k != 'batch'}
+    assert record_mismatch(old, cfg) is None
+    # the number of processes, as each launcher sets it
+    for name in ('WORLD_SIZE', 'SLURM_NTASKS', 'OMPI_COMM_WORLD_SIZE'):
+        monkeypatch.delenv(name, raising=False)
+    assert launch_world_size('pytorch') == 1
+    monkeypatch.setenv('WORLD_SIZE', '4')
+    monkeypatch.setenv('SLURM_NTASKS', '8')
+    monkeypatch.setenv('OMPI_COMM_WORLD_SIZE', '3')
+    assert [
+        launch_world_size(launcher)
+        for launcher in ('pytorch', 'slurm', 'mpi', 'none')
+    ] == [4, 8, 3, 1]  # a plain run inside an allocation is one process

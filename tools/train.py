@@ -110,7 +110,11 @@ def main():
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
     from mmsamkd.utils import check_config
-    from mmsamkd.utils.distributed import end_distributed, stalled_collective
+    from mmsamkd.utils.distributed import (
+        end_distributed,
+        launch_world_size,
+        stalled_collective,
+    )
     from mmsamkd.utils.process_ownership import (
         die_with_parent,
         hold_lock,
@@ -132,7 +136,8 @@ def main():
         if launch_rank() == 0:  # one lock per run, not per rank
             lock = hold_lock(cfg.work_dir)  # noqa: F841 (held till exit)
         record = read_record(cfg.work_dir)
-        mismatch = record_mismatch(record, cfg)
+        processes = launch_world_size(cfg.launcher)
+        mismatch = record_mismatch(record, cfg, processes)
         if cfg.get('resume') and mismatch:
             raise MmsamkdError(
                 f'{cfg.work_dir} holds a run of other settings ({mismatch}'
@@ -175,7 +180,9 @@ def main():
             # a fresh run starts with this launch; a resumed run without a
             # record (made before records) keeps all its launches
             since = None if cfg.get('resume') else runner.timestamp
-            write_record(cfg.work_dir, run_record(cfg, since=since))
+            write_record(
+                cfg.work_dir, run_record(cfg, since=since, processes=processes)
+            )
         runner.train()
         del runner  # its DDP model holds the process group
         end_distributed()

@@ -77,7 +77,10 @@ def compare(
                 'listed twice (or two configs share a file name)'
             )
         run_options[work_dir] = options
-        check_reusable(config, work_dir, cfg, metric)
+        # compare.py trains on one process; finished runs are read as is
+        check_reusable(
+            config, work_dir, cfg, metric, None if collect_only else 1
+        )
         runs.append((config, work_dir, cfg))
     for what, describe in (
         ('train on', describe_dataset),

@@ -47,7 +47,12 @@ def summarize(
         method=osp.basename(osp.dirname(osp.abspath(config))),
         dataset=record.get('dataset', '?'),
         evaluation=describe_evaluation(cfg),
-        schedule=record.get('schedule', '?'),
+        # the batch of a step shows a run of one config on more processes
+        schedule=', '.join(
+            str(part)
+            for part in (record.get('schedule', '?'), record.get('batch'))
+            if part
+        ),
         seed=record.get('seed', '?'),
         best=max(values),
         last=values[-1],

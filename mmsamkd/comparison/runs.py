@@ -11,6 +11,7 @@ from mmengine.config import Config
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils.run_results import (
     RECORD,
+    describe_batch,
     planned_length,
     read_record,
     read_val_history,
@@ -108,17 +109,33 @@ def depends_on(cfg: Config, work_dir: str) -> bool:
 
 
 def check_reusable(
-    config: str, work_dir: str, cfg: Config, metric: str
+    config: str,
+    work_dir: str,
+    cfg: Config,
+    metric: str,
+    processes: Optional[int] = 1,
 ) -> None:
     """Refuse a work dir holding a run of other settings (or of unknown
-    ones): its numbers would be reported as this config's."""
+    ones): its numbers would be reported as this config's.
+    ``processes``: how many the run would be trained on (compare.py
+    trains on one); None takes a finished run's as it was."""
     record = read_record(work_dir)
-    mismatch = record_mismatch(record, cfg)
+    mismatch = record_mismatch(record, cfg, processes)
     if mismatch:
+        other_batch = processes and record.get('batch') not in (
+            None,
+            describe_batch(cfg, processes),
+        )
+        as_trained = (
+            ' (--collect-only reports runs with the batch they were '
+            'trained with)'
+            if other_batch
+            else ''
+        )
         raise MmsamkdError(
             f'{work_dir} holds a run of {config} with other settings '
             f"({mismatch}); its numbers are not this run's. Use another "
-            '--work-dir-root, or remove that dir to retrain.'
+            f'--work-dir-root, or remove that dir to retrain{as_trained}.'
         )
     if record is None and read_val_history(work_dir, metric):
         raise MmsamkdError(

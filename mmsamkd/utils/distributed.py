@@ -1,11 +1,30 @@
-"""Ending a distributed run cleanly."""
+"""How many processes a launch trains with, and ending a distributed run
+cleanly."""
 
+import os
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:  # torch and mmengine load only when a run ends
     from mmengine.config import Config
 
     from ..errors import MmsamkdError
+
+# where each launcher puts the number of processes, before mmengine reads it
+WORLD_SIZE_VARIABLES = {
+    'pytorch': 'WORLD_SIZE',
+    'slurm': 'SLURM_NTASKS',
+    'mpi': 'OMPI_COMM_WORLD_SIZE',
+}
+
+
+def launch_world_size(launcher: str) -> int:
+    """How many processes train together under ``launcher`` (``--launcher``
+    of ``tools/train.py``): 1 for ``'none'``, whatever the environment
+    says (a shell inside a Slurm allocation sets ``SLURM_NTASKS`` for a
+    plain run too)."""
+    variable = WORLD_SIZE_VARIABLES.get(launcher)
+    value = os.environ.get(variable, '') if variable else ''
+    return int(value) if value.isdigit() else 1
 
 
 def end_distributed() -> None:

@@ -2,7 +2,8 @@
 
 ``tools/train.py`` writes ``run_config.json`` in the work dir: a digest of
 the config as trained (places such as ``work_dir`` and checkpoint paths
-left out), the dataset, schedule and seed, the timestamp of the launch
+left out), the dataset, schedule and seed, the batch of a step (processes
+times images per process), the timestamp of the launch
 that started the run, and the sha256 of each file the run starts from
 (its ``teacher_ckpt``, ``teacher_snapshots`` and ``load_from``).
 ``tools/compare.py`` reuses a run only when that digest equals the one of
@@ -130,6 +131,16 @@ def described_settings(cfg: Config) -> Dict[str, Any]:
     )
 
 
+def describe_batch(cfg: Config, processes: int) -> str:
+    """The batch of one step, named as OpenMMLab names configs:
+    ``2xb64`` for two processes of 64 images each (128 per step). It is
+    a setting of the launch, not of the config: one config trained by
+    ``tools/dist_train.sh`` on two processes takes steps twice as large,
+    with the same learning rate."""
+    batch_size = cfg.get('train_dataloader', {}).get('batch_size', '?')
+    return f'{processes}xb{batch_size}'
+
+
 def describe_precision(cfg: Config) -> str:
     """``'mixed'`` where an optim wrapper autocasts, else ``'fp32'``."""
     wrapper = cfg.get('optim_wrapper', {})
@@ -142,13 +153,17 @@ def describe_precision(cfg: Config) -> str:
     return 'mixed' if mixed else 'fp32'
 
 
-def run_record(cfg: Config, since: Optional[str] = None) -> Dict[str, Any]:
+def run_record(
+    cfg: Config, since: Optional[str] = None, processes: int = 1
+) -> Dict[str, Any]:
+    """The record of a run of ``cfg`` launched on ``processes`` processes."""
     import torch
 
     return dict(
         digest=config_digest(cfg),
         config=osp.basename(str(cfg.filename or '')),
         **described_settings(cfg),
+        batch=describe_batch(cfg, processes),
         since=since,
         inputs=input_digests(cfg),
         # a CPU run's figures depend on its thread count (summation order)
@@ -183,13 +198,18 @@ def changed_inputs(record: Mapping[str, Any], cfg: Config) -> List[str]:
     ]
 
 
-def record_mismatch(record: Mapping[str, Any], cfg: Config) -> Optional[str]:
-    """How the run of ``record`` differs from ``cfg``, or None if it does
-    not: other settings, or a file it started from that has changed."""
+def record_mismatch(
+    record: Mapping[str, Any], cfg: Config, processes: Optional[int] = 1
+) -> Optional[str]:
+    """How the run of ``record`` differs from a run of ``cfg`` on
+    ``processes`` processes, or None if it does not: other settings, a
+    step of another size, or a file it started from that has changed.
+    ``processes=None`` takes the run's step size as it was."""
     if record is None:
         return None
     changed = []
-    if record['digest'] != config_digest(cfg):
+    other_config = record['digest'] != config_digest(cfg)
+    if other_config:
         name = osp.basename(str(cfg.filename or ''))
         if record.get('config') not in (None, name):
             changed.append(f'config {record["config"]} vs {name}')
@@ -199,7 +219,12 @@ def record_mismatch(record: Mapping[str, Any], cfg: Config) -> Optional[str]:
             # records made before a setting was named lack it
             if record.get(key, value) != value
         ]
-        changed = changed or ['other values in the same config']
+    batch = processes and describe_batch(cfg, processes)
+    # the same config on another number of processes: another step size
+    if batch and record.get('batch', batch) != batch:
+        changed.append(f'batch {record["batch"]} vs {batch}')
+    if other_config and not changed:
+        changed = ['other values in the same config']
     return '; '.join(changed + changed_inputs(record, cfg)) or None
 
 
