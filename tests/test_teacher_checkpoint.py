@@ -102,6 +102,14 @@ def test_no_teacher_checkpoint_needs_the_random_teacher_flag():
         check_config(cfg)
     cfg.random_teacher = True
     check_config(cfg)  # an ablation, asked for
+    # a teacher that loads its own weights needs no teacher_ckpt; one that
+    # only initialises them does
+    cfg.random_teacher = False
+    cfg.model.teacher.init_cfg = dict(type='Kaiming', layer='Conv2d')
+    with pytest.raises(ConfigError, match='random_teacher=True'):
+        check_config(cfg)
+    cfg.model.teacher.init_cfg = dict(type='Pretrained', checkpoint='t.pth')
+    check_config(cfg)
 
 
 # --- load_from of a frozen stage --------------------------------------------

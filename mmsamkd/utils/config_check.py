@@ -27,7 +27,7 @@ def _teacher_pretrained(model_cfg):
 
 
 def check_teacher_checkpoint(
-    model_cfg: ConfigDict, random_teacher: bool = False
+    model_cfg: ConfigDict, random_teacher: bool
 ) -> None:
     """A teacher needs weights: ``teacher_ckpt`` must name an existing file.
 
