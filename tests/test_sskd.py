@@ -483,3 +483,24 @@ def test_head_stage_then_sskd_student_runner(
     )
     init_default_scope('mmpretrain')
     MODELS.build(plain_cfg.model).load_state_dict(exported, strict=True)
+
+
+def test_the_exported_config_is_the_plain_students():
+    """export_student.py's config, from the one a checkpoint stores: one
+    image per sample (RotatedViews' own transforms), the algorithm's
+    normalisation in MMPretrain's preprocessor, and nothing that would
+    load or resume the distillation run."""
+    from mmsamkd.student_export import student_config
+
+    cfg = Config.fromfile(SSKD_CFG)
+    cfg.load_from, cfg.resume = 'work_dirs/sskd/epoch_3.pth', True
+    cfg.model.teacher_ckpt = 'teacher.pth'
+    plain = student_config(cfg.pretty_text)
+    steps = [step.type for step in plain.train_dataloader.dataset.pipeline]
+    assert steps == ['RandomFlip', 'RandomCrop', 'PackInputs']
+    assert plain.model.type == 'ImageClassifier'
+    preprocessor = plain.model.data_preprocessor
+    assert preprocessor.type == 'mmpretrain.ClsDataPreprocessor'
+    assert (preprocessor.mean, preprocessor.std) == ([72.94], [90.02])
+    assert (plain.load_from, plain.resume) == (None, False)
+    assert 'teacher_ckpt' not in plain and plain.default_scope == 'mmpretrain'

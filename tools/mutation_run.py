@@ -180,6 +180,7 @@ TESTS = {
     # the exported student: its round trip is a slow test (--slow)
     'mmsamkd/student_export.py': [
         'test_cli_errors.py',
+        'test_sskd.py',
         'test_kd_end_to_end.py',
     ],
 }
