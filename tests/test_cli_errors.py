@@ -282,6 +282,12 @@ def test_export_never_overwrites_the_checkpoint_or_an_earlier_file(tmp_path):
     assert open(ckpt, 'rb').read() == before
     exported = torch.load(out, weights_only=False)['state_dict']
     assert list(exported) == ['backbone.w']
+    # without --out: beside the checkpoint, as the README says
+    default = str(tmp_path / 'epoch_1_student.pth')
+    assert export(ckpt) == (default, None)  # no stored config, no .py
+    assert list(torch.load(default, weights_only=False)['state_dict']) == [
+        'backbone.w'
+    ]
 
 
 @pytest.mark.slow
