@@ -104,7 +104,9 @@ def test_validation_split_must_be_held_out_of_training(tmp_path):
     result = run_tool_in_process(
         'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args(leaky)
     )
-    assert_one_line_error(result, 'would train on its validation images')
+    assert_one_line_error(
+        result, "val_dataloader evaluates on split='val'", 'would train on its'
+    )
     from mmengine.config import Config
 
     cfg = Config.fromfile(STUDENT_CFG)
