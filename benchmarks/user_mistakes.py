@@ -221,6 +221,16 @@ class Sweep:
                 'm7',
                 [f'load_from={self.student}'],
             ),
+            'student load_from a KD checkpoint': (
+                STUDENT,
+                'm33',
+                [f'load_from={self.kd}'],
+            ),
+            'student load_from the teacher': (
+                STUDENT,
+                'm34',
+                [f'load_from={self.teacher}'],
+            ),
             'KD at lr 1e4': (
                 KD,
                 'm11',
@@ -297,6 +307,8 @@ class Sweep:
         'top-level val_size override',
         'child config with a typo key',
         'frozen stage load_from student',
+        'student load_from a KD checkpoint',
+        'student load_from the teacher',
         'test.py vanilla cfg + KD ckpt',
         'test.py KD cfg + vanilla ckpt',
         'test.py teacher cfg + student',

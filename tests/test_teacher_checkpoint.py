@@ -163,6 +163,80 @@ def test_the_frozen_stage_check_leaves_other_models_alone():
         hook.after_load_checkpoint(runner, dict(state_dict=backbone_only))
 
 
+# --- load_from of any other run ---------------------------------------------
+
+
+def test_a_start_from_load_from_must_hold_the_network():
+    """Only the heads may be missing or differ (fine-tuning for another
+    class count; branches a self-supervised stage adds to a plain net)."""
+    from conftest import STUDENT_CFG, TEACHER_CFG
+    from mmsamkd.utils.teacher_checkpoint import loaded_checkpoint_problem
+
+    student, kd, teacher = (
+        built(STUDENT_CFG),
+        built(KD_CFG),
+        built(TEACHER_CFG),
+    )
+    ssa = built(
+        osp.join(REPO, 'configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py')
+    )
+
+    def problem(model, state_dict):
+        return loaded_checkpoint_problem(model, state_dict, 'c.pth', 'x.py')
+
+    weights = student.state_dict()
+    assert problem(student, weights) is None
+    assert problem(kd, kd.state_dict()) is None
+    backbone = {k: v for k, v in weights.items() if k.startswith('backbone')}
+    assert problem(student, backbone) is None
+    other_classes = dict(weights, **{'head.fc.weight': torch.zeros(12, 16)})
+    assert problem(student, other_classes) is None
+    kd_twelve = dict(
+        kd.state_dict(), **{'architecture.head.fc.weight': torch.zeros(12, 16)}
+    )
+    assert problem(kd, kd_twelve) is None  # the student's head, in a run
+    assert problem(ssa, teacher.state_dict()) is None  # branches start new
+    message = problem(student, kd.state_dict())
+    assert 'distillation run' in message and 'export_student.py' in message
+    message = problem(kd, weights)
+    assert 'plain classifier' in message and 'model.teacher_ckpt' in message
+    message = problem(student, teacher.state_dict())
+    assert message.startswith('load_from c.pth does not fit the model of x.py')
+    assert 'another shape' in message
+    stem = dict(backbone)
+    del stem['backbone.stem.0.weight']
+    assert '1 of its' in problem(student, stem)
+    # an SS teacher's start without the network's stem: refused
+    no_stem = {k: v for k, v in ssa.state_dict().items() if 'stem' not in k}
+    assert 'missing' in problem(ssa, no_stem)
+
+
+def test_train_py_refuses_a_load_from_that_does_not_fit(tmp_path):
+    """Before: a distillation checkpoint as a student's load_from (or
+    another network's) loaded nothing, and the run trained from random
+    weights with rc 0, the skipped keys among the log lines. Fine-tuning
+    for another class count still starts."""
+    from conftest import STUDENT_CFG
+
+    kd_ckpt = str(tmp_path / 'kd.pth')
+    torch.save({'meta': {}, 'state_dict': built(KD_CFG).state_dict()}, kd_ckpt)
+    train = ('train.py', STUDENT_CFG, '--work-dir', tmp_path / 'run')
+    result = run_tool_in_process(*train, *options_args({'load_from': kd_ckpt}))
+    assert_one_line_error(result, kd_ckpt, 'distillation run')
+    assert not osp.exists(tmp_path / 'run' / 'epoch_1.pth')
+    student = str(tmp_path / 'student.pth')
+    save_weights(Config.fromfile(STUDENT_CFG).model, student)
+    twelve = {'load_from': student, 'model.head.num_classes': 12}
+    result = run_tool_in_process(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        tmp_path / 'ft',
+        *options_args(twelve),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 # --- the checkpoint tools/test.py evaluates ---------------------------------
 
 

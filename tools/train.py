@@ -176,6 +176,8 @@ def main():
         runner.register_hook(ReliabilityHook())
         if cfg.get('resume'):
             runner.register_hook(CheckpointFitHook(args.config, 'resume'))
+        elif cfg.get('load_from'):
+            runner.register_hook(CheckpointFitHook(args.config, 'load'))
         if is_main_process() and not (cfg.get('resume') and record):
             # a fresh run starts with this launch; a resumed run without a
             # record (made before records) keeps all its launches

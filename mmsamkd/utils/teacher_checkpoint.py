@@ -1,5 +1,5 @@
-"""Strict loading: a distillation teacher's checkpoint, and the checkpoint
-that ``tools/test.py`` evaluates.
+"""Strict loading: a distillation teacher's checkpoint, the checkpoint
+that ``tools/test.py`` evaluates, and a run's ``load_from``.
 
 MMRazor loads ``teacher_ckpt`` with ``strict=False``: a checkpoint of
 another network, of another class count, or of a teacher without the
@@ -238,4 +238,59 @@ def evaluated_checkpoint_problem(
         f'{misfit(missing, mismatched, len(expected))}. Test it with the '
         'config it was trained '
         'with.'
+    )
+
+
+# what a start from other weights may lack or replace: the classifier's
+# head (another class count) and the heads a self-supervised stage adds
+NEW_HEAD_PREFIXES = tuple(
+    prefix + head
+    for prefix in ('', DISTILL_PREFIX)
+    for head in ('head.', BRANCH_PREFIX, PROJECTION_PREFIX)
+)
+
+
+def loaded_checkpoint_problem(
+    model: nn.Module, state_dict: Mapping[str, Any], filename: str, config: str
+) -> Optional[str]:
+    """Why ``load_from`` = ``state_dict`` cannot start ``model`` (built from
+    ``config``), or None. mmengine loads it with ``strict=False``, which
+    trained a random network with rc 0, the keys it skipped among the
+    log lines.
+
+    Every weight outside the classifier's head must be in it with its
+    shape. The head may be absent or of another shape (fine-tuning for
+    another class count replaces it), and so may the branches or
+    projection head that a self-supervised stage adds to a plain
+    network: those start as initialised.
+    """
+    expected = {
+        k: v
+        for k, v in model.state_dict().items()
+        if not k.startswith(NEW_HEAD_PREFIXES)
+    }
+    missing, mismatched = missing_and_mismatched(expected, state_dict)
+    if not missing and not mismatched:
+        return None
+    distill_model = any(k.startswith(DISTILL_PREFIX) for k in expected)
+    distill_ckpt = any(k.startswith(DISTILL_PREFIX) for k in state_dict)
+    if distill_ckpt and not distill_model:
+        return (
+            f'load_from {filename} is the checkpoint of a distillation run, '
+            f'whose student is under architecture.*, but {config} builds a '
+            'plain classifier: none of its weights would load and the run '
+            'would train from random ones. Export its student first '
+            '(tools/export_student.py CKPT) and load that.'
+        )
+    if distill_model and not distill_ckpt:
+        return (
+            f'load_from {filename} holds a plain classifier, but {config} '
+            'builds a distillation model: none of its weights would load. A '
+            'teacher goes in model.teacher_ckpt.'
+        )
+    return (
+        f'load_from {filename} does not fit the model of {config}: '
+        f'{misfit(missing, mismatched, len(expected))}, and those weights '
+        'would start random. Load a checkpoint of the same network (only '
+        'its heads may differ).'
     )

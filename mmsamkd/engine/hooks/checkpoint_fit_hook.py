@@ -8,6 +8,7 @@ from ...errors import CheckpointError
 from ...utils.model_wrappers import unwrap_model
 from ...utils.teacher_checkpoint import (
     evaluated_checkpoint_problem,
+    loaded_checkpoint_problem,
     misfit,
     missing_and_mismatched,
     plain_state_dict,
@@ -21,13 +22,18 @@ class CheckpointFitHook(Hook):
     without every weight of the model (with its shape).
 
     ``tools/test.py`` reported a partly random model's accuracy with rc 0,
-    and ``--resume`` of another network's checkpoint printed dozens of
-    size-mismatch warnings, then failed in the optimizer. ``tools/test.py``
-    and ``tools/train.py --resume`` register it.
+    ``--resume`` of another network's checkpoint printed dozens of
+    size-mismatch warnings, then failed in the optimizer, and a
+    ``load_from`` of another network (or of a distillation run under a
+    student's config) trained from random weights with rc 0.
+    ``tools/test.py`` and ``tools/train.py`` (with ``--resume`` or
+    ``load_from``) register it.
 
     Args:
         config (str): The config the run was built from (named in errors).
-        purpose (str): ``'test'`` or ``'resume'``: which fix to name.
+        purpose (str): ``'test'``, ``'resume'`` or ``'load'`` (a start from
+            ``load_from``, whose classifier head may be replaced): which
+            weights must fit and which fix to name.
     """
 
     priority = 'VERY_HIGH'
@@ -42,6 +48,12 @@ class CheckpointFitHook(Hook):
         filename = getattr(runner, '_load_from', None) or 'the checkpoint'
         if self.purpose == 'test':
             problem = evaluated_checkpoint_problem(
+                model, state_dict, filename, self.config
+            )
+        elif self.purpose == 'load':
+            if getattr(model, 'frozen', False):
+                return  # FrozenStageLoadHook checks what a frozen stage loads
+            problem = loaded_checkpoint_problem(
                 model, state_dict, filename, self.config
             )
         else:
