@@ -231,6 +231,15 @@ class Sweep:
                 'm34',
                 [f'load_from={self.teacher}'],
             ),
+            'teacher init_cfg of the student': (
+                KD,
+                'm35',
+                [
+                    'model.teacher_ckpt=None',
+                    'model.teacher.init_cfg.type=Pretrained',
+                    f'model.teacher.init_cfg.checkpoint={self.student}',
+                ],
+            ),
             'KD at lr 1e4': (
                 KD,
                 'm11',
@@ -309,6 +318,7 @@ class Sweep:
         'frozen stage load_from student',
         'student load_from a KD checkpoint',
         'student load_from the teacher',
+        'teacher init_cfg of the student',
         'test.py vanilla cfg + KD ckpt',
         'test.py KD cfg + vanilla ckpt',
         'test.py teacher cfg + student',

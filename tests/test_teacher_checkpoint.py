@@ -237,6 +237,74 @@ def test_train_py_refuses_a_load_from_that_does_not_fit(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+# --- init_cfg=dict(type='Pretrained') ---------------------------------------
+
+
+def test_a_pretrained_init_must_fit_its_module(tmp_path):
+    """As for load_from: all weights outside the heads, under ``prefix``
+    where one is given."""
+    from conftest import STUDENT_CFG, TEACHER_CFG
+    from mmsamkd.utils.teacher_checkpoint import pretrained_init_problem
+
+    student_ckpt, teacher_ckpt = tmp_path / 's.pth', tmp_path / 't.pth'
+    save_weights(Config.fromfile(STUDENT_CFG).model, student_ckpt)
+    save_weights(
+        Config.fromfile(TEACHER_CFG).model, teacher_ckpt, num_classes=12
+    )
+    kd = built(KD_CFG)
+    assert pretrained_init_problem(kd) is None  # no Pretrained init at all
+    kd.teacher.init_cfg = dict(type='Pretrained', checkpoint=str(teacher_ckpt))
+    assert pretrained_init_problem(kd) is None  # the head may differ
+    kd.teacher.init_cfg['checkpoint'] = str(student_ckpt)
+    message = pretrained_init_problem(kd)
+    assert message.startswith(f'teacher.init_cfg loads {student_ckpt}, which')
+    assert 'another shape' in message and 'would stay random' in message
+    # a backbone from a classifier's checkpoint, as MMPretrain configs do
+    kd.teacher.init_cfg = None
+    kd.teacher.backbone.init_cfg = [
+        dict(type='Kaiming', layer='Conv2d'),
+        dict(
+            type='Pretrained', checkpoint=str(teacher_ckpt), prefix='backbone.'
+        ),
+    ]
+    assert pretrained_init_problem(kd) is None
+    kd.teacher.backbone.init_cfg[1]['checkpoint'] = str(student_ckpt)
+    message = pretrained_init_problem(kd)
+    assert message.startswith('teacher.backbone.init_cfg loads')
+    kd.teacher.backbone.init_cfg = None
+    kd.architecture.backbone.init_cfg = dict(
+        type='Pretrained', checkpoint=str(teacher_ckpt), prefix='backbone.'
+    )
+    message = pretrained_init_problem(kd)
+    assert 'architecture.backbone.init_cfg loads' in message
+    assert "(prefix 'backbone.')" in message
+    kd.architecture.backbone.init_cfg['checkpoint'] = str(tmp_path / 'no.pth')
+    assert 'which does not exist' in pretrained_init_problem(kd)
+
+
+def test_train_py_refuses_a_teacher_init_of_another_network(tmp_path):
+    """Before: the teacher stayed random (the student's weights did not
+    fit), size-mismatch warnings in the log, rc 0."""
+    from conftest import STUDENT_CFG
+
+    student = str(tmp_path / 'student.pth')
+    save_weights(Config.fromfile(STUDENT_CFG).model, student)
+    options = {
+        'model.teacher_ckpt': None,
+        'model.teacher.init_cfg.type': 'Pretrained',
+        'model.teacher.init_cfg.checkpoint': student,
+    }
+    result = run_tool_in_process(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path / 'run',
+        *options_args(options),
+    )
+    assert_one_line_error(result, f'teacher.init_cfg loads {student}')
+    assert not osp.exists(tmp_path / 'run' / 'epoch_1.pth')
+
+
 # --- the checkpoint tools/test.py evaluates ---------------------------------
 
 

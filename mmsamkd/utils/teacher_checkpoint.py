@@ -294,3 +294,63 @@ def loaded_checkpoint_problem(
         'would start random. Load a checkpoint of the same network (only '
         'its heads may differ).'
     )
+
+
+def _pretrained_inits(module: nn.Module) -> List[Mapping[str, Any]]:
+    init_cfg = getattr(module, 'init_cfg', None)
+    inits = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
+    return [
+        init
+        for init in inits
+        if hasattr(init, 'get')
+        and str(init.get('type', '')).split('.')[-1] == 'Pretrained'
+    ]
+
+
+def pretrained_init_problem(model: nn.Module) -> Optional[str]:
+    """Why an ``init_cfg=dict(type='Pretrained', ...)`` in ``model`` would
+    leave weights random, or None.
+
+    mmengine's ``PretrainedInit`` loads with ``strict=False``: a teacher
+    whose ``init_cfg`` named another network's checkpoint (a way to give
+    a teacher weights without ``teacher_ckpt``) stayed random, and the
+    run exited 0. Each module with such an ``init_cfg`` must find all of
+    its weights outside its heads (as for ``load_from``) in the file,
+    under ``prefix`` where one is given.
+    """
+    from mmengine.runner.checkpoint import _load_checkpoint_with_prefix
+
+    for name, module in model.named_modules():
+        for init in _pretrained_inits(module):
+            filename, prefix = init.get('checkpoint'), init.get('prefix')
+            where = f'{name}.init_cfg' if name else 'init_cfg'
+            under = f' (prefix {prefix!r})' if prefix else ''
+            try:
+                if prefix is None:
+                    state_dict = plain_state_dict(
+                        _load_checkpoint(filename, map_location='cpu')
+                    )
+                else:
+                    state_dict = _load_checkpoint_with_prefix(
+                        prefix, filename, map_location='cpu'
+                    )
+            except FileNotFoundError:
+                return (
+                    f'{where} loads {filename}, which does not exist. Point '
+                    'its checkpoint at an existing file.'
+                )
+            expected = {
+                k: v
+                for k, v in module.state_dict().items()
+                if not k.startswith(NEW_HEAD_PREFIXES)
+            }
+            missing, mismatched = missing_and_mismatched(expected, state_dict)
+            if missing or mismatched:
+                problem = misfit(missing, mismatched, len(expected))
+                return (
+                    f'{where} loads {filename}{under}, which does not fit '
+                    f'that module: {problem}, and those weights would stay '
+                    'random. Point its checkpoint (and prefix) at weights of '
+                    'the same network.'
+                )
+    return None

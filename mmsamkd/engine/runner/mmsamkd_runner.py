@@ -9,9 +9,10 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
-from mmsamkd.errors import ConfigError
+from mmsamkd.errors import CheckpointError, ConfigError
 from mmsamkd.third_party_noise import quiet_console
 from mmsamkd.utils.model_wrappers import unwrap_model
+from mmsamkd.utils.teacher_checkpoint import pretrained_init_problem
 
 from .formatted_once_config import FormattedOnceConfig
 
@@ -32,7 +33,10 @@ class MmsamkdRunner(Runner):
       (``benchmarks/step_cost.py``); on a GPU it is the layout fp16
       tensor cores want. The numbers are fp32's, summed in another
       order, from the same initial weights: random fills follow memory
-      order, so the weights are initialised contiguous.
+      order, so the weights are initialised contiguous;
+    - refuses an ``init_cfg`` of type ``Pretrained`` whose checkpoint does
+      not fit its module (:func:`pretrained_init_problem`), which
+      mmengine would load with ``strict=False``.
 
     ``tools/train.py`` and ``tools/test.py`` build it for configs without
     their own ``runner_type``.
@@ -69,6 +73,10 @@ class MmsamkdRunner(Runner):
         return super().wrap_model(model_wrapper_cfg, model)
 
     def _init_model_weights(self) -> None:
+        if not self._resume:  # a resumed run's weights all come from it
+            problem = pretrained_init_problem(unwrap_model(self.model))
+            if problem:
+                raise CheckpointError(problem)
         if not self.channels_last:
             return super()._init_model_weights()
         # the same parameters (the optimizer holds them), relaid in place
