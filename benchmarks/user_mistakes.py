@@ -265,6 +265,7 @@ class Sweep:
                 ['train_dataloader.dataset.split=test'],
             ),
             'fresh run in another run dir': (KD, 'student', [teacher]),
+            'fresh run over the same run': (STUDENT, 'student', []),
             'resume another network': (
                 KD,
                 'm19',
@@ -327,6 +328,7 @@ class Sweep:
         'SAMKD at lr 1e4',
         'train on the test split',
         'fresh run in another run dir',
+        'fresh run over the same run',
         'export --out student.py',
         'export --out the checkpoint',
         'bit-flipped teacher_ckpt',

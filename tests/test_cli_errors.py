@@ -307,6 +307,28 @@ def test_a_fresh_run_never_overwrites_another_configs_run(tmp_path):
     assert_one_line_error(result, 'holds the checkpoints of a run of other')
     assert (tmp_path / 'epoch_1.pth').read_bytes() == first
     assert (tmp_path / 'run_config.json').read_text() == record
+    # the same settings again: continued with --resume, not started over
+    again = ('train.py', STUDENT_CFG, '--work-dir', tmp_path)
+    result = run_tool_in_process(*again, *options_args({}))
+    assert_one_line_error(
+        result, 'an earlier run of these settings', '--resume'
+    )
+    assert (tmp_path / 'epoch_1.pth').read_bytes() == first
+    result = run_tool_in_process(*again, '--resume', *options_args({}))
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_fresh_run_never_starts_over_an_earlier_one(tmp_path):
+    """Before: a fresh run in a dir holding an earlier run's checkpoints
+    (one that crashed, or trained before a code change) overwrote the
+    epochs the two shared and kept the earlier best_*.pth beside its own,
+    rc 0: a best checkpoint of another run among this one's files."""
+    (tmp_path / 'best_accuracy_top1_epoch_3.pth').write_bytes(b'earlier')
+    result = run_tool_in_process(
+        'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args({})
+    )
+    assert_one_line_error(result, 'an earlier run of these settings')
+    assert not (tmp_path / 'epoch_1.pth').exists()
 
 
 def test_cfg_options_keep_spaces_and_refuse_joined_pairs(capsys):

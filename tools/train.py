@@ -151,6 +151,16 @@ def main():
                 'them and leave the rest beside its own. Use another '
                 '--work-dir, or remove that one to start over.'
             )
+        if not cfg.get('resume') and holds_checkpoints(cfg):
+            # same settings: a fresh run would overwrite the epochs it
+            # shares with that run and keep its best_*.pth beside its own
+            raise MmsamkdError(
+                f'{cfg.work_dir} holds the checkpoints of an earlier run of '
+                "these settings; a fresh run there would leave that run's "
+                'best checkpoint beside its own. Add --resume to continue '
+                'it, or use another --work-dir (or remove that one) to start '
+                'over.'
+            )
         from mmengine.dist import is_main_process
         from mmengine.registry import RUNNERS
 
