@@ -112,6 +112,28 @@ def test_no_teacher_checkpoint_needs_the_random_teacher_flag():
     check_config(cfg)
 
 
+def test_each_teacher_snapshot_must_exist(tmp_path):
+    """MS-MGANs reads a snapshot per phase; a missing one is named before
+    training, not when its phase begins."""
+    first = tmp_path / 'epoch_1.pth'
+    first.write_bytes(b'')
+    cfg = Config.fromfile(
+        osp.join(
+            REPO,
+            'configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py',
+        )
+    )
+    missing = str(tmp_path / 'epoch_2.pth')
+    cfg.model.teacher_snapshots = [str(first), missing]
+    cfg.model.teacher_ckpt = str(first)
+    with pytest.raises(
+        ConfigError, match=f'teacher snapshot {missing!r} does'
+    ):
+        check_config(cfg)
+    cfg.model.teacher_snapshots = [str(first), 'https://host/epoch_2.pth']
+    check_config(cfg)  # a URL is fetched (and checked) when it loads
+
+
 # --- load_from of a frozen stage --------------------------------------------
 
 
