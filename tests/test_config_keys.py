@@ -137,3 +137,20 @@ def test_a_dumped_config_keeps_its_variables_without_error(tmp_path):
     cfg.merge_from_dict({'trian_cfg': dict(max_epochs=1)})
     with pytest.raises(ConfigError, match='trian_cfg'):
         check_config_keys(cfg)
+
+
+def test_a_variable_read_as_base_attribute_is_read(tmp_path):
+    """A child reading ``_base_.schedule_lr`` reads the base's variable."""
+    base = child_config(tmp_path, KD_CFG, 'schedule_lr = 0.07', 'base.py')
+    child = child_config(
+        tmp_path,
+        base,
+        'optim_wrapper = dict(optimizer=dict(lr=_base_.schedule_lr))',
+    )
+    cfg = Config.fromfile(child)
+    assert cfg.optim_wrapper.optimizer.lr == 0.07
+    check_config_keys(cfg)
+    # the same variable that no file reads
+    cfg = Config.fromfile(child_config(tmp_path, base, '', 'unread.py'))
+    with pytest.raises(ConfigError, match="'schedule_lr' .*base.py"):
+        check_config_keys(cfg)

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import REPO
 from mmsamkd.errors import MmsamkdError
-from mmsamkd.utils.process_ownership import hold_lock
+from mmsamkd.utils.process_ownership import LOCK_NAME, hold_lock
 
 
 def test_a_locked_directory_names_its_holder_and_frees_on_close(tmp_path):
@@ -22,7 +22,10 @@ def test_a_locked_directory_names_its_holder_and_frees_on_close(tmp_path):
     with pytest.raises(MmsamkdError, match=f'in use .*pid {os.getpid()}'):
         hold_lock(str(tmp_path))
     held.close()
-    hold_lock(str(tmp_path)).close()
+    again = hold_lock(str(tmp_path))
+    # the holder's line replaces the last one, not appended to a part of it
+    assert (tmp_path / LOCK_NAME).read_text() == f'pid {os.getpid()}'
+    again.close()
 
 
 def test_a_lock_dies_with_its_process(tmp_path):

@@ -46,6 +46,26 @@ def test_fitting_checkpoint_loads_every_weight(tmp_path):
         assert torch.equal(algorithm.teacher.state_dict()[key], value)
 
 
+def test_a_teacher_with_branches_serves_kd(tmp_path):
+    """An HSAKD teacher's checkpoint (its network plus branches) gives a KD
+    teacher its network; the branches it holds on top are left out."""
+    ssa_cfg = Config.fromfile(
+        osp.join(REPO, 'configs/teachers/resnet14_ssa-frozen_1xb64_fmnist.py')
+    ).model
+    ssa = save_weights(ssa_cfg, tmp_path / 'ssa.pth')
+    assert any(k.startswith('ss_branches.') for k in ssa.state_dict())
+    algorithm = build(KD_CFG, tmp_path / 'ssa.pth')
+    for key, value in algorithm.teacher.state_dict().items():
+        assert torch.equal(ssa.state_dict()[key], value)
+
+
+def test_a_misfit_names_three_keys_and_counts_the_rest():
+    from mmsamkd.utils.teacher_checkpoint import key_examples
+
+    assert key_examples(['a', 'b', 'c']) == 'a, b, c'
+    assert key_examples(['a', 'b', 'c', 'd', 'e']) == 'a, b, c and 2 more'
+
+
 def test_the_students_checkpoint_is_refused(tmp_path):
     model_cfg = Config.fromfile(KD_CFG).model
     save_weights(model_cfg.architecture, tmp_path / 'student.pth')
