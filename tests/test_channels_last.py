@@ -60,6 +60,9 @@ def test_channels_last_must_be_a_bool(tmp_path):
     cfg = tiny_cfg(config, tmp_path, channels_last='yes')
     with pytest.raises(ConfigError, match="channels_last is 'yes'"):
         MmsamkdRunner.from_cfg(cfg)
+    # a config without the key keeps PyTorch's layout
+    cfg.pop('channels_last')
+    assert MmsamkdRunner.from_cfg(cfg).channels_last is False
 
 
 def test_train_py_refuses_it_beside_another_runner(tmp_path):

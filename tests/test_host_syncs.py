@@ -4,6 +4,7 @@ path fails here and names its line."""
 
 import os.path as osp
 
+import pytest
 import torch
 from mmengine.runner import Runner
 
@@ -13,6 +14,11 @@ from mmsamkd.utils.host_syncs import HostSyncCounter
 SAMKD_CFG = osp.join(
     REPO, 'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 )
+
+
+def test_an_error_inside_the_counter_is_raised():
+    with pytest.raises(KeyError), HostSyncCounter():
+        {}['missing']  # noqa: B018 (the error is the point)
 
 
 def test_the_counter_sees_every_kind_of_read():

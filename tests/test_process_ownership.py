@@ -74,6 +74,9 @@ def test_children_die_with_their_launcher(tmp_path):
             break
         time.sleep(0.1)
     child = int(pid_file.read_text())
+    # alive while its launcher is (not a zombie the launcher never reaped)
+    status = open(f'/proc/{child}/status').read()
+    assert '\nState:\tZ' not in status, 'the child died at its start'
     launcher.send_signal(signal.SIGKILL)
     launcher.wait()
     for _ in range(50):  # the child gets SIGTERM from the kernel
