@@ -78,6 +78,13 @@ def training_state_ckpt(tmp_path):
     return str(path)
 
 
+def test_the_pickle_probe_knows_this_torch():
+    """torch 2.6 made ``weights_only=True`` the default of ``torch.load``;
+    the probe that decides the test below must say so."""
+    major, minor = (int(x) for x in torch.__version__.split('.')[:2])
+    assert compat.torch_load_refuses_pickles() == ((major, minor) >= (2, 6))
+
+
 @pytest.mark.skipif(
     not compat.torch_load_refuses_pickles(),
     reason='this torch loads pickled objects by default: no breakage',
