@@ -199,6 +199,21 @@ def upgraded_state_dict(
     return state_dict
 
 
+def distillation_mix_up(
+    expected: Mapping[str, Any], state_dict: Mapping[str, Any]
+) -> Optional[str]:
+    """``'distillation checkpoint'`` for a distillation run's weights (the
+    student under ``architecture.*``) given to a plain classifier,
+    ``'plain checkpoint'`` for the reverse, else None."""
+    distill_model = any(k.startswith(DISTILL_PREFIX) for k in expected)
+    distill_ckpt = any(k.startswith(DISTILL_PREFIX) for k in state_dict)
+    if distill_ckpt and not distill_model:
+        return 'distillation checkpoint'
+    if distill_model and not distill_ckpt:
+        return 'plain checkpoint'
+    return None
+
+
 def evaluated_checkpoint_problem(
     model: nn.Module, state_dict: Mapping[str, Any], filename: str, config: str
 ) -> Optional[str]:
@@ -215,9 +230,8 @@ def evaluated_checkpoint_problem(
     missing, mismatched = missing_and_mismatched(expected, state_dict)
     if not missing and not mismatched:
         return None
-    distill_model = any(k.startswith(DISTILL_PREFIX) for k in expected)
-    distill_ckpt = any(k.startswith(DISTILL_PREFIX) for k in state_dict)
-    if distill_ckpt and not distill_model:
+    mix_up = distillation_mix_up(expected, state_dict)
+    if mix_up == 'distillation checkpoint':
         return (
             f'{filename} is the checkpoint of a distillation run, whose '
             f'student is under architecture.*, but {config} builds a plain '
@@ -225,7 +239,7 @@ def evaluated_checkpoint_problem(
             'trained with, or export its student first '
             '(tools/export_student.py CKPT) and test that.'
         )
-    if distill_model and not distill_ckpt:
+    if mix_up == 'plain checkpoint':
         return (
             f'{filename} holds a plain classifier (an exported student, or '
             f"a teacher's run), but {config} builds a distillation model. "
@@ -272,9 +286,8 @@ def loaded_checkpoint_problem(
     missing, mismatched = missing_and_mismatched(expected, state_dict)
     if not missing and not mismatched:
         return None
-    distill_model = any(k.startswith(DISTILL_PREFIX) for k in expected)
-    distill_ckpt = any(k.startswith(DISTILL_PREFIX) for k in state_dict)
-    if distill_ckpt and not distill_model:
+    mix_up = distillation_mix_up(expected, state_dict)
+    if mix_up == 'distillation checkpoint':
         return (
             f'load_from {filename} is the checkpoint of a distillation run, '
             f'whose student is under architecture.*, but {config} builds a '
@@ -282,7 +295,7 @@ def loaded_checkpoint_problem(
             'would train from random ones. Export its student first '
             '(tools/export_student.py CKPT) and load that.'
         )
-    if distill_model and not distill_ckpt:
+    if mix_up == 'plain checkpoint':
         return (
             f'load_from {filename} holds a plain classifier, but {config} '
             'builds a distillation model: none of its weights would load. A '
