@@ -48,7 +48,7 @@ def test_train_py_records_the_cost_and_a_resume_adds_its_launch(
     assert 0 < first['train_seconds'] <= first['seconds'] <= wall
     if first['memory'] == 'rss':  # this process's peak so far, in MiB
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        assert 0.5 * peak < first['peak_mb'] <= peak
+        assert 0.5 * peak < first['peak_mb'] <= peak + 0.05  # rounded to 0.1
     else:
         assert first['memory'] == 'cuda' and first['peak_mb'] > 0
 
