@@ -37,8 +37,9 @@ it.
 
 A finished run is reused only if its record (``run_config.json``, which
 ``tools/train.py`` writes) names the same config content and options,
-the same teacher files and the same thread count: the check
-``compare.py`` makes, plus the threads. Otherwise the benchmark stops
+the same teacher files, the same mmsamkd code and the same thread count:
+the check ``compare.py`` makes, plus the threads. Each row names that code
+(``code``: version and source digest). Otherwise the benchmark stops
 rather than report a stale number.
 """
 
@@ -60,6 +61,7 @@ from mmsamkd.utils.run_results import (
     is_finished,
     read_record,
     read_val_history,
+    training_code,
 )
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
@@ -326,8 +328,13 @@ def main():
                     osp.join(snapshot_dir, osp.basename(p)) for p in wanted
                 ]
     today = datetime.date.today().isoformat()
+    # every run reused or trained here is of the installed code
+    # (check_reusable refuses the rest)
     common = dict(
-        teacher=arch(teacher_cfg.model), date=today, machine=machine()
+        teacher=arch(teacher_cfg.model),
+        date=today,
+        machine=machine(),
+        code=training_code(),
     )
     all_rows = []
     if args.split == 'test' and args.methods:

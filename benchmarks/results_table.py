@@ -92,6 +92,9 @@ COLUMNS = (
     'train_seconds',
     'seconds_per_iter',
     'peak_mb',
+    # the mmsamkd code that trained it (empty for rows made before runs
+    # recorded it)
+    'code',
 )
 # teacher first, the student alone and its self-distillation, then the
 # students of the teacher in the order the methods build on each other;

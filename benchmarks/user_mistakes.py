@@ -346,6 +346,7 @@ class Sweep:
         'corrupt dataset file',
         'compare a config scored on val',
         'compare reuses a 2-process run',
+        'compare after a code fix',
         'two compare.py in one root',
         'killed compare.py',
         'killed torchrun process group',
@@ -392,6 +393,7 @@ class Sweep:
             'corrupt dataset file': self.corrupt_dataset,
             'compare a config scored on val': self.compare_other_evaluation,
             'compare reuses a 2-process run': self.compare_two_processes,
+            'compare after a code fix': self.compare_after_code_fix,
             'two compare.py in one root': self.two_compares,
             'killed compare.py': self.killed_compare,
             'killed torchrun process group': self.killed_dist_train,
@@ -559,6 +561,34 @@ class Sweep:
         assert trained.returncode == 0, trained.stderr[-2000:]
         return self.refused(
             tool('compare.py', STUDENT, '--work-dir-root', root)
+        )
+
+    def compare_after_code_fix(self):
+        """compare.py run again after the mmsamkd code was changed (an
+        upgrade, a fix of a loss): the runs it finished before were
+        trained by the old code."""
+        root = self.dir('c4')
+        first = tool('compare.py', STUDENT, '--work-dir-root', root)
+        assert first.returncode == 0, first.stderr[-2000:]
+        fixed = self.dir('fixed-code')
+        shutil.copytree(
+            osp.join(REPO, 'mmsamkd'),
+            osp.join(fixed, 'mmsamkd'),
+            ignore=shutil.ignore_patterns('__pycache__'),
+        )
+        with open(osp.join(fixed, 'mmsamkd/datasets/transforms.py'), 'a') as f:
+            f.write('\n# a fix\n')
+        env = dict(os.environ, PYTHONPATH=fixed)
+        return self.refused(
+            subprocess.run(
+                [sys.executable, osp.join(REPO, 'tools/compare.py'), STUDENT]
+                + ['--work-dir-root', root, '--cfg-options', *TINY],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
         )
 
     def two_compares(self):

@@ -17,7 +17,7 @@ from conftest import (
 from mmsamkd.comparison.report import seed_summary
 from mmsamkd.comparison.runs import seeded_runs
 from mmsamkd.utils.process_ownership import LOCK_NAME
-from mmsamkd.utils.run_results import write_record
+from mmsamkd.utils.run_results import training_code, write_record
 
 
 def test_students_run_per_seed_and_teachers_once(tmp_path):
@@ -214,10 +214,12 @@ def test_configs_evaluated_on_other_data_are_refused(tmp_path):
     assert [p.name for p in root.iterdir()] == [LOCK_NAME]
 
 
-def test_a_run_on_more_processes_is_not_reused(tmp_path):
+def test_a_run_on_more_processes_or_of_other_code_is_not_reused(tmp_path):
     """Before, a run that ``tools/dist_train.sh CONFIG 2`` left in a work
     dir (steps of 2 x 64 images at the same learning rate) was reported as
-    the config's, rc 0, nothing in the table to tell."""
+    the config's, rc 0, nothing in the table to tell; so was a run trained
+    before the mmsamkd code changed (``user_mistakes.py`` makes that
+    change through the tools)."""
     root = tmp_path / 'runs'
     args = ('compare.py', STUDENT_CFG, '--work-dir-root', root)
     assert run_tool_in_process(*args, *options_args({})).returncode == 0
@@ -235,3 +237,22 @@ def test_a_run_on_more_processes_is_not_reused(tmp_path):
     with open(root / 'compare' / 'results.csv', newline='') as f:
         (row,) = csv.DictReader(f)
     assert row['schedule'].endswith(', lr 0.05, 2xb64')
+    assert row['code'] == record['code'] == training_code()
+    older = dict(record, code='0.1.0+000000000000')
+    write_record(str(work_dir), older)
+    result = run_tool_in_process(*args, *options_args({}))
+    assert_one_line_error(
+        result,
+        f'(mmsamkd code 0.1.0+000000000000 vs {training_code()})',
+        '--collect-only',
+    )
+    result = run_tool_in_process(*args, '--collect-only', *options_args({}))
+    assert result.returncode == 0, result.stderr[-2000:]
+    with open(root / 'compare' / 'results.csv', newline='') as f:
+        (row,) = csv.DictReader(f)
+    assert row['code'] == '0.1.0+000000000000'
+    # other settings, of either code: not a run of this config at all
+    seed1 = options_args({'randomness.seed': 1})
+    result = run_tool_in_process(*args, *seed1)
+    assert 'seed 0 vs 1; mmsamkd code' in result.stderr
+    assert '--collect-only' not in result.stderr

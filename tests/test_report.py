@@ -45,6 +45,7 @@ def row(config, seed, last, seconds, epochs=12):
         evaluation='LocalFashionMNIST val of 10000',
         schedule=f'{epochs} epochs, lr 0.05',
         seed=seed,
+        code='0.1.0+0123456789ab',
         best=last + 0.3,
         last=last,
         teacher=85.0,

@@ -167,6 +167,7 @@ def row(config_name, **cost):
         evaluation='e',
         schedule='s',
         seed=0,
+        code='0.1.0+0123456789ab',
         best=80.0,
         last=79.5,
         teacher=None,

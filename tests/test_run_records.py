@@ -3,6 +3,7 @@ distilled from a teacher that was retrained since is not reused as if it
 had learnt from the new one."""
 
 import json
+import os
 
 from mmengine.config import Config
 
@@ -256,3 +257,54 @@ def test_the_same_config_on_more_processes_is_another_run(monkeypatch):
         launch_world_size(launcher)
         for launcher in ('pytorch', 'slurm', 'mpi', 'none')
     ] == [4, 8, 3, 1]  # a plain run inside an allocation is one process
+
+
+def test_a_run_of_other_code_is_another_run(tmp_path):
+    """A run trained before mmsamkd's code changed (an upgrade, a fixed
+    loss) is not a run of the code installed now: compare.py reprinted
+    it, rc 0."""
+    import shutil
+
+    import mmsamkd
+    from mmsamkd.utils.run_results import package_code, training_code
+
+    installed = os.path.dirname(mmsamkd.__file__)
+    copy = tmp_path / 'mmsamkd'
+    shutil.copytree(
+        installed, copy, ignore=shutil.ignore_patterns('__pycache__')
+    )
+    assert package_code(str(copy)) == training_code()
+    assert training_code().startswith(mmsamkd.__version__ + '+')
+    # what only reads finished runs does not change a trained number
+    with open(copy / 'comparison' / 'report.py', 'a') as f:
+        f.write('# the table, reworded\n')
+    assert package_code(str(copy)) == training_code()
+    # any other file may: a loss, a transform, a hook; or a renamed file
+    for change in ('append', 'rename'):
+        changed = tmp_path / change / 'mmsamkd'
+        shutil.copytree(copy, changed)
+        loss = changed / 'models' / 'losses' / 'kl_divergence.py'
+        if change == 'append':
+            with open(loss, 'a') as f:
+                f.write('# a fix\n')
+        else:
+            loss.rename(loss.with_name('kl_div.py'))
+        assert package_code(str(changed)) != training_code()
+
+    from conftest import STUDENT_CFG
+
+    cfg = Config.fromfile(STUDENT_CFG)
+    record = run_record(cfg)
+    assert record['code'] == training_code()
+    assert record_mismatch(record, cfg) is None
+    older = dict(record, code='0.1.0+000000000000')
+    expected = f'mmsamkd code 0.1.0+000000000000 vs {training_code()}'
+    assert record_mismatch(older, cfg) == expected
+    assert record_mismatch(older, cfg, processes=None) is None  # as trained
+    # a record from before code was named: written by older code
+    unnamed = {k: v for k, v in record.items() if k != 'code'}
+    assert record_mismatch(unnamed, cfg).startswith('mmsamkd code not reco')
+    # named after the config's other differences
+    seeded = Config.fromfile(STUDENT_CFG)
+    seeded.merge_from_dict({'randomness.seed': 1})
+    assert record_mismatch(older, seeded) == f'seed 0 vs 1; {expected}'

@@ -54,6 +54,8 @@ def summarize(
             if part
         ),
         seed=record.get('seed', '?'),
+        # the mmsamkd code that trained it (--collect-only mixes codes)
+        code=record.get('code', ''),
         best=max(values),
         last=values[-1],
         teacher=teacher,
@@ -74,6 +76,7 @@ def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:
         'evaluated on',
         'schedule',
         'seed',
+        'code',
         f'best {metric}',
         f'last {metric}',
         'teacher',
@@ -95,6 +98,7 @@ def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:
             row['evaluation'],
             row['schedule'],
             str(row['seed']),
+            row['code'],
             f'{row["best"]:.2f}',
             f'{row["last"]:.2f}',
             teacher,

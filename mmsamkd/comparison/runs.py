@@ -11,7 +11,6 @@ from mmengine.config import Config
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils.run_results import (
     RECORD,
-    describe_batch,
     planned_length,
     read_record,
     read_val_history,
@@ -118,18 +117,16 @@ def check_reusable(
     """Refuse a work dir holding a run of other settings (or of unknown
     ones): its numbers would be reported as this config's.
     ``processes``: how many the run would be trained on (compare.py
-    trains on one); None takes a finished run's as it was."""
+    trains on one); None takes a finished run as it was trained (its
+    step size and code)."""
     record = read_record(work_dir)
     mismatch = record_mismatch(record, cfg, processes)
     if mismatch:
-        other_batch = processes and record.get('batch') not in (
-            None,
-            describe_batch(cfg, processes),
-        )
+        # one differing only in its step size or in the code that trained
+        # it is still a run of this config, to report as trained
         as_trained = (
-            ' (--collect-only reports runs with the batch they were '
-            'trained with)'
-            if other_batch
+            ' (--collect-only reports runs as they were trained)'
+            if processes and record_mismatch(record, cfg, None) is None
             else ''
         )
         raise MmsamkdError(

@@ -5,15 +5,18 @@ the config as trained (places such as ``work_dir`` and checkpoint paths
 left out), the dataset, schedule and seed, the batch of a step (processes
 times images per process), the timestamp of the launch
 that started the run, and the sha256 of each file the run starts from
-(its ``teacher_ckpt``, ``teacher_snapshots`` and ``load_from``).
+(its ``teacher_ckpt``, ``teacher_snapshots`` and ``load_from``), and the
+code that trained it (``training_code``).
 ``tools/compare.py`` reuses a run only when that digest equals the one of
-the config it was asked for and those files are still the ones it was
+the config it was asked for, those files are still the ones it was
 trained from (a student distilled from a teacher that has since been
-retrained is another run), and reads only the records of that run's
-launches. Records written before the file digests existed are checked on
-the config alone.
+retrained is another run) and the code is the installed one, and reads
+only the records of that run's launches. Records written before the file
+digests existed are checked on the config alone; those written before
+code was named count as other code.
 """
 
+import functools
 import glob
 import hashlib
 import json
@@ -26,6 +29,9 @@ from mmengine.config import Config
 from .checkpoint_files import sha256_of
 
 RECORD = 'run_config.json'
+# the package's parts that only read finished runs: editing them changes
+# no trained number
+_NOT_TRAINING = ('comparison',)
 # settings that say where things are, not what is trained
 _PLACES = ('work_dir', 'resume', 'load_from', 'launcher', 'experiment_name')
 
@@ -61,6 +67,38 @@ def input_digests(cfg: Config) -> Dict[str, str]:
         for role, path in roles.items()
         if path and osp.isfile(str(path))
     }
+
+
+def package_code(package: str) -> str:
+    """``<version>+<digest>`` of the mmsamkd package in ``package``: 12 hex
+    digits of sha256 over every ``.py`` file but the comparison's (which
+    only reads finished runs), their paths included."""
+    digest = hashlib.sha256()
+    for folder, subfolders, files in os.walk(package):
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if name not in _NOT_TRAINING and not name.startswith('__')
+        )
+        for name in sorted(files):
+            if name.endswith('.py'):
+                path = osp.join(folder, name)
+                digest.update(osp.relpath(path, package).encode() + b'\0')
+                with open(path, 'rb') as f:
+                    digest.update(f.read() + b'\0')
+    version = {}
+    with open(osp.join(package, 'version.py'), encoding='utf-8') as f:
+        exec(f.read(), version)
+    return f'{version["__version__"]}+{digest.hexdigest()[:12]}'
+
+
+@functools.lru_cache(maxsize=None)
+def training_code() -> str:
+    """The code of the installed mmsamkd, which trains runs now. A fix of
+    a loss, a dataset or a hook gives another digest, so runs trained
+    before it are not reused as runs of the fixed code, even where the
+    version was not bumped."""
+    return package_code(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _images_taken(dataset: Mapping[str, Any]) -> str:
@@ -166,6 +204,7 @@ def run_record(
         batch=describe_batch(cfg, processes),
         since=since,
         inputs=input_digests(cfg),
+        code=training_code(),
         # a CPU run's figures depend on its thread count (summation order)
         threads=torch.get_num_threads(),
     )
@@ -204,7 +243,8 @@ def record_mismatch(
     """How the run of ``record`` differs from a run of ``cfg`` on
     ``processes`` processes, or None if it does not: other settings, a
     step of another size, or a file it started from that has changed.
-    ``processes=None`` takes the run's step size as it was."""
+    ``processes=None`` takes the run as it was trained: its step size and
+    the code that trained it (``--collect-only``)."""
     if record is None:
         return None
     changed = []
@@ -225,6 +265,10 @@ def record_mismatch(
         changed.append(f'batch {record["batch"]} vs {batch}')
     if other_config and not changed:
         changed = ['other values in the same config']
+    # a record without ``code`` was written before it was named: older code
+    code = record.get('code', 'not recorded')
+    if processes and code != training_code():
+        changed.append(f'mmsamkd code {code} vs {training_code()}')
     return '; '.join(changed + changed_inputs(record, cfg)) or None
 
 
