@@ -298,6 +298,12 @@ class Sweep:
             ),
             'plain teacher for HSAKD': (HSAKD, 'm28', [teacher]),
             'missing dataset folder': (STUDENT, 'm29', no_data),
+            '--launcher pytorch without torchrun': (
+                STUDENT,
+                'm36',
+                [],
+                ['--launcher', 'pytorch'],
+            ),
         }[name]
 
     def refuse(self, name):
@@ -349,6 +355,7 @@ class Sweep:
         'compare after a code fix',
         'two compare.py in one root',
         'killed compare.py',
+        '--launcher pytorch without torchrun',
         'killed torchrun process group',
         'stopped rank',
     )

@@ -210,6 +210,41 @@ def test_distributed_samkd_needs_its_wrapper(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    'tool, launcher, unset',
+    [
+        ('train.py', 'pytorch', 'RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT'),
+        ('train.py', 'slurm', 'SLURM_PROCID, SLURM_NTASKS, SLURM_NODELIST'),
+        ('train.py', 'mpi', 'OMPI_COMM_WORLD_RANK, OMPI_COMM_WORLD_LOCAL'),
+        ('test.py', 'pytorch', 'RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT'),
+    ],
+)
+def test_a_launcher_that_did_not_start_the_process(
+    tmp_path, monkeypatch, tool, launcher, unset
+):
+    """Before, ``--launcher pytorch`` without torchrun (the same for srun,
+    mpirun) ended in a ``KeyError: 'RANK'`` traceback from mmengine."""
+    from mmsamkd.utils.distributed import LAUNCH_VARIABLES
+
+    for variables, _, _ in LAUNCH_VARIABLES.values():
+        for name in variables:
+            monkeypatch.delenv(name, raising=False)
+    args = [STUDENT_CFG, '--work-dir', tmp_path, '--launcher', launcher]
+    if tool == 'test.py':
+        args.insert(1, tmp_path / 'epoch_1.pth')
+        (tmp_path / 'epoch_1.pth').write_bytes(b'')
+    result = run_tool_in_process(tool, *args)
+    program = LAUNCH_VARIABLES[launcher][1]
+    assert_one_line_error(
+        result, f'started by {program}', unset, 'drop --launcher'
+    )
+    # a variable the launcher set is not named
+    monkeypatch.setenv(LAUNCH_VARIABLES[launcher][0][0], '0')
+    result = run_tool_in_process(tool, *args)
+    assert_one_line_error(result, unset.split(', ', 1)[1])
+    assert f'{unset.split(",")[0]},' not in result.stderr
+
+
 @pytest.mark.parametrize('launcher', ['none', 'pytorch'])
 def test_samkd_wrapper_check_accepts_the_shipped_config(launcher):
     from mmengine.config import Config

@@ -132,6 +132,13 @@ TESTS = {
         'test_run_records.py',
         'test_benchmark_results.py',
         'test_cli_errors.py',
+        'test_compare_seeds.py',
+    ],
+    # the launch checks; the collective timeout's message is slow-tested
+    'mmsamkd/utils/distributed.py': [
+        'test_cli_errors.py',
+        'test_run_records.py',
+        'test_process_ownership.py',
     ],
     'mmsamkd/utils/checkpoint_files.py': [
         'test_checkpoint_files.py',

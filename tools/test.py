@@ -55,7 +55,7 @@ def main():
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
-    from mmsamkd.utils.distributed import end_distributed
+    from mmsamkd.utils.distributed import check_launch, end_distributed
 
     try:
         from mmengine.config import Config
@@ -72,6 +72,7 @@ def main():
             check_overrides(cfg, args.cfg_options)
             cfg.merge_from_dict(args.cfg_options)
         check_config_keys(cfg)
+        check_launch(cfg.launcher)
         # Testing needs neither the teacher's weights (the checkpoint
         # under test holds them) nor a resume.
         for key in ('teacher_ckpt', 'teacher_snapshots'):

@@ -111,6 +111,7 @@ def main():
     from mmsamkd.errors import MmsamkdError
     from mmsamkd.utils import check_config
     from mmsamkd.utils.distributed import (
+        check_launch,
         end_distributed,
         launch_world_size,
         stalled_collective,
@@ -131,6 +132,7 @@ def main():
     try:
         cfg = build_cfg(args)
         check_config(cfg)
+        check_launch(cfg.launcher)
         if os.environ.get('TORCHELASTIC_RUN_ID'):
             die_with_parent()  # a rank ends with torchrun's agent
         if launch_rank() == 0:  # one lock per run, not per rank

@@ -17,6 +17,53 @@ WORLD_SIZE_VARIABLES = {
 }
 
 
+# what mmengine's init of each launcher reads, the program that sets it,
+# and how mmsamkd's tools use that program
+LAUNCH_VARIABLES = {
+    # LOCAL_RANK too, which the tools default from --local-rank
+    'pytorch': (
+        ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'),
+        'torchrun',
+        'tools/dist_train.sh CONFIG N',
+    ),
+    'slurm': (
+        ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'),
+        'srun',
+        'tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR',
+    ),
+    'mpi': (
+        (
+            'OMPI_COMM_WORLD_RANK',
+            'OMPI_COMM_WORLD_LOCAL_RANK',
+            'OMPI_COMM_WORLD_SIZE',
+            'MASTER_ADDR',
+        ),
+        'mpirun',
+        'MASTER_ADDR=HOST mpirun -np N python tools/train.py CONFIG '
+        '--launcher mpi',
+    ),
+}
+
+
+def check_launch(launcher: str) -> None:
+    """Refuse ``--launcher`` in a process its launcher did not start:
+    mmengine would stop with a ``KeyError`` traceback naming a variable."""
+    from ..errors import MmsamkdError
+
+    if launcher not in LAUNCH_VARIABLES:
+        return
+    variables, program, example = LAUNCH_VARIABLES[launcher]
+    missing = [name for name in variables if name not in os.environ]
+    if missing:
+        verb = 'is' if len(missing) == 1 else 'are'
+        raise MmsamkdError(
+            f'--launcher {launcher} expects a process started by {program}, '
+            f'but {", ".join(missing)} {verb} not set. Launch through '
+            f'{program} (e.g. {example}), or drop --launcher to run one '
+            'process.'
+        )
+
+
 def launch_world_size(launcher: str) -> int:
     """How many processes train together under ``launcher`` (``--launcher``
     of ``tools/train.py``): 1 for ``'none'``, whatever the environment
