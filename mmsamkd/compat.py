@@ -26,11 +26,9 @@ def _once(name):
     def decorator(func):
 
         def wrapper():
-            if name in _APPLIED:
-                return False
-            func()
-            _APPLIED.add(name)
-            return True
+            if name not in _APPLIED:
+                func()
+                _APPLIED.add(name)
 
         wrapper.__name__ = func.__name__
         wrapper.__doc__ = func.__doc__
@@ -260,17 +258,12 @@ def patch_mmengine_cpu_distributed() -> None:
     ddp_class = ddp_module.MMDistributedDataParallel
     original_ddp_init = ddp_class.__init__
 
-    def ddp_init(self, module, detect_anomalous_params=False, **kwargs):
+    def ddp_init(self, module, **kwargs):
         devices = {p.device.type for p in module.parameters()}
         if devices == {'cpu'}:
             kwargs['device_ids'] = None
             kwargs['output_device'] = None
-        original_ddp_init(
-            self,
-            module=module,
-            detect_anomalous_params=detect_anomalous_params,
-            **kwargs,
-        )
+        original_ddp_init(self, module=module, **kwargs)
 
     ddp_class.__init__ = ddp_init
 

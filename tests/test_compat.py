@@ -50,6 +50,25 @@ def test_mmrazor_models_imports_with_patch():
     assert "quantization backend 'native' is unavailable" in result.stdout
 
 
+def test_the_stub_names_the_backend_asked_for():
+    get_config = compat._unavailable('get_openvino_backend_config_dict')
+    with pytest.raises(RuntimeError, match="backend 'openvino' is unavaila"):
+        get_config()
+
+
+def test_a_torch_without_the_quantization_modules_gets_the_stub(
+    monkeypatch,
+):
+    """The probe on a torch that dropped a module mmrazor's backend
+    configs import (this one still has them, but not all their names)."""
+
+    def gone(name):
+        raise ImportError(f'No module named {name!r}')
+
+    monkeypatch.setattr(compat.importlib, 'import_module', gone)
+    assert compat.torch_ao_quantization_reference_available() is False
+
+
 def test_patches_are_idempotent():
     compat.apply_all()
     import mmengine.dist.utils as dist_utils
@@ -121,6 +140,30 @@ def test_tensor_only_checkpoint_takes_safe_path(tmp_path, monkeypatch):
     ckpt = compat.load_from_trusted_local(str(path))
     assert calls == [True]
     assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
+
+
+def test_a_truncated_checkpoint_is_named_not_loaded_unsafely(
+    tmp_path, monkeypatch
+):
+    """Only a file the safe load refuses for holding more than tensors is
+    loaded again with ``weights_only=False``; a truncated one (here without
+    the ``.sha256`` that would catch it first) is named in one line."""
+    from mmsamkd.errors import CheckpointError
+
+    path = tmp_path / 'epoch_2.pth'
+    torch.save({'state_dict': {'w': torch.ones(64)}}, path)
+    path.write_bytes(path.read_bytes()[:200])
+    calls = []
+    real_load = torch.load
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get('weights_only'))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(torch, 'load', spy)
+    with pytest.raises(CheckpointError, match='epoch_2.pth cannot be read'):
+        compat.load_from_trusted_local(str(path))
+    assert calls == [True]
 
 
 def test_missing_checkpoint_names_path(tmp_path):
