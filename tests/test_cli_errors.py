@@ -239,10 +239,15 @@ def test_a_launcher_that_did_not_start_the_process(
         result, f'started by {program}', unset, 'drop --launcher'
     )
     # a variable the launcher set is not named
-    monkeypatch.setenv(LAUNCH_VARIABLES[launcher][0][0], '0')
+    variables = LAUNCH_VARIABLES[launcher][0]
+    monkeypatch.setenv(variables[0], '0')
     result = run_tool_in_process(tool, *args)
-    assert_one_line_error(result, unset.split(', ', 1)[1])
+    assert_one_line_error(result, 'but ' + unset.split(', ', 1)[1])
     assert f'{unset.split(",")[0]},' not in result.stderr
+    for name in variables[1:-1]:
+        monkeypatch.setenv(name, '0')
+    result = run_tool_in_process(tool, *args)
+    assert_one_line_error(result, f'but {variables[-1]} is not set.')
 
 
 @pytest.mark.parametrize('launcher', ['none', 'pytorch'])

@@ -114,6 +114,39 @@ def test_the_launch_rank_is_read_from_any_launcher(monkeypatch):
     assert launch_rank() == 0
 
 
+def test_a_collective_timeout_is_told_in_one_line(tmp_path):
+    """What the slow test below checks end to end, on the two ways gloo
+    words a timeout, in one process."""
+    import torch.distributed as dist
+    from mmengine.config import Config
+
+    from mmsamkd.utils.distributed import stalled_collective
+
+    cfg = Config(dict(env_cfg=dict(dist_cfg=dict(timeout=10))))
+    waited = RuntimeError(
+        '[gloo/transport/tcp/unbound_buffer.cc:81] Timed out waiting '
+        '10000ms for recv operation to complete'
+    )
+    read = RuntimeError('[gloo/transport/tcp/pair.cc:598] Read timed out')
+    # without a process group it was no collective
+    assert stalled_collective(waited, cfg) is None
+    dist.init_process_group(
+        'gloo',
+        init_method=f'file://{tmp_path}/store',
+        rank=0,
+        world_size=1,
+    )
+    try:
+        for error in (waited, read):
+            told = str(stalled_collective(error, cfg))
+            assert told.startswith('rank 0 waited 10 s for the other'), told
+            assert 'env_cfg.dist_cfg.timeout' in told
+        other = RuntimeError('Expected all tensors to be on the same device')
+        assert stalled_collective(other, cfg) is None
+    finally:
+        dist.destroy_process_group()
+
+
 @pytest.mark.slow
 def test_a_stopped_rank_ends_the_run_with_one_line(tmp_path, monkeypatch):
     """Before: with rank 1 hung (or stopped by SIGSTOP), rank 0 waited in
