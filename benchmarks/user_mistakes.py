@@ -298,6 +298,16 @@ class Sweep:
             ),
             'plain teacher for HSAKD': (HSAKD, 'm28', [teacher]),
             'missing dataset folder': (STUDENT, 'm29', no_data),
+            'student head of a CIFAR-100 config': (
+                STUDENT,
+                'm37',
+                ['model.head.num_classes=100'],
+            ),
+            'student head of 5 classes': (
+                STUDENT,
+                'm38',
+                ['model.head.num_classes=5'],
+            ),
             '--launcher pytorch without torchrun': (
                 STUDENT,
                 'm36',
@@ -344,6 +354,8 @@ class Sweep:
         'path with spaces',
         'two pairs in one argument',
         'ICAKD num_classes 5',
+        'student head of a CIFAR-100 config',
+        'student head of 5 classes',
         'SAMKD pair channels wrong',
         'test.py on MS-MGANs ckpt',
         'missing teacher_ckpt',

@@ -211,6 +211,69 @@ def test_distributed_samkd_needs_its_wrapper(tmp_path):
 
 
 @pytest.mark.parametrize(
+    'config, options, named',
+    [
+        # a head copied from a CIFAR-100 config: trained with rc 0
+        (STUDENT_CFG, {'model.head.num_classes': 100}, 'model.head.num'),
+        # both heads of 5 (their count agrees): the loss's IndexError
+        (
+            KD_CFG,
+            {
+                'model.architecture.head.num_classes': 5,
+                'model.teacher.head.num_classes': 5,
+            },
+            'model.architecture.head.num',
+        ),
+        (
+            KD_CFG,
+            {'model.teacher.head.num_classes': 100},
+            'model.teacher.head.num',
+        ),
+    ],
+)
+def test_heads_that_do_not_fit_the_data_are_refused(
+    tmp_path, config, options, named
+):
+    result = run_tool_in_process(
+        'train.py', config, '--work-dir', tmp_path, *options_args(options)
+    )
+    count = next(iter(options.values()))
+    assert_one_line_error(
+        result,
+        f'{named}_classes is {count} but train_dataloader reads '
+        'LocalFashionMNIST, which has 10 classes. Set it to 10',
+    )
+    assert not list(tmp_path.glob('*.pth'))
+    if config == STUDENT_CFG:  # tools/test.py: a number over other labels
+        checkpoint = tmp_path / 'epoch_1.pth'
+        checkpoint.write_bytes(b'')
+        result = run_tool_in_process(
+            'test.py', config, checkpoint, *options_args(options)
+        )
+        assert_one_line_error(
+            result, f'{named}_classes is {count} but test_dataloader reads'
+        )
+
+
+def test_the_class_count_of_a_dataset_config():
+    from mmengine.config import ConfigDict
+
+    from mmsamkd.utils.config_check import dataset_class_count
+
+    def count(**dataset):
+        return dataset_class_count(ConfigDict(dataset))
+
+    assert count(type='LocalFashionMNIST') == 10
+    assert count(type='mmpretrain.CIFAR100') == 100
+    assert count(type='RepeatDataset', dataset=dict(type='LocalCIFAR10')) == 10
+    assert count(type='LocalCIFAR100', metainfo=dict(classes=['a', 'b'])) == 2
+    # known once built: Tiny-ImageNet's wnids.txt, a folder of classes
+    assert count(type='TinyImageNet', data_root='x') is None
+    assert count(type='CustomDataset', data_root='x') is None
+    assert count(type='NoSuchDataset') is None
+
+
+@pytest.mark.parametrize(
     'tool, launcher, unset',
     [
         ('train.py', 'pytorch', 'RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT'),

@@ -47,10 +47,15 @@ def test_configs_were_found():
 
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
 def test_config_names_plugin_and_no_mmcls(path):
+    from mmsamkd.utils.config_check import check_heads_fit_the_data
     from mmsamkd.utils.config_keys import check_config_keys
 
     cfg = load(path)
     check_config_keys(cfg)  # no top-level key that nothing reads
+    # every head predicts the classes of every split it reads
+    check_heads_fit_the_data(
+        cfg, ['train_dataloader', 'val_dataloader', 'test_dataloader']
+    )
     assert 'mmsamkd' in cfg.custom_imports['imports']
     # the parsed values (bases included), not pretty_text: its formatter
     # took 0.5 s a config

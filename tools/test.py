@@ -54,6 +54,7 @@ def main():
     args = parse_args()
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
+    from mmsamkd.utils.config_check import check_heads_fit_the_data
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
     from mmsamkd.utils.distributed import check_launch, end_distributed
 
@@ -72,6 +73,7 @@ def main():
             check_overrides(cfg, args.cfg_options)
             cfg.merge_from_dict(args.cfg_options)
         check_config_keys(cfg)
+        check_heads_fit_the_data(cfg, ['test_dataloader'])
         check_launch(cfg.launcher)
         # Testing needs neither the teacher's weights (the checkpoint
         # under test holds them) nor a resume.

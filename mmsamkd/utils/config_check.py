@@ -201,6 +201,58 @@ def check_train_and_evaluation_apart(cfg: Config) -> None:
             )
 
 
+def dataset_class_count(dataset):
+    """How many classes the dataset of a loader config labels, or None
+    where that is known only once it is built (a folder of class folders,
+    Tiny-ImageNet's ``wnids.txt``). Dataset wrappers are looked through."""
+    if not hasattr(dataset, 'get'):
+        return None
+    if dataset.get('metainfo') and dataset['metainfo'].get('classes'):
+        return len(dataset['metainfo']['classes'])
+    if 'dataset' in dataset:  # RepeatDataset, ClassBalancedDataset, ...
+        return dataset_class_count(dataset['dataset'])
+    from mmpretrain.registry import DATASETS
+
+    try:
+        dataset_type = DATASETS.get(dataset.get('type'))
+    except (KeyError, TypeError):  # another scope's name: leave it to build
+        return None
+    metainfo = getattr(dataset_type, 'METAINFO', None) or {}
+    return len(metainfo.get('classes') or ()) or None
+
+
+def check_heads_fit_the_data(
+    cfg: Config, loaders=('train_dataloader', 'val_dataloader')
+) -> None:
+    """Every classifier head predicts the classes its data labels.
+
+    A head of fewer classes stopped inside the loss on the first label it
+    could not index (on a GPU, a device-side assert); a head of more trained
+    with rc 0 (a config copied from a CIFAR-100 one, with a CIFAR-100
+    teacher whose class 3 is not this dataset's class 3).
+    """
+    model_cfg = cfg.get('model', {})
+    heads = {
+        f'model{where}.head.num_classes': _num_classes(part)
+        for where, part in (
+            ('', model_cfg),
+            ('.architecture', model_cfg.get('architecture', {})),
+            ('.teacher', model_cfg.get('teacher', {})),
+        )
+    }
+    for loader in loaders:
+        dataset = (cfg.get(loader) or {}).get('dataset', {})
+        count = dataset_class_count(dataset)
+        for key, predicted in heads.items():
+            if None not in (count, predicted) and predicted != count:
+                raise ConfigError(
+                    f'{key} is {predicted} but {loader} reads '
+                    f'{str(dataset.get("type")).split(".")[-1]}, which has '
+                    f'{count} classes. Set it to {count} (a teacher trained '
+                    'on other classes does not fit this dataset).'
+                )
+
+
 def check_loss_class_counts(model_cfg: ConfigDict) -> None:
     """A distillation loss that counts classes (CSKD's, ICAKD's centroids
     and memory bank) counts the student's classes.
@@ -229,6 +281,7 @@ def check_config(cfg: Config) -> None:
     check_frozen_model_loads_weights(cfg)
     check_val_split_held_out(cfg)
     check_train_and_evaluation_apart(cfg)
+    check_heads_fit_the_data(cfg)
     check_distributed_wrapper(cfg)
     model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:
