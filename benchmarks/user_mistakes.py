@@ -308,6 +308,11 @@ class Sweep:
                 'm38',
                 ['model.head.num_classes=5'],
             ),
+            'milestones on a cosine schedule': (
+                STUDENT,
+                'm39',
+                ['param_scheduler.milestones=[3,6]'],
+            ),
             '--launcher pytorch without torchrun': (
                 STUDENT,
                 'm36',
@@ -356,6 +361,7 @@ class Sweep:
         'ICAKD num_classes 5',
         'student head of a CIFAR-100 config',
         'student head of 5 classes',
+        'milestones on a cosine schedule',
         'SAMKD pair channels wrong',
         'test.py on MS-MGANs ckpt',
         'missing teacher_ckpt',

@@ -154,3 +154,71 @@ def test_a_variable_read_as_base_attribute_is_read(tmp_path):
     cfg = Config.fromfile(child_config(tmp_path, base, '', 'unread.py'))
     with pytest.raises(ConfigError, match="'schedule_lr' .*base.py"):
         check_config_keys(cfg)
+
+
+@pytest.mark.parametrize(
+    'tool, option, told',
+    [
+        # a schedule option the config's cosine schedule does not take
+        (
+            'train.py',
+            'param_scheduler.milestones=[3,6]',
+            "CosineAnnealingParamScheduler takes no argument 'milestones'"
+            ', which the config gives it (param_scheduler.milestones)',
+        ),
+        # a misspelt evaluator option
+        (
+            'test.py',
+            'test_evaluator.0.topk_typo=1',
+            "Accuracy takes no argument 'topk_typo', which the config gives "
+            'it (test_evaluator.0.topk_typo)',
+        ),
+    ],
+)
+def test_a_key_its_class_does_not_take_is_named_in_one_line(
+    tmp_path, tool, option, told
+):
+    """Before: a ``TypeError`` traceback naming the argument, not the key."""
+    from conftest import options_args
+
+    args = [STUDENT_CFG, '--work-dir', tmp_path]
+    if tool == 'test.py':
+        args.insert(1, tmp_path / 'epoch_1.pth')
+        (tmp_path / 'epoch_1.pth').write_bytes(b'')
+    tiny = options_args({})
+    result = run_tool_in_process(tool, *args, *tiny, option)
+    assert_one_line_error(result, told)
+
+
+def test_the_place_of_a_key_its_class_does_not_take():
+    from mmsamkd.utils.misplaced_keys import misplaced_key
+
+    cfg = Config(
+        dict(
+            model=dict(type='SingleTeacherDistill', architecture={}, by=1),
+            optim_wrapper=dict(architecture=dict(optimizer=dict(lr=0.1))),
+            param_scheduler=[dict(type='MultiStepLR', architecture=1, by=1)],
+        )
+    )
+
+    def told(cls, key):
+        error = TypeError(
+            f'class `{cls}` in mmengine/optim_wrapper: {cls}.__init__() got '
+            f"an unexpected keyword argument '{key}'"
+        )
+        return str(misplaced_key(error, cfg))
+
+    # the dicts of that type; else those of no type (built as a default
+    # class: optim_wrapper is an OptimWrapper); else every place
+    assert '(param_scheduler.0.architecture)' in told(
+        'MultiStepLR', 'architecture'
+    )
+    assert '(optim_wrapper.architecture)' in told(
+        'OptimWrapper', 'architecture'
+    )
+    assert '(model.by, param_scheduler.0.by)' in told('CosineAnnealing', 'by')
+    # not a config key: a bug's traceback is the useful report
+    unexpected = "f.__init__() got an unexpected keyword argument '{}'"
+    assert misplaced_key(TypeError(unexpected.format('nowhere')), cfg) is None
+    assert misplaced_key(TypeError('unsupported operand'), cfg) is None
+    assert misplaced_key(TypeError(unexpected.format('lr')), None) is None

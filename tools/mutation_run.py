@@ -156,6 +156,7 @@ TESTS = {
         'test_configs.py',
     ],
     'mmsamkd/utils/config_keys.py': ['test_config_keys.py', 'test_configs.py'],
+    'mmsamkd/utils/misplaced_keys.py': ['test_config_keys.py'],
     'mmsamkd/utils/teacher_checkpoint.py': [
         'test_teacher_checkpoint.py',
         'test_url_checkpoint.py',

@@ -57,7 +57,9 @@ def main():
     from mmsamkd.utils.config_check import check_heads_fit_the_data
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
     from mmsamkd.utils.distributed import check_launch, end_distributed
+    from mmsamkd.utils.misplaced_keys import misplaced_key
 
+    cfg = None
     try:
         from mmengine.config import Config
 
@@ -100,6 +102,12 @@ def main():
         end_distributed()
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
+        sys.exit(2)
+    except TypeError as error:
+        misplaced = misplaced_key(error, cfg)
+        if not misplaced:
+            raise
+        print(f'error: {misplaced}', file=sys.stderr)
         sys.exit(2)
 
 

@@ -116,6 +116,7 @@ def main():
         launch_world_size,
         stalled_collective,
     )
+    from mmsamkd.utils.misplaced_keys import misplaced_key
     from mmsamkd.utils.process_ownership import (
         die_with_parent,
         hold_lock,
@@ -202,6 +203,12 @@ def main():
         end_distributed()
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
+        sys.exit(2)
+    except TypeError as error:
+        misplaced = misplaced_key(error, cfg)
+        if not misplaced:
+            raise
+        print(f'error: {misplaced}', file=sys.stderr)
         sys.exit(2)
     except RuntimeError as error:
         stalled = cfg is not None and stalled_collective(error, cfg)
