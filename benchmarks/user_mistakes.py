@@ -313,6 +313,12 @@ class Sweep:
                 'm39',
                 ['param_scheduler.milestones=[3,6]'],
             ),
+            'resume another run for more epochs': (
+                TEACHER,
+                'm40',
+                ['train_cfg.max_epochs=2'],
+                ['--resume', self.teacher],
+            ),
             '--launcher pytorch without torchrun': (
                 STUDENT,
                 'm36',
@@ -354,6 +360,7 @@ class Sweep:
         'export --out the checkpoint',
         'bit-flipped teacher_ckpt',
         'resume another network',
+        'resume another run for more epochs',
         'last_checkpoint empty',
         'last_checkpoint names a removed',
         'path with spaces',

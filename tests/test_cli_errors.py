@@ -498,3 +498,37 @@ def test_resume_of_another_networks_checkpoint_is_one_line(
     assert_one_line_error(
         result, f'--resume {fmnist_teacher_ckpt} does not fit', 'missing'
     )
+
+
+def test_resuming_a_checkpoint_of_another_run_needs_its_settings(
+    tmp_path, fmnist_teacher_ckpt
+):
+    """Before: ``--resume OTHER/epoch_1.pth`` with ``max_epochs=2`` in a new
+    dir trained a second epoch on a run whose first was scheduled as its
+    last, and recorded a clean 2-epoch run, rc 0."""
+    import shutil
+
+    from conftest import TEACHER_CFG, tiny_cfg
+    from mmsamkd.utils.run_results import run_record, write_record
+
+    source = tmp_path / 'source'
+    source.mkdir()
+    for suffix in ('', '.sha256'):
+        shutil.copy(
+            fmnist_teacher_ckpt + suffix, f'{source}/epoch_1.pth{suffix}'
+        )
+    write_record(str(source), run_record(tiny_cfg(TEACHER_CFG, source)))
+    args = [TEACHER_CFG, '--work-dir', tmp_path / 'new']
+    args += ['--resume', source / 'epoch_1.pth']
+    result = run_tool_in_process(
+        'train.py', *args, *options_args({'train_cfg.max_epochs': 2})
+    )
+    assert_one_line_error(
+        result,
+        'epoch_1.pth was saved by a run of other settings (schedule 1 epochs',
+        f'load_from={source}/epoch_1.pth (no --resume)',
+    )
+    assert not list((tmp_path / 'new').glob('*.pth'))
+    # the same settings go on anywhere (a run copied elsewhere)
+    result = run_tool_in_process('train.py', *args, *options_args({}))
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -147,6 +147,24 @@ def main():
                 '); resuming it would merge the two runs. Use another '
                 '--work-dir, or remove that one to start over.'
             )
+        source = cfg.get('resume') and cfg.get('load_from')
+        if source and osp.dirname(osp.abspath(source)) != osp.abspath(
+            cfg.work_dir
+        ):
+            # a checkpoint of another dir: its run's settings, not only
+            # this dir's, must be these
+            other = record_mismatch(
+                read_record(osp.dirname(osp.abspath(source))), cfg, processes
+            )
+            if other:
+                raise MmsamkdError(
+                    f'{source} was saved by a run of other settings ({other}'
+                    f'); resumed in {cfg.work_dir}, it would be recorded as '
+                    'a run of these settings that trained its first steps '
+                    'with those. Continue it in its own dir with its '
+                    'settings, or start a new run from its weights with '
+                    f'--cfg-options load_from={source} (no --resume).'
+                )
         if mismatch and not cfg.get('resume') and holds_checkpoints(cfg):
             raise MmsamkdError(
                 f'{cfg.work_dir} holds the checkpoints of a run of other '
