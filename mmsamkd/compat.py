@@ -330,6 +330,7 @@ def patch_mmengine_checkpoint_files() -> None:
         missing_latest,
         newer_best,
         rebase,
+        rebase_stored_paths,
         remove_partial,
         save_verified,
     )
@@ -369,12 +370,7 @@ def patch_mmengine_checkpoint_files() -> None:
 
     def before_train(self, runner):
         # a resumed run's stored paths must not reach into another dir
-        hub = runner.message_hub
-        for key in list(hub.runtime_info):
-            if key == 'last_ckpt' or key.startswith('best_ckpt'):
-                path = hub.get_info(key)
-                if isinstance(path, str) and osp.isabs(path):
-                    hub.update_info(key, rebase(path, runner.work_dir))
+        rebase_stored_paths(runner.message_hub, runner.work_dir)
         if is_main_process():
             remove_partial(runner.work_dir)
         if self.save_best and len(self.key_indicators) == 1:

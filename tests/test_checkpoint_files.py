@@ -155,6 +155,26 @@ def test_an_unreadable_checkpoint_error_is_one_line(tmp_path):
     assert '(ValueError: )' in str(unreadable('x.pth', ValueError()))
 
 
+def test_a_resumed_hub_keeps_its_checkpoint_paths_in_the_work_dir(tmp_path):
+    from mmengine.logging import MessageHub
+
+    from mmsamkd.utils.checkpoint_files import rebase_stored_paths
+
+    here = str(tmp_path)
+    hub = MessageHub.get_instance(f'rebase-{id(tmp_path)}')
+    hub.update_info('last_ckpt', '/elsewhere/run/epoch_2.pth')
+    hub.update_info('best_ckpt', '/elsewhere/run/best_top1_epoch_1.pth')
+    hub.update_info('best_ckpt_top5', 'relative/best.pth')  # left: relative
+    hub.update_info('work_dir', '/elsewhere/run')  # not a checkpoint
+    rebase_stored_paths(hub, here)
+    assert [hub.get_info(k) for k in ('last_ckpt', 'best_ckpt')] == [
+        osp.join(here, 'epoch_2.pth'),
+        osp.join(here, 'best_top1_epoch_1.pth'),
+    ]
+    assert hub.get_info('best_ckpt_top5') == 'relative/best.pth'
+    assert hub.get_info('work_dir') == '/elsewhere/run'
+
+
 def test_rebase_maps_other_dirs_into_the_work_dir(tmp_path):
     here = str(tmp_path / 'b')
     assert rebase('/elsewhere/a/best.pth', here) == osp.join(here, 'best.pth')

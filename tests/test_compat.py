@@ -4,6 +4,7 @@ The "without" tests run in fresh interpreters that never import mmsamkd. If
 one starts failing, upstream fixed the problem: drop the patch it names.
 """
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -196,6 +197,51 @@ DIST_SCRIPT = """
 needs_no_cuda = pytest.mark.skipif(
     torch.cuda.is_available(), reason='patch 3 only acts without CUDA'
 )
+
+
+@needs_no_cuda
+@pytest.mark.parametrize('preset', [False, True])
+def test_the_slurm_launcher_on_cpu_sets_what_gloo_reads(monkeypatch, preset):
+    """Each task's rank and count from Slurm, the port mmengine passes,
+    the first node of the list as master unless one is set; then gloo.
+    (The slow test_slurm_train.py trains two tasks through it.)"""
+    import subprocess
+
+    import mmengine.dist.utils as dist_utils
+    import torch.distributed as torch_dist
+
+    # the patch writes os.environ itself: a copy keeps the test's writes
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ('MASTER_ADDR', 'MASTER_PORT', 'RANK', 'WORLD_SIZE')
+    }
+    monkeypatch.setattr(os, 'environ', environ)
+    monkeypatch.setenv('SLURM_PROCID', '3')
+    monkeypatch.setenv('SLURM_NTASKS', '4')
+    monkeypatch.setenv('SLURM_LOCALID', '1')
+    monkeypatch.setenv('SLURM_NODELIST', 'node[7-8]')
+    if preset:
+        monkeypatch.setenv('MASTER_ADDR', 'chosen')
+    asked, started = [], []
+    monkeypatch.setattr(
+        subprocess, 'getoutput', lambda cmd: asked.append(cmd) or 'node7'
+    )
+    monkeypatch.setattr(
+        torch_dist, 'init_process_group', lambda **kw: started.append(kw)
+    )
+    dist_utils._init_dist_slurm('nccl', port=29611)
+    assert started == [dict(backend='gloo', rank=3, world_size=4)]
+    assert [os.environ[k] for k in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK')] == [
+        '3',
+        '4',
+        '1',
+    ]
+    assert os.environ['MASTER_PORT'] == '29611'
+    assert os.environ['MASTER_ADDR'] == ('chosen' if preset else 'node7')
+    assert asked == (
+        [] if preset else ['scontrol show hostname node[7-8] | head -n1']
+    )
 
 
 @needs_no_cuda

@@ -27,7 +27,7 @@ import io
 import os
 import os.path as osp
 import re
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from ..errors import CheckpointError
 
@@ -211,6 +211,18 @@ def rebase(path: str, work_dir: str) -> str:
     if not path or osp.dirname(osp.abspath(path)) == osp.abspath(work_dir):
         return path
     return osp.join(work_dir, osp.basename(path))
+
+
+def rebase_stored_paths(message_hub: Any, work_dir: str) -> None:
+    """Point the checkpoint paths a resumed run's message hub holds (the
+    last checkpoint, each best one) into ``work_dir``, so that a copied
+    work dir never writes or removes a file of the one it was copied from.
+    Its other entries are left as they are."""
+    for key in list(message_hub.runtime_info):
+        if key == 'last_ckpt' or key.startswith('best_ckpt'):
+            path = message_hub.get_info(key)
+            if isinstance(path, str) and osp.isabs(path):
+                message_hub.update_info(key, rebase(path, work_dir))
 
 
 def missing_latest(work_dir: str, named: str) -> CheckpointError:
