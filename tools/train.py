@@ -162,8 +162,9 @@ def main():
                     f'); resumed in {cfg.work_dir}, it would be recorded as '
                     'a run of these settings that trained its first steps '
                     'with those. Continue it in its own dir with its '
-                    'settings, or start a new run from its weights with '
-                    f'--cfg-options load_from={source} (no --resume).'
+                    'settings, or, if it holds this model, start a new run '
+                    'from its weights with --cfg-options '
+                    f'load_from={source} (no --resume).'
                 )
         if mismatch and not cfg.get('resume') and holds_checkpoints(cfg):
             raise MmsamkdError(
