@@ -224,11 +224,6 @@ def test_distributed_samkd_needs_its_wrapper(tmp_path):
             },
             'model.architecture.head.num',
         ),
-        (
-            KD_CFG,
-            {'model.teacher.head.num_classes': 100},
-            'model.teacher.head.num',
-        ),
     ],
 )
 def test_heads_that_do_not_fit_the_data_are_refused(

@@ -266,15 +266,15 @@ def test_train_py_refuses_a_load_from_that_does_not_fit(tmp_path):
     result = run_tool_in_process(*train, *options_args({'load_from': kd_ckpt}))
     assert_one_line_error(result, kd_ckpt, 'distillation run')
     assert not osp.exists(tmp_path / 'run' / 'epoch_1.pth')
+    # a student trained on 12 classes, fine-tuned on these 10
     student = str(tmp_path / 'student.pth')
-    save_weights(Config.fromfile(STUDENT_CFG).model, student)
-    twelve = {'load_from': student, 'model.head.num_classes': 12}
+    save_weights(Config.fromfile(STUDENT_CFG).model, student, num_classes=12)
     result = run_tool_in_process(
         'train.py',
         STUDENT_CFG,
         '--work-dir',
         tmp_path / 'ft',
-        *options_args(twelve),
+        *options_args({'load_from': student}),
     )
     assert result.returncode == 0, result.stderr[-2000:]
 

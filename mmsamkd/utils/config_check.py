@@ -6,6 +6,7 @@ build) into a :class:`~mmsamkd.errors.ConfigError` naming the fix.
 """
 
 import os.path as osp
+from typing import Any, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
@@ -201,7 +202,7 @@ def check_train_and_evaluation_apart(cfg: Config) -> None:
             )
 
 
-def dataset_class_count(dataset):
+def dataset_class_count(dataset: Any) -> Optional[int]:
     """How many classes the dataset of a loader config labels, or None
     where that is known only once it is built (a folder of class folders,
     Tiny-ImageNet's ``wnids.txt``). Dataset wrappers are looked through."""
@@ -222,9 +223,11 @@ def dataset_class_count(dataset):
 
 
 def check_heads_fit_the_data(
-    cfg: Config, loaders=('train_dataloader', 'val_dataloader')
+    cfg: Config,
+    loaders: Sequence[str] = ('train_dataloader', 'val_dataloader'),
 ) -> None:
-    """Every classifier head predicts the classes its data labels.
+    """The classifier's head (a student's) predicts the classes its data
+    labels.
 
     A head of fewer classes stopped inside the loss on the first label it
     could not index (on a GPU, a device-side assert); a head of more trained
@@ -232,12 +235,12 @@ def check_heads_fit_the_data(
     teacher whose class 3 is not this dataset's class 3).
     """
     model_cfg = cfg.get('model', {})
+    # a teacher's count is the student's (check_class_counts)
     heads = {
         f'model{where}.head.num_classes': _num_classes(part)
         for where, part in (
             ('', model_cfg),
             ('.architecture', model_cfg.get('architecture', {})),
-            ('.teacher', model_cfg.get('teacher', {})),
         )
     }
     for loader in loaders:
@@ -281,12 +284,13 @@ def check_config(cfg: Config) -> None:
     check_frozen_model_loads_weights(cfg)
     check_val_split_held_out(cfg)
     check_train_and_evaluation_apart(cfg)
-    check_heads_fit_the_data(cfg)
     check_distributed_wrapper(cfg)
     model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:
         check_class_counts(model_cfg)
         check_loss_class_counts(model_cfg)
+    check_heads_fit_the_data(cfg)
+    if 'teacher' in model_cfg:
         check_teacher_checkpoint(
             model_cfg, random_teacher=cfg.get('random_teacher', False)
         )
