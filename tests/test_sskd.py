@@ -77,6 +77,22 @@ def test_error_ranked_rows_by_hand():
     assert error_ranked_rows(scores, targets, 0.0).tolist() == [0, 2]
 
 
+def test_error_ranked_rows_break_ties_by_row_order_at_batch_size():
+    """A batch of 64 images makes 192 rotated rows, where torch's default
+    sort no longer keeps tied ranks in row order on this CPU: the rows kept
+    must not depend on it (nor differ between CPU and GPU)."""
+    generator = torch.Generator().manual_seed(0)
+    targets = torch.zeros(192, dtype=torch.long)
+    scores = torch.zeros(192, 3)
+    wrong = torch.rand(192, generator=generator) < 0.5
+    scores[wrong, 1] = 1.0  # class 1 above the target: rank 1, all tied
+    kept = error_ranked_rows(scores, targets, 0.5).tolist()
+    wrong_rows = wrong.nonzero().flatten().tolist()
+    first_half = wrong_rows[: len(wrong_rows) // 2]
+    right_rows = (~wrong).nonzero().flatten().tolist()
+    assert kept == sorted(right_rows + first_half)
+
+
 @pytest.mark.parametrize('ratio', [0.0, 0.3, 0.75, 1.0])
 def test_error_ranked_rows_equal_the_published_code_without_ties(ratio):
     torch.manual_seed(1)
@@ -222,6 +238,10 @@ def test_loss_arguments_are_checked():
         RotatedViewsKD(views='all')
     with pytest.raises(ConfigError, match='share of rows'):
         SimilarityKD(wrong_keep_ratio=1.5)
+    with pytest.raises(ConfigError, match='share of rows'):
+        SimilarityKD(wrong_keep_ratio=-0.1)
+    for bound in (0, 1):  # keep none of the misranked rows, or all
+        assert SimilarityKD(wrong_keep_ratio=bound).wrong_keep_ratio == bound
     ranked = RotatedViewsKD(views='rotated', wrong_keep_ratio=0.5)
     with pytest.raises(ConfigError, match='needs the labels'):
         ranked(torch.randn(8, 3), torch.randn(8, 3))
