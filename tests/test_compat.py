@@ -127,9 +127,9 @@ def test_mmengine_loads_training_state_with_patch(training_state_ckpt):
     assert history.current() == 0.5
 
 
-def test_tensor_only_checkpoint_takes_safe_path(tmp_path, monkeypatch):
-    path = tmp_path / 'weights.pth'
-    torch.save({'state_dict': {'w': torch.ones(2)}}, path)
+@pytest.fixture
+def weights_only_calls(monkeypatch):
+    """The ``weights_only`` argument of each ``torch.load`` call."""
     calls = []
     real_load = torch.load
 
@@ -138,13 +138,19 @@ def test_tensor_only_checkpoint_takes_safe_path(tmp_path, monkeypatch):
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(torch, 'load', spy)
+    return calls
+
+
+def test_tensor_only_checkpoint_takes_safe_path(tmp_path, weights_only_calls):
+    path = tmp_path / 'weights.pth'
+    torch.save({'state_dict': {'w': torch.ones(2)}}, path)
     ckpt = compat.load_from_trusted_local(str(path))
-    assert calls == [True]
+    assert weights_only_calls == [True]
     assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
 
 
 def test_a_truncated_checkpoint_is_named_not_loaded_unsafely(
-    tmp_path, monkeypatch
+    tmp_path, weights_only_calls
 ):
     """Only a file the safe load refuses for holding more than tensors is
     loaded again with ``weights_only=False``; a truncated one (here without
@@ -154,17 +160,9 @@ def test_a_truncated_checkpoint_is_named_not_loaded_unsafely(
     path = tmp_path / 'epoch_2.pth'
     torch.save({'state_dict': {'w': torch.ones(64)}}, path)
     path.write_bytes(path.read_bytes()[:200])
-    calls = []
-    real_load = torch.load
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get('weights_only'))
-        return real_load(*args, **kwargs)
-
-    monkeypatch.setattr(torch, 'load', spy)
     with pytest.raises(CheckpointError, match='epoch_2.pth cannot be read'):
         compat.load_from_trusted_local(str(path))
-    assert calls == [True]
+    assert weights_only_calls == [True]
 
 
 def test_missing_checkpoint_names_path(tmp_path):
