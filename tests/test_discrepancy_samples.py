@@ -181,6 +181,9 @@ def test_sample_config_errors_are_clear():
         build(dict(eps=0.1))
     with pytest.raises(ConfigError, match='epsilon > 0'):
         build(dict(epsilon=0.0))
+    with pytest.raises(ConfigError, match='tau > 0'):
+        build(dict(epsilon=0.1, tau=0.0))
+    assert build(dict(epsilon=0.1, tau=1.0))[0].samples['tau'] == 1.0
     algorithm, _ = build(None)
     with pytest.raises(ConfigError, match='samples needs model.samples'):
         algorithm.set_adversarial_weights(dict(samples=1))

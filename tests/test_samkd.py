@@ -185,6 +185,15 @@ def test_generator_terms_carry_the_stage_weight(samkd, monkeypatch):
         )
     assert logged[1.0] > 0
     assert logged[0.25] == pytest.approx(0.25 * logged[1.0], rel=1e-5)
+    # and multiply it: a pair's generator loss fixed at 0.5 logs 0.5 x w
+    from mmsamkd.models.losses.adversarial_loss import AdversarialLoss
+
+    monkeypatch.setattr(
+        AdversarialLoss, 'forward', lambda self, fake: fake.sum() * 0 + 0.5
+    )
+    algorithm.set_adversarial_weights(dict(logits=0.25))
+    fixed = algorithm.train_step(batch(), wrappers)['adv.loss_g_logits']
+    assert float(fixed) == pytest.approx(0.125)
 
 
 @pytest.mark.parametrize('steps', [1, 3])
@@ -197,6 +206,15 @@ def test_discriminators_take_discriminator_steps_updates(
     algorithm.set_adversarial_weights(dict(logits=1.0))
     algorithm.train_step(batch(), wrappers)
     assert counts == dict(architecture=1, adversary=steps)
+
+
+def test_one_discriminator_step_by_default():
+    """The shipped configs all set it; a user's own config gets 1."""
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.model.teacher_ckpt = None
+    cfg.model.pop('discriminator_steps')
+    assert MODELS.build(cfg.model).discriminator_steps == 1
 
 
 def test_inactive_pairs_cost_nothing(samkd):
@@ -320,7 +338,8 @@ def test_matched_pairs_train_in_every_stage(samkd):
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(SAMKD_CFG)
     cfg.model.teacher_ckpt = None
-    for name, weight in dict(feat0=0.0, feat1=2.0, pooled=0.0).items():
+    # a weight below 1 too: every weight above 0 matches
+    for name, weight in dict(feat0=0.0, feat1=0.5, pooled=0.0).items():
         cfg.model.adversary.pairs[name].match_weight = weight
     algorithm = MODELS.build(cfg.model)
     algorithm.train()
