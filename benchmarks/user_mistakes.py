@@ -47,7 +47,7 @@ TINY = [
 ]
 
 
-def tool(script, *args, options=(), timeout=900):
+def tool(script, *args, options=(), timeout=900, env=None):
     command = [
         sys.executable,
         osp.join(REPO, 'tools', script),
@@ -56,7 +56,12 @@ def tool(script, *args, options=(), timeout=900):
     if options is not None:
         command += ['--cfg-options', *TINY, *options]
     return subprocess.run(
-        command, cwd=REPO, capture_output=True, text=True, timeout=timeout
+        command,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -612,15 +617,7 @@ class Sweep:
             f.write('\n# a fix\n')
         env = dict(os.environ, PYTHONPATH=fixed)
         return self.refused(
-            subprocess.run(
-                [sys.executable, osp.join(REPO, 'tools/compare.py'), STUDENT]
-                + ['--work-dir-root', root, '--cfg-options', *TINY],
-                cwd=REPO,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
+            tool('compare.py', STUDENT, '--work-dir-root', root, env=env)
         )
 
     def two_compares(self):
