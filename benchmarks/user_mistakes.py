@@ -236,6 +236,20 @@ class Sweep:
                 'm34',
                 [f'load_from={self.teacher}'],
             ),
+            'KD normalising as no teacher run did': (
+                KD,
+                'm36',
+                [
+                    teacher,
+                    'model.data_preprocessor.mean=[0]',
+                    'model.data_preprocessor.std=[255]',
+                ],
+            ),
+            'top-level data_preprocessor override': (
+                STUDENT,
+                'm37',
+                ['data_preprocessor.std=[1]'],
+            ),
             'teacher init_cfg of the student': (
                 KD,
                 'm35',
@@ -352,9 +366,12 @@ class Sweep:
         'student load_from a KD checkpoint',
         'student load_from the teacher',
         'teacher init_cfg of the student',
+        'KD normalising as no teacher run did',
+        'top-level data_preprocessor override',
         'test.py vanilla cfg + KD ckpt',
         'test.py KD cfg + vanilla ckpt',
         'test.py teacher cfg + student',
+        'test.py with another std',
         'KD at lr 1e4',
         'KD at lr 1e4, skip policy',
         'SAMKD at lr 1e4',
@@ -401,6 +418,16 @@ class Sweep:
             ),
             'test.py teacher cfg + student': lambda: self.test_fit(
                 TEACHER, self.student
+            ),
+            'test.py with another std': lambda: self.refused(
+                tool(
+                    'test.py',
+                    TEACHER,
+                    self.teacher,
+                    '--work-dir',
+                    self.dir('t'),
+                    options=['model.data_preprocessor.std=[1]'],
+                )
             ),
             'export --out student.py': lambda: self.refused(
                 tool(

@@ -222,3 +222,12 @@ def test_the_place_of_a_key_its_class_does_not_take():
     assert misplaced_key(TypeError(unexpected.format('nowhere')), cfg) is None
     assert misplaced_key(TypeError('unsupported operand'), cfg) is None
     assert misplaced_key(TypeError(unexpected.format('lr')), None) is None
+
+
+def test_a_top_level_preprocessor_override_the_model_ignores_is_refused():
+    cfg = Config.fromfile(STUDENT_CFG)
+    with pytest.raises(ConfigError, match='Set model.data_preprocessor.std'):
+        check_overrides(cfg, {'data_preprocessor.std': [1]})
+    check_overrides(cfg, {'model.data_preprocessor.std': [1]})
+    del cfg.model['data_preprocessor']  # the Runner's default then: taken
+    check_overrides(cfg, {'data_preprocessor.std': [1]})

@@ -267,18 +267,28 @@ def test_default_inputs_name_the_checkpoint_a_shipped_run_saves():
     """A distillation config's default ``teacher_ckpt`` (``load_from``,
     snapshots) is ``work_dirs/<config>/epoch_N.pth`` of a shipped config
     that saves it: its final checkpoint, or any epoch of a run that keeps
-    them all (MS-MGANs' snapshot teacher). compare.py follows these paths
-    to the runs it trains; a user training by hand follows them too."""
+    them all (MS-MGANs' snapshot teacher), and whose inputs are
+    normalised as this config normalises them (train.py refuses other
+    normalisations). compare.py follows these paths to the runs it trains;
+    a user training by hand follows them too."""
     from mmsamkd.comparison.runs import final_checkpoint
+    from mmsamkd.utils.trained_inputs import (
+        input_normalisation,
+        normalisation_differs,
+    )
 
     by_run = {osp.splitext(osp.basename(p))[0]: p for p in CONFIGS}
     checked = 0
     for path in CONFIGS:
-        for option, value in run_inputs(load(path)):
+        cfg = load(path)
+        for option, value in run_inputs(cfg):
             _, run, name = value.split('/')
             where = f'{config_id(path)}: {option} {value}'
             assert run in by_run, where
             source = load(by_run[run])
+            trained = input_normalisation(source)
+            used = input_normalisation(cfg)
+            assert not normalisation_differs(trained, used), where
             saving = source.default_hooks.checkpoint
             keeps_all = saving.get('max_keep_ckpts', -1) == -1
             if keeps_all:  # MS-MGANs' snapshots (the first is its teacher)

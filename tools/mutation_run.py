@@ -157,6 +157,10 @@ TESTS = {
     ],
     'mmsamkd/utils/config_keys.py': ['test_config_keys.py', 'test_configs.py'],
     'mmsamkd/utils/misplaced_keys.py': ['test_config_keys.py'],
+    'mmsamkd/utils/trained_inputs.py': [
+        'test_trained_inputs.py',
+        'test_configs.py',
+    ],
     'mmsamkd/utils/teacher_checkpoint.py': [
         'test_teacher_checkpoint.py',
         'test_url_checkpoint.py',

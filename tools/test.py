@@ -58,6 +58,7 @@ def main():
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
     from mmsamkd.utils.distributed import check_launch, end_distributed
     from mmsamkd.utils.misplaced_keys import misplaced_key
+    from mmsamkd.utils.trained_inputs import check_evaluated_inputs
 
     cfg = None
     try:
@@ -77,6 +78,7 @@ def main():
         check_config_keys(cfg)
         check_heads_fit_the_data(cfg, ['test_dataloader'])
         check_launch(cfg.launcher)
+        check_evaluated_inputs(cfg, args.checkpoint, args.config)
         # Testing needs neither the teacher's weights (the checkpoint
         # under test holds them) nor a resume.
         for key in ('teacher_ckpt', 'teacher_snapshots'):

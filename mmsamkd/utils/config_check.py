@@ -12,6 +12,7 @@ from mmengine.config import Config, ConfigDict
 
 from ..errors import ConfigError
 from .config_keys import check_config_keys
+from .trained_inputs import check_teacher_inputs
 
 
 def _num_classes(model_cfg):
@@ -294,3 +295,4 @@ def check_config(cfg: Config) -> None:
         check_teacher_checkpoint(
             model_cfg, random_teacher=cfg.get('random_teacher', False)
         )
+    check_teacher_inputs(cfg)

@@ -231,6 +231,19 @@ def check_overrides(cfg: Config, options: Optional[Mapping[str, Any]]) -> None:
     entries would keep the old value."""
     for option in options or {}:
         key = option.split('.')[0]
+        model = cfg.get('model')
+        if (
+            key == 'data_preprocessor'
+            and hasattr(model, 'get')
+            and model.get('data_preprocessor')
+        ):
+            # the Runner gives the top-level one only to a model without
+            raise ConfigError(
+                f'--cfg-options {option}: the model has its own '
+                'data_preprocessor, which the Runner uses instead of the '
+                'top-level one, so the new value would reach nothing. Set '
+                f'model.{option} instead.'
+            )
         if key in RUNNER_KEYS or key not in cfg:
             continue  # a key nothing knows is caught by check_config_keys
         old = cfg[key]

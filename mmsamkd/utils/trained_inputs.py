@@ -1,0 +1,174 @@
+"""A network loaded from a checkpoint is fed inputs normalised as in the
+run that trained it.
+
+A distillation run normalises its batches once, with its own
+``data_preprocessor``, for the student and the teacher alike. A teacher
+trained with another mean, std or channel order then sees inputs it never
+saw: in a tiny Fashion-MNIST run (mean 0, std 255 instead of the
+teacher's mean 72.94, std 90.02) a teacher of 64 % validation accuracy
+scored 9 %, KD trained its student on those guesses, and the run exited
+0. ``tools/test.py`` with another config's normalisation reported the
+accuracy of the same shifted inputs.
+
+MMEngine keeps the config of the run that saved a checkpoint in
+``meta['cfg']``; :func:`trained_normalisation` reads its normalisation,
+and the checks compare it with the run's own. A checkpoint without that
+config (a converted or downloaded one) is not checked.
+"""
+
+import math
+import os.path as osp
+from typing import Any, Dict, Iterable, Optional, Tuple
+
+import torch
+from mmengine.config import Config
+
+from ..errors import ConfigError
+
+Normalisation = Dict[str, Any]
+
+
+def _values(values: Any) -> Optional[Tuple[float, ...]]:
+    if values is None:
+        return None
+    if isinstance(values, (int, float)):
+        return (float(values),)
+    return tuple(float(v) for v in values)
+
+
+def input_normalisation(cfg: Any) -> Normalisation:
+    """The ``mean``, ``std`` and channel flip (``to_rgb``, ``bgr_to_rgb``
+    or ``rgb_to_bgr``) that ``cfg``'s model applies to its inputs: the
+    model's ``data_preprocessor``, else the top-level one, which the
+    Runner gives a model without its own."""
+    model = cfg.get('model') or {}
+    preprocessor = (
+        model.get('data_preprocessor') if hasattr(model, 'get') else None
+    )
+    if not hasattr(preprocessor, 'get'):
+        preprocessor = cfg.get('data_preprocessor') or {}
+    flip = any(
+        preprocessor.get(key) for key in ('to_rgb', 'bgr_to_rgb', 'rgb_to_bgr')
+    )
+    return dict(
+        mean=_values(preprocessor.get('mean')),
+        std=_values(preprocessor.get('std')),
+        flip=bool(flip),
+    )
+
+
+def trained_normalisation(path: str) -> Optional[Normalisation]:
+    """The input normalisation of the run that saved checkpoint ``path``,
+    or None where it cannot be known (no config in its meta)."""
+    try:
+        # mapped, not read: only the meta is wanted; a file the user named,
+        # as the loader's own fallback (mmsamkd.compat, patch 2) takes it
+        checkpoint = torch.load(
+            osp.expanduser(path),
+            map_location='cpu',
+            mmap=True,
+            weights_only=False,
+        )
+    except Exception:  # the loader itself names what is wrong with it
+        return None
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    text = meta.get('cfg') if isinstance(meta, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        return input_normalisation(Config.fromstring(text, '.py'))
+    except Exception:  # a config this install cannot parse: not checked
+        return None
+
+
+def _same(a: Optional[Tuple[float, ...]], b: Optional[Tuple[float, ...]]):
+    if a is None or b is None:
+        return a is b
+    if len(a) != len(b) and 1 in (len(a), len(b)):
+        # one value for every channel, as the preprocessor broadcasts it
+        a, b = (a * len(b), b) if len(a) == 1 else (a, b * len(a))
+    return len(a) == len(b) and all(
+        math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-6) for x, y in zip(a, b)
+    )
+
+
+def describe(normalisation: Normalisation) -> str:
+    """``'mean [72.94] std [90.02], channels as loaded'``."""
+
+    def listed(values):
+        if values is None:
+            return 'none'
+        return '[' + ', '.join(f'{v:g}' for v in values) + ']'
+
+    channels = 'flipped' if normalisation['flip'] else 'as loaded'
+    return (
+        f'mean {listed(normalisation["mean"])} '
+        f'std {listed(normalisation["std"])}, channels {channels}'
+    )
+
+
+def normalisation_differs(
+    trained: Optional[Normalisation], used: Normalisation
+) -> bool:
+    """Whether ``used`` feeds a network trained with ``trained`` (None:
+    unknown, never differs) other inputs."""
+    if trained is None:
+        return False
+    return not (
+        _same(trained['mean'], used['mean'])
+        and _same(trained['std'], used['std'])
+        and trained['flip'] == used['flip']
+    )
+
+
+def teacher_files(model_cfg: Any) -> Iterable[Tuple[str, str]]:
+    """``(key, path)`` of each local checkpoint a teacher loads."""
+    files = [('model.teacher_ckpt', model_cfg.get('teacher_ckpt'))]
+    for index, path in enumerate(model_cfg.get('teacher_snapshots') or ()):
+        files.append((f'model.teacher_snapshots[{index}]', path))
+    return [(key, p) for key, p in files if p and '://' not in str(p)]
+
+
+def check_teacher_inputs(cfg: Config) -> None:
+    """The teacher (and its snapshots) get inputs normalised as in the
+    run that trained them; a frozen-feature stage's ``load_from`` too."""
+    used = input_normalisation(cfg)
+    model_cfg = cfg.get('model') or {}
+    files = list(teacher_files(model_cfg)) if hasattr(model_cfg, 'get') else []
+    frozen = hasattr(model_cfg, 'get') and 'frozen' in (
+        model_cfg.get('branch_mode'),
+        model_cfg.get('mode'),
+    )
+    load_from = cfg.get('load_from')
+    if (
+        frozen
+        and load_from
+        and '://' not in load_from
+        and not cfg.get('resume')
+    ):
+        files.append(('load_from', load_from))
+    for key, path in files:
+        trained = trained_normalisation(path)
+        if normalisation_differs(trained, used):
+            raise ConfigError(
+                f'{key} {path} was trained on inputs normalised with '
+                f'{describe(trained)}, but this run normalises with '
+                f'{describe(used)}: the network would see inputs it was '
+                'never trained on. Set model.data_preprocessor (mean, std, '
+                "to_rgb) to the checkpoint's, or use a checkpoint trained "
+                'with this normalisation.'
+            )
+
+
+def check_evaluated_inputs(cfg: Config, checkpoint: str, config: str) -> None:
+    """``tools/test.py``: the checkpoint under test gets inputs normalised
+    as in the run that trained it."""
+    trained = trained_normalisation(checkpoint)
+    used = input_normalisation(cfg)
+    if normalisation_differs(trained, used):
+        raise ConfigError(
+            f'{checkpoint} was trained on inputs normalised with '
+            f'{describe(trained)}, but {config} normalises with '
+            f'{describe(used)}: its accuracy would be that of inputs it '
+            'never saw. Test it with the config it was trained with.'
+        )
