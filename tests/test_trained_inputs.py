@@ -13,9 +13,12 @@ from conftest import (
     options_args,
     run_tool_in_process,
 )
+from mmsamkd.datasets import LocalFashionMNIST
 from mmsamkd.errors import ConfigError
 from mmsamkd.utils import check_config
 from mmsamkd.utils.trained_inputs import (
+    checkpoint_meta,
+    classes_problem,
     input_normalisation,
     normalisation_differs,
     trained_normalisation,
@@ -76,9 +79,10 @@ def test_a_checkpoint_without_a_readable_config_is_not_checked(tmp_path):
     torch.save({'meta': {'cfg': 'x = ('}}, tmp_path / 'broken.pth')
     (tmp_path / 'junk.pth').write_bytes(b'not a checkpoint')
     for name in ('bare', 'broken', 'junk'):
-        assert trained_normalisation(str(tmp_path / f'{name}.pth')) is None
+        meta = checkpoint_meta(str(tmp_path / f'{name}.pth'))
+        assert trained_normalisation(meta) is None
     top = saved_with(tmp_path / 'top.pth', dict(mean=[1], std=[2]), 'top')
-    assert trained_normalisation(top) == dict(
+    assert trained_normalisation(checkpoint_meta(top)) == dict(
         mean=(1.0,), std=(2.0,), flip=False
     )
 
@@ -150,3 +154,57 @@ def test_test_py_refuses_a_checkpoint_trained_on_other_inputs(
     assert_one_line_error(
         result, 'std [90.02]', 'std [1]', 'the config it was trained with'
     )
+
+
+def test_classes_of_another_dataset_or_order_are_named():
+    trained = ('cat', 'dog', 'fox', 'owl', 'yak')
+    assert classes_problem(trained, list(trained)) is None
+    assert classes_problem(None, trained) is None  # unknown: unchecked
+    assert classes_problem(trained, None) is None
+    swapped = ('cat', 'dog', 'owl', 'fox', 'yak')
+    assert classes_problem(trained, swapped) == (
+        "the same classes in another order (label 2 is 'fox' there and "
+        "'owl' here), so its logit k would stand for another class than "
+        'label k'
+    )
+    other = ('a', 'b', 'c', 'd', 'e')
+    assert classes_problem(trained, other) == (
+        'other classes (cat, dog, fox and 2 more) than this data '
+        '(a, b, c and 2 more)'
+    )
+
+
+FMNIST_CLASSES = LocalFashionMNIST.METAINFO['classes']
+
+
+@pytest.mark.parametrize('tool', ['train.py', 'test.py'])
+def test_tools_refuse_a_checkpoint_of_other_classes(
+    tool, fmnist_teacher_ckpt, tmp_path
+):
+    """A config naming the labels in another order than the teacher's
+    run did (``metainfo.classes``): one of the two misnames them, or
+    their annotation files number the classes differently."""
+    reordered = list(reversed(FMNIST_CLASSES))
+    split = 'train' if tool == 'train.py' else 'test'
+    config = tmp_path / 'reordered.py'
+    config.write_text(
+        f'_base_ = [{KD_CFG if tool == "train.py" else TEACHER_CFG!r}]\n'
+        f'{split}_dataloader = dict(\n'
+        f'    dataset=dict(metainfo=dict(classes={reordered!r})))\n'
+    )
+    if tool == 'train.py':
+        args = [config, '--work-dir', tmp_path / 'run']
+        options = {'model.teacher_ckpt': fmnist_teacher_ckpt}
+        key = 'model.teacher_ckpt'
+    else:
+        args = [config, fmnist_teacher_ckpt, '--work-dir', tmp_path / 'run']
+        options = {}
+        key = 'checkpoint'
+    result = run_tool_in_process(tool, *args, *options_args(options))
+    assert_one_line_error(
+        result,
+        f'{key} {fmnist_teacher_ckpt} was trained on the same classes in '
+        "another order (label 0 is 'T-shirt/top' there and 'Ankle boot' "
+        'here)',
+    )
+    assert not list(tmp_path.glob('run/*.pth'))

@@ -90,6 +90,7 @@ TESTS = {
     ],
     'mmsamkd/engine/hooks/msmgan_phase_hook.py': ['test_msmgan.py'],
     'mmsamkd/engine/hooks/fp32_losses_hook.py': ['test_mixed_precision.py'],
+    'mmsamkd/engine/hooks/trained_classes_hook.py': ['test_trained_inputs.py'],
     'mmsamkd/models/data_preprocessors': [
         'test_sskd.py',
         'test_users_path.py',

@@ -94,9 +94,16 @@ def main():
         cfg.load_from = args.checkpoint
         cfg.resume = False
         runner = MmsamkdRunner.from_cfg(cfg)
-        from mmsamkd.engine.hooks import CheckpointFitHook, ReliabilityHook
+        from mmsamkd.engine.hooks import (
+            CheckpointFitHook,
+            ReliabilityHook,
+            TrainedClassesHook,
+        )
 
         runner.register_hook(CheckpointFitHook(args.config, 'test'))
+        runner.register_hook(
+            TrainedClassesHook([('checkpoint', args.checkpoint)])
+        )
         runner.register_hook(ReliabilityHook())  # reliability_test.json
         metrics = runner.test()
         print(metrics)

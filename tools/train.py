@@ -201,11 +201,14 @@ def main():
             CheckpointFitHook,
             ReliabilityHook,
             RunCostHook,
+            TrainedClassesHook,
         )
+        from mmsamkd.utils.trained_inputs import loaded_files
 
         # run_cost.json and reliability_val.json, for compare.py
         runner.register_hook(RunCostHook())
         runner.register_hook(ReliabilityHook())
+        runner.register_hook(TrainedClassesHook(loaded_files(cfg)))
         if cfg.get('resume'):
             runner.register_hook(CheckpointFitHook(args.config, 'resume'))
         elif cfg.get('load_from'):

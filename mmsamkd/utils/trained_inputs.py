@@ -18,7 +18,7 @@ config (a converted or downloaded one) is not checked.
 
 import math
 import os.path as osp
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -57,9 +57,9 @@ def input_normalisation(cfg: Any) -> Normalisation:
     )
 
 
-def trained_normalisation(path: str) -> Optional[Normalisation]:
-    """The input normalisation of the run that saved checkpoint ``path``,
-    or None where it cannot be known (no config in its meta)."""
+def checkpoint_meta(path: str) -> Dict[str, Any]:
+    """The ``meta`` of checkpoint ``path`` ({} where there is none or the
+    file cannot be read: its loader names what is wrong with it)."""
     try:
         # mapped, not read: only the meta is wanted; a file the user named,
         # as the loader's own fallback (mmsamkd.compat, patch 2) takes it
@@ -69,16 +69,30 @@ def trained_normalisation(path: str) -> Optional[Normalisation]:
             mmap=True,
             weights_only=False,
         )
-    except Exception:  # the loader itself names what is wrong with it
-        return None
+    except Exception:
+        return {}
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
-    text = meta.get('cfg') if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def trained_normalisation(meta: Dict[str, Any]) -> Optional[Normalisation]:
+    """The input normalisation of the run that saved a checkpoint with
+    ``meta``, or None where it cannot be known (no config in it)."""
+    text = meta.get('cfg')
     if not isinstance(text, str):
         return None
     try:
         return input_normalisation(Config.fromstring(text, '.py'))
     except Exception:  # a config this install cannot parse: not checked
         return None
+
+
+def trained_classes(meta: Dict[str, Any]) -> Optional[Tuple[str, ...]]:
+    """The class names, in label order, of the dataset that the run which
+    saved a checkpoint with ``meta`` trained on (MMEngine keeps its
+    ``metainfo``), or None."""
+    classes = (meta.get('dataset_meta') or {}).get('classes')
+    return tuple(classes) if classes else None
 
 
 def _same(a: Optional[Tuple[float, ...]], b: Optional[Tuple[float, ...]]):
@@ -129,16 +143,15 @@ def teacher_files(model_cfg: Any) -> Iterable[Tuple[str, str]]:
     return [(key, p) for key, p in files if p and '://' not in str(p)]
 
 
-def check_teacher_inputs(cfg: Config) -> None:
-    """The teacher (and its snapshots) get inputs normalised as in the
-    run that trained them; a frozen-feature stage's ``load_from`` too."""
-    used = input_normalisation(cfg)
+def loaded_files(cfg: Config) -> List[Tuple[str, str]]:
+    """``(key, path)`` of each local checkpoint whose network this run
+    feeds its own inputs: the teacher, its snapshots, and a
+    frozen-feature stage's ``load_from`` (not a resume: its own run)."""
     model_cfg = cfg.get('model') or {}
-    files = list(teacher_files(model_cfg)) if hasattr(model_cfg, 'get') else []
-    frozen = hasattr(model_cfg, 'get') and 'frozen' in (
-        model_cfg.get('branch_mode'),
-        model_cfg.get('mode'),
-    )
+    if not hasattr(model_cfg, 'get'):
+        return []
+    files = list(teacher_files(model_cfg))
+    frozen = 'frozen' in (model_cfg.get('branch_mode'), model_cfg.get('mode'))
     load_from = cfg.get('load_from')
     if (
         frozen
@@ -147,8 +160,16 @@ def check_teacher_inputs(cfg: Config) -> None:
         and not cfg.get('resume')
     ):
         files.append(('load_from', load_from))
+    return files
+
+
+def check_teacher_inputs(cfg: Config) -> None:
+    """The teacher (and its snapshots) get inputs normalised as in the
+    run that trained them; a frozen-feature stage's ``load_from`` too."""
+    used = input_normalisation(cfg)
+    files = loaded_files(cfg)
     for key, path in files:
-        trained = trained_normalisation(path)
+        trained = trained_normalisation(checkpoint_meta(path))
         if normalisation_differs(trained, used):
             raise ConfigError(
                 f'{key} {path} was trained on inputs normalised with '
@@ -163,7 +184,7 @@ def check_teacher_inputs(cfg: Config) -> None:
 def check_evaluated_inputs(cfg: Config, checkpoint: str, config: str) -> None:
     """``tools/test.py``: the checkpoint under test gets inputs normalised
     as in the run that trained it."""
-    trained = trained_normalisation(checkpoint)
+    trained = trained_normalisation(checkpoint_meta(checkpoint))
     used = input_normalisation(cfg)
     if normalisation_differs(trained, used):
         raise ConfigError(
@@ -172,3 +193,30 @@ def check_evaluated_inputs(cfg: Config, checkpoint: str, config: str) -> None:
             f'{describe(used)}: its accuracy would be that of inputs it '
             'never saw. Test it with the config it was trained with.'
         )
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ', '.join(names[:3])
+    return shown + (f' and {len(names) - 3} more' if len(names) > 3 else '')
+
+
+def classes_problem(
+    trained: Optional[Sequence[str]], used: Optional[Sequence[str]]
+) -> Optional[str]:
+    """How the classes a checkpoint was trained on (in label order) differ
+    from the classes of the data it is given, or None (also when either is
+    unknown). Logit k stands for class ``trained[k]``; label k is
+    ``used[k]``."""
+    if not trained or not used or tuple(trained) == tuple(used):
+        return None
+    if sorted(trained) == sorted(used):
+        k = next(i for i, (a, b) in enumerate(zip(trained, used)) if a != b)
+        return (
+            f'the same classes in another order (label {k} is '
+            f'{trained[k]!r} there and {used[k]!r} here), so its logit k '
+            'would stand for another class than label k'
+        )
+    return (
+        f'other classes ({_listed(list(trained))}) than this data '
+        f'({_listed(list(used))})'
+    )

@@ -8,6 +8,7 @@ from .reliability_hook import ReliabilityHook
 from .rng_state_hook import RNGStateHook
 from .run_cost_hook import RunCostHook
 from .teacher_scores_hook import TeacherScoresHook
+from .trained_classes_hook import TrainedClassesHook
 
 __all__ = [
     'AdversarialStageHook',
@@ -20,4 +21,5 @@ __all__ = [
     'RNGStateHook',
     'RunCostHook',
     'TeacherScoresHook',
+    'TrainedClassesHook',
 ]
