@@ -15,7 +15,12 @@ import torch
 from mmengine.hooks import Hook
 from test_cli_errors import assert_one_line_error
 
-from conftest import STUDENT_CFG, options_args, run_tool, tiny_cfg
+from conftest import (
+    STUDENT_CFG,
+    options_args,
+    run_tool_in_process,
+    tiny_cfg,
+)
 from mmsamkd.errors import CheckpointError
 from mmsamkd.utils.checkpoint_files import (
     is_intact,
@@ -31,7 +36,8 @@ TWO_EPOCHS = {'train_cfg.max_epochs': 2}
 
 
 def train(work_dir, *extra, epochs=2):
-    return run_tool(
+    """``tools/train.py`` of the tiny student, in this process."""
+    return run_tool_in_process(
         'train.py',
         STUDENT_CFG,
         '--work-dir',
