@@ -67,6 +67,15 @@ def _remember_config_formatting():
 
 _remember_config_formatting()
 
+
+def pytest_collection_modifyitems(config, items):
+    """The end-to-end tests (marked slow, 5 to 60 s each) first: under
+    pytest-xdist the two workers then share them from the start, and the
+    run ends on short tests instead of one worker finishing a long one
+    while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker('slow') is None)
+
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEACHER_CFG = osp.join(REPO, 'configs/teachers/resnet14_1xb64_fmnist.py')
 STUDENT_CFG = osp.join(REPO, 'configs/vanilla/resnet8-quarter_1xb64_fmnist.py')
