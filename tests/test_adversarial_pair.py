@@ -282,7 +282,7 @@ def test_patch_pair_errors_and_frozen_connector():
     with pytest.raises(ValueError, match='maps .N, C, H, W. of one size'):
         adversary(dict(p=(torch.rand(1, 1, 2, 2), torch.rand(1, 2, 3, 3))))
     with pytest.raises(ConfigError, match='views and tau apply to logits'):
-        patch_adversary(channels=2, views=4)
+        patch_adversary(channels=2, views=2)
     frozen, _ = linear_adversary(
         channels=2, student_channels=1, frozen_connector=True
     )
@@ -384,3 +384,25 @@ def test_rotation_pair_hand_values_and_gradients():
         linear_adversary(channels=2, num_classes=3, rotation=dict())
     with pytest.raises(ConfigError, match="got \\['weight'\\]"):
         linear_adversary(channels=2, rotation=dict(weight=1.0))
+
+
+def test_a_one_column_record_counts_as_one_channel():
+    """A record of one value per row, ``(N,)``, is one channel wide: the
+    width check takes it as such, and names width 1 when the pair says
+    otherwise."""
+    adversary, _ = linear_adversary(channels=1)
+    rows = torch.zeros(4)
+    adversary.check_widths(dict(p=(rows, rows)))
+    adversary, _ = linear_adversary(channels=2)
+    with pytest.raises(ConfigError, match='gives 1 channels'):
+        adversary.check_widths(dict(p=(rows, rows)))
+
+
+def test_a_rotation_pair_defaults_to_four_quarter_turns():
+    """SSKD's and HSAKD's four rotations; the discriminator's rotation
+    head predicts one of them."""
+    adversary, _ = linear_adversary(channels=2, rotation=dict())
+    assert adversary.pairs['p'].rotation == dict(
+        num_rotations=4, d_weight=1.0, g_weight=0.2
+    )
+    assert adversary.discriminators['p'].rotation_head.out_features == 4

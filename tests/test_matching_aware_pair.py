@@ -140,7 +140,7 @@ def test_mismatched_rows_keep_the_view_and_change_the_image():
         shifts.add(int(rows[0]) // 4)
     assert shifts == {1, 2}  # both other images are drawn
     assert mismatched_rows(3, 1).tolist() in ([1, 2, 0], [2, 0, 1])
-    for rows, per_image in ((4, 4), (6, 4), (1, 1)):
+    for rows, per_image in ((4, 4), (6, 4), (1, 1), (4, 0)):
         with pytest.raises(ValueError, match='at least two images'):
             mismatched_rows(rows, per_image)
 
