@@ -87,6 +87,58 @@ def test_cam_loss_value():
     assert value.item() == pytest.approx(2.0 * expected / 3, rel=1e-4)
 
 
+def bilinear(values, size):
+    """``values`` (a list of rows) resized to ``size`` x ``size`` as
+    ``F.interpolate(mode='bilinear', align_corners=False)`` does: pixel
+    centres aligned, sources clamped to the edge."""
+
+    def taps(out, n_in):
+        src = max((out + 0.5) * n_in / size - 0.5, 0.0)
+        low = int(src)
+        return low, min(low + 1, n_in - 1), src - low
+
+    rows, cols = len(values), len(values[0])
+    resized = []
+    for y in range(size):
+        y0, y1, dy = taps(y, rows)
+        line = []
+        for x in range(size):
+            x0, x1, dx = taps(x, cols)
+            top = values[y0][x0] * (1 - dx) + values[y0][x1] * dx
+            bottom = values[y1][x0] * (1 - dx) + values[y1][x1] * dx
+            line.append(top * (1 - dy) + bottom * dy)
+        resized.append(line)
+    return resized
+
+
+def test_cam_loss_resizes_a_smaller_student_map_to_the_teachers():
+    """A student whose last map is 2 x 2 against a 4 x 4 teacher (e.g. a
+    student that downsamples once more): its CAM is resized bilinearly to
+    the teacher's positions, then both are normalised and compared."""
+    torch.manual_seed(1)
+    map_s, map_t = torch.rand(2, 3, 2, 2), torch.rand(2, 4, 4, 4)
+    w_s, w_t = torch.rand(5, 3), torch.rand(5, 4)
+    labels = [4, 1]
+    value = CAMLoss()(map_s, w_s, map_t, w_t, samples(labels))
+    expected = 0.0
+    for i, y in enumerate(labels):
+        cam_s = [
+            [max(0.0, float(w_s[y] @ map_s[i, :, h, x])) for x in range(2)]
+            for h in range(2)
+        ]
+        cam_t = [
+            max(0.0, float(w_t[y] @ map_t[i, :, h, x]))
+            for h in range(4)
+            for x in range(4)
+        ]
+        cam_s = [v for line in bilinear(cam_s, 4) for v in line]
+        norms = [math.sqrt(sum(v * v for v in c)) for c in (cam_s, cam_t)]
+        expected += sum(
+            (a / norms[0] - b / norms[1]) ** 2 for a, b in zip(cam_s, cam_t)
+        )
+    assert value.item() == pytest.approx(expected / 2, rel=1e-5)
+
+
 # --- memory bank ----------------------------------------------------------
 
 
@@ -344,6 +396,55 @@ def test_cam_structure_loss_pools_each_model_with_its_own_cam():
     ).structure_loss(
         pooled(proj_s, map_s, w_s),  # the student's CAM on its projection
         pooled(map_t, map_t, w_t),  # the teacher's own CAM
+        preds_s,
+        preds_t,
+        torch.tensor(labels),
+    )
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_cam_structure_loss_resizes_a_smaller_student_map():
+    """The student's projected map and its CAM, both 2 x 2, are resized to
+    the teacher's 4 x 4 positions before the CAM weights the pooling; the
+    bank keeps 1024 features per model unless told otherwise."""
+    torch.manual_seed(2)
+    map_s, proj_s = torch.rand(2, 4, 2, 2), torch.rand(2, 6, 2, 2)
+    map_t = torch.rand(2, 6, 4, 4)
+    w_s, w_t = torch.rand(3, 4), torch.rand(3, 6)  # positive: CAMs > 0
+    preds_s, preds_t = torch.randn(2, 3), torch.randn(2, 3)
+    labels = [0, 2]
+    loss = CAMCategoryStructureLoss(num_classes=3, bank_channels=6)
+    assert loss.banks['student'].size == loss.banks['teacher'].size == 1024
+    value = loss(
+        map_s, proj_s, w_s, map_t, w_t, preds_s, preds_t, samples(labels)
+    )
+
+    def cam(fmap, weight, y, side):
+        return [
+            [max(0.0, float(weight[y] @ fmap[:, h, x])) for x in range(side)]
+            for h in range(side)
+        ]
+
+    def pooled(channels, weights):
+        """Each channel's 4 x 4 values averaged with the CAM's weights."""
+        flat = [v for line in weights for v in line]
+        return [
+            sum(w * v for w, v in zip(flat, [v for ln in c for v in ln]))
+            / sum(flat)
+            for c in channels
+        ]
+
+    rows_s, rows_t = [], []
+    for i, y in enumerate(labels):
+        cam_s = bilinear(cam(map_s[i], w_s, y, 2), 4)
+        projected = [bilinear(c.tolist(), 4) for c in proj_s[i]]
+        rows_s.append(pooled(projected, cam_s))
+        rows_t.append(pooled(map_t[i].tolist(), cam(map_t[i], w_t, y, 4)))
+    expected = CategoryStructureLoss(
+        num_classes=3, filter_correct=False
+    ).structure_loss(
+        torch.tensor(rows_s),
+        torch.tensor(rows_t),
         preds_s,
         preds_t,
         torch.tensor(labels),

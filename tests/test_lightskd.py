@@ -75,6 +75,27 @@ def test_dsr_compares_sorted_logits_with_the_previous_batch():
     assert loss(fourth).item() == pytest.approx(expected, rel=1e-5)
 
 
+def test_kl_divergence_by_hand_and_only_the_student_learns():
+    """``KL(p_t || p_s) tau^2`` with the teacher side detached: DSR's
+    previous batch and MS-MGANs' student both go in as the teacher."""
+    from mmsamkd.models.losses import kl_divergence
+
+    student = torch.tensor([[1.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    teacher = torch.tensor([[0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    value = kl_divergence(student, teacher, 2.0)
+    assert value.item() == pytest.approx(kl_rows(student, teacher, 2.0))
+    value.backward()
+    assert teacher.grad is None and student.grad.abs().sum() > 0
+
+
+def test_dsr_keeps_the_previous_batch_without_its_graph():
+    """The stored batch is detached: its graph (the previous step's
+    activations) would otherwise stay alive for another step."""
+    loss = PreviousBatchSortedKD()
+    loss(torch.rand(2, 3, requires_grad=True))
+    assert not loss.previous.requires_grad
+
+
 def test_dsr_state_travels_in_the_state_dict():
     torch.manual_seed(0)
     loss = PreviousBatchSortedKD()

@@ -114,6 +114,18 @@ def test_without_a_teacher_only_calibration():
     assert got == {'ece': pytest.approx(10.0)}
 
 
+def test_without_reliability_hook_only_the_last_two_passes_are_kept():
+    """A validation's student and teacher passes; a run that nobody
+    empties (no ReliabilityHook) must not grow by a diagram a pass."""
+    metric = TransferMetric()
+    for _ in range(3):
+        metric.process(
+            {}, [dict(pred_score=torch.tensor([0.9, 0.1]), gt_label=0)]
+        )
+        metric.compute_metrics(metric.results)
+    assert len(metric.diagrams) == 2
+
+
 def last_validation(work_dir):
     (scalars,) = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
     rows = [json.loads(line) for line in open(scalars)]
