@@ -18,7 +18,7 @@ config (a converted or downloaded one) is not checked.
 
 import math
 import os.path as osp
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -135,7 +135,7 @@ def normalisation_differs(
     )
 
 
-def teacher_files(model_cfg: Any) -> Iterable[Tuple[str, str]]:
+def teacher_files(model_cfg: Any) -> List[Tuple[str, str]]:
     """``(key, path)`` of each local checkpoint a teacher loads."""
     files = [('model.teacher_ckpt', model_cfg.get('teacher_ckpt'))]
     for index, path in enumerate(model_cfg.get('teacher_snapshots') or ()):
@@ -150,7 +150,7 @@ def loaded_files(cfg: Config) -> List[Tuple[str, str]]:
     model_cfg = cfg.get('model') or {}
     if not hasattr(model_cfg, 'get'):
         return []
-    files = list(teacher_files(model_cfg))
+    files = teacher_files(model_cfg)
     frozen = 'frozen' in (model_cfg.get('branch_mode'), model_cfg.get('mode'))
     load_from = cfg.get('load_from')
     if (
@@ -167,8 +167,7 @@ def check_teacher_inputs(cfg: Config) -> None:
     """The teacher (and its snapshots) get inputs normalised as in the
     run that trained them; a frozen-feature stage's ``load_from`` too."""
     used = input_normalisation(cfg)
-    files = loaded_files(cfg)
-    for key, path in files:
+    for key, path in loaded_files(cfg):
         trained = trained_normalisation(checkpoint_meta(path))
         if normalisation_differs(trained, used):
             raise ConfigError(
