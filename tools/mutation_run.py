@@ -154,6 +154,7 @@ TESTS = {
         'test_cli_errors.py',
         'test_config_keys.py',
         'test_teacher_checkpoint.py',
+        'test_trained_inputs.py',
         'test_configs.py',
     ],
     'mmsamkd/utils/config_keys.py': ['test_config_keys.py', 'test_configs.py'],

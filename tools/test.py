@@ -54,11 +54,13 @@ def main():
     args = parse_args()
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
-    from mmsamkd.utils.config_check import check_heads_fit_the_data
+    from mmsamkd.utils.config_check import (
+        check_evaluated_inputs,
+        check_heads_fit_the_data,
+    )
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
     from mmsamkd.utils.distributed import check_launch, end_distributed
     from mmsamkd.utils.misplaced_keys import misplaced_key
-    from mmsamkd.utils.trained_inputs import check_evaluated_inputs
 
     cfg = None
     try:

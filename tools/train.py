@@ -203,7 +203,7 @@ def main():
             RunCostHook,
             TrainedClassesHook,
         )
-        from mmsamkd.utils.trained_inputs import loaded_files
+        from mmsamkd.utils.config_check import loaded_files
 
         # run_cost.json and reliability_val.json, for compare.py
         runner.register_hook(RunCostHook())

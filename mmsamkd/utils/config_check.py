@@ -6,13 +6,19 @@ build) into a :class:`~mmsamkd.errors.ConfigError` naming the fix.
 """
 
 import os.path as osp
-from typing import Any, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
 from ..errors import ConfigError
 from .config_keys import check_config_keys
-from .trained_inputs import check_teacher_inputs
+from .trained_inputs import (
+    checkpoint_meta,
+    describe,
+    input_normalisation,
+    normalisation_differs,
+    trained_normalisation,
+)
 
 
 def _num_classes(model_cfg):
@@ -90,6 +96,12 @@ def check_load_from(cfg: Config) -> None:
         )
 
 
+def is_frozen_stage(model_cfg: Any) -> bool:
+    """Whether ``model_cfg`` trains added heads on a fixed classifier
+    (HSAKD's frozen branches, SSKD's projection head)."""
+    return 'frozen' in (model_cfg.get('branch_mode'), model_cfg.get('mode'))
+
+
 def check_frozen_model_loads_weights(cfg: Config) -> None:
     """A frozen-feature stage (HSAKD's branches, SSKD's projection head)
     trains on a fixed, trained classifier: it needs ``load_from``.
@@ -98,9 +110,7 @@ def check_frozen_model_loads_weights(cfg: Config) -> None:
     with a teacher that would mislead every student after it.
     """
     model = cfg.get('model', {})
-    frozen = (
-        model.get('branch_mode') == 'frozen' or model.get('mode') == 'frozen'
-    )
+    frozen = is_frozen_stage(model)
     init_cfg = model.get('init_cfg') or {}
     pretrained = hasattr(init_cfg, 'get') and (
         init_cfg.get('type') == 'Pretrained'
@@ -276,6 +286,64 @@ def check_loss_class_counts(model_cfg: ConfigDict) -> None:
                 f'model.distiller.distill_losses.{name}.num_classes to the '
                 "dataset's class count."
             )
+
+
+def teacher_files(model_cfg: Any) -> List[Tuple[str, str]]:
+    """``(key, path)`` of each local checkpoint a teacher loads."""
+    files = [('model.teacher_ckpt', model_cfg.get('teacher_ckpt'))]
+    for index, path in enumerate(model_cfg.get('teacher_snapshots') or ()):
+        files.append((f'model.teacher_snapshots[{index}]', path))
+    return [(key, p) for key, p in files if p and '://' not in str(p)]
+
+
+def loaded_files(cfg: Config) -> List[Tuple[str, str]]:
+    """``(key, path)`` of each local checkpoint whose network this run
+    feeds its own inputs: the teacher, its snapshots, and a
+    frozen-feature stage's ``load_from`` (not a resume: its own run)."""
+    model_cfg = cfg.get('model') or {}
+    if not hasattr(model_cfg, 'get'):
+        return []
+    files = teacher_files(model_cfg)
+    load_from = cfg.get('load_from')
+    if (
+        is_frozen_stage(model_cfg)
+        and load_from
+        and '://' not in load_from
+        and not cfg.get('resume')
+    ):
+        files.append(('load_from', load_from))
+    return files
+
+
+def check_teacher_inputs(cfg: Config) -> None:
+    """The teacher (and its snapshots) get inputs normalised as in the
+    run that trained them; a frozen-feature stage's ``load_from`` too."""
+    used = input_normalisation(cfg)
+    for key, path in loaded_files(cfg):
+        trained = trained_normalisation(checkpoint_meta(path))
+        if normalisation_differs(trained, used):
+            raise ConfigError(
+                f'{key} {path} was trained on inputs normalised with '
+                f'{describe(trained)}, but this run normalises with '
+                f'{describe(used)}: the network would see inputs it was '
+                'never trained on. Set model.data_preprocessor (mean, std, '
+                "to_rgb) to the checkpoint's, or use a checkpoint trained "
+                'with this normalisation.'
+            )
+
+
+def check_evaluated_inputs(cfg: Config, checkpoint: str, config: str) -> None:
+    """``tools/test.py``: the checkpoint under test gets inputs normalised
+    as in the run that trained it."""
+    trained = trained_normalisation(checkpoint_meta(checkpoint))
+    used = input_normalisation(cfg)
+    if normalisation_differs(trained, used):
+        raise ConfigError(
+            f'{checkpoint} was trained on inputs normalised with '
+            f'{describe(trained)}, but {config} normalises with '
+            f'{describe(used)}: its accuracy would be that of inputs it '
+            'never saw. Test it with the config it was trained with.'
+        )
 
 
 def check_config(cfg: Config) -> None:

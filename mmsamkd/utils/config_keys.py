@@ -229,9 +229,9 @@ def check_overrides(cfg: Config, options: Optional[Mapping[str, Any]]) -> None:
     """``options`` (``--cfg-options``, before they are merged into ``cfg``)
     must not set a config variable that entries already read: those
     entries would keep the old value."""
+    model = cfg.get('model')
     for option in options or {}:
         key = option.split('.')[0]
-        model = cfg.get('model')
         if (
             key == 'data_preprocessor'
             and hasattr(model, 'get')

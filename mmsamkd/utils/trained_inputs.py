@@ -12,18 +12,17 @@ accuracy of the same shifted inputs.
 
 MMEngine keeps the config of the run that saved a checkpoint in
 ``meta['cfg']``; :func:`trained_normalisation` reads its normalisation,
-and the checks compare it with the run's own. A checkpoint without that
-config (a converted or downloaded one) is not checked.
+and the checks of config_check.py compare it with the run's own. A
+checkpoint without that config (a converted or downloaded one) is not
+checked.
 """
 
 import math
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
-
-from ..errors import ConfigError
 
 Normalisation = Dict[str, Any]
 
@@ -133,65 +132,6 @@ def normalisation_differs(
         and _same(trained['std'], used['std'])
         and trained['flip'] == used['flip']
     )
-
-
-def teacher_files(model_cfg: Any) -> List[Tuple[str, str]]:
-    """``(key, path)`` of each local checkpoint a teacher loads."""
-    files = [('model.teacher_ckpt', model_cfg.get('teacher_ckpt'))]
-    for index, path in enumerate(model_cfg.get('teacher_snapshots') or ()):
-        files.append((f'model.teacher_snapshots[{index}]', path))
-    return [(key, p) for key, p in files if p and '://' not in str(p)]
-
-
-def loaded_files(cfg: Config) -> List[Tuple[str, str]]:
-    """``(key, path)`` of each local checkpoint whose network this run
-    feeds its own inputs: the teacher, its snapshots, and a
-    frozen-feature stage's ``load_from`` (not a resume: its own run)."""
-    model_cfg = cfg.get('model') or {}
-    if not hasattr(model_cfg, 'get'):
-        return []
-    files = teacher_files(model_cfg)
-    frozen = 'frozen' in (model_cfg.get('branch_mode'), model_cfg.get('mode'))
-    load_from = cfg.get('load_from')
-    if (
-        frozen
-        and load_from
-        and '://' not in load_from
-        and not cfg.get('resume')
-    ):
-        files.append(('load_from', load_from))
-    return files
-
-
-def check_teacher_inputs(cfg: Config) -> None:
-    """The teacher (and its snapshots) get inputs normalised as in the
-    run that trained them; a frozen-feature stage's ``load_from`` too."""
-    used = input_normalisation(cfg)
-    for key, path in loaded_files(cfg):
-        trained = trained_normalisation(checkpoint_meta(path))
-        if normalisation_differs(trained, used):
-            raise ConfigError(
-                f'{key} {path} was trained on inputs normalised with '
-                f'{describe(trained)}, but this run normalises with '
-                f'{describe(used)}: the network would see inputs it was '
-                'never trained on. Set model.data_preprocessor (mean, std, '
-                "to_rgb) to the checkpoint's, or use a checkpoint trained "
-                'with this normalisation.'
-            )
-
-
-def check_evaluated_inputs(cfg: Config, checkpoint: str, config: str) -> None:
-    """``tools/test.py``: the checkpoint under test gets inputs normalised
-    as in the run that trained it."""
-    trained = trained_normalisation(checkpoint_meta(checkpoint))
-    used = input_normalisation(cfg)
-    if normalisation_differs(trained, used):
-        raise ConfigError(
-            f'{checkpoint} was trained on inputs normalised with '
-            f'{describe(trained)}, but {config} normalises with '
-            f'{describe(used)}: its accuracy would be that of inputs it '
-            'never saw. Test it with the config it was trained with.'
-        )
 
 
 def _listed(names: Sequence[str]) -> str:
