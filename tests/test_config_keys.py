@@ -166,6 +166,20 @@ def test_a_variable_read_as_base_attribute_is_read(tmp_path):
             "CosineAnnealingParamScheduler takes no argument 'milestones'"
             ', which the config gives it (param_scheduler.milestones)',
         ),
+        # a misspelt seed key: Runner.set_randomness takes it, no class
+        (
+            'train.py',
+            'randomness.sed=3',
+            "Runner.set_randomness takes no argument 'sed', which the config "
+            'gives it (randomness.sed)',
+        ),
+        # CheckpointHook hands it to save_checkpoint, at the first save
+        (
+            'train.py',
+            'default_hooks.checkpoint.max_keep_ckpt=1',
+            "takes no argument 'max_keep_ckpt', which the config gives it "
+            '(default_hooks.checkpoint.max_keep_ckpt)',
+        ),
         # a misspelt evaluator option
         (
             'test.py',
@@ -231,3 +245,57 @@ def test_a_top_level_preprocessor_override_the_model_ignores_is_refused():
     check_overrides(cfg, {'model.data_preprocessor.std': [1]})
     del cfg.model['data_preprocessor']  # the Runner's default then: taken
     check_overrides(cfg, {'data_preprocessor.std': [1]})
+
+
+@pytest.mark.parametrize(
+    'config, option, told',
+    [
+        # before: a registry KeyError traceback ('must contain the key
+        # "type"'), from a misspelt hook or loss name
+        (
+            STUDENT_CFG,
+            'default_hooks.nonfinit.policy',
+            "default_hooks has no entry 'nonfinit' (it has 'timer', ",
+        ),
+        (
+            KD_CFG,
+            'model.distiller.distill_losses.loss_kl.loss_weight',
+            "model.distiller.distill_losses has no entry 'loss_kl' (it has "
+            "'loss_kd'), and a "
+            "new one would have no type to build. Did you mean 'loss_kd'?",
+        ),
+        # before: mmengine's "list indices must be integers" traceback
+        (
+            STUDENT_CFG,
+            'val_evaluator.topk',
+            'val_evaluator is a list of 2 entries; name the entry by its '
+            'index (val_evaluator.0.topk)',
+        ),
+        (
+            STUDENT_CFG,
+            'val_evaluator.2.topk',
+            'val_evaluator is a list of 2 entries',
+        ),
+    ],
+)
+def test_an_override_path_that_lands_nowhere_is_refused(config, option, told):
+    cfg = Config.fromfile(config)
+    with pytest.raises(ConfigError) as error:
+        check_overrides(cfg, {option: 1})
+    assert f'--cfg-options {option}: {told}' in str(error.value)
+
+
+@pytest.mark.parametrize(
+    'options',
+    [
+        {'val_evaluator.1.topk': 1},  # by index
+        {'default_hooks.nonfinite.policy': 'skip'},  # an existing entry
+        # a new entry with its type
+        {'default_hooks.mine.type': 'EMAHook', 'default_hooks.mine.x': 1},
+        # a new key in a dict that is not a collection of built objects
+        {'model.teacher.init_cfg.type': 'Pretrained'},
+        {'env_cfg.dist_cfg.timeout': 60},
+    ],
+)
+def test_override_paths_that_land_are_allowed(options):
+    check_overrides(Config.fromfile(KD_CFG), options)

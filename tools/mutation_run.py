@@ -159,6 +159,7 @@ TESTS = {
     ],
     'mmsamkd/utils/config_keys.py': ['test_config_keys.py', 'test_configs.py'],
     'mmsamkd/utils/misplaced_keys.py': ['test_config_keys.py'],
+    'mmsamkd/utils/training_settings.py': ['test_training_settings.py'],
     'mmsamkd/utils/trained_inputs.py': [
         'test_trained_inputs.py',
         'test_configs.py',

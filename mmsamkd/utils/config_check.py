@@ -12,6 +12,7 @@ from mmengine.config import Config, ConfigDict
 
 from ..errors import ConfigError
 from .config_keys import check_config_keys
+from .misplaced_keys import check_checkpoint_arguments
 from .trained_inputs import (
     checkpoint_meta,
     describe,
@@ -19,6 +20,7 @@ from .trained_inputs import (
     normalisation_differs,
     trained_normalisation,
 )
+from .training_settings import check_training_settings
 
 
 def _num_classes(model_cfg):
@@ -349,6 +351,8 @@ def check_evaluated_inputs(cfg: Config, checkpoint: str, config: str) -> None:
 def check_config(cfg: Config) -> None:
     """Run every check that applies to ``cfg`` (an mmengine Config)."""
     check_config_keys(cfg)
+    check_training_settings(cfg)
+    check_checkpoint_arguments(cfg)
     check_load_from(cfg)
     check_frozen_model_loads_weights(cfg)
     check_val_split_held_out(cfg)

@@ -225,6 +225,50 @@ def _paths_holding(node, value, prefix=''):
     return found
 
 
+def _path_problem(node: Any, option: str, options: Mapping) -> Optional[str]:
+    """Why the dotted ``option`` cannot land where it is meant to, or None.
+
+    mmengine merges an override by walking its path and creating the dicts
+    it lacks. Through a list it needs an index; and an entry created in a
+    collection of built objects (``default_hooks``, a distiller's
+    ``distill_losses``) has no ``type``, so a misspelt entry name stopped
+    the build with a registry traceback.
+    """
+    parts = option.split('.')
+    for depth, part in enumerate(parts):
+        where = '.'.join(parts[:depth])
+        if isinstance(node, (list, tuple)):
+            if part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+                continue
+            return (
+                f'{where} is a list of {len(node)} entries; name the entry '
+                f'by its index ({where}.0.{".".join(parts[depth:])}).'
+            )
+        if not isinstance(node, dict) or depth == len(parts) - 1:
+            return None  # a value set or replaced: mmengine's own rules
+        if part in node:
+            node = node[part]
+            continue
+        entries = [v for v in node.values() if v is not None]
+        built = entries and all(
+            isinstance(v, dict) and 'type' in v for v in entries
+        )
+        new_type = '.'.join(parts[: depth + 1] + ['type'])
+        if built and new_type not in options:
+            close = difflib.get_close_matches(part, list(node), n=1)
+            hint = f' Did you mean {close[0]!r}?' if close else ''
+            prefix = f'{where}.' if where else ''
+            return (
+                f'{where or "the config"} has no entry {part!r} (it has '
+                f'{", ".join(map(repr, node))}), and a new one would have '
+                f'no type to build.{hint} To add an entry, also set '
+                f'{prefix}{part}.type.'
+            )
+        return None
+    return None
+
+
 def check_overrides(cfg: Config, options: Optional[Mapping[str, Any]]) -> None:
     """``options`` (``--cfg-options``, before they are merged into ``cfg``)
     must not set a config variable that entries already read: those
@@ -244,6 +288,9 @@ def check_overrides(cfg: Config, options: Optional[Mapping[str, Any]]) -> None:
                 'top-level one, so the new value would reach nothing. Set '
                 f'model.{option} instead.'
             )
+        problem = _path_problem(cfg._cfg_dict.to_dict(), option, options)
+        if problem:
+            raise ConfigError(f'--cfg-options {option}: {problem}')
         if key in RUNNER_KEYS or key not in cfg:
             continue  # a key nothing knows is caught by check_config_keys
         old = cfg[key]

@@ -9,6 +9,7 @@ but not where the config sets it. :func:`misplaced_key` turns that error
 into one line naming the key's place in the config.
 """
 
+import inspect
 import re
 from typing import Any, Iterator, Optional
 
@@ -17,7 +18,7 @@ from mmengine.config import Config
 from ..errors import ConfigError
 
 _UNEXPECTED = re.compile(
-    r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'"
+    r"(\w+)\.(\w+)\(\) got an unexpected keyword argument '(\w+)'"
 )
 
 
@@ -42,7 +43,7 @@ def misplaced_key(error: TypeError, cfg: Config) -> Optional[ConfigError]:
     match = _UNEXPECTED.search(str(error))
     if not match or cfg is None:
         return None
-    cls, key = match.groups()
+    cls, method, key = match.groups()
     places = list(_places(cfg._cfg_dict.to_dict(), key))
     # the dicts built as that class where their type says so, else those
     # of no type (built as a default class); a subclass may name its
@@ -52,9 +53,45 @@ def misplaced_key(error: TypeError, cfg: Config) -> Optional[ConfigError]:
     paths = paths or [path for path, _ in places]
     if not paths:
         return None
+    # Runner.set_randomness(**randomness): a method, not a class, takes it
+    taker = cls if method == '__init__' else f'{cls}.{method}'
+    return _error(taker, key, paths)
+
+
+def _error(taker: str, key: str, paths: list) -> ConfigError:
     return ConfigError(
-        f'{cls} takes no argument {key!r}, which the config gives it '
+        f'{taker} takes no argument {key!r}, which the config gives it '
         f'({", ".join(paths)}): the key is misspelt or set where it does '
         'not belong. Rename or remove it (--cfg-options adds a key that '
         'was not there).'
     )
+
+
+def check_checkpoint_arguments(cfg: Config) -> None:
+    """The keys of ``default_hooks.checkpoint`` that ``CheckpointHook``
+    does not take are handed to ``Runner.save_checkpoint`` at the first
+    save; one it does not take either stopped the run there, after a
+    whole epoch of training. Refused before the Runner is built."""
+    from mmengine.hooks import CheckpointHook
+    from mmengine.registry import HOOKS
+    from mmengine.runner import Runner
+
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if not hasattr(hook, 'get'):
+        return
+    kind = hook.get('type', 'CheckpointHook')
+    cls = HOOKS.get(kind) if isinstance(kind, str) else kind
+    if not (isinstance(cls, type) and issubclass(cls, CheckpointHook)):
+        return
+    taken = set()
+    for base in cls.__mro__[: cls.__mro__.index(CheckpointHook) + 1]:
+        taken |= set(inspect.signature(base.__init__).parameters)
+    taken |= set(inspect.signature(Runner.save_checkpoint).parameters)
+    for key in hook:
+        if key != 'type' and not key.startswith('_') and key not in taken:
+            raise _error(
+                f'{cls.__name__} (or Runner.save_checkpoint, which it '
+                'passes unknown keys to at the first save)',
+                key,
+                [f'default_hooks.checkpoint.{key}'],
+            )

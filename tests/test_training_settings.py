@@ -1,0 +1,96 @@
+"""Optimizer and schedule settings that would train nothing or never
+validate are refused in one line.
+
+Before: ``--cfg-options optim_wrapper.optimizer.lr=0`` trained a run that
+left every weight as initialised and reported its chance accuracy, rc 0;
+``train_cfg.val_begin=5`` of a 1-epoch run kept no best checkpoint, rc 0;
+``max_epochs=0``, ``val_interval=0`` and a negative momentum stopped with
+tracebacks from mmengine and torch (the last only after an epoch).
+"""
+
+import pytest
+from mmengine.config import Config
+from test_cli_errors import assert_one_line_error
+
+from conftest import REPO, STUDENT_CFG, options_args, run_tool_in_process
+from mmsamkd.errors import ConfigError
+from mmsamkd.utils.training_settings import check_training_settings
+
+SAMKD_CFG = (
+    f'{REPO}/configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
+
+
+@pytest.mark.parametrize(
+    'option, told',
+    [
+        (
+            'optim_wrapper.optimizer.lr=0',
+            'optim_wrapper.optimizer.lr=0: a step of that size leaves every '
+            'weight where it started',
+        ),
+        ('train_cfg.max_epochs=0', 'train_cfg.max_epochs=0: the run would'),
+        ('train_cfg.val_begin=2', 'train_cfg.val_begin=2 is after the last'),
+        ('train_cfg.val_interval=0', 'train_cfg.val_interval=0: validation'),
+    ],
+)
+def test_train_tool_refuses_a_run_that_trains_or_validates_nothing(
+    tmp_path, option, told
+):
+    # options_args' tiny run trains one epoch
+    args = options_args({})
+    result = run_tool_in_process(
+        'train.py', STUDENT_CFG, '--work-dir', tmp_path, *args, option
+    )
+    assert_one_line_error(result, told)
+    assert not list(tmp_path.glob('*.pth'))
+
+
+def settings(path=STUDENT_CFG, **options):
+    cfg = Config.fromfile(path)
+    cfg.merge_from_dict(options)
+    check_training_settings(cfg)
+
+
+def test_each_optimizer_of_a_multi_optimizer_run_is_checked():
+    settings(SAMKD_CFG)  # the shipped config
+    # SAMKD's adversary has an optimizer of its own
+    for lr in (0, -0.01):
+        with pytest.raises(
+            ConfigError, match=r'optim_wrapper\.adversary\.optimizer\.lr='
+        ):
+            settings(SAMKD_CFG, **{'optim_wrapper.adversary.optimizer.lr': lr})
+
+
+@pytest.mark.parametrize('key', ['momentum', 'weight_decay'])
+def test_a_negative_momentum_or_weight_decay_is_refused(key):
+    option = f'optim_wrapper.optimizer.{key}'
+    with pytest.raises(ConfigError, match=rf'{option}=-0.5 is negative'):
+        settings(**{option: -0.5})
+    settings(**{option: 0})  # off is allowed
+
+
+def test_the_smallest_settings_that_train_and_validate_are_allowed():
+    settings(
+        **{
+            'optim_wrapper.optimizer.lr': 1e-9,
+            'train_cfg.max_epochs': 1,
+            'train_cfg.val_begin': 1,
+            'train_cfg.val_interval': 1,
+        }
+    )
+    # the last epoch is validated whatever the interval
+    settings(**{'train_cfg.max_epochs': 3, 'train_cfg.val_begin': 3})
+    settings(**{'train_cfg.max_epochs': 3, 'train_cfg.val_interval': 5})
+
+
+def test_an_iteration_schedule_is_checked_in_iterations():
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=0)
+    with pytest.raises(ConfigError, match='train_cfg.max_iters=0'):
+        check_training_settings(cfg)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=10, val_begin=11)
+    with pytest.raises(ConfigError, match=r'after the last iter \(10\)'):
+        check_training_settings(cfg)
+    cfg.val_cfg = None  # no validation loop: nothing to begin
+    check_training_settings(cfg)
