@@ -299,3 +299,28 @@ def test_an_override_path_that_lands_nowhere_is_refused(config, option, told):
 )
 def test_override_paths_that_land_are_allowed(options):
     check_overrides(Config.fromfile(KD_CFG), options)
+
+
+def test_what_counts_as_a_collection_of_built_objects():
+    cfg = Config(
+        dict(
+            # a hook switched off (None) leaves a collection of built ones
+            default_hooks=dict(timer=dict(type='IterTimerHook'), vis=None),
+            # SAMKD's pairs: dicts without a type, each given to the pair
+            model=dict(pairs=dict(feat0=dict(student='f0', teacher='f0'))),
+            train_cfg=dict(max_epochs=3, init=None),
+        )
+    )
+    with pytest.raises(ConfigError, match="default_hooks has no entry 'x'"):
+        check_overrides(cfg, {'default_hooks.x.interval': 1})
+    # also when the path ends there: a new value has no type either
+    with pytest.raises(ConfigError, match="default_hooks has no entry 'x'"):
+        check_overrides(cfg, {'default_hooks.x': 1})
+    check_overrides(cfg, {'model.pairs.feat1.student': 'f1'})
+    # settings into a plain value: mmengine's TypeError traceback before
+    for option, value in (('max_epochs', 3), ('init', None)):
+        with pytest.raises(
+            ConfigError,
+            match=rf'train_cfg\.{option} is {value}, not a dict of settings',
+        ):
+            check_overrides(cfg, {f'train_cfg.{option}.x': 1})

@@ -12,7 +12,13 @@ import pytest
 from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
 
-from conftest import REPO, STUDENT_CFG, options_args, run_tool_in_process
+from conftest import (
+    KD_CFG,
+    REPO,
+    STUDENT_CFG,
+    options_args,
+    run_tool_in_process,
+)
 from mmsamkd.errors import ConfigError
 from mmsamkd.utils.training_settings import check_training_settings
 
@@ -79,6 +85,7 @@ def test_the_smallest_settings_that_train_and_validate_are_allowed():
             'train_cfg.val_interval': 1,
         }
     )
+    settings(**{'train_cfg.max_epochs': 1})  # val_begin's default is 1
     # the last epoch is validated whatever the interval
     settings(**{'train_cfg.max_epochs': 3, 'train_cfg.val_begin': 3})
     settings(**{'train_cfg.max_epochs': 3, 'train_cfg.val_interval': 5})
@@ -94,3 +101,22 @@ def test_an_iteration_schedule_is_checked_in_iterations():
         check_training_settings(cfg)
     cfg.val_cfg = None  # no validation loop: nothing to begin
     check_training_settings(cfg)
+
+
+@pytest.mark.parametrize(
+    'config, option',
+    [
+        (KD_CFG, 'model.distiller.distill_losses.loss_kd.loss_weight'),
+        (STUDENT_CFG, 'model.head.loss.loss_weight'),
+        # SAMKD: a pair's weight, and a stage's weights, nested in a list
+        (SAMKD_CFG, 'model.adversary.pairs.feat1.match_weight'),
+        (SAMKD_CFG, 'custom_hooks.0.stages.1.weights.feat0'),
+    ],
+)
+def test_a_negative_loss_weight_is_refused(config, option):
+    """Before: ``loss_kd.loss_weight=-1`` trained a KD student away from
+    its teacher, rc 0."""
+    settings(config)  # the shipped config
+    with pytest.raises(ConfigError, match=rf'{option}=-0.5: a negative'):
+        settings(config, **{option: -0.5})
+    settings(config, **{option: 0})  # a loss switched off is allowed

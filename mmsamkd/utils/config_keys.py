@@ -229,10 +229,11 @@ def _path_problem(node: Any, option: str, options: Mapping) -> Optional[str]:
     """Why the dotted ``option`` cannot land where it is meant to, or None.
 
     mmengine merges an override by walking its path and creating the dicts
-    it lacks. Through a list it needs an index; and an entry created in a
-    collection of built objects (``default_hooks``, a distiller's
-    ``distill_losses``) has no ``type``, so a misspelt entry name stopped
-    the build with a registry traceback.
+    it lacks. Through a list it needs an index, and a plain value (an
+    ``int``, ``None``) takes no keys: both stopped with a ``TypeError``
+    traceback. An entry created in a collection of built objects
+    (``default_hooks``, a distiller's ``distill_losses``) has no ``type``,
+    so a misspelt entry name stopped the build with a registry traceback.
     """
     parts = option.split('.')
     for depth, part in enumerate(parts):
@@ -245,8 +246,13 @@ def _path_problem(node: Any, option: str, options: Mapping) -> Optional[str]:
                 f'{where} is a list of {len(node)} entries; name the entry '
                 f'by its index ({where}.0.{".".join(parts[depth:])}).'
             )
-        if not isinstance(node, dict) or depth == len(parts) - 1:
-            return None  # a value set or replaced: mmengine's own rules
+        if not isinstance(node, dict):
+            # mmengine cannot merge settings into a value: a TypeError
+            return (
+                f'{where} is {node!r}, not a dict of settings, so '
+                f'{".".join(parts[depth:])} has nowhere to go. Set {where} '
+                'itself, or fix the path.'
+            )
         if part in node:
             node = node[part]
             continue

@@ -84,8 +84,9 @@ def check_checkpoint_arguments(cfg: Config) -> None:
     if not (isinstance(cls, type) and issubclass(cls, CheckpointHook)):
         return
     taken = set()
-    for base in cls.__mro__[: cls.__mro__.index(CheckpointHook) + 1]:
-        taken |= set(inspect.signature(base.__init__).parameters)
+    for base in cls.__mro__:
+        if issubclass(base, CheckpointHook):  # a subclass passes on to it
+            taken |= set(inspect.signature(base.__init__).parameters)
     taken |= set(inspect.signature(Runner.save_checkpoint).parameters)
     for key in hook:
         if key != 'type' and not key.startswith('_') and key not in taken:

@@ -1,11 +1,12 @@
-"""Optimizer and schedule settings that would train nothing or never
-validate.
+"""Optimizer, loss-weight and schedule settings that would train nothing,
+train the wrong way or never validate.
 
-Each of these either ran to rc 0 with an untrained or unselected model
-(``optim_wrapper.optimizer.lr=0``: every step leaves the weights where
-they started, and the run reports chance accuracy as its result;
-``train_cfg.val_begin`` after the last epoch: no validation, so no best
-checkpoint and nothing for compare.py to select on) or stopped with a
+Each of these either ran to rc 0 with an untrained, misdirected or
+unselected model (``optim_wrapper.optimizer.lr=0``: every step leaves the
+weights where they started, and the run reports chance accuracy as its
+result; ``loss_kd.loss_weight=-1``: the student is pushed away from its
+teacher; ``train_cfg.val_begin`` after the last epoch: no validation, so
+no best checkpoint and nothing for compare.py to select on) or stopped with a
 traceback from inside torch or mmengine (``max_epochs=0``, a negative
 momentum). :func:`check_training_settings` refuses them before the
 Runner is built, in one line naming the key.
@@ -65,6 +66,48 @@ def check_optimizers(cfg: Config) -> None:
                 )
 
 
+def _negative_weights(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
+    """``(dotted path, value)`` of each negative number under a key named
+    ``*weight`` or ``*weights`` (``loss_weight``, a pair's ``match_weight``,
+    SAMKD's stage ``weights``)."""
+    items = node.items() if hasattr(node, 'items') else ()
+    if isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    for key, child in items:
+        path = f'{prefix}.{key}'
+        if str(key).endswith(('weight', 'weights')):
+            for where, value in _numbers(child, path):
+                if value < 0:
+                    yield where, value
+        else:
+            yield from _negative_weights(child, path)
+
+
+def _numbers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
+    if _number(node):
+        yield prefix, node
+    items = node.items() if hasattr(node, 'items') else ()
+    if isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    for key, child in items:
+        yield from _numbers(child, f'{prefix}.{key}')
+
+
+def check_loss_weights(cfg: Config) -> None:
+    """No loss of the model, or of a training stage, is weighted below
+    zero: the run would climb that loss, away from the teacher, and exit
+    0."""
+    # SAMKD's stage weights live in its AdversarialStageHook
+    for key in ('model', 'custom_hooks'):
+        for path, value in _negative_weights(cfg.get(key), key):
+            raise ConfigError(
+                f'{path}={value}: a negative weight makes the run climb '
+                'that loss (away from the teacher, for a distillation '
+                'loss) instead of descending it. Set 0 to switch it off, '
+                'or a positive weight.'
+            )
+
+
 def check_schedule(cfg: Config) -> None:
     """The run trains at least one epoch or iteration, and validates when
     it has a validation loop."""
@@ -99,4 +142,5 @@ def check_schedule(cfg: Config) -> None:
 
 def check_training_settings(cfg: Config) -> None:
     check_optimizers(cfg)
+    check_loss_weights(cfg)
     check_schedule(cfg)
