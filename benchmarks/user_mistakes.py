@@ -374,6 +374,16 @@ class Sweep:
                     'model.distiller.distill_losses.loss_kd.loss_weight=-1',
                 ],
             ),
+            'save_best of an accuracy not computed': (
+                STUDENT,
+                'm51',
+                ['default_hooks.checkpoint.save_best=accuracy/top5'],
+            ),
+            'batch_size 0': (
+                STUDENT,
+                'm52',
+                ['train_dataloader.batch_size=0'],
+            ),
             'evaluator list without index': (
                 STUDENT,
                 'm49',
@@ -443,6 +453,8 @@ class Sweep:
         'misspelt loss name',
         'evaluator list without index',
         'KD loss weight -1',
+        'save_best of an accuracy not computed',
+        'batch_size 0',
         'test.py on MS-MGANs ckpt',
         'missing teacher_ckpt',
         'plain teacher for HSAKD',

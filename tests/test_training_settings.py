@@ -120,3 +120,40 @@ def test_a_negative_loss_weight_is_refused(config, option):
     with pytest.raises(ConfigError, match=rf'{option}=-0.5: a negative'):
         settings(config, **{option: -0.5})
     settings(config, **{option: 0})  # a loss switched off is allowed
+
+
+@pytest.mark.parametrize(
+    'option, told',
+    [
+        ('train_dataloader.batch_size', 'train_dataloader.batch_size=0'),
+        ('val_dataloader.batch_size', 'val_dataloader.batch_size=0'),
+        ('test_dataloader.num_workers', 'test_dataloader.num_workers=-1'),
+    ],
+)
+def test_a_loader_of_no_images_or_negative_workers_is_refused(option, told):
+    value = -1 if 'workers' in option else 0
+    with pytest.raises(ConfigError, match=told):
+        settings(**{option: value})
+    settings(**{option: 1})
+
+
+def test_save_best_must_be_an_accuracy_the_validation_gives():
+    """Before: ``save_best='accuracy/top5'`` under ``topk=(1,)`` stopped
+    with a ``KeyError`` traceback after the first epoch."""
+    best = 'default_hooks.checkpoint.save_best'
+    with pytest.raises(
+        ConfigError, match=r"save_best='accuracy/top5' .*gives accuracy/top1\)"
+    ):
+        settings(**{best: 'accuracy/top5'})
+    with pytest.raises(ConfigError, match="save_best='accuracy/top5'"):
+        settings(**{best: ['accuracy/top1', 'accuracy/top5']})
+    settings(**{best: 'accuracy/top1'})
+    settings(**{best: 'accuracy/top5', 'val_evaluator.0.topk': (1, 5)})
+    settings(**{best: 'accuracy/top5', 'val_evaluator.0.topk': 5})
+    # names of other metrics, or of an accuracy with several thresholds,
+    # are not known before the first validation: not checked
+    settings(**{best: 'transfer/ece'})
+    settings(**{best: 'accuracy/top5', 'val_evaluator.0.thrs': (0.0, 0.5)})
+    # an evaluator of another prefix
+    with pytest.raises(ConfigError, match="save_best='acc/top2'"):
+        settings(**{best: 'acc/top2', 'val_evaluator.0.prefix': 'acc'})

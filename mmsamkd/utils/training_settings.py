@@ -140,7 +140,77 @@ def check_schedule(cfg: Config) -> None:
         )
 
 
+def check_loaders(cfg: Config) -> None:
+    """Each loader takes at least one image a batch and no negative
+    number of workers (torch's tracebacks, the first an epoch in for a
+    validation loader)."""
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        settings = cfg.get(loader) or {}
+        if not hasattr(settings, 'get'):
+            continue
+        size = settings.get('batch_size')
+        if _number(size) and size < 1:
+            raise ConfigError(
+                f'{loader}.batch_size={size}: a batch holds at least one '
+                'image. Set 1 or more.'
+            )
+        workers = settings.get('num_workers')
+        if _number(workers) and workers < 0:
+            raise ConfigError(
+                f'{loader}.num_workers={workers} is negative. Set 0 to load '
+                'in the training process, or more.'
+            )
+
+
+def _accuracy_names(evaluators: Any) -> dict:
+    """``{prefix: metric names}`` that the ``Accuracy`` evaluators give,
+    e.g. ``{'accuracy': {'accuracy/top1'}}``; None for an evaluator with
+    several thresholds (its names carry them)."""
+    if hasattr(evaluators, 'get'):
+        evaluators = [evaluators]
+    names = {}
+    for evaluator in evaluators or ():
+        kind = str(evaluator.get('type', '')).split('.')[-1]
+        if kind != 'Accuracy':
+            continue
+        prefix = evaluator.get('prefix') or 'accuracy'
+        topk = evaluator.get('topk', (1,))
+        topk = (topk,) if isinstance(topk, int) else topk
+        thrs = evaluator.get('thrs', 0.0)
+        if isinstance(thrs, (list, tuple)) and len(thrs) > 1:
+            names[prefix] = None
+        elif names.get(prefix, set()) is not None:
+            names.setdefault(prefix, set()).update(
+                f'{prefix}/top{k}' for k in topk
+            )
+    return names
+
+
+def check_save_best(cfg: Config) -> None:
+    """The checkpoint hook's ``save_best`` names an accuracy the
+    validation gives: before, ``save_best='accuracy/top5'`` under
+    ``topk=(1,)`` stopped with a ``KeyError`` at the first validation,
+    an epoch in."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
+    best = hook.get('save_best') if hasattr(hook, 'get') else None
+    if best is None or best == 'auto':
+        return
+    given = _accuracy_names(cfg.get('val_evaluator'))
+    for name in [best] if isinstance(best, str) else best:
+        prefix = str(name).split('/')[0]
+        if given.get(prefix) is not None and name not in given[prefix]:
+            raise ConfigError(
+                f'default_hooks.checkpoint.save_best={name!r} is not a '
+                "metric of this run's validation (its Accuracy gives "
+                f'{", ".join(sorted(given[prefix]))}): the run would stop '
+                'at its first validation. Name one of those, or add the k '
+                "to val_evaluator's topk."
+            )
+
+
 def check_training_settings(cfg: Config) -> None:
     check_optimizers(cfg)
     check_loss_weights(cfg)
     check_schedule(cfg)
+    check_loaders(cfg)
+    check_save_best(cfg)
