@@ -76,6 +76,7 @@ def test_fashion_mnist_val_split_is_held_out_of_train(tmp_path):
     }
     with pytest.raises(ConfigError, match='val_size > 0'):
         LocalFashionMNIST(data_root=str(tmp_path), split='val')
+    assert len(LocalFashionMNIST(split='val', **dict(kwargs, val_size=1))) == 1
     with pytest.raises(ConfigError, match='split must be one of'):
         LocalFashionMNIST(data_root=str(tmp_path), split='valid')
     with pytest.raises(ConfigError, match='leaves no training image'):
@@ -88,6 +89,14 @@ def test_fashion_mnist_missing_files_name_path_and_fix(tmp_path):
     message = str(info.value)
     assert str(tmp_path / 'none') in message
     assert 'apt-get install -y dataset-fashion-mnist' in message
+    # the images there, the labels not: only the labels are named
+    write_fmnist(tmp_path, n_train=4)
+    os.remove(tmp_path / 'train-labels-idx1-ubyte.gz')
+    with pytest.raises(DatasetNotFoundError) as info:
+        LocalFashionMNIST(data_root=str(tmp_path), split='train')
+    assert "files ['train-labels-idx1-ubyte'] (.gz or plain)" in str(
+        info.value
+    )
 
 
 def test_read_idx_rejects_truncated_file(tmp_path):
@@ -283,3 +292,36 @@ def test_tiny_imagenet_missing_val_annotations(tmp_path):
     os.remove(tmp_path / 'val' / 'val_annotations.txt')
     with pytest.raises(DatasetNotFoundError, match='val_annotations.txt'):
         TinyImageNet(data_root=str(tmp_path), split='val')
+
+
+def test_tiny_imagenet_missing_split_folder_is_named(tmp_path):
+    write_tiny_imagenet(tmp_path)
+    os.rename(tmp_path / 'val' / 'images', tmp_path / 'val' / 'imgs')
+    with pytest.raises(DatasetNotFoundError) as info:
+        TinyImageNet(data_root=str(tmp_path), split='val')
+    message = str(info.value)
+    assert (
+        f"val split incomplete: '{tmp_path / 'val' / 'images'}' is not a "
+        'folder. Get it from the Tiny ImageNet page' in message
+    )
+
+
+@pytest.mark.parametrize(
+    'bad_line, told',
+    [
+        ('val_9.JPEG\tn99\t0\t0\t63\t63', "wnid 'n99' is not in wnids.txt"),
+        ('val_9.JPEG n01', "got 'val_9.JPEG n01'"),
+    ],
+)
+def test_tiny_imagenet_bad_annotation_line_is_named(tmp_path, bad_line, told):
+    """Before: a ``ValueError`` traceback (or an unpacking error for a line
+    without a tab) out of the dataset build."""
+    write_tiny_imagenet(tmp_path)
+    ann_file = tmp_path / 'val' / 'val_annotations.txt'
+    lines = ann_file.read_text().splitlines()
+    lines.insert(1, bad_line)
+    ann_file.write_text('\n'.join(lines) + '\n')
+    with pytest.raises(DatasetFileError) as info:
+        TinyImageNet(data_root=str(tmp_path), split='val')
+    assert f'{ann_file}:2: ' in str(info.value)  # the line, counted from 1
+    assert told in str(info.value)

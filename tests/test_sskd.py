@@ -407,6 +407,23 @@ def test_rotated_views_crop_each_view_on_its_own():
     assert offsets_differ
 
 
+def test_rotated_views_refuse_what_would_not_stack():
+    from mmsamkd.datasets import RotatedViews
+
+    with pytest.raises(ValueError, match=r'square images, got \(8, 6\)'):
+        RotatedViews()(dict(img=np.zeros((8, 6), np.uint8)))
+
+    calls = []
+
+    def crop_alternately(results):  # 8 x 8 views, then 6 x 6, and so on
+        calls.append(1)
+        size = 8 if len(calls) % 2 else 6
+        return dict(results, img=results['img'][:size, :size])
+
+    with pytest.raises(ValueError, match='views of shapes'):
+        RotatedViews([crop_alternately])(dict(img=np.zeros((8, 8), np.uint8)))
+
+
 @pytest.mark.parametrize('collate', ['pseudo_collate', 'default_collate'])
 def test_views_preprocessor_stacks_views_image_major(collate):
     from mmengine.dataset import default_collate, pseudo_collate

@@ -95,7 +95,12 @@ TESTS = {
         'test_sskd.py',
         'test_users_path.py',
     ],
-    'mmsamkd/datasets': ['test_datasets.py', 'test_users_path.py'],
+    # RotatedViews' own tests are SSKD's
+    'mmsamkd/datasets': [
+        'test_datasets.py',
+        'test_sskd.py',
+        'test_users_path.py',
+    ],
     # the non-finite guard: a mutant there lets a NaN run end with rc 0
     'mmsamkd/utils/nonfinite.py': ['test_nonfinite_guard.py', 'test_samkd.py'],
     'mmsamkd/engine/hooks/nonfinite_guard_hook.py': [

@@ -7,7 +7,7 @@ from typing import List
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from ..errors import DatasetNotFoundError
+from ..errors import DatasetFileError, DatasetNotFoundError
 
 _GET_IT = (
     'Get it from the Tiny ImageNet page of Stanford CS231n '
@@ -109,11 +109,18 @@ class TinyImageNet(BaseDataset):
             for line_no, line in enumerate(f, 1):
                 if not line.strip():
                     continue
-                name, wnid = line.split('\t')[:2]
+                fields = line.split('\t')
+                if len(fields) < 2:
+                    raise DatasetFileError(
+                        f'{ann_file}:{line_no}: expected an image name and '
+                        f'its wnid separated by a tab, got {line.strip()!r}. '
+                        + _GET_IT
+                    )
+                name, wnid = fields[:2]
                 if wnid not in label_of:
-                    raise ValueError(
+                    raise DatasetFileError(
                         f'{ann_file}:{line_no}: wnid {wnid!r} is not in '
-                        'wnids.txt'
+                        'wnids.txt. ' + _GET_IT
                     )
                 data_list.append(
                     {
