@@ -451,11 +451,35 @@ def test_views_preprocessor_stacks_views_image_major(collate):
     expected = [(10 * i + k - 1) / 2 for i in range(3) for k in range(4)]
     assert data['inputs'][:, 0, 0, 0].tolist() == expected
     assert len(data['data_samples']) == 3
+    # a batch of one sample (the last of an epoch)
+    data = preprocessor(collate_fn(batch[2:]), training=True)
+    assert data['inputs'][:, 0, 0, 0].tolist() == expected[8:]
     # plain test batches are untouched
     plain = preprocessor(
         dict(inputs=[torch.ones(1, 2, 2)] * 2, data_samples=samples([0, 1]))
     )
     assert plain['inputs'].shape == (2, 1, 2, 2)
+
+
+def test_views_preprocessor_mixes_only_training_batches():
+    init_default_scope('mmpretrain')
+    preprocessor = MODELS.build(
+        dict(
+            type='ViewsDataPreprocessor',
+            num_classes=2,
+            batch_augments=dict(augments=dict(type='Mixup', alpha=1.0)),
+        )
+    )
+    torch.manual_seed(0)
+    inputs = [torch.rand(1, 2, 2) for _ in range(2)]  # a test pipeline's
+
+    def run(**training):
+        batch = dict(inputs=list(inputs), data_samples=samples([0, 1]))
+        return preprocessor(batch, **training)['inputs']
+
+    # a validation batch (no training flag) is left as it is
+    assert torch.equal(run(), torch.stack(inputs))
+    assert not torch.equal(run(training=True), torch.stack(inputs))
 
 
 def test_views_preprocessor_refuses_batches_of_unknown_order():
