@@ -480,6 +480,16 @@ def test_views_preprocessor_mixes_only_training_batches():
     # a validation batch (no training flag) is left as it is
     assert torch.equal(run(), torch.stack(inputs))
     assert not torch.equal(run(training=True), torch.stack(inputs))
+    # before: an IndexError traceback from Mixup, 8 images for 2 labels
+    views = dict(
+        inputs=[torch.rand(4, 1, 2, 2)] * 2, data_samples=samples([0, 1])
+    )
+    assert preprocessor(views)['inputs'].shape == (8, 1, 2, 2)
+    with pytest.raises(ConfigError, match='Remove batch_augments'):
+        preprocessor(views, training=True)
+    views['inputs'] = torch.stack(views['inputs'])  # default_collate's
+    with pytest.raises(ConfigError, match='Remove batch_augments'):
+        preprocessor(views, training=True)
 
 
 def test_views_preprocessor_refuses_batches_of_unknown_order():

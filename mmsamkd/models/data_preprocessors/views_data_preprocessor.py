@@ -4,6 +4,8 @@ import torch
 from mmpretrain.models import ClsDataPreprocessor
 from mmpretrain.registry import MODELS
 
+from ...errors import ConfigError
+
 
 @MODELS.register_module()
 class ViewsDataPreprocessor(ClsDataPreprocessor):
@@ -46,4 +48,13 @@ class ViewsDataPreprocessor(ClsDataPreprocessor):
                     )
                 views = [view for sample in inputs for view in sample]
                 data = dict(data, inputs=views)
+        unstacked = data['inputs'] is not inputs  # a batch of views
+        if unstacked and training and self.batch_augments is not None:
+            # Mixup and CutMix pair image i of the batch with label i
+            raise ConfigError(
+                'batch_augments mix the images of a batch with one label '
+                'each, but this batch holds several views (RotatedViews) '
+                'per label. Remove batch_augments from the '
+                'data_preprocessor of a views pipeline.'
+            )
         return super().forward(data, training)
