@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine import dist
 from mmpretrain.structures import DataSample
 
 from conftest import REPO, tiny_cfg
@@ -159,6 +160,39 @@ def test_bank_is_fifo_and_wraps_around():
     # a batch larger than the bank keeps its newest rows
     bank.enqueue(torch.arange(14.0).view(7, 2), torch.arange(7))
     assert sorted(bank.labels.tolist()) == [2, 3, 4, 5, 6]
+
+
+def test_bank_of_one_keeps_the_newest_and_smaller_is_refused():
+    bank = FeatureBank(size=1, channels=1)
+    bank.enqueue(torch.tensor([[1.0], [2.0]]), torch.tensor([1, 2]))
+    assert bank.labels.tolist() == [2] and bank.pointer.item() == 0
+    with pytest.raises(ValueError, match='size >= 1, got 0'):
+        FeatureBank(size=0, channels=1)
+
+
+@pytest.mark.parametrize('world_size', [2, 3])
+def test_bank_enqueues_every_rank_in_rank_order(world_size):
+    """So that the banks of all ranks stay the same (rank r's rows are
+    stood in for by the local rows plus 10 r)."""
+    from unittest import mock
+
+    bank = FeatureBank(size=8, channels=1)
+    rows = torch.tensor([[1.0], [2.0]])
+
+    def all_gather(x):
+        return [x + 10 * rank for rank in range(world_size)]
+
+    with (
+        mock.patch.object(dist, 'get_world_size', return_value=world_size),
+        mock.patch.object(dist, 'all_gather', side_effect=all_gather),
+    ):
+        bank.enqueue(rows, torch.tensor([0, 1]))
+    feats, labels = bank.stored()
+    expected = [1.0 + 10 * r + i for r in range(world_size) for i in (0, 1)]
+    assert feats[:, 0].tolist() == expected
+    assert labels.tolist() == [
+        r * 10 + i for r in range(world_size) for i in (0, 1)
+    ]
 
 
 def test_bank_round_trips_through_a_state_dict():
