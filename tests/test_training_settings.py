@@ -154,6 +154,13 @@ def test_save_best_must_be_an_accuracy_the_validation_gives():
     # are not known before the first validation: not checked
     settings(**{best: 'transfer/ece'})
     settings(**{best: 'accuracy/top5', 'val_evaluator.0.thrs': (0.0, 0.5)})
+    # one threshold in a tuple: plain names; topk's default is (1,)
+    with pytest.raises(ConfigError, match="save_best='accuracy/top5'"):
+        settings(**{best: 'accuracy/top5', 'val_evaluator.0.thrs': (0.5,)})
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.val_evaluator = [dict(type='Accuracy')]
+    cfg.merge_from_dict({best: 'accuracy/top1'})
+    check_training_settings(cfg)
     # an evaluator of another prefix
     with pytest.raises(ConfigError, match="save_best='acc/top2'"):
         settings(**{best: 'acc/top2', 'val_evaluator.0.prefix': 'acc'})
