@@ -137,6 +137,21 @@ def test_a_loader_of_no_images_or_negative_workers_is_refused(option, told):
     settings(**{option: 1})
 
 
+def test_test_tool_refuses_a_test_loader_of_no_images(tmp_path):
+    checkpoint = tmp_path / 'epoch_1.pth'
+    checkpoint.write_bytes(b'')  # refused before it is read
+    result = run_tool_in_process(
+        'test.py',
+        STUDENT_CFG,
+        checkpoint,
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        'test_dataloader.batch_size=0',
+    )
+    assert_one_line_error(result, 'test_dataloader.batch_size=0: a batch')
+
+
 def test_save_best_must_be_an_accuracy_the_validation_gives():
     """Before: ``save_best='accuracy/top5'`` under ``topk=(1,)`` stopped
     with a ``KeyError`` traceback after the first epoch."""

@@ -61,6 +61,7 @@ def main():
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
     from mmsamkd.utils.distributed import check_launch, end_distributed
     from mmsamkd.utils.misplaced_keys import misplaced_key
+    from mmsamkd.utils.training_settings import check_loaders
 
     cfg = None
     try:
@@ -79,6 +80,7 @@ def main():
             cfg.merge_from_dict(args.cfg_options)
         check_config_keys(cfg)
         check_heads_fit_the_data(cfg, ['test_dataloader'])
+        check_loaders(cfg, ['test_dataloader'])
         check_launch(cfg.launcher)
         check_evaluated_inputs(cfg, args.checkpoint, args.config)
         # Testing needs neither the teacher's weights (the checkpoint

@@ -13,7 +13,7 @@ Runner is built, in one line naming the key.
 """
 
 from numbers import Number
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -140,11 +140,14 @@ def check_schedule(cfg: Config) -> None:
         )
 
 
-def check_loaders(cfg: Config) -> None:
-    """Each loader takes at least one image a batch and no negative
-    number of workers (torch's tracebacks, the first an epoch in for a
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
+    """Each of ``loaders`` takes at least one image a batch and no
+    negative number of workers (torch's tracebacks, an epoch in for a
     validation loader)."""
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    for loader in loaders:
         settings = cfg.get(loader) or {}
         if not hasattr(settings, 'get'):
             continue
