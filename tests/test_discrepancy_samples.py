@@ -111,6 +111,24 @@ def test_samples_step_up_the_divergence_and_leave_the_models():
     assert divergence(moved) > divergence(x)
 
 
+def test_pixels_without_gradient_stay(monkeypatch):
+    """A pixel the divergence does not depend on steps by sign(0) = 0 (not
+    epsilon / 0); the others by epsilon up their gradient."""
+    from mmsamkd.models.algorithms import discrepancy_samples as module
+
+    def left_half_only(teacher, student, images, tau):
+        return (images[..., :14] ** 3).sum()
+
+    monkeypatch.setattr(module, 'joint_divergence', left_half_only)
+    algorithm, _ = build()
+    x = images()
+    moved = discrepancy_samples(
+        algorithm.teacher, algorithm.student, x, 0.1, 3
+    )
+    assert torch.equal(moved[..., 14:], x[..., 14:])
+    torch.testing.assert_close(moved[..., :14], x[..., :14] + 0.1)
+
+
 def test_train_step_adds_the_weighted_sample_loss():
     algorithm, wrappers = build()
     algorithm.set_adversarial_weights(dict(samples=0.5))
