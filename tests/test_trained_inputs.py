@@ -71,6 +71,7 @@ def test_the_model_preprocessor_wins_over_the_top_level_one():
 )
 def test_a_normalisation_differs_in_mean_std_or_channel_order(used, differs):
     assert normalisation_differs(FMNIST, used) is differs
+    assert normalisation_differs(used, FMNIST) is differs  # either side
     assert normalisation_differs(None, used) is False  # unknown: unchecked
 
 
@@ -171,6 +172,10 @@ def test_classes_of_another_dataset_or_order_are_named():
     assert classes_problem(trained, other) == (
         'other classes (cat, dog, fox and 2 more) than this data '
         '(a, b, c and 2 more)'
+    )
+    # three names in full; from four on, the first three and a count
+    assert classes_problem(other[:3], trained[:4]) == (
+        'other classes (a, b, c) than this data (cat, dog, fox and 1 more)'
     )
 
 
