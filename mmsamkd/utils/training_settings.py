@@ -6,10 +6,12 @@ unselected model (``optim_wrapper.optimizer.lr=0``: every step leaves the
 weights where they started, and the run reports chance accuracy as its
 result; ``loss_kd.loss_weight=-1``: the student is pushed away from its
 teacher; ``train_cfg.val_begin`` after the last epoch: no validation, so
-no best checkpoint and nothing for compare.py to select on) or stopped with a
-traceback from inside torch or mmengine (``max_epochs=0``, a negative
-momentum). :func:`check_training_settings` refuses them before the
-Runner is built, in one line naming the key.
+no best checkpoint and nothing for compare.py to select on) or stopped
+with a traceback from inside torch or mmengine (``max_epochs=0``, a
+negative momentum, ``batch_size=0``; a ``save_best`` accuracy that the
+validation does not compute only at the first validation, an epoch in).
+:func:`check_training_settings` refuses them before the Runner is built,
+in one line naming the key.
 """
 
 from numbers import Number
