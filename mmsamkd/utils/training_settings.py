@@ -68,14 +68,17 @@ def check_optimizers(cfg: Config) -> None:
                 )
 
 
+def _children(node: Any) -> Iterator[Tuple[Any, Any]]:
+    if isinstance(node, (list, tuple)):
+        return enumerate(node)
+    return iter(node.items()) if hasattr(node, 'items') else iter(())
+
+
 def _negative_weights(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
     """``(dotted path, value)`` of each negative number under a key named
     ``*weight`` or ``*weights`` (``loss_weight``, a pair's ``match_weight``,
     SAMKD's stage ``weights``)."""
-    items = node.items() if hasattr(node, 'items') else ()
-    if isinstance(node, (list, tuple)):
-        items = enumerate(node)
-    for key, child in items:
+    for key, child in _children(node):
         path = f'{prefix}.{key}'
         if str(key).endswith(('weight', 'weights')):
             for where, value in _numbers(child, path):
@@ -88,10 +91,7 @@ def _negative_weights(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
 def _numbers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
     if _number(node):
         yield prefix, node
-    items = node.items() if hasattr(node, 'items') else ()
-    if isinstance(node, (list, tuple)):
-        items = enumerate(node)
-    for key, child in items:
+    for key, child in _children(node):
         yield from _numbers(child, f'{prefix}.{key}')
 
 
