@@ -295,6 +295,11 @@ def test_an_override_path_that_lands_nowhere_is_refused(config, option, told):
         # a new key in a dict that is not a collection of built objects
         {'model.teacher.init_cfg.type': 'Pretrained'},
         {'env_cfg.dist_cfg.timeout': 60},
+        # new keys of a built object whose entries are typed dicts (its
+        # type is the default): an optimizer wrapper holding one optimizer
+        {'optim_wrapper.clip_grad.max_norm': 1},
+        {'optim_wrapper.accumulative_counts': 2},
+        {'optim_wrapper.type': 'AmpOptimWrapper'},
     ],
 )
 def test_override_paths_that_land_are_allowed(options):

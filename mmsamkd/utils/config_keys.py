@@ -225,6 +225,21 @@ def _paths_holding(node, value, prefix=''):
     return found
 
 
+# dicts whose every entry is an object built from its own ``type``; other
+# dicts of typed entries (``optim_wrapper`` holding only ``optimizer``) are
+# objects themselves, and take new keys (``optim_wrapper.clip_grad``)
+COLLECTIONS = frozenset(
+    {
+        'default_hooks',
+        'distill_losses',
+        'student_recorders',
+        'teacher_recorders',
+        'distill_deliveries',
+        'connectors',
+    }
+)
+
+
 def _path_problem(node: Any, option: str, options: Mapping) -> Optional[str]:
     """Why the dotted ``option`` cannot land where it is meant to, or None.
 
@@ -232,8 +247,9 @@ def _path_problem(node: Any, option: str, options: Mapping) -> Optional[str]:
     it lacks. Through a list it needs an index, and a plain value (an
     ``int``, ``None``) takes no keys: both stopped with a ``TypeError``
     traceback. An entry created in a collection of built objects
-    (``default_hooks``, a distiller's ``distill_losses``) has no ``type``,
-    so a misspelt entry name stopped the build with a registry traceback.
+    (``default_hooks``, a distiller's ``distill_losses``: ``COLLECTIONS``)
+    has no ``type``, so a misspelt entry name stopped the build with a
+    registry traceback.
     """
     parts = option.split('.')
     for depth, part in enumerate(parts):
@@ -257,8 +273,10 @@ def _path_problem(node: Any, option: str, options: Mapping) -> Optional[str]:
             node = node[part]
             continue
         entries = [v for v in node.values() if v is not None]
-        built = entries and all(
-            isinstance(v, dict) and 'type' in v for v in entries
+        built = (
+            depth > 0
+            and parts[depth - 1] in COLLECTIONS
+            and all(isinstance(v, dict) and 'type' in v for v in entries)
         )
         new_type = '.'.join(parts[: depth + 1] + ['type'])
         if built and new_type not in options:
