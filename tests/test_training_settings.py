@@ -8,6 +8,8 @@ left every weight as initialised and reported its chance accuracy, rc 0;
 tracebacks from mmengine and torch (the last only after an epoch).
 """
 
+import re
+
 import pytest
 from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
@@ -179,3 +181,47 @@ def test_save_best_must_be_an_accuracy_the_validation_gives():
     # an evaluator of another prefix
     with pytest.raises(ConfigError, match="save_best='acc/top2'"):
         settings(**{best: 'acc/top2', 'val_evaluator.0.prefix': 'acc'})
+
+
+@pytest.mark.parametrize(
+    'option, value, told',
+    [
+        # before: rc 0 with a model as initialised (4.7 % in a tiny run)
+        ('optim_wrapper.clip_grad.max_norm', 0, 'clipped to zero'),
+        ('optim_wrapper.clip_grad', dict(clip_value=0), 'clip_value=0: every'),
+        # before: tracebacks (an AssertionError or ValueError from mmengine,
+        # numpy or the dataset)
+        ('optim_wrapper.accumulative_counts', 0, 'accumulative_counts=0: a'),
+        ('val_dataloader.dataset.indices', 0, 'would hold no image'),
+        ('randomness.seed', -1, 'randomness.seed=-1: a seed is'),
+        ('randomness.seed', 2**32, 'a whole number from 0 to 2**32 - 1'),
+        ('train_cfg.max_epochs', 1.5, 'train a part of an epoch'),
+        # before: the first epoch never ended
+        ('train_dataloader.sampler.type', 'InfiniteSampler', 'never ends'),
+        # MultiStepLR's decay to 0: no training after the first milestone
+        ('param_scheduler', dict(type='MultiStepLR', gamma=0), 'gamma=0'),
+    ],
+)
+def test_settings_that_learn_nothing_or_fail_in_torch_are_refused(
+    option, value, told
+):
+    with pytest.raises(ConfigError, match=re.escape(told)):
+        settings(**{option: value})
+
+
+def test_the_bounds_of_those_settings_are_allowed():
+    settings(
+        **{
+            'optim_wrapper.clip_grad': dict(max_norm=1e-3, clip_value=1e-3),
+            'optim_wrapper.accumulative_counts': 1,
+            'val_dataloader.dataset.indices': 1,
+            'randomness.seed': 2**32 - 1,
+            'param_scheduler': dict(type='MultiStepLR', gamma=1e-3),
+        }
+    )
+    settings(**{'randomness.seed': 0, 'train_cfg.max_epochs': 2.0})
+    settings(**{'randomness.seed': None, 'optim_wrapper.clip_grad': None})
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=10)
+    cfg.train_dataloader.sampler = dict(type='InfiniteSampler')
+    check_training_settings(cfg)  # an infinite sampler, counted in iters

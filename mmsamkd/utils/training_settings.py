@@ -22,18 +22,17 @@ from mmengine.config import Config
 from ..errors import ConfigError
 
 
-def _optimizers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
-    """``(dotted path, optimizer dict)`` of every optimizer that
+def _wrappers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
+    """``(dotted path, wrapper dict)`` of every optimizer wrapper that
     ``optim_wrapper`` builds: one, or one per part of a model (SAMKD's
     student and adversary, MS-MGANs' generator and discriminators)."""
     if not hasattr(node, 'get'):
         return
-    optimizer = node.get('optimizer')
-    if hasattr(optimizer, 'get'):
-        yield f'{prefix}.optimizer', optimizer
+    if hasattr(node.get('optimizer'), 'get'):
+        yield prefix, node
     for key, child in node.items():
         if key != 'optimizer' and hasattr(child, 'get'):
-            yield from _optimizers(child, f'{prefix}.{key}')
+            yield from _wrappers(child, f'{prefix}.{key}')
 
 
 def _number(value: Any) -> bool:
@@ -42,14 +41,14 @@ def _number(value: Any) -> bool:
 
 def check_optimizers(cfg: Config) -> None:
     """Each optimizer's ``lr`` is positive and its ``momentum`` and
-    ``weight_decay`` are not negative."""
-    for path, optimizer in _optimizers(
-        cfg.get('optim_wrapper'), 'optim_wrapper'
-    ):
+    ``weight_decay`` are not negative; each wrapper clips gradients to
+    more than zero and accumulates at least one step."""
+    for path, wrapper in _wrappers(cfg.get('optim_wrapper'), 'optim_wrapper'):
+        optimizer = wrapper['optimizer']
         lr = optimizer.get('lr')
         if _number(lr) and lr <= 0:
             raise ConfigError(
-                f'{path}.lr={lr}: a step of that size '
+                f'{path}.optimizer.lr={lr}: a step of that size '
                 + (
                     'leaves every weight where it started'
                     if lr == 0
@@ -64,8 +63,25 @@ def check_optimizers(cfg: Config) -> None:
             value = optimizer.get(key)
             if _number(value) and value < 0:
                 raise ConfigError(
-                    f'{path}.{key}={value} is negative. Set it to 0 or more.'
+                    f'{path}.optimizer.{key}={value} is negative. Set it '
+                    'to 0 or more.'
                 )
+        clip = wrapper.get('clip_grad') or {}
+        for key in ('max_norm', 'clip_value'):
+            value = clip.get(key) if hasattr(clip, 'get') else None
+            if _number(value) and value <= 0:
+                raise ConfigError(
+                    f'{path}.clip_grad.{key}={value}: every gradient would '
+                    'be clipped to zero, so the run would learn nothing '
+                    'and report its accuracy. Set a positive bound, or '
+                    'clip_grad=None.'
+                )
+        counts = wrapper.get('accumulative_counts')
+        if _number(counts) and counts < 1:
+            raise ConfigError(
+                f'{path}.accumulative_counts={counts}: a step accumulates '
+                'the gradients of at least one batch. Set 1 or more.'
+            )
 
 
 def _children(node: Any) -> Iterator[Tuple[Any, Any]]:
@@ -118,11 +134,31 @@ def check_schedule(cfg: Config) -> None:
         return
     unit = 'epoch' if 'max_epochs' in train_cfg else 'iter'
     last = train_cfg.get(f'max_{unit}s')
-    if _number(last) and last < 1:
+    if _number(last) and (last < 1 or last != int(last)):
         raise ConfigError(
-            f'train_cfg.max_{unit}s={last}: the run would train nothing. '
-            f'Set at least 1 (to evaluate a checkpoint, use tools/test.py).'
+            f'train_cfg.max_{unit}s={last}: the run would train '
+            + ('nothing' if last < 1 else f'a part of an {unit}')
+            + '. Set a whole number of at least 1 (to evaluate a '
+            'checkpoint, use tools/test.py).'
         )
+    sampler = (cfg.get('train_dataloader') or {}).get('sampler') or {}
+    kind = str(sampler.get('type', '')) if hasattr(sampler, 'get') else ''
+    if unit == 'epoch' and kind.split('.')[-1] == 'InfiniteSampler':
+        # before: the first epoch ran until killed, its log silent
+        raise ConfigError(
+            'train_dataloader.sampler is an InfiniteSampler, whose epoch '
+            'never ends, under a schedule of epochs. Use '
+            "type='DefaultSampler', or train_cfg=dict("
+            "type='IterBasedTrainLoop', max_iters=...)."
+        )
+    for path, value in _numbers(cfg.get('param_scheduler'), 'param_scheduler'):
+        if path.endswith('.gamma') and value <= 0:
+            raise ConfigError(
+                f'{path}={value}: the learning rate would drop to '
+                + ('0' if value == 0 else 'a negative value')
+                + ' at the first decay, and the run train no further. Set '
+                'a factor above 0.'
+            )
     if cfg.get('val_dataloader') is None or cfg.get('val_cfg') is None:
         return
     interval = train_cfg.get('val_interval', 1)
@@ -158,6 +194,13 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
             raise ConfigError(
                 f'{loader}.batch_size={size}: a batch holds at least one '
                 'image. Set 1 or more.'
+            )
+        dataset = settings.get('dataset') or {}
+        part = dataset.get('indices') if hasattr(dataset, 'get') else None
+        if _number(part) and part < 1:
+            raise ConfigError(
+                f'{loader}.dataset.indices={part}: the dataset would hold '
+                'no image. Set 1 or more, or remove it for the whole split.'
             )
         workers = settings.get('num_workers')
         if _number(workers) and workers < 0:
@@ -213,9 +256,21 @@ def check_save_best(cfg: Config) -> None:
             )
 
 
+def check_seed(cfg: Config) -> None:
+    """``randomness.seed`` is None or a seed numpy takes (before: its
+    ``ValueError`` traceback)."""
+    seed = (cfg.get('randomness') or {}).get('seed')
+    if _number(seed) and not (0 <= seed < 2**32 and seed == int(seed)):
+        raise ConfigError(
+            f'randomness.seed={seed}: a seed is a whole number from 0 to '
+            '2**32 - 1 (or None for a random one).'
+        )
+
+
 def check_training_settings(cfg: Config) -> None:
     check_optimizers(cfg)
     check_loss_weights(cfg)
     check_schedule(cfg)
     check_loaders(cfg)
     check_save_best(cfg)
+    check_seed(cfg)
