@@ -384,6 +384,22 @@ class Sweep:
                 'm52',
                 ['train_dataloader.batch_size=0'],
             ),
+            'clip_grad max_norm 0': (
+                STUDENT,
+                'm53',
+                ['optim_wrapper.clip_grad.max_norm=0'],
+            ),
+            'InfiniteSampler under epochs': (
+                STUDENT,
+                'm54',
+                ['train_dataloader.sampler.type=InfiniteSampler'],
+            ),
+            'seed -1': (STUDENT, 'm55', ['randomness.seed=-1']),
+            'validation part of no image': (
+                STUDENT,
+                'm56',
+                ['val_dataloader.dataset.indices=0'],
+            ),
             'evaluator list without index': (
                 STUDENT,
                 'm49',
@@ -455,6 +471,10 @@ class Sweep:
         'KD loss weight -1',
         'save_best of an accuracy not computed',
         'batch_size 0',
+        'clip_grad max_norm 0',
+        'InfiniteSampler under epochs',
+        'seed -1',
+        'validation part of no image',
         'test.py on MS-MGANs ckpt',
         'missing teacher_ckpt',
         'plain teacher for HSAKD',
