@@ -199,7 +199,13 @@ def test_save_best_must_be_an_accuracy_the_validation_gives():
         # before: the first epoch never ended
         ('train_dataloader.sampler.type', 'InfiniteSampler', 'never ends'),
         # MultiStepLR's decay to 0: no training after the first milestone
-        ('param_scheduler', dict(type='MultiStepLR', gamma=0), 'gamma=0'),
+        ('param_scheduler', dict(type='MultiStepLR', gamma=0), 'to 0 at'),
+        (
+            'param_scheduler',
+            [dict(type='LinearLR'), dict(type='StepLR', gamma=-0.1)],
+            'param_scheduler.1.gamma=-0.1: the learning rate would drop to '
+            'a negative value',
+        ),
     ],
 )
 def test_settings_that_learn_nothing_or_fail_in_torch_are_refused(
