@@ -17,7 +17,7 @@ def test_stage_hook_switches_and_recomputes_on_resume():
     hook = AdversarialStageHook(stages)
     model = SimpleNamespace(weights=None)
     model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
-    runner = SimpleNamespace(model=model, epoch=0, iter=0)
+    runner = SimpleNamespace(model=model, epoch=0, iter=0, max_epochs=6)
     seen = []
     hook.before_train(runner)
     for epoch in range(6):
@@ -46,7 +46,7 @@ def test_stage_hook_by_iteration_and_validation():
     )
     model = SimpleNamespace(weights=None)
     model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
-    runner = SimpleNamespace(model=model, epoch=0, iter=9)
+    runner = SimpleNamespace(model=model, epoch=0, iter=9, max_iters=20)
     hook.before_train(runner)
     assert model.weights == {}
     runner.iter = 10
@@ -56,3 +56,46 @@ def test_stage_hook_by_iteration_and_validation():
         AdversarialStageHook([dict(begin=1)])
     with pytest.raises(ConfigError, match='increase'):
         AdversarialStageHook([dict(begin=0), dict(begin=3), dict(begin=2)])
+
+
+def test_stages_a_short_schedule_never_reaches_are_named(monkeypatch):
+    """Before: ``max_epochs=3`` under stages from epochs 2 and 4 trained
+    without the logits discriminator, with nothing in the log to say so."""
+    import logging
+
+    from mmsamkd.engine.hooks import adversarial_stage_hook
+
+    logged = []
+    monkeypatch.setattr(
+        adversarial_stage_hook,
+        'print_log',
+        lambda text, level=logging.INFO, **k: logged.append((text, level)),
+    )
+    stages = [
+        dict(begin=0),
+        dict(begin=2, weights=dict(feat0=1.0)),
+        dict(begin=4, weights=dict(feat0=1.0, logits=0.5)),
+        dict(begin=5, weights=dict(logits=0.5)),
+    ]
+    model = SimpleNamespace(weights=None)
+    model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
+
+    def warnings_for(hook, **runner):
+        logged.clear()
+        hook.before_train(
+            SimpleNamespace(model=model, epoch=0, iter=0, **runner)
+        )
+        return [text for text, level in logged if level == logging.WARNING]
+
+    assert warnings_for(AdversarialStageHook(stages), max_epochs=4) == [
+        'adversarial stages 3, 4 of 4 begin at epoch 4, 5, not before the '
+        "run's last epoch (4): they will not be played, and the run ends in "
+        'stage 2 (feat0x1). Lengthen the schedule or move the stages to '
+        'compare it with the full method.'
+    ]
+    assert warnings_for(AdversarialStageHook(stages), max_epochs=6) == []
+    by_iter = AdversarialStageHook(stages[:2], by_epoch=False)
+    (told,) = warnings_for(by_iter, max_iters=2)
+    assert 'begin at iteration 2' in told
+    assert 'ends in stage 1 (no discriminator)' in told
+    assert warnings_for(by_iter, max_iters=3) == []
