@@ -63,11 +63,11 @@ def test_stages_a_short_schedule_never_reaches_are_named(monkeypatch):
     without the logits discriminator, with nothing in the log to say so."""
     import logging
 
-    from mmsamkd.engine.hooks import adversarial_stage_hook
+    from mmsamkd.engine.hooks import unplayed_stages
 
     logged = []
     monkeypatch.setattr(
-        adversarial_stage_hook,
+        unplayed_stages,
         'print_log',
         lambda text, level=logging.INFO, **k: logged.append((text, level)),
     )
@@ -90,12 +90,14 @@ def test_stages_a_short_schedule_never_reaches_are_named(monkeypatch):
     assert warnings_for(AdversarialStageHook(stages), max_epochs=4) == [
         'adversarial stages 3, 4 of 4 begin at epoch 4, 5, not before the '
         "run's last epoch (4): they will not be played, and the run ends in "
-        'stage 2 (feat0x1). Lengthen the schedule or move the stages to '
+        'adversarial stage 2 (feat0x1). Lengthen the schedule or move the '
+        'stages to '
         'compare it with the full method.'
     ]
     assert warnings_for(AdversarialStageHook(stages), max_epochs=6) == []
     by_iter = AdversarialStageHook(stages[:2], by_epoch=False)
     (told,) = warnings_for(by_iter, max_iters=2)
-    assert 'begin at iteration 2' in told
-    assert 'ends in stage 1 (no discriminator)' in told
+    assert 'adversarial stage 2 of 2 begins at iteration 2' in told
+    assert 'it will not be played' in told
+    assert 'ends in adversarial stage 1 (no discriminator)' in told
     assert warnings_for(by_iter, max_iters=3) == []

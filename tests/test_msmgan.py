@@ -225,9 +225,10 @@ def test_phase_hook_follows_the_epoch_and_checks_its_phases(monkeypatch):
     """The phase in force from each phase's first epoch on, set once per
     change, set again when a (resumed) run starts; the schedule checked
     when the hook is built."""
+    import logging
     from types import SimpleNamespace
 
-    from mmsamkd.engine.hooks import msmgan_phase_hook
+    from mmsamkd.engine.hooks import msmgan_phase_hook, unplayed_stages
     from mmsamkd.engine.hooks.msmgan_phase_hook import MSMGANPhaseHook
 
     phases = [
@@ -242,7 +243,7 @@ def test_phase_hook_follows_the_epoch_and_checks_its_phases(monkeypatch):
     monkeypatch.setattr(
         msmgan_phase_hook, 'print_log', lambda text, **k: logged.append(text)
     )
-    runner = SimpleNamespace(model=model, epoch=0)
+    runner = SimpleNamespace(model=model, epoch=0, max_epochs=6)
     hook.before_train(runner)
     for epoch in range(6):
         runner.epoch = epoch
@@ -259,6 +260,25 @@ def test_phase_hook_follows_the_epoch_and_checks_its_phases(monkeypatch):
     runner.epoch = 3  # a run resumed in the second phase
     hook.before_train(runner)
     assert calls[-1] == (1, 1)
+    # a schedule that ends before the final phase says so
+    warned = []
+    monkeypatch.setattr(
+        unplayed_stages,
+        'print_log',
+        lambda text, **k: warned.append((text, k.get('level'))),
+    )
+    runner.max_epochs = 5
+    hook.before_train(runner)
+    assert warned == [
+        (
+            "MS-MGANs phase 3 of 3 begins at epoch 5, not before the run's "
+            'last epoch (5): it will not be played, and the run ends in '
+            'MS-MGANs phase 2 (block 1 against its discriminator, teacher '
+            'snapshot 1). Lengthen the schedule or move the stages to '
+            'compare it with the full method.',
+            logging.WARNING,
+        )
+    ]
     for bad, message in (
         ([], 'start at epoch 0'),
         (phases[1:], 'start at epoch 0'),

@@ -89,6 +89,10 @@ TESTS = {
         'test_msmgan.py',
     ],
     'mmsamkd/engine/hooks/msmgan_phase_hook.py': ['test_msmgan.py'],
+    'mmsamkd/engine/hooks/unplayed_stages.py': [
+        'test_adversarial_stage_hook.py',
+        'test_msmgan.py',
+    ],
     'mmsamkd/engine/hooks/fp32_losses_hook.py': ['test_mixed_precision.py'],
     'mmsamkd/engine/hooks/trained_classes_hook.py': ['test_trained_inputs.py'],
     'mmsamkd/models/data_preprocessors': [

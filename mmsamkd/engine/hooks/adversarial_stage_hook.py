@@ -1,6 +1,5 @@
 """Move SAMKD through its adversarial stages by epoch or iteration."""
 
-import logging
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -10,6 +9,7 @@ from mmrazor.registry import HOOKS
 
 from ...errors import ConfigError
 from ...utils.model_wrappers import unwrap_model
+from .unplayed_stages import warn_of_unplayed_stages
 
 
 @HOOKS.register_module()
@@ -78,26 +78,16 @@ class AdversarialStageHook(Hook):
         self._update(runner)
 
     def _warn_of_stages_never_reached(self, runner: Runner) -> None:
-        """A schedule shortened below the stages (``max_epochs=3`` under
-        stages from epoch 4) trains a model that never plays them: say so
-        where the run's results are read."""
         last = runner.max_epochs if self.by_epoch else runner.max_iters
-        unit = 'epoch' if self.by_epoch else 'iteration'
-        late = [i for i, s in enumerate(self.stages) if s['begin'] >= last]
-        if not late:
-            return
-        begins = ', '.join(str(self.stages[i]['begin']) for i in late)
-        kept = self.stages[late[0] - 1]['weights']
-        active = ', '.join(f'{k}x{v:g}' for k, v in kept.items() if v)
-        print_log(
-            f'adversarial stages {", ".join(str(i + 1) for i in late)} of '
-            f'{len(self.stages)} begin at {unit} {begins}, not before the '
-            f"run's last {unit} ({last}): they will not be played, and the "
-            f'run ends in stage {late[0]} ({active or "no discriminator"}). '
-            'Lengthen the schedule or move the stages to compare it with '
-            'the full method.',
-            logger='current',
-            level=logging.WARNING,
+        begins = [stage['begin'] for stage in self.stages]
+        ended = self.stages[self.stage_at(last - 1)]['weights']
+        active = ', '.join(f'{k}x{v:g}' for k, v in ended.items() if v)
+        warn_of_unplayed_stages(
+            'adversarial stage',
+            begins,
+            last,
+            'epoch' if self.by_epoch else 'iteration',
+            active or 'no discriminator',
         )
 
     def before_train_epoch(self, runner: Runner) -> None:

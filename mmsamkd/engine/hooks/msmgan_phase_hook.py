@@ -9,6 +9,7 @@ from mmrazor.registry import HOOKS
 
 from ...errors import ConfigError
 from ...utils.model_wrappers import unwrap_model
+from .unplayed_stages import warn_of_unplayed_stages
 
 
 @HOOKS.register_module()
@@ -57,19 +58,30 @@ class MSMGANPhaseHook(Hook):
         phase = self.phases[index]
         model.set_phase(phase['block'], phase['snapshot'])
         self.current = index
+        print_log(
+            f'MS-MGANs phase {index + 1}/{len(self.phases)} from epoch '
+            f'{runner.epoch}: {self._describe(phase)}',
+            logger='current',
+        )
+
+    @staticmethod
+    def _describe(phase: dict) -> str:
         what = (
             'final phase (whole student, CE + KD)'
             if phase['block'] is None
             else f'block {phase["block"]} against its discriminator'
         )
-        print_log(
-            f'MS-MGANs phase {index + 1}/{len(self.phases)} from epoch '
-            f'{runner.epoch}: {what}, teacher snapshot {phase["snapshot"]}',
-            logger='current',
-        )
+        return f'{what}, teacher snapshot {phase["snapshot"]}'
 
     def before_train(self, runner: Runner) -> None:
         self.current = None
+        warn_of_unplayed_stages(
+            'MS-MGANs phase',
+            [phase['begin'] for phase in self.phases],
+            runner.max_epochs,
+            'epoch',
+            self._describe(self.phases[self.phase_at(runner.max_epochs - 1)]),
+        )
         self._update(runner)
 
     def before_train_epoch(self, runner: Runner) -> None:
