@@ -39,6 +39,18 @@ def _number(value: Any) -> bool:
     return isinstance(value, Number) and not isinstance(value, bool)
 
 
+def _at_least(
+    path: str, value: Any, minimum: float, tail: str, inclusive: bool = True
+) -> None:
+    """Refuse ``path=value`` when it is a number below ``minimum`` (or
+    equal to it, unless ``inclusive``); ``tail`` follows it in the
+    message."""
+    if _number(value) and (
+        value < minimum or (value == minimum and not inclusive)
+    ):
+        raise ConfigError(f'{path}={value}{tail}')
+
+
 def check_optimizers(cfg: Config) -> None:
     """Each optimizer's ``lr`` is positive and its ``momentum`` and
     ``weight_decay`` are not negative; each wrapper clips gradients to
@@ -60,28 +72,30 @@ def check_optimizers(cfg: Config) -> None:
                 'lr_mult=0).'
             )
         for key in ('momentum', 'weight_decay'):
-            value = optimizer.get(key)
-            if _number(value) and value < 0:
-                raise ConfigError(
-                    f'{path}.optimizer.{key}={value} is negative. Set it '
-                    'to 0 or more.'
-                )
+            _at_least(
+                f'{path}.optimizer.{key}',
+                optimizer.get(key),
+                0,
+                ' is negative. Set it to 0 or more.',
+            )
         clip = wrapper.get('clip_grad') or {}
         for key in ('max_norm', 'clip_value'):
-            value = clip.get(key) if hasattr(clip, 'get') else None
-            if _number(value) and value <= 0:
-                raise ConfigError(
-                    f'{path}.clip_grad.{key}={value}: every gradient would '
-                    'be clipped to zero, so the run would learn nothing '
-                    'and report its accuracy. Set a positive bound, or '
-                    'clip_grad=None.'
-                )
-        counts = wrapper.get('accumulative_counts')
-        if _number(counts) and counts < 1:
-            raise ConfigError(
-                f'{path}.accumulative_counts={counts}: a step accumulates '
-                'the gradients of at least one batch. Set 1 or more.'
+            _at_least(
+                f'{path}.clip_grad.{key}',
+                clip.get(key) if hasattr(clip, 'get') else None,
+                0,
+                ': every gradient would be clipped to zero, so the run '
+                'would learn nothing and report its accuracy. Set a '
+                'positive bound, or clip_grad=None.',
+                inclusive=False,
             )
+        _at_least(
+            f'{path}.accumulative_counts',
+            wrapper.get('accumulative_counts'),
+            1,
+            ': a step accumulates the gradients of at least one batch. '
+            'Set 1 or more.',
+        )
 
 
 def _children(node: Any) -> Iterator[Tuple[Any, Any]]:
@@ -162,12 +176,13 @@ def check_schedule(cfg: Config) -> None:
     if cfg.get('val_dataloader') is None or cfg.get('val_cfg') is None:
         return
     interval = train_cfg.get('val_interval', 1)
-    if _number(interval) and interval < 1:
-        raise ConfigError(
-            f'train_cfg.val_interval={interval}: validation every '
-            f'{interval} {unit}s is not a schedule. Set 1 or more (the last '
-            f'{unit} is always validated).'
-        )
+    _at_least(
+        'train_cfg.val_interval',
+        interval,
+        1,
+        f': validation every {interval} {unit}s is not a schedule. Set 1 '
+        f'or more (the last {unit} is always validated).',
+    )
     begin = train_cfg.get('val_begin', 1)
     if _number(begin) and _number(last) and begin > last:
         raise ConfigError(
@@ -189,25 +204,26 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
         settings = cfg.get(loader) or {}
         if not hasattr(settings, 'get'):
             continue
-        size = settings.get('batch_size')
-        if _number(size) and size < 1:
-            raise ConfigError(
-                f'{loader}.batch_size={size}: a batch holds at least one '
-                'image. Set 1 or more.'
-            )
+        _at_least(
+            f'{loader}.batch_size',
+            settings.get('batch_size'),
+            1,
+            ': a batch holds at least one image. Set 1 or more.',
+        )
         dataset = settings.get('dataset') or {}
-        part = dataset.get('indices') if hasattr(dataset, 'get') else None
-        if _number(part) and part < 1:
-            raise ConfigError(
-                f'{loader}.dataset.indices={part}: the dataset would hold '
-                'no image. Set 1 or more, or remove it for the whole split.'
-            )
-        workers = settings.get('num_workers')
-        if _number(workers) and workers < 0:
-            raise ConfigError(
-                f'{loader}.num_workers={workers} is negative. Set 0 to load '
-                'in the training process, or more.'
-            )
+        _at_least(
+            f'{loader}.dataset.indices',
+            dataset.get('indices') if hasattr(dataset, 'get') else None,
+            1,
+            ': the dataset would hold no image. Set 1 or more, or remove '
+            'it for the whole split.',
+        )
+        _at_least(
+            f'{loader}.num_workers',
+            settings.get('num_workers'),
+            0,
+            ' is negative. Set 0 to load in the training process, or more.',
+        )
 
 
 def _accuracy_names(evaluators: Any) -> dict:
