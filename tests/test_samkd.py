@@ -506,3 +506,9 @@ def test_pair_widths_that_do_not_fit_stop_the_first_step(
         runner.train()
     assert message in str(error.value)
     assert runner.iter == 0
+    # the tiny run's one epoch plays no adversarial stage: its log says so
+    log = next(tmp_path.glob('2*/2*.log')).read_text()
+    assert (
+        'WARNING - adversarial stages 2, 3, 4 of 4 begin at epoch 2, 4, 6, '
+        "not before the run's last epoch (1)" in log
+    )
