@@ -65,12 +65,17 @@ class AdversarialStageHook(Hook):
         model.set_adversarial_weights(weights)
         self.current = index
         unit = 'epoch' if self.by_epoch else 'iteration'
-        active = ', '.join(f'{k}x{v:g}' for k, v in weights.items() if v)
         print_log(
             f'adversarial stage {index + 1}/{len(self.stages)} from {unit} '
-            f'{progress}: {active or "no discriminator"}',
+            f'{progress}: {self._describe(index)}',
             logger='current',
         )
+
+    def _describe(self, index: int) -> str:
+        """The discriminators stage ``index`` plays, and their weights."""
+        weights = self.stages[index]['weights']
+        active = ', '.join(f'{k}x{v:g}' for k, v in weights.items() if v)
+        return active or 'no discriminator'
 
     def before_train(self, runner: Runner) -> None:
         self.current = None
@@ -78,16 +83,12 @@ class AdversarialStageHook(Hook):
         self._update(runner)
 
     def _warn_of_stages_never_reached(self, runner: Runner) -> None:
-        last = runner.max_epochs if self.by_epoch else runner.max_iters
-        begins = [stage['begin'] for stage in self.stages]
-        ended = self.stages[self.stage_at(last - 1)]['weights']
-        active = ', '.join(f'{k}x{v:g}' for k, v in ended.items() if v)
         warn_of_unplayed_stages(
             'adversarial stage',
-            begins,
-            last,
+            [stage['begin'] for stage in self.stages],
+            runner.max_epochs if self.by_epoch else runner.max_iters,
             'epoch' if self.by_epoch else 'iteration',
-            active or 'no discriminator',
+            self._describe,
         )
 
     def before_train_epoch(self, runner: Runner) -> None:

@@ -80,7 +80,7 @@ class MSMGANPhaseHook(Hook):
             [phase['begin'] for phase in self.phases],
             runner.max_epochs,
             'epoch',
-            self._describe(self.phases[self.phase_at(runner.max_epochs - 1)]),
+            lambda index: self._describe(self.phases[index]),
         )
         self._update(runner)
 
