@@ -298,6 +298,7 @@ def check_overrides(cfg: Config, options: Optional[Mapping[str, Any]]) -> None:
     must not set a config variable that entries already read: those
     entries would keep the old value."""
     model = cfg.get('model')
+    tree = cfg._cfg_dict.to_dict() if options else {}
     for option in options or {}:
         key = option.split('.')[0]
         if (
@@ -312,7 +313,7 @@ def check_overrides(cfg: Config, options: Optional[Mapping[str, Any]]) -> None:
                 'top-level one, so the new value would reach nothing. Set '
                 f'model.{option} instead.'
             )
-        problem = _path_problem(cfg._cfg_dict.to_dict(), option, options)
+        problem = _path_problem(tree, option, options)
         if problem:
             raise ConfigError(f'--cfg-options {option}: {problem}')
         if key in RUNNER_KEYS or key not in cfg:
