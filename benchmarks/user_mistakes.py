@@ -405,6 +405,26 @@ class Sweep:
                 'm49',
                 ['val_evaluator.topk=5'],
             ),
+            'misspelt backbone type': (
+                STUDENT,
+                'm57',
+                ['model.backbone.type=ResNet9'],
+            ),
+            'misspelt optimizer type': (
+                STUDENT,
+                'm58',
+                ['optim_wrapper.optimizer.type=SGDD'],
+            ),
+            'misspelt scheduler type': (
+                STUDENT,
+                'm59',
+                ['param_scheduler.type=CosineAnnealingLr'],
+            ),
+            'train a _base_ file': (
+                f'{CFG}/_base_/datasets/fashion_mnist.py',
+                'm60',
+                [],
+            ),
             '--launcher pytorch without torchrun': (
                 STUDENT,
                 'm36',
@@ -475,6 +495,10 @@ class Sweep:
         'InfiniteSampler under epochs',
         'seed -1',
         'validation part of no image',
+        'misspelt backbone type',
+        'misspelt optimizer type',
+        'misspelt scheduler type',
+        'train a _base_ file',
         'test.py on MS-MGANs ckpt',
         'missing teacher_ckpt',
         'plain teacher for HSAKD',
@@ -482,6 +506,7 @@ class Sweep:
         'corrupt dataset file',
         'compare a config scored on val',
         'compare reuses a 2-process run',
+        'compare: typo in its second config',
         'compare after a code fix',
         'two compare.py in one root',
         'killed compare.py',
@@ -540,6 +565,7 @@ class Sweep:
             'corrupt dataset file': self.corrupt_dataset,
             'compare a config scored on val': self.compare_other_evaluation,
             'compare reuses a 2-process run': self.compare_two_processes,
+            'compare: typo in its second config': self.compare_late_typo,
             'compare after a code fix': self.compare_after_code_fix,
             'two compare.py in one root': self.two_compares,
             'killed compare.py': self.killed_compare,
@@ -689,6 +715,25 @@ class Sweep:
                 self.dir('c0'),
             )
         )
+
+    def compare_late_typo(self):
+        """A misspelt loss type in the second config of a comparison: it
+        must be refused before the first run trains."""
+        child = self.dir('kd_typo.py')
+        with open(child, 'w') as f:
+            f.write(
+                f'_base_ = [{KD!r}]\n'
+                'model = dict(distiller=dict(distill_losses=dict(\n'
+                "    loss_kd=dict(type='KLDivergance'))))\n"
+            )
+        root = self.dir('c5')
+        verdict = self.refused(
+            tool('compare.py', TEACHER, child, '--work-dir-root', root)
+        )
+        trained = osp.join(root, osp.splitext(osp.basename(TEACHER))[0])
+        if verdict[0] == 'refused' and osp.isdir(trained):
+            return 'unclear', f'refused only after training {trained}'
+        return verdict
 
     def compare_two_processes(self):
         """The student config trained by ``dist_train.sh`` on two processes

@@ -61,6 +61,10 @@ def main():
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
     from mmsamkd.utils.distributed import check_launch, end_distributed
     from mmsamkd.utils.misplaced_keys import misplaced_key
+    from mmsamkd.utils.registered_types import (
+        check_registered_types,
+        check_run_parts,
+    )
     from mmsamkd.utils.training_settings import check_loaders
 
     cfg = None
@@ -74,11 +78,13 @@ def main():
                 f'checkpoint {args.checkpoint!r} does not exist'
             )
         cfg = Config.fromfile(args.config)
+        check_run_parts(cfg, 'test', args.config)
         cfg.launcher = args.launcher
         if args.cfg_options:
             check_overrides(cfg, args.cfg_options)
             cfg.merge_from_dict(args.cfg_options)
         check_config_keys(cfg)
+        check_registered_types(cfg)
         check_heads_fit_the_data(cfg, ['test_dataloader'])
         check_loaders(cfg, ['test_dataloader'])
         check_launch(cfg.launcher)

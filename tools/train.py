@@ -67,8 +67,10 @@ def build_cfg(args):
     from mmengine.config import Config
 
     from mmsamkd.utils.config_keys import check_overrides
+    from mmsamkd.utils.registered_types import check_run_parts
 
     cfg = Config.fromfile(args.config)
+    check_run_parts(cfg, 'train', args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:
         check_overrides(cfg, args.cfg_options)

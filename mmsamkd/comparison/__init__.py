@@ -5,7 +5,10 @@ import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mmsamkd.engine.optimizers import use_mixed_precision
-from mmsamkd.errors import MmsamkdError
+from mmsamkd.errors import ConfigError, MmsamkdError
+from mmsamkd.utils.config_check import check_settings
+from mmsamkd.utils.config_keys import check_overrides
+from mmsamkd.utils.registered_types import check_run_parts
 from mmsamkd.utils.run_results import (
     describe_dataset,
     describe_evaluation,
@@ -55,15 +58,22 @@ def compare(
         if not osp.isfile(config):
             raise MmsamkdError(f'config {config!r} does not exist')
         cfg = Config.fromfile(config)
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)  # e.g. a shorter schedule
-        if amp:  # as train.py will: the run records must match
-            use_mixed_precision(cfg)
-        work_dir = osp.join(
-            work_dir_root, osp.splitext(osp.basename(config))[0]
-        )
-        options = same_root_paths(cfg, work_dir_root)
-        cfg.merge_from_dict(options)
+        # before any run trains, not when this one's turn comes
+        check_run_parts(cfg, 'train', config)
+        try:
+            if cfg_options:
+                check_overrides(cfg, cfg_options)
+                cfg.merge_from_dict(cfg_options)  # e.g. a shorter schedule
+            if amp:  # as train.py will: the run records must match
+                use_mixed_precision(cfg)
+            work_dir = osp.join(
+                work_dir_root, osp.splitext(osp.basename(config))[0]
+            )
+            options = same_root_paths(cfg, work_dir_root)
+            cfg.merge_from_dict(options)
+            check_settings(cfg)
+        except ConfigError as error:
+            raise ConfigError(f'{config}: {error}') from None
         loaded.append((config, work_dir, cfg, options))
     follow_final_checkpoints(loaded)
     runs, run_options = [], {}

@@ -13,6 +13,7 @@ from mmengine.config import Config, ConfigDict
 from ..errors import ConfigError
 from .config_keys import check_config_keys
 from .misplaced_keys import check_checkpoint_arguments
+from .registered_types import check_registered_types
 from .trained_inputs import (
     checkpoint_meta,
     describe,
@@ -348,12 +349,14 @@ def check_evaluated_inputs(cfg: Config, checkpoint: str, config: str) -> None:
         )
 
 
-def check_config(cfg: Config) -> None:
-    """Run every check that applies to ``cfg`` (an mmengine Config)."""
+def check_settings(cfg: Config) -> None:
+    """The checks that read the config alone, no file it names:
+    ``tools/compare.py`` runs them on every listed run before it trains
+    the first (the teachers' checkpoints may not exist yet)."""
     check_config_keys(cfg)
+    check_registered_types(cfg)
     check_training_settings(cfg)
     check_checkpoint_arguments(cfg)
-    check_load_from(cfg)
     check_frozen_model_loads_weights(cfg)
     check_val_split_held_out(cfg)
     check_train_and_evaluation_apart(cfg)
@@ -363,6 +366,13 @@ def check_config(cfg: Config) -> None:
         check_class_counts(model_cfg)
         check_loss_class_counts(model_cfg)
     check_heads_fit_the_data(cfg)
+
+
+def check_config(cfg: Config) -> None:
+    """Run every check that applies to ``cfg`` (an mmengine Config)."""
+    check_settings(cfg)
+    check_load_from(cfg)
+    model_cfg = cfg.get('model', {})
     if 'teacher' in model_cfg:
         check_teacher_checkpoint(
             model_cfg, random_teacher=cfg.get('random_teacher', False)
