@@ -504,6 +504,7 @@ class Sweep:
         'plain teacher for HSAKD',
         'missing dataset folder',
         'corrupt dataset file',
+        'data_root of another dataset',
         'compare a config scored on val',
         'compare reuses a 2-process run',
         'compare: typo in its second config',
@@ -563,6 +564,7 @@ class Sweep:
             'path with spaces': self.spaced_path,
             'test.py on MS-MGANs ckpt': self.msmgan_test,
             'corrupt dataset file': self.corrupt_dataset,
+            'data_root of another dataset': self.other_dataset,
             'compare a config scored on val': self.compare_other_evaluation,
             'compare reuses a 2-process run': self.compare_two_processes,
             'compare: typo in its second config': self.compare_late_typo,
@@ -675,6 +677,30 @@ class Sweep:
                 f'train_dataloader.dataset.data_root={data}',
                 f'val_dataloader.dataset.data_root={data}',
                 f'test_dataloader.dataset.data_root={data}',
+            )
+        )
+
+    def other_dataset(self):
+        """A data_root holding another dataset in Fashion-MNIST's files (as
+        MNIST digits come): here its training labels moved by one class,
+        every file a valid idx file of the right shape."""
+        data = self.dir('other-fmnist')
+        source = '/usr/share/datasets/fashion-mnist'
+        shutil.copytree(source, data)
+        name = osp.join(data, 'train-labels-idx1-ubyte.gz')
+        with gzip.open(name, 'rb') as f:
+            raw = bytearray(f.read())
+        raw[8:] = bytes((b + 1) % 10 for b in raw[8:])
+        with gzip.open(name, 'wb') as f:
+            f.write(bytes(raw))
+        return self.refused(
+            self.train(
+                STUDENT,
+                'm61',
+                *(
+                    f'{split}_dataloader.dataset.data_root={data}'
+                    for split in ('train', 'val', 'test')
+                ),
             )
         )
 

@@ -8,7 +8,12 @@ import pytest
 from mmengine.config import Config
 from mmpretrain.registry import DATASETS
 
-from mmsamkd.datasets import LocalFashionMNIST, TinyImageNet, read_idx
+from mmsamkd.datasets import (
+    LocalFashionMNIST,
+    TinyImageNet,
+    fashion_mnist,
+    read_idx,
+)
 from mmsamkd.errors import ConfigError, DatasetFileError, DatasetNotFoundError
 from synthetic_data import (
     idx_bytes,
@@ -19,6 +24,60 @@ from synthetic_data import (
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASE = osp.join(REPO, 'configs', '_base_', 'datasets')
+PUBLISHED = fashion_mnist.DEBIAN_FASHION_MNIST_ROOT
+is_published = fashion_mnist.is_published
+
+
+@pytest.fixture(autouse=True)
+def written_files_taken(monkeypatch):
+    """Tiny files written here cannot hold Fashion-MNIST's published
+    values: the check is bypassed for them, and tested on its own."""
+    monkeypatch.setattr(fashion_mnist, 'is_published', lambda *args: True)
+
+
+@pytest.fixture
+def published_values_checked(monkeypatch):
+    monkeypatch.setattr(fashion_mnist, 'is_published', is_published)
+
+
+def test_files_of_other_values_are_refused(tmp_path, published_values_checked):
+    # the published files, but the test labels of another dataset of the
+    # same format and classes (as MNIST digits would be)
+    for name in os.listdir(PUBLISHED):
+        os.symlink(osp.join(PUBLISHED, name), tmp_path / name)
+    labels_path = tmp_path / 't10k-labels-idx1-ubyte.gz'
+    labels = read_idx(str(labels_path))
+    labels_path.unlink()
+    (tmp_path / 't10k-labels-idx1-ubyte').write_bytes(
+        idx_bytes((labels + 1) % 10)
+    )
+    with pytest.raises(DatasetFileError) as info:
+        LocalFashionMNIST(data_root=str(tmp_path), split='test')
+    message = str(info.value)
+    assert message.startswith(
+        f'{tmp_path}/t10k-labels-idx1-ubyte is not the Fashion-MNIST file'
+    )
+    assert 'MNIST digits' in message and PUBLISHED in message
+    # the training files are the published ones: read as before
+    train = LocalFashionMNIST(data_root=str(tmp_path), split='train')
+    assert len(train) == 60000
+    write_fmnist(tmp_path / 'written')
+    with pytest.raises(DatasetFileError, match='train-images-idx3-ubyte.gz'):
+        LocalFashionMNIST(data_root=str(tmp_path / 'written'))
+
+
+@pytest.mark.parametrize('stem', sorted(fashion_mnist.PUBLISHED_SHA256))
+def test_one_value_changed_is_not_published(stem):
+    values = read_idx(osp.join(PUBLISHED, stem + '.gz'))
+    assert is_published(stem, values)
+    changed = values.copy()
+    changed.flat[-1] ^= 1
+    assert not is_published(stem, changed)
+    # a file's values are not another file's
+    other = (
+        't10k' + stem[5:] if stem.startswith('train') else 'train' + stem[4:]
+    )
+    assert not is_published(other, values)
 
 
 @pytest.mark.parametrize('compress', [True, False])

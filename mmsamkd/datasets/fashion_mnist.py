@@ -1,6 +1,7 @@
 """Fashion-MNIST read in place from idx files, compressed or not."""
 
 import gzip
+import hashlib
 import os.path as osp
 import zlib
 from typing import List, Optional
@@ -21,6 +22,31 @@ _SPLIT_FILES = {
 }
 
 _IDX_DTYPES = {0x08: np.uint8}
+
+# sha256 of each file's values (the bytes after the idx header), as
+# published by Zalando Research. MNIST's handwritten digits come in files
+# of the same names, shapes and format: only the content tells them apart.
+PUBLISHED_SHA256 = {
+    'train-images-idx3-ubyte': (
+        '2e487a6c89124f78f2d7521542223cafe96f7123c3ca13d447772ac6ecbb3012'
+    ),
+    'train-labels-idx1-ubyte': (
+        '657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7'
+    ),
+    't10k-images-idx3-ubyte': (
+        'c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a'
+    ),
+    't10k-labels-idx1-ubyte': (
+        '3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9'
+    ),
+}
+
+
+def is_published(stem: str, values: np.ndarray) -> bool:
+    """Whether ``values`` (read from the file ``stem``) are Fashion-MNIST's
+    as published."""
+    digest = hashlib.sha256(np.ascontiguousarray(values).data).hexdigest()
+    return digest == PUBLISHED_SHA256[stem]
 
 
 def read_idx(path: str) -> np.ndarray:
@@ -175,6 +201,21 @@ class LocalFashionMNIST(FashionMNIST):
                 f'({bad.size} such labels); the file is corrupt or not '
                 'Fashion-MNIST.'
             )
+        for path, stem, values in zip(
+            (images_path, labels_path),
+            _SPLIT_FILES[self.split],
+            (images, labels),
+        ):
+            if not is_published(stem, values):
+                raise DatasetFileError(
+                    f'{path} is not the Fashion-MNIST file its name says: '
+                    'its values differ from the published ones. data_root '
+                    'points to another dataset in the same format (MNIST '
+                    'digits come in files of these names) or to a modified '
+                    'copy. Point data_root to Fashion-MNIST (`apt-get '
+                    'install -y dataset-fashion-mnist` puts it in '
+                    f'{DEBIAN_FASHION_MNIST_ROOT}).'
+                )
         if self.val_size and self.split_name != 'test':
             if self.val_size >= len(labels):
                 raise ConfigError(
