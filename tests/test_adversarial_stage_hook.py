@@ -1,11 +1,20 @@
 """AdversarialStageHook: which pairs are on, by epoch or iteration."""
 
+import os.path as osp
 from types import SimpleNamespace
 
 import pytest
 
 from mmsamkd.engine import AdversarialStageHook
 from mmsamkd.errors import ConfigError
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SAMKD_FMNIST = (
+    f'{REPO}/configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
+MSMGAN_FMNIST = (
+    f'{REPO}/configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
 
 
 def test_stage_hook_switches_and_recomputes_on_resume():
@@ -101,3 +110,34 @@ def test_stages_a_short_schedule_never_reaches_are_named(monkeypatch):
     assert 'it will not be played' in told
     assert 'ends in adversarial stage 1 (no discriminator)' in told
     assert warnings_for(by_iter, max_iters=3) == []
+
+
+@pytest.mark.parametrize(
+    'max_epochs, note',
+    [
+        (3, 'adversarial stages 3, 4 of 4 not played'),
+        (5, 'adversarial stage 4 of 4 not played'),
+        (6, 'adversarial stage 4 of 4 not played'),
+        (7, ''),
+    ],
+)
+def test_compare_tells_the_stages_a_run_of_a_config_never_plays(
+    max_epochs, note
+):
+    """compare.py's table names them beside the schedule: a SAMKD run
+    without its later discriminators is not the method it names."""
+    from mmengine.config import Config
+
+    from mmsamkd.engine.hooks.unplayed_stages import unplayed_in_config
+
+    cfg = Config.fromfile(SAMKD_FMNIST)  # stages from epochs 2, 4 and 6
+    cfg.train_cfg.max_epochs = max_epochs
+    assert unplayed_in_config(cfg) == note
+    # counted in iterations where the hook counts them
+    cfg.custom_hooks[-1].update(by_epoch=False)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=4)
+    assert unplayed_in_config(cfg) == 'adversarial stages 3, 4 of 4 not played'
+    cfg = Config.fromfile(MSMGAN_FMNIST)  # phases from epochs 0 to 3
+    cfg.train_cfg.max_epochs = 2
+    assert unplayed_in_config(cfg) == 'MS-MGANs phases 3, 4 of 4 not played'
+    assert unplayed_in_config(Config(dict(train_cfg=dict(max_epochs=1)))) == ''

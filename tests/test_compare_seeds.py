@@ -122,6 +122,32 @@ def test_a_row_is_the_runs_last_validation(tmp_path):
     assert (row['dataset'], row['schedule'], row['seed']) == ('?', '?', '?')
 
 
+def test_a_row_names_the_stages_its_run_never_played(tmp_path):
+    from mmsamkd.comparison.report import summarize
+
+    write_record(str(tmp_path), dict(schedule='3 epochs', batch='1xb64'))
+    stages = [dict(begin=0), dict(begin=2), dict(begin=4), dict(begin=6)]
+    cfg = Config(
+        dict(
+            train_cfg=dict(max_epochs=3),
+            custom_hooks=[
+                dict(type='mmrazor.AdversarialStageHook', stages=stages)
+            ],
+        )
+    )
+    row = summarize(
+        'samkd_x.py', str(tmp_path), {3: {'top1': 1.0}}, 'top1', cfg
+    )
+    assert row['schedule'] == (
+        '3 epochs, 1xb64, adversarial stages 3, 4 of 4 not played'
+    )
+    cfg.train_cfg.max_epochs = 7
+    row = summarize(
+        'samkd_x.py', str(tmp_path), {7: {'top1': 1.0}}, 'top1', cfg
+    )
+    assert row['schedule'] == '3 epochs, 1xb64'
+
+
 @pytest.mark.slow
 def test_seeds_train_the_student_per_seed_from_one_teacher(tmp_path):
     root = tmp_path / 'runs'

@@ -9,6 +9,7 @@ from typing import Dict, Optional, Sequence
 from mmengine.config import Config
 
 from mmsamkd.engine.hooks.reliability_hook import read_reliability
+from mmsamkd.engine.hooks.unplayed_stages import unplayed_in_config
 from mmsamkd.utils.run_results import describe_evaluation, read_record
 
 from .cost import run_cost
@@ -48,9 +49,14 @@ def summarize(
         dataset=record.get('dataset', '?'),
         evaluation=describe_evaluation(cfg),
         # the batch of a step shows a run of one config on more processes
+        # a schedule shorter than the method's stages is another method
         schedule=', '.join(
             str(part)
-            for part in (record.get('schedule', '?'), record.get('batch'))
+            for part in (
+                record.get('schedule', '?'),
+                record.get('batch'),
+                unplayed_in_config(cfg),
+            )
             if part
         ),
         seed=record.get('seed', '?'),

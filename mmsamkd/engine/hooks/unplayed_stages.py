@@ -1,9 +1,46 @@
 """The stages of a staged method that a shortened schedule never reaches."""
 
 import logging
-from typing import Callable, Sequence
+from typing import Any, Callable, List, Sequence
 
 from mmengine.logging import print_log
+
+# the hooks that play a method's stages: type -> (the key of their list,
+# what a stage is called); each stage's ``begin`` counts completed epochs
+# (or iterations, for AdversarialStageHook(by_epoch=False))
+STAGED_HOOKS = {
+    'AdversarialStageHook': ('stages', 'adversarial stage'),
+    'MSMGANPhaseHook': ('phases', 'MS-MGANs phase'),
+}
+
+
+def late_stages(begins: Sequence[int], last: int) -> List[int]:
+    """Indices of the stages that begin at or after ``last``, the run's
+    length: a run of that length never plays them."""
+    return [i for i, begin in enumerate(begins) if begin >= last]
+
+
+def unplayed_in_config(cfg: Any) -> str:
+    """What a run of ``cfg`` never plays, for compare.py's table
+    (``'adversarial stages 3, 4 of 4 not played'``), or ``''``."""
+    train_cfg = cfg.get('train_cfg') or {}
+    notes = []
+    for hook in cfg.get('custom_hooks') or ():
+        kind = str(hook.get('type', '')).rpartition('.')[2]
+        if kind not in STAGED_HOOKS:
+            continue
+        key, name = STAGED_HOOKS[kind]
+        by_epoch = hook.get('by_epoch', True)
+        last = train_cfg.get('max_epochs' if by_epoch else 'max_iters')
+        begins = [stage['begin'] for stage in hook.get(key) or ()]
+        late = late_stages(begins, last) if last is not None else []
+        if late:
+            notes.append(
+                f'{name}{"s" if len(late) > 1 else ""} '
+                f'{", ".join(str(i + 1) for i in late)} of {len(begins)} '
+                'not played'
+            )
+    return '; '.join(notes)
 
 
 def warn_of_unplayed_stages(
@@ -20,7 +57,7 @@ def warn_of_unplayed_stages(
     them, which nothing said. ``describe(i)`` says what stage ``i``
     trains (for the stage the run ends in); ``name`` is what the stages
     are called."""
-    late = [i for i, begin in enumerate(begins) if begin >= last]
+    late = late_stages(begins, last)
     if not late:
         return
     several = len(late) > 1
