@@ -186,7 +186,9 @@ def test_compare_checks_every_listed_run_before_it_trains_one(tmp_path):
         'model = dict(distiller=dict(distill_losses=dict(\n'
         "    loss_kd=dict(type='KLDivergance'))))\n"
     )
-    root = tmp_path / 'root'
+    # a root per call: an in-process compare.py may hold its root's lock
+    # until its frame is collected
+    root = tmp_path / 'typo'
     # a tiny schedule: a check that came too late would train it
     result = run_tool_in_process(
         'compare.py',
@@ -207,13 +209,14 @@ def test_compare_checks_every_listed_run_before_it_trains_one(tmp_path):
         'compare.py',
         TEACHER_CFG,
         '--work-dir-root',
-        root,
+        tmp_path / 'options',
         '--cfg-options',
         'val_evaluator.topk=5',
     )
     assert_one_line_error(
         result, f'{TEACHER_CFG}: --cfg-options val_evaluator.topk'
     )
+    root = tmp_path / 'base'
     result = run_tool_in_process(
         'compare.py', TEACHER_CFG, BASE_DATASET, '--work-dir-root', root
     )

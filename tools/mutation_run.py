@@ -134,6 +134,7 @@ TESTS = {
     'mmsamkd/comparison': [
         'test_compare_results.py',  # slow only: for a run with them
         'test_compare_seeds.py',
+        'test_registered_types.py',
         'test_compare_jobs.py',
         'test_report.py',
         'test_run_cost.py',
@@ -161,6 +162,7 @@ TESTS = {
     # shipped config, 80 s) last, so that -x stops before it on a kill
     'mmsamkd/utils/config_check.py': [
         'test_cli_errors.py',
+        'test_registered_types.py',
         'test_config_keys.py',
         'test_teacher_checkpoint.py',
         'test_trained_inputs.py',
@@ -169,6 +171,10 @@ TESTS = {
     'mmsamkd/utils/config_keys.py': ['test_config_keys.py', 'test_configs.py'],
     'mmsamkd/utils/misplaced_keys.py': ['test_config_keys.py'],
     'mmsamkd/utils/training_settings.py': ['test_training_settings.py'],
+    'mmsamkd/utils/registered_types.py': [
+        'test_registered_types.py',
+        'test_configs.py',
+    ],
     'mmsamkd/utils/trained_inputs.py': [
         'test_trained_inputs.py',
         'test_configs.py',
