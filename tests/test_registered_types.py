@@ -53,6 +53,7 @@ def check(path=STUDENT_CFG, **options):
         ),
         ('val_evaluator.0.type', 'Acuracy', "'Accuracy'"),
         ('model.type', 'mmpretrian.ImageClassifier', "'ImageClassifier'"),
+        ('model.neck.type', 'Qxzqxz', 'registry holds it). Fix the name'),
     ],
 )
 def test_a_type_no_registry_holds_is_refused_by_its_key(key, typo, told):
@@ -221,4 +222,20 @@ def test_compare_checks_every_listed_run_before_it_trains_one(tmp_path):
         'compare.py', TEACHER_CFG, BASE_DATASET, '--work-dir-root', root
     )
     assert_one_line_error(result, f'error: {BASE_DATASET} has no model')
+    assert not (root / 'resnet14_1xb64_fmnist').exists()
+    # a seed numpy does not take: before, the teacher (shared by the
+    # seeds) trained first
+    root = tmp_path / 'seeds'
+    result = run_tool_in_process(
+        'compare.py',
+        TEACHER_CFG,
+        KD_CFG,
+        '--work-dir-root',
+        root,
+        '--seeds',
+        '0',
+        '-1',
+        *options_args({}),
+    )
+    assert_one_line_error(result, '--seeds: randomness.seed=-1')
     assert not (root / 'resnet14_1xb64_fmnist').exists()

@@ -15,6 +15,7 @@ from mmsamkd.utils.run_results import (
     is_finished,
     read_val_history,
 )
+from mmsamkd.utils.training_settings import check_seed
 
 from .html_report import write_report
 from .pictures import plot_accuracy_vs_cost, plot_curves, plot_reliability
@@ -87,6 +88,10 @@ def compare(
                 'listed twice (or two configs share a file name)'
             )
         run_options[work_dir] = options
+        try:  # a --seeds value, before the runs it does not seed train
+            check_seed(cfg)
+        except ConfigError as error:
+            raise ConfigError(f'--seeds: {error}') from None
         # compare.py trains on one process; finished runs are read as is
         check_reusable(
             config, work_dir, cfg, metric, None if collect_only else 1

@@ -35,14 +35,10 @@ def _registries() -> List[Registry]:
     imported."""
     import mmengine.registry.root as root
 
-    found, todo = (
-        [],
-        [
-            value
-            for value in vars(root).values()
-            if isinstance(value, Registry)
-        ],
-    )
+    found = []
+    todo = [
+        value for value in vars(root).values() if isinstance(value, Registry)
+    ]
     while todo:
         registry = todo.pop()
         found.append(registry)
@@ -125,7 +121,7 @@ def check_registered_types(cfg: Config) -> None:
         near = difflib.get_close_matches(
             name.rpartition('.')[2], _spellings(names, recorder), n=3
         )
-        hint = f'; did you mean {_either(near)}?' if near else ''
+        hint = f'; did you mean {_either(near)}?' if near else '.'
         raise ConfigError(
             f'{path}={name!r} is registered nowhere (no mmengine, '
             f'mmpretrain, mmrazor or mmsamkd registry holds it){hint} Fix '
