@@ -5,6 +5,7 @@ had learnt from the new one."""
 import json
 import os
 
+import pytest
 from mmengine.config import Config
 
 from mmsamkd.utils.checkpoint_files import sha256_of
@@ -308,3 +309,37 @@ def test_a_run_of_other_code_is_another_run(tmp_path):
     seeded = Config.fromfile(STUDENT_CFG)
     seeded.merge_from_dict({'randomness.seed': 1})
     assert record_mismatch(older, seeded) == f'seed 0 vs 1; {expected}'
+
+
+@pytest.mark.slow
+def test_test_py_in_the_training_dir_keeps_its_config_copy(
+    fmnist_teacher_ckpt, tmp_path
+):
+    """``tools/test.py``'s default work dir is the training run's. Before,
+    the Runner dumped the test's config (another ``load_from``, the test
+    overrides) over the copy that says what was trained."""
+    import shutil
+
+    from conftest import TEACHER_CFG, options_args, run_tool_in_process
+
+    run = tmp_path / 'teacher'
+    shutil.copytree(os.path.dirname(fmnist_teacher_ckpt), run)
+    copy = run / os.path.basename(TEACHER_CFG)
+    trained = copy.read_bytes()
+    result = run_tool_in_process(
+        'test.py',
+        TEACHER_CFG,
+        run / 'epoch_1.pth',
+        '--work-dir',
+        run,
+        *options_args({'test_dataloader.dataset.indices': 16}),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert copy.read_bytes() == trained
+    # the test's own config is kept with its log
+    (tested,) = [
+        p
+        for p in run.glob('*/vis_data/config.py')
+        if 'indices=16' in p.read_text()
+    ]
+    assert "load_from = '" in tested.read_text()

@@ -70,6 +70,7 @@ def main():
     cfg = None
     try:
         from mmengine.config import Config
+        from mmengine.dist import is_main_process
 
         from mmsamkd.engine.runner import MmsamkdRunner
 
@@ -103,7 +104,18 @@ def main():
         )
         cfg.load_from = args.checkpoint
         cfg.resume = False
+        # the default work dir is the training run's, whose copy of its
+        # config says what was trained: the Runner dumps this test's config
+        # over it (the test keeps its own in <timestamp>/vis_data/)
+        trained_copy = osp.join(cfg.work_dir, osp.basename(args.config))
+        kept = None
+        if osp.isfile(trained_copy):
+            with open(trained_copy, 'rb') as f:
+                kept = f.read()
         runner = MmsamkdRunner.from_cfg(cfg)
+        if kept is not None and is_main_process():
+            with open(trained_copy, 'wb') as f:
+                f.write(kept)
         from mmsamkd.engine.hooks import (
             CheckpointFitHook,
             ReliabilityHook,
