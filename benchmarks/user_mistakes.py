@@ -500,6 +500,7 @@ class Sweep:
         'misspelt scheduler type',
         'train a _base_ file',
         'test.py on MS-MGANs ckpt',
+        'test.py in the training dir',
         'missing teacher_ckpt',
         'plain teacher for HSAKD',
         'missing dataset folder',
@@ -563,6 +564,7 @@ class Sweep:
             ),
             'path with spaces': self.spaced_path,
             'test.py on MS-MGANs ckpt': self.msmgan_test,
+            'test.py in the training dir': self.test_in_training_dir,
             'corrupt dataset file': self.corrupt_dataset,
             'data_root of another dataset': self.other_dataset,
             'compare a config scored on val': self.compare_other_evaluation,
@@ -642,6 +644,21 @@ class Sweep:
             if teacher in log
             else ('WRONG', 'another teacher loaded')
         )
+
+    def test_in_training_dir(self):
+        """tools/test.py in the teacher run's own work dir (its default):
+        the run's files must stay as they were (Sweep.check compares)."""
+        result = tool(
+            'test.py',
+            TEACHER,
+            self.teacher,
+            '--work-dir',
+            self.dir('teacher'),
+            options=[],
+        )
+        if result.returncode != 0:
+            return self.refused(result)
+        return 'ok', str(metrics(result))
 
     def msmgan_test(self):
         options = [
