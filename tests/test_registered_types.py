@@ -54,6 +54,10 @@ def check(path=STUDENT_CFG, **options):
         ('val_evaluator.0.type', 'Acuracy', "'Accuracy'"),
         ('model.type', 'mmpretrian.ImageClassifier', "'ImageClassifier'"),
         ('model.neck.type', 'Qxzqxz', 'registry holds it). Fix the name'),
+        # paths of an empty module name, '..ResNet' one that importlib
+        # itself refuses
+        ('model.backbone.type', '.ResNet', "did you mean 'ResNet'"),
+        ('model.backbone.type', '..ResNet', "did you mean 'ResNet'"),
     ],
 )
 def test_a_type_no_registry_holds_is_refused_by_its_key(key, typo, told):
@@ -94,6 +98,18 @@ def test_scoped_names_and_import_paths_are_taken():
     )
     with pytest.raises(ConfigError, match='torch.optim.SGDD'):
         check(**{'optim_wrapper.optimizer.type': 'torch.optim.SGDD'})
+
+
+def test_a_module_that_fails_to_import_shows_its_own_error(
+    tmp_path, monkeypatch
+):
+    # not "registered nowhere": the user's module has a bug to see
+    (tmp_path / 'broken_net_module.py').write_text(
+        "raise RuntimeError('bug in broken_net_module')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(RuntimeError, match='bug in broken_net_module'):
+        check(**{'model.backbone.type': 'broken_net_module.Net'})
 
 
 def test_config_variables_are_not_reported_as_such():

@@ -99,7 +99,7 @@ def _resolves(name: str, names: Set[str], scopes: Set[str]) -> bool:
         return True
     try:  # a full import path, as mmengine's registries also take
         return get_object_from_string(name) is not None
-    except Exception:
+    except ValueError:  # importlib's 'Empty module name' ('..Net')
         return False
 
 
