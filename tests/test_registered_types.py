@@ -255,3 +255,21 @@ def test_compare_checks_every_listed_run_before_it_trains_one(tmp_path):
     )
     assert_one_line_error(result, '--seeds: randomness.seed=-1')
     assert not (root / 'resnet14_1xb64_fmnist').exists()
+    # a --metric the validation does not give: before, every run trained,
+    # then the table stopped on a run that "holds no records"
+    root = tmp_path / 'metric'
+    result = run_tool_in_process(
+        'compare.py',
+        TEACHER_CFG,
+        '--work-dir-root',
+        root,
+        '--metric',
+        'accuracy/top5',
+        *options_args({}),
+    )
+    assert_one_line_error(
+        result,
+        f"{TEACHER_CFG}: --metric 'accuracy/top5' is not a metric of its "
+        'validation (its Accuracy gives accuracy/top1)',
+    )
+    assert not (root / 'resnet14_1xb64_fmnist').exists()

@@ -15,7 +15,7 @@ from mmsamkd.utils.run_results import (
     is_finished,
     read_val_history,
 )
-from mmsamkd.utils.training_settings import check_seed
+from mmsamkd.utils.training_settings import accuracies_given, check_seed
 
 from .html_report import write_report
 from .pictures import plot_accuracy_vs_cost, plot_curves, plot_reliability
@@ -73,6 +73,14 @@ def compare(
             options = same_root_paths(cfg, work_dir_root)
             cfg.merge_from_dict(options)
             check_settings(cfg)
+            given = accuracies_given(cfg, metric)
+            if given:
+                raise ConfigError(
+                    f'--metric {metric!r} is not a metric of its validation '
+                    f'(its Accuracy gives {", ".join(given)}): the runs '
+                    'would train and give the table nothing to read. Name '
+                    "one of those, or add the k to val_evaluator's topk."
+                )
         except ConfigError as error:
             raise ConfigError(f'{config}: {error}') from None
         loaded.append((config, work_dir, cfg, options))

@@ -15,7 +15,7 @@ in one line naming the key.
 """
 
 from numbers import Number
-from typing import Any, Iterator, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -250,6 +250,18 @@ def _accuracy_names(evaluators: Any) -> dict:
     return names
 
 
+def accuracies_given(cfg: Config, name: str) -> Optional[List[str]]:
+    """The accuracies ``cfg``'s validation gives under ``name``'s prefix,
+    when ``name`` is not one of them (``accuracy/top5`` under
+    ``topk=(1,)``); None when it is, or when the validation's
+    ``Accuracy`` evaluators do not settle it."""
+    given = _accuracy_names(cfg.get('val_evaluator'))
+    names = given.get(str(name).split('/')[0])
+    if names is None or name in names:
+        return None
+    return sorted(names)
+
+
 def check_save_best(cfg: Config) -> None:
     """The checkpoint hook's ``save_best`` names an accuracy the
     validation gives: before, ``save_best='accuracy/top5'`` under
@@ -259,14 +271,13 @@ def check_save_best(cfg: Config) -> None:
     best = hook.get('save_best') if hasattr(hook, 'get') else None
     if best is None or best == 'auto':
         return
-    given = _accuracy_names(cfg.get('val_evaluator'))
     for name in [best] if isinstance(best, str) else best:
-        prefix = str(name).split('/')[0]
-        if given.get(prefix) is not None and name not in given[prefix]:
+        given = accuracies_given(cfg, name)
+        if given:
             raise ConfigError(
                 f'default_hooks.checkpoint.save_best={name!r} is not a '
                 "metric of this run's validation (its Accuracy gives "
-                f'{", ".join(sorted(given[prefix]))}): the run would stop '
+                f'{", ".join(given)}): the run would stop '
                 'at its first validation. Name one of those, or add the k '
                 "to val_evaluator's topk."
             )
