@@ -501,6 +501,10 @@ class Sweep:
         'train a _base_ file',
         'test.py on MS-MGANs ckpt',
         'test.py in the training dir',
+        'work dir is a file',
+        'compare --jobs 0',
+        'compare --metric not computed',
+        'dist_train.sh on 0 processes',
         'missing teacher_ckpt',
         'plain teacher for HSAKD',
         'missing dataset folder',
@@ -565,6 +569,16 @@ class Sweep:
             'path with spaces': self.spaced_path,
             'test.py on MS-MGANs ckpt': self.msmgan_test,
             'test.py in the training dir': self.test_in_training_dir,
+            'work dir is a file': self.work_dir_a_file,
+            'compare --jobs 0': lambda: self.compare_refused_before_training(
+                '--jobs', '0'
+            ),
+            'compare --metric not computed': (
+                lambda: self.compare_refused_before_training(
+                    '--metric', 'accuracy/top5'
+                )
+            ),
+            'dist_train.sh on 0 processes': self.dist_train_zero,
             'corrupt dataset file': self.corrupt_dataset,
             'data_root of another dataset': self.other_dataset,
             'compare a config scored on val': self.compare_other_evaluation,
@@ -644,6 +658,36 @@ class Sweep:
             if teacher in log
             else ('WRONG', 'another teacher loaded')
         )
+
+    def work_dir_a_file(self):
+        taken = self.dir('notes.txt')
+        with open(taken, 'w') as f:
+            f.write('not a run')
+        return self.refused(
+            tool('train.py', STUDENT, '--work-dir', taken, options=[])
+        )
+
+    def compare_refused_before_training(self, *arguments):
+        """compare.py with ``arguments``: refused before any run trains."""
+        root = self.dir('c6')
+        verdict = self.refused(
+            tool('compare.py', TEACHER, '--work-dir-root', root, *arguments)
+        )
+        trained = osp.join(root, osp.splitext(osp.basename(TEACHER))[0])
+        if verdict[0] == 'refused' and osp.isdir(trained):
+            return 'unclear', f'refused only after training {trained}'
+        return verdict
+
+    def dist_train_zero(self):
+        result = subprocess.run(
+            ['bash', osp.join(REPO, 'tools/dist_train.sh'), STUDENT, '0'],
+            cwd=REPO,
+            env=dict(os.environ, PYTHON=sys.executable),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return self.refused(result)
 
     def test_in_training_dir(self):
         """tools/test.py in the teacher run's own work dir (its default):

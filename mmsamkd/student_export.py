@@ -1,6 +1,7 @@
 """The deployable student of a distillation checkpoint: its weights alone
 and a plain MMPretrain config for them (``tools/export_student.py``)."""
 
+import os
 import os.path as osp
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -129,6 +130,7 @@ def export(
     cfg_out = osp.splitext(out)[0] + '.py' if cfg is not None else None
     check_outputs(checkpoint, out, cfg_out, force)
     meta.update(exported_from=osp.abspath(checkpoint))
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     if cfg is not None:
         meta['cfg'] = cfg.pretty_text
     else:

@@ -3,6 +3,11 @@
 A few tests run the tool as a new process, for the exit-code contract;
 the rest call its main() in this process (run_tool_in_process)."""
 
+import os
+import os.path as osp
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -527,3 +532,71 @@ def test_resuming_a_checkpoint_of_another_run_needs_its_settings(
     # the same settings go on anywhere (a run copied elsewhere)
     result = run_tool_in_process('train.py', *args, *options_args({}))
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_work_dir_that_is_a_file_is_refused(tmp_path):
+    """Before: a ``FileExistsError`` traceback (``NotADirectoryError`` for
+    a folder below the file)."""
+    taken = tmp_path / 'notes.txt'
+    taken.write_text('a file, not a run')
+    for work_dir in (taken, taken / 'run'):
+        result = run_tool_in_process(
+            'train.py', STUDENT_CFG, '--work-dir', work_dir
+        )
+        assert_one_line_error(
+            result, f"--work-dir '{work_dir}': {taken} is a file, not a folder"
+        )
+    result = run_tool_in_process(
+        'test.py', STUDENT_CFG, taken, '--work-dir', taken
+    )
+    assert_one_line_error(result, f'{taken} is a file, not a folder')
+    result = run_tool_in_process(
+        'compare.py', STUDENT_CFG, '--work-dir-root', taken / 'root'
+    )
+    assert_one_line_error(result, f"--work-dir-root '{taken / 'root'}'")
+    assert taken.read_text() == 'a file, not a run'
+
+
+@pytest.mark.parametrize('jobs', ['0', '-2', 'two'])
+def test_compare_runs_at_least_one_job(jobs, tmp_path):
+    """Before, ``--jobs 0`` trained nothing, then stopped on a run that
+    "holds no records"."""
+    result = run_tool_in_process(
+        'compare.py', STUDENT_CFG, '--work-dir-root', tmp_path, '--jobs', jobs
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"compare.py: error: argument --jobs: '{jobs}' is not a whole "
+        'number from 1'
+    )
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize('nproc', [['0'], ['two'], ['1.5'], []])
+def test_dist_train_needs_a_process_count(nproc, tmp_path):
+    """Before: torchrun's ``AssertionError`` or ``ValueError`` traceback,
+    or bash's ``$2: unbound variable``."""
+    result = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), STUDENT_CFG]
+        + nproc,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHON=sys.executable),
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith('error: usage: ') and line.endswith(
+        f"(a whole number from 1), got '{''.join(nproc)}'"
+    )
+
+
+def test_export_makes_the_folder_of_its_out(tmp_path):
+    # before: torch.save's "Parent directory ... does not exist" traceback
+    from mmsamkd.student_export import export
+
+    kd = tmp_path / 'kd.pth'
+    torch.save({'state_dict': {'architecture.w': torch.ones(2)}}, kd)
+    out, _ = export(str(kd), str(tmp_path / 'new' / 'dir' / 's.pth'))
+    exported = torch.load(out, weights_only=False)['state_dict']
+    assert list(exported) == ['w']

@@ -67,6 +67,19 @@ class CfgOptions(argparse.Action):
         read(parser, namespace, values, option_string)
 
 
+def at_least_one(text):
+    """``--jobs``: 0 or fewer trained nothing, then found no records."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is not a whole number from 1'
+        )
+    return value
+
+
 def parse_args():
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n')[0],
@@ -91,7 +104,7 @@ def parse_args():
         help='only read finished runs; never train',
     )
     parser.add_argument(
-        '--jobs', type=int, default=1, help='runs trained at once'
+        '--jobs', type=at_least_one, default=1, help='runs trained at once'
     )
     parser.add_argument(
         '--seeds',
@@ -125,10 +138,12 @@ def main():
     args = parse_args()
     from mmsamkd.comparison import compare
     from mmsamkd.errors import MmsamkdError
+    from mmsamkd.utils.cli import check_work_dir
     from mmsamkd.utils.process_ownership import hold_lock
 
     out_dir = args.out_dir or osp.join(args.work_dir_root, 'compare')
     try:
+        check_work_dir(args.work_dir_root, '--work-dir-root')
         # a second compare.py in this root would train the same dirs
         lock = hold_lock(args.work_dir_root, 'compare.py')  # noqa: F841
         _, markdown = compare(

@@ -4,6 +4,11 @@
 # over gloo (mmsamkd.compat). PYTHON, NNODES, NODE_RANK, MASTER_ADDR, PORT
 # may be set as for any torchrun job.
 set -euo pipefail
+if [ "$#" -lt 2 ] || ! [[ $2 =~ ^[1-9][0-9]*$ ]]; then
+    echo "error: usage: $0 CONFIG N [train.py args ...], N the processes" \
+        "per node (a whole number from 1), got '${2-}'" >&2
+    exit 2
+fi
 CONFIG=$1
 NPROC=$2
 shift 2

@@ -54,6 +54,7 @@ def main():
     args = parse_args()
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
+    from mmsamkd.utils.cli import check_work_dir
     from mmsamkd.utils.config_check import (
         check_evaluated_inputs,
         check_heads_fit_the_data,
@@ -102,6 +103,7 @@ def main():
                 './work_dirs', osp.splitext(osp.basename(args.config))[0]
             )
         )
+        check_work_dir(cfg.work_dir)
         cfg.load_from = args.checkpoint
         cfg.resume = False
         # the default work dir is the training run's, whose copy of its

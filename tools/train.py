@@ -112,6 +112,7 @@ def main():
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
     from mmsamkd.utils import check_config
+    from mmsamkd.utils.cli import check_work_dir
     from mmsamkd.utils.distributed import (
         check_launch,
         end_distributed,
@@ -134,6 +135,7 @@ def main():
     cfg = None
     try:
         cfg = build_cfg(args)
+        check_work_dir(cfg.work_dir)
         check_config(cfg)
         check_launch(cfg.launcher)
         if os.environ.get('TORCHELASTIC_RUN_ID'):

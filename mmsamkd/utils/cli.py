@@ -1,8 +1,11 @@
 """Command-line pieces shared by ``tools/``."""
 
+import os.path as osp
 import re
 
 from mmengine.config import DictAction
+
+from ..errors import MmsamkdError
 
 # a second key=value pair inside one argument
 _ANOTHER_PAIR = re.compile(r'\s[\w.\-]+=')
@@ -43,3 +46,16 @@ class CfgOptionsAction(DictAction):
                 kept.append(value)
         super().__call__(parser, namespace, kept, option_string)
         getattr(namespace, self.dest).update(verbatim)
+
+
+def check_work_dir(path: str, option: str = '--work-dir') -> None:
+    """``path`` is a folder, or can be made one: before, a file there (or
+    above it) ended in a ``FileExistsError`` traceback."""
+    current = osp.abspath(path)
+    while not osp.exists(current):
+        current = osp.dirname(current)
+    if not osp.isdir(current):
+        raise MmsamkdError(
+            f'{option} {path!r}: {current} is a file, not a folder. Name a '
+            'folder (it is made if it does not exist).'
+        )
