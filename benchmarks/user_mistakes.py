@@ -420,6 +420,29 @@ class Sweep:
                 'm59',
                 ['param_scheduler.type=CosineAnnealingLr'],
             ),
+            'main-job config lengthened to 24 epochs': (
+                STUDENT,
+                'm62',
+                ['train_cfg.max_epochs=24'],
+            ),
+            'AmpOptimWrapper on a CPU': (
+                STUDENT,
+                'm63',
+                ['optim_wrapper.type=AmpOptimWrapper'],
+            ),
+            'iteration loop over an epoch config': (
+                STUDENT,
+                'm64',
+                [
+                    'train_cfg.type=IterBasedTrainLoop',
+                    'train_cfg.max_iters=10',
+                ],
+            ),
+            'logger interval 0': (
+                STUDENT,
+                'm65',
+                ['default_hooks.logger.interval=0'],
+            ),
             'train a _base_ file': (
                 f'{CFG}/_base_/datasets/fashion_mnist.py',
                 'm60',
@@ -499,6 +522,10 @@ class Sweep:
         'misspelt optimizer type',
         'misspelt scheduler type',
         'train a _base_ file',
+        'main-job config lengthened to 24 epochs',
+        'AmpOptimWrapper on a CPU',
+        'iteration loop over an epoch config',
+        'logger interval 0',
         'test.py on MS-MGANs ckpt',
         'test.py in the training dir',
         'work dir is a file',

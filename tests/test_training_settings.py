@@ -206,6 +206,13 @@ def test_save_best_must_be_an_accuracy_the_validation_gives():
             'param_scheduler.1.gamma=-0.1: the learning rate would drop to '
             'a negative value',
         ),
+        # before: mmengine's ValueError and RuntimeError tracebacks
+        ('default_hooks.logger.interval', 0, 'logger.interval=0: the'),
+        (
+            'train_cfg.type',
+            'IterBasedTrainLoop',
+            "train_cfg holds both type='IterBasedTrainLoop' and by_epoch=True",
+        ),
     ],
 )
 def test_settings_that_learn_nothing_or_fail_in_torch_are_refused(
@@ -227,7 +234,96 @@ def test_the_bounds_of_those_settings_are_allowed():
     )
     settings(**{'randomness.seed': 0, 'train_cfg.max_epochs': 2.0})
     settings(**{'randomness.seed': None, 'optim_wrapper.clip_grad': None})
+    settings(**{'default_hooks.logger.interval': 1})
     cfg = Config.fromfile(STUDENT_CFG)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=10)
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler')
     check_training_settings(cfg)  # an infinite sampler, counted in iters
+
+
+def test_a_cosine_shorter_than_the_run_is_refused(tmp_path):
+    """Past T_max mmengine's cosine climbs back to its initial lr: before,
+    a main-job config lengthened to 24 epochs under T_max=12 trained its
+    last epochs at 0.049 of 0.05, rc 0."""
+    result = run_tool_in_process(
+        'train.py',
+        SAMKD_CFG,
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        'train_cfg.max_epochs=24',
+    )
+    assert_one_line_error(
+        result,
+        'param_scheduler.architecture: CosineAnnealingLR reaches its minimum'
+        ' at 12 epochs (begin 0, T_max=12) but the run lasts 24',
+        'Set param_scheduler.architecture.T_max=24 to anneal over the whole '
+        'run, or param_scheduler.architecture.end=12 to hold the minimum.',
+    )
+    assert not list(tmp_path.glob('*.pth'))
+    # both of SAMKD's schedules lengthened, or held at their minimum
+    settings(
+        SAMKD_CFG,
+        **{
+            'train_cfg.max_epochs': 24,
+            'param_scheduler.architecture.T_max': 24,
+            'param_scheduler.adversary.0.end': 12,
+        },
+    )
+    # a shorter run stops on the way down: a choice, not a climb
+    settings(**{'train_cfg.max_epochs': 3})
+    settings(**{'train_cfg.max_epochs': 12})
+    with pytest.raises(ConfigError, match=r'at 12 epochs .* lasts 13'):
+        settings(**{'train_cfg.max_epochs': 13})
+
+
+def schedule(train_cfg, *schedulers):
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.train_cfg = train_cfg
+    cfg.param_scheduler = list(schedulers)
+    check_training_settings(cfg)
+
+
+def test_a_cosine_is_measured_in_its_own_units():
+    cosine = dict(type='CosineAnnealingLR')
+    epochs = dict(by_epoch=True, max_epochs=12)
+    # after a warm-up, from its begin
+    warmup = dict(type='LinearLR', by_epoch=True, begin=0, end=2)
+    schedule(epochs, warmup, dict(cosine, begin=2, T_max=10))
+    with pytest.raises(ConfigError, match=r'^param_scheduler\[1\]: .* at 11'):
+        schedule(epochs, warmup, dict(cosine, begin=2, T_max=9))
+    # T_max from end, as mmengine takes it
+    schedule(epochs, dict(cosine, end=12))
+    # iterations under an iteration loop
+    iters = dict(type='IterBasedTrainLoop', max_iters=100)
+    schedule(iters, dict(cosine, by_epoch=False, T_max=100))
+    with pytest.raises(ConfigError, match='at 50 iterations .* lasts 100'):
+        schedule(iters, dict(cosine, by_epoch=False, T_max=50))
+    # iterations under epochs: at least one an epoch
+    with pytest.raises(ConfigError, match='convert_to_iter_based=True'):
+        schedule(epochs, dict(cosine, by_epoch=False, T_max=5))
+    schedule(epochs, dict(cosine, convert_to_iter_based=True, T_max=12))
+    # a scheduler of other units than the loop's is left to mmengine
+    schedule(iters, dict(cosine, T_max=1))
+    # other schedulers stop at their end
+    schedule(epochs, dict(type='LinearLR', end=2))
+
+
+def test_mmengine_fp16_wrapper_is_refused_without_a_gpu(monkeypatch):
+    """Before: ``AmpOptimizerWrapper is only available training on gpu``,
+    an AssertionError traceback; ``--amp`` is the way on a CPU."""
+    from mmsamkd.utils import training_settings
+
+    amp = {'optim_wrapper.type': 'AmpOptimWrapper'}
+    monkeypatch.setattr(training_settings, 'get_device', lambda: 'cpu')
+    with pytest.raises(ConfigError, match='pass --amp to tools/train.py'):
+        settings(**amp)
+    with pytest.raises(ConfigError, match=r'optim_wrapper\.adversary\.type='):
+        settings(
+            SAMKD_CFG,
+            **{'optim_wrapper.adversary.type': 'mmengine.AmpOptimWrapper'},
+        )
+    # --amp's own wrapper, and fp16 where there is a GPU
+    settings(**{'optim_wrapper.type': 'mmrazor.MixedPrecisionOptimWrapper'})
+    monkeypatch.setattr(training_settings, 'get_device', lambda: 'cuda')
+    settings(**amp)

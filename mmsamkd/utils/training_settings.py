@@ -18,6 +18,7 @@ from numbers import Number
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
+from mmengine.device import get_device
 
 from ..errors import ConfigError
 
@@ -96,6 +97,15 @@ def check_optimizers(cfg: Config) -> None:
             ': a step accumulates the gradients of at least one batch. '
             'Set 1 or more.',
         )
+        kind = str(wrapper.get('type', '')).rpartition('.')[2]
+        if kind == 'AmpOptimWrapper' and get_device() == 'cpu':
+            # before: mmengine's AssertionError traceback at the build
+            raise ConfigError(
+                f"{path}.type='AmpOptimWrapper' (MMEngine's fp16) runs on "
+                'a GPU, and this machine has none. Leave the type as it '
+                'was and pass --amp to tools/train.py: it trains in bf16 '
+                'on a CPU that computes it.'
+            )
 
 
 def _children(node: Any) -> Iterator[Tuple[Any, Any]]:
@@ -146,6 +156,15 @@ def check_schedule(cfg: Config) -> None:
     train_cfg = cfg.get('train_cfg') or {}
     if not hasattr(train_cfg, 'get'):
         return
+    if 'type' in train_cfg and 'by_epoch' in train_cfg:
+        # before: mmengine's RuntimeError traceback at the build
+        raise ConfigError(
+            f'train_cfg holds both type={train_cfg["type"]!r} and '
+            f'by_epoch={train_cfg["by_epoch"]!r}; mmengine takes one of the '
+            'two. --cfg-options cannot remove by_epoch: write a config that '
+            'inherits this one and sets train_cfg=dict(_delete_=True, '
+            "type='IterBasedTrainLoop', max_iters=..., val_interval=...)."
+        )
     unit = 'epoch' if 'max_epochs' in train_cfg else 'iter'
     last = train_cfg.get(f'max_{unit}s')
     if _number(last) and (last < 1 or last != int(last)):
@@ -165,6 +184,13 @@ def check_schedule(cfg: Config) -> None:
             "type='DefaultSampler', or train_cfg=dict("
             "type='IterBasedTrainLoop', max_iters=...)."
         )
+    logger = (cfg.get('default_hooks') or {}).get('logger') or {}
+    _at_least(
+        'default_hooks.logger.interval',
+        logger.get('interval') if hasattr(logger, 'get') else None,
+        1,
+        ': the logger prints every that many iterations. Set 1 or more.',
+    )
     for path, value in _numbers(cfg.get('param_scheduler'), 'param_scheduler'):
         if path.endswith('.gamma') and value <= 0:
             raise ConfigError(
@@ -191,6 +217,79 @@ def check_schedule(cfg: Config) -> None:
             'best checkpoint and give compare.py nothing to select on. Set '
             f'val_begin to {last} or less.'
         )
+
+
+# schedulers that follow PyTorch's periodic cosine: past T_max the value
+# climbs back towards where it started
+PERIODIC = (
+    'CosineAnnealingLR',
+    'CosineAnnealingMomentum',
+    'CosineAnnealingParamScheduler',
+)
+
+
+def _schedulers(node: Any, path: str) -> Iterator[Tuple[str, Any]]:
+    """``(path, scheduler dict)``: one, a list of them, or a dict of those
+    per optimizer wrapper (SAMKD's ``architecture`` and ``adversary``)."""
+    if isinstance(node, (list, tuple)):
+        for index, child in enumerate(node):
+            yield from _schedulers(child, f'{path}[{index}]')
+    elif hasattr(node, 'get') and 'type' in node:
+        yield path, node
+    elif hasattr(node, 'get'):
+        for key, child in node.items():
+            yield from _schedulers(child, f'{path}.{key}')
+
+
+def check_cosine_periods(cfg: Config) -> None:
+    """A cosine schedule reaches its minimum no earlier than the run ends.
+
+    mmengine's cosine schedulers follow PyTorch's periodic formula: past
+    ``begin + T_max`` the learning rate climbs back towards its initial
+    value. Before, ``train_cfg.max_epochs=24`` under ``T_max=12`` trained
+    its last epochs at 0.049 of 0.05 and ended rc 0 with that model.
+    """
+    train_cfg = cfg.get('train_cfg') or {}
+    epochs, iters = train_cfg.get('max_epochs'), train_cfg.get('max_iters')
+    for path, scheduler in _schedulers(
+        cfg.get('param_scheduler'), 'param_scheduler'
+    ):
+        if str(scheduler.get('type')).rpartition('.')[2] not in PERIODIC:
+            continue
+        t_max = scheduler.get('T_max')
+        if not t_max:  # mmengine's default, end - begin, ends at end
+            continue
+        begin = scheduler.get('begin', 0)
+        end = scheduler.get('end', float('inf'))
+        by_epoch = scheduler.get('by_epoch', True)
+        if by_epoch and _number(epochs):
+            length, unit = epochs, 'epochs'
+        elif not by_epoch and _number(iters):
+            length, unit = iters, 'iterations'
+        elif not by_epoch and _number(epochs):
+            # iterations, at least one an epoch
+            if min(end, epochs) > begin + t_max:
+                raise ConfigError(
+                    f'{path}: {scheduler["type"]} with by_epoch=False '
+                    f'counts T_max={t_max} in iterations, fewer than the '
+                    f"run's {epochs} epochs have: past T_max the cosine "
+                    'climbs back to its initial value, again and again. '
+                    f'Set {path}.convert_to_iter_based=True to count T_max '
+                    'in epochs (updated every iteration).'
+                )
+            continue
+        else:
+            continue
+        if min(end, length) > begin + t_max:
+            raise ConfigError(
+                f'{path}: {scheduler["type"]} reaches its minimum at '
+                f'{begin + t_max} {unit} (begin {begin}, T_max={t_max}) but '
+                f'the run lasts {length}: past T_max the cosine climbs back '
+                "towards its initial value (mmengine follows PyTorch's "
+                f'periodic formula). Set {path}.T_max={length - begin} to '
+                f'anneal over the whole run, or {path}.end={begin + t_max} '
+                'to hold the minimum.'
+            )
 
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -298,6 +397,7 @@ def check_training_settings(cfg: Config) -> None:
     check_optimizers(cfg)
     check_loss_weights(cfg)
     check_schedule(cfg)
+    check_cosine_periods(cfg)
     check_loaders(cfg)
     check_save_best(cfg)
     check_seed(cfg)
