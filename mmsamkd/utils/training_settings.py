@@ -267,29 +267,29 @@ def check_cosine_periods(cfg: Config) -> None:
         elif not by_epoch and _number(iters):
             length, unit = iters, 'iterations'
         elif not by_epoch and _number(epochs):
-            # iterations, at least one an epoch
-            if min(end, epochs) > begin + t_max:
-                raise ConfigError(
-                    f'{path}: {scheduler["type"]} with by_epoch=False '
-                    f'counts T_max={t_max} in iterations, fewer than the '
-                    f"run's {epochs} epochs have: past T_max the cosine "
-                    'climbs back to its initial value, again and again. '
-                    f'Set {path}.convert_to_iter_based=True to count T_max '
-                    'in epochs (updated every iteration).'
-                )
-            continue
+            length, unit = epochs, None  # iterations: at least one an epoch
         else:
             continue
-        if min(end, length) > begin + t_max:
+        if min(end, length) <= begin + t_max:
+            continue
+        if unit is None:
             raise ConfigError(
-                f'{path}: {scheduler["type"]} reaches its minimum at '
-                f'{begin + t_max} {unit} (begin {begin}, T_max={t_max}) but '
-                f'the run lasts {length}: past T_max the cosine climbs back '
-                "towards its initial value (mmengine follows PyTorch's "
-                f'periodic formula). Set {path}.T_max={length - begin} to '
-                f'anneal over the whole run, or {path}.end={begin + t_max} '
-                'to hold the minimum.'
+                f'{path}: {scheduler["type"]} with by_epoch=False counts '
+                f"T_max={t_max} in iterations, fewer than the run's "
+                f'{epochs} epochs have: past T_max the cosine climbs back '
+                'to its initial value, again and again. Set '
+                f'{path}.convert_to_iter_based=True to count T_max in '
+                'epochs (updated every iteration).'
             )
+        raise ConfigError(
+            f'{path}: {scheduler["type"]} reaches its minimum at '
+            f'{begin + t_max} {unit} (begin {begin}, T_max={t_max}) but '
+            f'the run lasts {length}: past T_max the cosine climbs back '
+            "towards its initial value (mmengine follows PyTorch's "
+            f'periodic formula). Set {path}.T_max={length - begin} to '
+            f'anneal over the whole run, or {path}.end={begin + t_max} '
+            'to hold the minimum.'
+        )
 
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
