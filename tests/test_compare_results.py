@@ -47,7 +47,7 @@ def test_a_rerun_with_other_settings_is_refused_not_reprinted(tmp_path):
     table = (root / 'compare' / 'results.md').read_text()
     assert (
         '| LocalFashionMNIST[:256] | LocalFashionMNIST test[:128] '
-        '| 1 epochs, lr 0.05, 1xb64 | 0 |'
+        '| 1 epochs, lr 0.05 → 0.05, 1xb64 | 0 |'
     ) in table
     again = compare(root, STUDENT_CFG)  # same settings: collected
     assert again.returncode == 0 and '== training' not in again.stdout

@@ -262,7 +262,7 @@ def test_a_run_on_more_processes_or_of_other_code_is_not_reused(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     with open(root / 'compare' / 'results.csv', newline='') as f:
         (row,) = csv.DictReader(f)
-    assert row['schedule'].endswith(', lr 0.05, 2xb64')
+    assert row['schedule'].endswith(', lr 0.05 → 0.05, 2xb64')
     assert row['code'] == record['code'] == training_code()
     older = dict(record, code='0.1.0+000000000000')
     write_record(str(work_dir), older)
@@ -282,3 +282,37 @@ def test_a_run_on_more_processes_or_of_other_code_is_not_reused(tmp_path):
     result = run_tool_in_process(*args, *seed1)
     assert 'seed 0 vs 1; mmsamkd code' in result.stderr
     assert '--collect-only' not in result.stderr
+
+
+def test_a_row_says_where_the_learning_rate_ended(tmp_path):
+    """A schedule cut short (``max_epochs=3`` under a cosine of 12) ends
+    high; the schedule cell says where, from the run's own log."""
+    from mmsamkd.comparison.report import summarize
+
+    def launch(name, *records):
+        folder = tmp_path / name / 'vis_data'
+        folder.mkdir(parents=True)
+        (folder / 'scalars.json').write_text(
+            ''.join(json.dumps(r) + '\n' for r in records)
+        )
+
+    write_record(
+        str(tmp_path),
+        dict(schedule='3 epochs, lr 0.05', batch='1xb64', since='20260102'),
+    )
+    # an earlier run in the same dir, then this run and its resume
+    launch('20260101_000000', {'lr': 0.5, 'step': 9})
+    launch('20260102_000000', {'lr': 0.05, 'step': 4}, {'top1': 1, 'step': 1})
+    launch(
+        '20260103_000000',
+        {'architecture.lr': 0.0375, 'adversary.lr': 2e-4, 'step': 12},
+        {'top1': 2.0, 'step': 3},
+    )
+    history = {3: {'top1': 2.0}}
+    row = summarize('samkd_x.py', str(tmp_path), history, 'top1', {})
+    assert row['schedule'] == '3 epochs, lr 0.05 → 0.037, 1xb64'
+    # no training record logged: nothing said
+    for path in tmp_path.glob('2026010[23]*/vis_data/scalars.json'):
+        path.write_text(json.dumps({'top1': 2.0, 'step': 3}) + '\n')
+    row = summarize('samkd_x.py', str(tmp_path), history, 'top1', {})
+    assert row['schedule'] == '3 epochs, lr 0.05, 1xb64'

@@ -16,8 +16,10 @@ with the same settings and from the same teacher and ``load_from`` files
 (else the command stops and says so, as it does for a finished run whose
 teacher run is to be trained again). The table
 names each run's training data, the data its accuracy is measured on
-(``evaluated on``: the validation loader's dataset, split and part) and
-its seed, what it cost (training time, seconds
+(``evaluated on``: the validation loader's dataset, split and part), its
+schedule and where its learning rate ended (a schedule cut short by
+``--cfg-options train_cfg.max_epochs`` ends high), the SAMKD stages or
+MS-MGANs phases it never played, its seed, what it cost (training time, seconds
 per iteration, peak memory, from the ``run_cost.json`` tools/train.py
 writes) and the parameters and FLOPs of the classifier it deploys; configs
 trained or evaluated on different data are refused unless

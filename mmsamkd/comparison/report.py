@@ -10,7 +10,11 @@ from mmengine.config import Config
 
 from mmsamkd.engine.hooks.reliability_hook import read_reliability
 from mmsamkd.engine.hooks.unplayed_stages import unplayed_in_config
-from mmsamkd.utils.run_results import describe_evaluation, read_record
+from mmsamkd.utils.run_results import (
+    describe_evaluation,
+    read_last_lr,
+    read_record,
+)
 
 from .cost import run_cost
 
@@ -49,11 +53,12 @@ def summarize(
         dataset=record.get('dataset', '?'),
         evaluation=describe_evaluation(cfg),
         # the batch of a step shows a run of one config on more processes
-        # a schedule shorter than the method's stages is another method
+        # where the learning rate ended shows a schedule cut short, and a
+        # schedule shorter than the method's stages is another method
         schedule=', '.join(
             str(part)
             for part in (
-                record.get('schedule', '?'),
+                record.get('schedule', '?') + ended_at(work_dir),
                 record.get('batch'),
                 unplayed_in_config(cfg),
             )
@@ -71,6 +76,12 @@ def summarize(
         reliability=reliability,
         **run_cost(work_dir, cfg),
     )
+
+
+def ended_at(work_dir: str) -> str:
+    """`` → 0.00085``: the learning rate of the run's last logged step."""
+    lr = read_last_lr(work_dir)
+    return '' if lr is None else f' → {lr:.2g}'
 
 
 def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from mmengine.config import Config
 
@@ -272,19 +272,16 @@ def record_mismatch(
     return '; '.join(changed + changed_inputs(record, cfg)) or None
 
 
-def read_val_history(
-    work_dir: str, metric: str = 'accuracy/top1'
-) -> Dict[int, dict]:
-    """``{step: record}`` of the validation records of the run in dir.
+def _launch_records(work_dir: str) -> Iterator[dict]:
+    """The scalar records of the run in ``work_dir``, launch by launch.
 
     mmengine's LocalVisBackend writes ``<timestamp>/vis_data/scalars.json``
-    per launch; a resumed run starts a new timestamp, so later files win.
-    Launches before the run's start (``since`` in its record) belong to an
-    earlier run in the same dir and are left out.
+    per launch; a resumed run starts a new timestamp, so later records
+    come later. Launches before the run's start (``since`` in its record)
+    belong to an earlier run in the same dir and are left out.
     """
     record = read_record(work_dir) or {}
     since = record.get('since') or ''
-    history = {}
     pattern = osp.join(work_dir, '*', 'vis_data', 'scalars.json')
     for path in sorted(glob.glob(pattern)):
         launch = osp.basename(osp.dirname(osp.dirname(path)))
@@ -292,10 +289,36 @@ def read_val_history(
             continue
         with open(path, encoding='utf-8') as f:
             for line in f:
-                record = json.loads(line)
-                if metric in record:
-                    history[record['step']] = record
-    return history
+                yield json.loads(line)
+
+
+def read_val_history(
+    work_dir: str, metric: str = 'accuracy/top1'
+) -> Dict[int, dict]:
+    """``{step: record}`` of the validation records of the run in dir
+    (a resumed launch's records replace the earlier ones of its steps)."""
+    return {
+        record['step']: record
+        for record in _launch_records(work_dir)
+        if metric in record
+    }
+
+
+# the learning rate a training record logs: one optimizer's, or the
+# student's where a run has several (SAMKD, MS-MGANs)
+LR_KEYS = ('lr', 'architecture.lr')
+
+
+def read_last_lr(work_dir: str) -> Optional[float]:
+    """The learning rate of the run's last logged training step: where a
+    schedule ended (0.05 to 0.0009 annealed over the run; 0.0375 where a
+    shortened run stopped a quarter of the way down)."""
+    last = None
+    for record in _launch_records(work_dir):
+        for key in LR_KEYS:
+            if key in record:
+                last = record[key]
+    return last
 
 
 def planned_length(cfg: Config) -> int:
