@@ -804,6 +804,7 @@ class Sweep:
                 *TINY,
                 'train_dataloader.dataset.indices=4096',
                 'train_cfg.max_epochs=100',
+                'param_scheduler.T_max=100',  # a cosine over the whole run
             ],
             cwd=REPO,
             stdout=subprocess.PIPE,
@@ -931,6 +932,7 @@ class Sweep:
                 *TINY,
                 'train_dataloader.dataset.indices=4096',
                 'train_cfg.max_epochs=100',
+                'param_scheduler.T_max=100',  # a cosine over the whole run
                 *options,
             ],
             cwd=REPO,
