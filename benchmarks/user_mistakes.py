@@ -175,8 +175,12 @@ class Sweep:
 
     # -- verdicts ----------------------------------------------------------
     @staticmethod
-    def refused(result):
+    def refused(result, about=None):
+        """``about``: a fragment the refusal must hold, where a refusal of
+        another mistake (a setting the scenario itself needs) could pass."""
         ok, line = one_line(result)
+        if ok and about and about not in result.stderr:
+            return 'unclear', 'refused for another reason: ' + line
         if ok:
             return 'refused', line
         if result.returncode == 0:
@@ -691,14 +695,17 @@ class Sweep:
         with open(taken, 'w') as f:
             f.write('not a run')
         return self.refused(
-            tool('train.py', STUDENT, '--work-dir', taken, options=[])
+            tool('train.py', STUDENT, '--work-dir', taken, options=[]),
+            'is a file, not a folder',
         )
 
     def compare_refused_before_training(self, *arguments):
-        """compare.py with ``arguments``: refused before any run trains."""
+        """compare.py with ``arguments``: refused, for its first argument,
+        before any run trains."""
         root = self.dir('c6')
         verdict = self.refused(
-            tool('compare.py', TEACHER, '--work-dir-root', root, *arguments)
+            tool('compare.py', TEACHER, '--work-dir-root', root, *arguments),
+            arguments[0],
         )
         trained = osp.join(root, osp.splitext(osp.basename(TEACHER))[0])
         if verdict[0] == 'refused' and osp.isdir(trained):
@@ -714,7 +721,7 @@ class Sweep:
             text=True,
             timeout=120,
         )
-        return self.refused(result)
+        return self.refused(result, 'processes per node')
 
     def test_in_training_dir(self):
         """tools/test.py in the teacher run's own work dir (its default):
@@ -789,7 +796,8 @@ class Sweep:
                     f'{split}_dataloader.dataset.data_root={data}'
                     for split in ('train', 'val', 'test')
                 ),
-            )
+            ),
+            'is not the Fashion-MNIST file',
         )
 
     def compare(self, root):
@@ -843,7 +851,8 @@ class Sweep:
             )
         root = self.dir('c5')
         verdict = self.refused(
-            tool('compare.py', TEACHER, child, '--work-dir-root', root)
+            tool('compare.py', TEACHER, child, '--work-dir-root', root),
+            "'KLDivergance'",
         )
         trained = osp.join(root, osp.splitext(osp.basename(TEACHER))[0])
         if verdict[0] == 'refused' and osp.isdir(trained):
@@ -898,7 +907,7 @@ class Sweep:
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=120)
         second.stderr = stderr
-        return self.refused(second)
+        return self.refused(second, 'in use by another compare.py')
 
     def killed_compare(self):
         launcher = self.compare(self.dir('c2'))
@@ -966,6 +975,8 @@ class Sweep:
         _, stderr = launcher.communicate(timeout=300)
         lines = [x for x in stderr.splitlines() if x.startswith('error:')]
         if launcher.returncode != 0 and len(lines) == 1:
+            if 'in a collective' not in lines[0]:
+                return 'unclear', 'refused for another reason: ' + lines[0]
             return 'refused', lines[0][:110]
         return 'unclear', stderr[-110:]
 
