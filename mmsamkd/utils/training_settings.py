@@ -230,15 +230,13 @@ PERIODIC = (
 
 def _schedulers(node: Any, path: str) -> Iterator[Tuple[str, Any]]:
     """``(path, scheduler dict)``: one, a list of them, or a dict of those
-    per optimizer wrapper (SAMKD's ``architecture`` and ``adversary``)."""
-    if isinstance(node, (list, tuple)):
-        for index, child in enumerate(node):
-            yield from _schedulers(child, f'{path}[{index}]')
-    elif hasattr(node, 'get') and 'type' in node:
+    per optimizer wrapper (SAMKD's ``architecture`` and ``adversary``);
+    paths as --cfg-options takes them (``param_scheduler.1``)."""
+    if hasattr(node, 'get') and 'type' in node:
         yield path, node
-    elif hasattr(node, 'get'):
-        for key, child in node.items():
-            yield from _schedulers(child, f'{path}.{key}')
+        return
+    for key, child in _children(node):
+        yield from _schedulers(child, f'{path}.{key}')
 
 
 def check_cosine_periods(cfg: Config) -> None:
