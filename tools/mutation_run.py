@@ -180,6 +180,7 @@ TESTS = {
         'test_trained_inputs.py',
         'test_configs.py',
     ],
+    'mmsamkd/utils/seen_images.py': ['test_seen_images.py'],
     'mmsamkd/utils/teacher_checkpoint.py': [
         'test_teacher_checkpoint.py',
         'test_url_checkpoint.py',

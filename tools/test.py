@@ -66,6 +66,7 @@ def main():
         check_registered_types,
         check_run_parts,
     )
+    from mmsamkd.utils.seen_images import check_test_unseen
     from mmsamkd.utils.training_settings import check_loaders
 
     cfg = None
@@ -91,6 +92,7 @@ def main():
         check_loaders(cfg, ['test_dataloader'])
         check_launch(cfg.launcher)
         check_evaluated_inputs(cfg, args.checkpoint, args.config)
+        check_test_unseen(cfg, args.checkpoint)
         # Testing needs neither the teacher's weights (the checkpoint
         # under test holds them) nor a resume.
         for key in ('teacher_ckpt', 'teacher_snapshots'):

@@ -4,7 +4,7 @@ import gzip
 import hashlib
 import os.path as osp
 import zlib
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 from mmpretrain.datasets import FashionMNIST
@@ -40,6 +40,25 @@ PUBLISHED_SHA256 = {
         '3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9'
     ),
 }
+
+
+# Images in each pair of files, as published.
+PUBLISHED_COUNTS = {'train': 60000, 'test': 10000}
+
+
+def split_positions(
+    split: str, val_size: int = 0, count: Optional[int] = None
+) -> Tuple[str, int, int]:
+    """The files (``'train'`` or ``'test'``) that ``split`` reads, and
+    the positions ``[first, end)`` of its images in them: split ``'val'``
+    is the last ``val_size`` training images, ``'train'`` the ones before.
+    ``count``: the images in those files, if not the published count."""
+    files = 'test' if split == 'test' else 'train'
+    count = PUBLISHED_COUNTS[files] if count is None else count
+    cut = count - int(val_size) if files == 'train' else count
+    if split == 'val':
+        return files, cut, count
+    return files, 0, cut
 
 
 def is_published(stem: str, values: np.ndarray) -> bool:
@@ -222,9 +241,10 @@ class LocalFashionMNIST(FashionMNIST):
                     f'val_size={self.val_size} leaves no training image '
                     f'out of {len(labels)} in {images_path}'
                 )
-            cut = len(labels) - self.val_size
-            part = slice(cut, None) if self.split_name == 'val' else slice(cut)
-            images, labels = images[part], labels[part]
+            _, first, end = split_positions(
+                self.split_name, self.val_size, len(labels)
+            )
+            images, labels = images[first:end], labels[first:end]
         return [
             {'img': img, 'gt_label': int(label)}
             for img, label in zip(images, labels)

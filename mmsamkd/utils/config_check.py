@@ -14,11 +14,13 @@ from ..errors import ConfigError
 from .config_keys import check_config_keys
 from .misplaced_keys import check_checkpoint_arguments
 from .registered_types import check_registered_types
+from .seen_images import check_evaluation_unseen
 from .trained_inputs import (
     checkpoint_meta,
     describe,
     input_normalisation,
     normalisation_differs,
+    teacher_files,
     trained_normalisation,
 )
 from .training_settings import check_training_settings
@@ -291,14 +293,6 @@ def check_loss_class_counts(model_cfg: ConfigDict) -> None:
             )
 
 
-def teacher_files(model_cfg: Any) -> List[Tuple[str, str]]:
-    """``(key, path)`` of each local checkpoint a teacher loads."""
-    files = [('model.teacher_ckpt', model_cfg.get('teacher_ckpt'))]
-    for index, path in enumerate(model_cfg.get('teacher_snapshots') or ()):
-        files.append((f'model.teacher_snapshots[{index}]', path))
-    return [(key, p) for key, p in files if p and '://' not in str(p)]
-
-
 def loaded_files(cfg: Config) -> List[Tuple[str, str]]:
     """``(key, path)`` of each local checkpoint whose network this run
     feeds its own inputs: the teacher, its snapshots, and a
@@ -378,3 +372,4 @@ def check_config(cfg: Config) -> None:
             model_cfg, random_teacher=cfg.get('random_teacher', False)
         )
     check_teacher_inputs(cfg)
+    check_evaluation_unseen(cfg)

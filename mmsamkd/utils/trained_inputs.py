@@ -19,7 +19,7 @@ checked.
 
 import math
 import os.path as osp
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -74,16 +74,31 @@ def checkpoint_meta(path: str) -> Dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def trained_normalisation(meta: Dict[str, Any]) -> Optional[Normalisation]:
-    """The input normalisation of the run that saved a checkpoint with
-    ``meta``, or None where it cannot be known (no config in it)."""
+def teacher_files(model_cfg: Any) -> List[Tuple[str, str]]:
+    """``(key, path)`` of each local checkpoint a teacher loads."""
+    files = [('model.teacher_ckpt', model_cfg.get('teacher_ckpt'))]
+    for index, path in enumerate(model_cfg.get('teacher_snapshots') or ()):
+        files.append((f'model.teacher_snapshots[{index}]', path))
+    return [(key, p) for key, p in files if p and '://' not in str(p)]
+
+
+def trained_config(meta: Dict[str, Any]) -> Optional[Config]:
+    """The config of the run that saved a checkpoint with ``meta``, or
+    None where it holds none."""
     text = meta.get('cfg')
     if not isinstance(text, str):
         return None
     try:
-        return input_normalisation(Config.fromstring(text, '.py'))
+        return Config.fromstring(text, '.py')
     except Exception:  # a config this install cannot parse: not checked
         return None
+
+
+def trained_normalisation(meta: Dict[str, Any]) -> Optional[Normalisation]:
+    """The input normalisation of the run that saved a checkpoint with
+    ``meta``, or None where it cannot be known (no config in it)."""
+    cfg = trained_config(meta)
+    return None if cfg is None else input_normalisation(cfg)
 
 
 def trained_classes(meta: Dict[str, Any]) -> Optional[Tuple[str, ...]]:
