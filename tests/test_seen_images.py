@@ -186,6 +186,16 @@ def test_snapshots_load_from_and_the_chain_behind_them_count(tmp_path):
     check_evaluation_unseen(cfg)
 
 
+def test_a_checkpoint_that_names_itself_ends_the_chain(tmp_path):
+    """A fine-tune saved over the checkpoint it loaded from names itself
+    as its load_from: the chain stops four checkpoints deep."""
+    path = str(tmp_path / 'epoch_12.pth')
+    saved_run(path, fmnist(val_size=10000), load_from=path)
+    assert [chain for chain, _ in trained_images(path)] == [
+        (path,) * depth for depth in (1, 2, 3, 4)
+    ]
+
+
 def test_a_checkpoint_without_a_config_is_not_checked(tmp_path):
     torch.save({'state_dict': {}}, tmp_path / 'bare.pth')
     cfg = run_evaluating(VAL, teacher_ckpt=str(tmp_path / 'bare.pth'))

@@ -38,6 +38,7 @@ Images = Tuple[str, str, int, Optional[int]]
 EVALUATION_LOADERS = ('val_dataloader', 'test_dataloader')
 
 # how many checkpoints deep a chain of teachers and load_from is followed
+# (a fine-tune saved over the checkpoint it loaded names itself)
 _DEPTH = 4
 
 
@@ -83,14 +84,11 @@ def dataset_images(dataset: Any) -> List[Images]:
     return [(name, files, *_subset(first, end, dataset.get('indices')))]
 
 
-def _shared(a: Images, b: Images) -> Optional[Images]:
-    """The images both ``a`` and ``b`` hold, or None."""
+def _share_images(a: Images, b: Images) -> bool:
     if a[:2] != b[:2]:
-        return None
-    first = max(a[2], b[2])
+        return False
     ends = [end for end in (a[3], b[3]) if end is not None]
-    end = min(ends) if ends else None
-    return (*a[:2], first, end) if end is None or first < end else None
+    return not ends or max(a[2], b[2]) < min(ends)
 
 
 def describe(images: Images) -> str:
@@ -145,7 +143,7 @@ def _first_shared(path: str, cfg: Config, loaders=EVALUATION_LOADERS):
             if hasattr(dataset, 'get') and dataset.get('split') == 'train':
                 continue  # training images asked for by name
             for evaluated in dataset_images(dataset):
-                if _shared(seen, evaluated):
+                if _share_images(seen, evaluated):
                     return chain, seen, loader, evaluated
     return None
 
