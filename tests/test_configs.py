@@ -302,3 +302,46 @@ def test_default_inputs_name_the_checkpoint_a_shipped_run_saves():
                 assert name == final_checkpoint(source), where
             checked += 1
     assert checked >= 80
+
+
+def test_no_shipped_run_is_evaluated_on_images_its_inputs_trained_on():
+    """The runs a config starts from by default (its teacher, snapshots,
+    load_from, and theirs in turn) trained on none of the images it is
+    evaluated on: its own loaders, and for Fashion-MNIST the validation
+    split every setting is chosen on (benchmarks/fmnist_methods.py
+    --split val). train.py would refuse such a pair."""
+    from mmsamkd.utils.seen_images import dataset_images, share_images
+
+    by_run = {osp.splitext(osp.basename(p))[0]: p for p in CONFIGS}
+
+    def trained_on(run, depth=4):
+        source = load(by_run[run])
+        found = dataset_images(source.train_dataloader.dataset)
+        for _, value in run_inputs(source) if depth > 1 else ():
+            found += trained_on(value.split('/')[1], depth - 1)
+        return found
+
+    checked = 0
+    for path in CONFIGS:
+        cfg = load(path)
+        inputs = run_inputs(cfg)
+        if not inputs:
+            continue
+        evaluated = []
+        for loader in ('val_dataloader', 'test_dataloader'):
+            evaluated += dataset_images(cfg[loader].dataset)
+        train = cfg.train_dataloader.dataset
+        if train.get('val_size'):
+            val = dict(train, split='val', indices=None)
+            evaluated += dataset_images(val)
+        for option, value in inputs:
+            for seen in trained_on(value.split('/')[1]):
+                for images in evaluated:
+                    assert not share_images(seen, images), (
+                        config_id(path),
+                        option,
+                        seen,
+                        images,
+                    )
+            checked += 1
+    assert checked >= 80

@@ -84,7 +84,8 @@ def dataset_images(dataset: Any) -> List[Images]:
     return [(name, files, *_subset(first, end, dataset.get('indices')))]
 
 
-def _share_images(a: Images, b: Images) -> bool:
+def share_images(a: Images, b: Images) -> bool:
+    """Whether images ``a`` and ``b`` have one in common."""
     if a[:2] != b[:2]:
         return False
     ends = [end for end in (a[3], b[3]) if end is not None]
@@ -143,7 +144,7 @@ def _first_shared(path: str, cfg: Config, loaders=EVALUATION_LOADERS):
             if hasattr(dataset, 'get') and dataset.get('split') == 'train':
                 continue  # training images asked for by name
             for evaluated in dataset_images(dataset):
-                if _share_images(seen, evaluated):
+                if share_images(seen, evaluated):
                     return chain, seen, loader, evaluated
     return None
 
