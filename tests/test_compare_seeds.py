@@ -316,3 +316,14 @@ def test_a_row_says_where_the_learning_rate_ended(tmp_path):
         path.write_text(json.dumps({'top1': 2.0, 'step': 3}) + '\n')
     row = summarize('samkd_x.py', str(tmp_path), history, 'top1', {})
     assert row['schedule'] == '3 epochs, lr 0.05, 1xb64'
+    # milestones past the run's end: named beside it
+    cfg = Config(
+        dict(
+            train_cfg=dict(max_epochs=3),
+            param_scheduler=dict(type='MultiStepLR', milestones=[2, 3]),
+        )
+    )
+    row = summarize('kd_x.py', str(tmp_path), history, 'top1', cfg)
+    assert row['schedule'] == (
+        '3 epochs, lr 0.05, 1xb64, learning rate milestones 3 not reached'
+    )

@@ -313,6 +313,98 @@ def test_a_cosine_is_measured_in_its_own_units():
     schedule(epochs, dict(type='LinearLR', end=2))
 
 
+CIFAR_KD_CFG = f'{REPO}/configs/kd/kd_resnet32x4_resnet8x4_1xb64_cifar100.py'
+
+
+def test_milestones_a_shortened_run_never_reaches_are_named(monkeypatch):
+    """Before: a 240-epoch CIFAR config cut to 100 epochs never dropped
+    its learning rate at 150, 180, 210, and nothing said so; the table
+    showed only where its rate ended."""
+    import logging
+
+    from mmsamkd.utils import training_settings
+    from mmsamkd.utils.training_settings import (
+        late_milestones,
+        late_milestones_note,
+        warn_of_late_milestones,
+    )
+
+    cfg = Config.fromfile(CIFAR_KD_CFG)
+    assert late_milestones(cfg) == []  # the shipped 240 epochs
+    cfg.train_cfg.max_epochs = 180  # at 180 the run has ended
+    assert late_milestones(cfg) == [
+        ('param_scheduler', 'MultiStepLR', [180, 210], 180, 'epochs')
+    ]
+    assert late_milestones_note(cfg) == (
+        'learning rate milestones 180, 210 not reached'
+    )
+    logged = []
+    monkeypatch.setattr(
+        training_settings,
+        'print_log',
+        lambda text, level=logging.INFO, **k: logged.append((text, level)),
+    )
+    warn_of_late_milestones(cfg)
+    assert logged == [
+        (
+            'param_scheduler: MultiStepLR milestones 180, 210 lie at or past '
+            "the run's 180 epochs: its learning rate is never changed there. "
+            'Scale the milestones to the run to compare it with the full '
+            'schedule.',
+            logging.WARNING,
+        )
+    ]
+    cfg.train_cfg.max_epochs = 181
+    assert late_milestones_note(cfg) == (
+        'learning rate milestones 210 not reached'
+    )
+    # counted from the scheduler's begin, in its own units, up to its end
+    cfg.train_cfg.max_epochs = 90
+    step = dict(type='MultiStepLR', milestones=[50, 85], begin=5)
+    cfg.param_scheduler = [dict(type='LinearLR', end=5), step]
+    assert late_milestones(cfg) == [
+        ('param_scheduler.1', 'MultiStepLR', [85], 90, 'epochs')
+    ]
+    # milestone 85 at epoch 90: past the scheduler's own end, by design
+    cfg.param_scheduler[1].end = 90
+    assert late_milestones(cfg) == []
+    cfg.param_scheduler = dict(
+        type='MultiStepMomentum', milestones=[100], by_epoch=False
+    )
+    assert late_milestones(cfg) == []  # iterations under an epoch loop
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=100)
+    assert late_milestones_note(cfg) == (
+        'scheduled value milestones 100 not reached'
+    )
+    # one per optimizer wrapper (SAMKD's)
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=10)
+    cfg.param_scheduler = dict(
+        architecture=dict(type='MultiStepLR', milestones=[5]),
+        adversary=dict(type='MultiStepLR', milestones=[10]),
+    )
+    assert late_milestones_note(cfg) == (
+        'adversary learning rate milestones 10 not reached'
+    )
+
+
+def test_train_py_logs_the_milestones_its_run_never_reaches(tmp_path):
+    config = tmp_path / 'step_student.py'
+    config.write_text(
+        f'_base_ = [{STUDENT_CFG!r}]\n'
+        'param_scheduler = dict(_delete_=True, type="MultiStepLR", '
+        'by_epoch=True, milestones=[1, 2])\n'
+    )
+    result = run_tool_in_process(
+        'train.py', config, '--work-dir', tmp_path / 'run', *options_args({})
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    (log,) = (tmp_path / 'run').glob('*/*.log')
+    assert (
+        'WARNING - param_scheduler: MultiStepLR milestones 1, 2 lie at or '
+        "past the run's 1 epochs"
+    ) in log.read_text()
+
+
 def test_mmengine_fp16_wrapper_is_refused_without_a_gpu(monkeypatch):
     """Before: ``AmpOptimizerWrapper is only available training on gpu``,
     an AssertionError traceback; ``--amp`` is the way on a CPU."""

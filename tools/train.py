@@ -208,11 +208,13 @@ def main():
             TrainedClassesHook,
         )
         from mmsamkd.utils.config_check import loaded_files
+        from mmsamkd.utils.training_settings import warn_of_late_milestones
 
         # run_cost.json and reliability_val.json, for compare.py
         runner.register_hook(RunCostHook())
         runner.register_hook(ReliabilityHook())
         runner.register_hook(TrainedClassesHook(loaded_files(cfg)))
+        warn_of_late_milestones(cfg)
         if cfg.get('resume'):
             runner.register_hook(CheckpointFitHook(args.config, 'resume'))
         elif cfg.get('load_from'):

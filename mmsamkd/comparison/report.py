@@ -15,6 +15,7 @@ from mmsamkd.utils.run_results import (
     read_last_lr,
     read_record,
 )
+from mmsamkd.utils.training_settings import late_milestones_note
 
 from .cost import run_cost
 
@@ -61,6 +62,7 @@ def summarize(
                 record.get('schedule', '?') + ended_at(work_dir),
                 record.get('batch'),
                 unplayed_in_config(cfg),
+                late_milestones_note(cfg),
             )
             if part
         ),

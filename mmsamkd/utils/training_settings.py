@@ -14,11 +14,13 @@ validation does not compute only at the first validation, an epoch in).
 in one line naming the key.
 """
 
+import logging
 from numbers import Number
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 from mmengine.device import get_device
+from mmengine.logging import print_log
 
 from ..errors import ConfigError
 
@@ -239,6 +241,29 @@ def _schedulers(node: Any, path: str) -> Iterator[Tuple[str, Any]]:
         yield from _schedulers(child, f'{path}.{key}')
 
 
+def _kind(scheduler: Any) -> str:
+    return str(scheduler.get('type')).rpartition('.')[2]
+
+
+def _run_length(
+    cfg: Config, scheduler: Any
+) -> Optional[Tuple[int, Optional[str]]]:
+    """``(length, unit)``: the run's length in the steps ``scheduler``
+    counts (``'epochs'`` or ``'iterations'``); unit None for iterations
+    under an epoch loop, where only a lower bound is known (one an epoch,
+    the length given in epochs); None where the length is not known."""
+    train_cfg = cfg.get('train_cfg') or {}
+    epochs, iters = train_cfg.get('max_epochs'), train_cfg.get('max_iters')
+    by_epoch = scheduler.get('by_epoch', True)
+    if by_epoch and _number(epochs):
+        return epochs, 'epochs'
+    if not by_epoch and _number(iters):
+        return iters, 'iterations'
+    if not by_epoch and _number(epochs):
+        return epochs, None
+    return None
+
+
 def check_cosine_periods(cfg: Config) -> None:
     """A cosine schedule reaches its minimum no earlier than the run ends.
 
@@ -247,34 +272,24 @@ def check_cosine_periods(cfg: Config) -> None:
     value. Before, ``train_cfg.max_epochs=24`` under ``T_max=12`` trained
     its last epochs at 0.049 of 0.05 and ended rc 0 with that model.
     """
-    train_cfg = cfg.get('train_cfg') or {}
-    epochs, iters = train_cfg.get('max_epochs'), train_cfg.get('max_iters')
     for path, scheduler in _schedulers(
         cfg.get('param_scheduler'), 'param_scheduler'
     ):
-        if str(scheduler.get('type')).rpartition('.')[2] not in PERIODIC:
+        if _kind(scheduler) not in PERIODIC:
             continue
         t_max = scheduler.get('T_max')
-        if not t_max:  # mmengine's default, end - begin, ends at end
+        run = _run_length(cfg, scheduler)
+        if not t_max or run is None:  # T_max's default, end - begin, is fine
             continue
+        length, unit = run
         begin = scheduler.get('begin', 0)
-        end = scheduler.get('end', float('inf'))
-        by_epoch = scheduler.get('by_epoch', True)
-        if by_epoch and _number(epochs):
-            length, unit = epochs, 'epochs'
-        elif not by_epoch and _number(iters):
-            length, unit = iters, 'iterations'
-        elif not by_epoch and _number(epochs):
-            length, unit = epochs, None  # iterations: at least one an epoch
-        else:
-            continue
-        if min(end, length) <= begin + t_max:
+        if min(scheduler.get('end', float('inf')), length) <= begin + t_max:
             continue
         if unit is None:
             raise ConfigError(
                 f'{path}: {scheduler["type"]} with by_epoch=False counts '
                 f"T_max={t_max} in iterations, fewer than the run's "
-                f'{epochs} epochs have: past T_max the cosine climbs back '
+                f'{length} epochs have: past T_max the cosine climbs back '
                 'to its initial value, again and again. Set '
                 f'{path}.convert_to_iter_based=True to count T_max in '
                 'epochs (updated every iteration).'
@@ -288,6 +303,72 @@ def check_cosine_periods(cfg: Config) -> None:
             f'anneal over the whole run, or {path}.end={begin + t_max} '
             'to hold the minimum.'
         )
+
+
+STEPPED = ('MultiStepLR', 'MultiStepMomentum', 'MultiStepParamScheduler')
+
+
+def late_milestones(cfg: Config) -> List[Tuple[str, Any, List[int], int, str]]:
+    """``(path, type, milestones, length, unit)`` for each MultiStep
+    schedule with milestones that the run ends before reaching: a
+    240-epoch CIFAR config cut to ``max_epochs=100`` never drops its
+    learning rate at 150, 180, 210 and trains to its end at the initial
+    rate. A milestone past the scheduler's own ``end`` is the config's
+    design, not a cut, and is left out."""
+    found = []
+    for path, scheduler in _schedulers(
+        cfg.get('param_scheduler'), 'param_scheduler'
+    ):
+        run = _run_length(cfg, scheduler)
+        if _kind(scheduler) not in STEPPED or run is None or not run[1]:
+            continue
+        length, unit = run
+        begin = scheduler.get('begin', 0)
+        end = scheduler.get('end', float('inf'))
+        late = [
+            milestone
+            for milestone in scheduler.get('milestones') or ()
+            if length <= begin + milestone < end
+        ]
+        if late:
+            found.append((path, scheduler['type'], late, length, unit))
+    return found
+
+
+def _listed(values: Sequence[int]) -> str:
+    return ', '.join(str(value) for value in values)
+
+
+def warn_of_late_milestones(cfg: Config) -> None:
+    """A warning in the run's log for each of :func:`late_milestones`."""
+    for path, kind, late, length, unit in late_milestones(cfg):
+        print_log(
+            f'{path}: {kind} milestone{"s" * (len(late) > 1)} '
+            f'{_listed(late)} lie{"s" * (len(late) == 1)} at or past the '
+            f"run's {length} {unit}: its {_scheduled(kind)} is never "
+            'changed there. Scale the milestones to the run to compare it '
+            'with the full schedule.',
+            logger='current',
+            level=logging.WARNING,
+        )
+
+
+def _scheduled(kind: str) -> str:
+    return 'learning rate' if 'LR' in kind else 'scheduled value'
+
+
+def late_milestones_note(cfg: Config) -> str:
+    """For compare.py's schedule cell: ``'learning rate milestones 150,
+    180, 210 not reached'`` (per optimizer wrapper where there are
+    several: ``'adversary learning rate ...'``), or ``''``."""
+    notes = []
+    for path, kind, late, _, _ in late_milestones(cfg):
+        owner = path.split('.')[1:2]
+        owner = '' if not owner or owner[0].isdigit() else owner[0] + ' '
+        notes.append(
+            f'{owner}{_scheduled(kind)} milestones {_listed(late)} not reached'
+        )
+    return '; '.join(notes)
 
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
