@@ -458,13 +458,91 @@ class Sweep:
                 [],
                 ['--launcher', 'pytorch'],
             ),
+            # the teacher trained on the first 256 training images; a
+            # hold-out of all but 200 puts the validation split on them
+            'validation split the teacher trained on': (
+                KD,
+                'm66',
+                [
+                    teacher,
+                    'train_dataloader.dataset.val_size=59800',
+                    'val_dataloader.dataset.split=val',
+                    'val_dataloader.dataset.val_size=59800',
+                ],
+            ),
+        }[name]
+
+    def refusal_about(self, name):
+        """A fragment that the refusal of the ``tools/train.py`` mistake
+        ``name`` must hold: a refusal of something else (a check that a
+        change made to pass stops short of) does not count."""
+        return {
+            'typo trian_cfg': "'trian_cfg'",
+            'typo optim_wraper': "'optim_wraper'",
+            'top-level teacher_ckpt override': '--cfg-options teacher_ckpt:',
+            'top-level data_root override': '--cfg-options data_root:',
+            'top-level val_size override': '--cfg-options val_size:',
+            'frozen stage load_from student': f'load_from {self.student}',
+            'student load_from a KD checkpoint': f'load_from {self.kd}',
+            'student load_from the teacher': f'load_from {self.teacher}',
+            'teacher init_cfg of the student': 'teacher.init_cfg',
+            'KD normalising as no teacher run did': 'mean [0] std [255]',
+            'top-level data_preprocessor override': (
+                '--cfg-options data_preprocessor.std'
+            ),
+            'KD at lr 1e4': 'diverged',
+            'KD at lr 1e4, skip policy': 'diverged',
+            'SAMKD at lr 1e4': 'diverged',
+            'train on the test split': "both read split 'test'",
+            'fresh run in another run dir': 'a run of other settings',
+            'fresh run over the same run': 'an earlier run of these settings',
+            'resume another network': 'config resnet14_1xb64_fmnist',
+            'resume another run for more epochs': 'schedule 1 epochs',
+            'two pairs in one argument': 'several key=value pairs',
+            'ICAKD num_classes 5': 'loss_structure counts 5 classes',
+            'student head of a CIFAR-100 config': 'num_classes is 100',
+            'student head of 5 classes': 'num_classes is 5',
+            'milestones on a cosine schedule': "no argument 'milestones'",
+            'SAMKD pair channels wrong': "pair 'feat1'",
+            'lr 0': 'optim_wrapper.optimizer.lr=0',
+            'val_begin after the last epoch': 'train_cfg.val_begin=5',
+            'max_epochs 0': 'train_cfg.max_epochs=0',
+            'negative momentum': 'momentum=-0.9',
+            'misspelt randomness key': "no argument 'sed'",
+            'misspelt checkpoint-hook key': 'max_keep_ckpt',
+            'misspelt hook name': "no entry 'nonfinit'",
+            'misspelt loss name': "no entry 'loss_kl'",
+            'evaluator list without index': 'val_evaluator is a list',
+            'KD loss weight -1': 'loss_kd.loss_weight=-1',
+            'save_best of an accuracy not computed': "'accuracy/top5' is not",
+            'batch_size 0': 'train_dataloader.batch_size=0',
+            'clip_grad max_norm 0': 'max_norm=0',
+            'InfiniteSampler under epochs': 'InfiniteSampler',
+            'seed -1': 'randomness.seed=-1',
+            'validation part of no image': 'val_dataloader.dataset.indices=0',
+            'misspelt backbone type': "'ResNet9' is registered nowhere",
+            'misspelt optimizer type': "'SGDD' is registered nowhere",
+            'misspelt scheduler type': "'CosineAnnealingLr' is registered",
+            'train a _base_ file': 'fashion_mnist.py has no model',
+            'main-job config lengthened to 24 epochs': 'T_max=12',
+            'AmpOptimWrapper on a CPU': "'AmpOptimWrapper'",
+            'iteration loop over an epoch config': "type='IterBasedTrainLoop'",
+            'logger interval 0': 'logger.interval=0',
+            'missing teacher_ckpt': "'/tmp/none.pth' does not exist",
+            'plain teacher for HSAKD': 'no self-supervised branches',
+            'missing dataset folder': '/tmp/no-fmnist',
+            '--launcher pytorch without torchrun': '--launcher pytorch',
+            'validation split the teacher trained on': (
+                'which hold the images this run evaluates'
+            ),
         }[name]
 
     def refuse(self, name):
         config, work_dir, options, *extra = self.refused_training(name)
         extra = extra[0] if extra else ()
         return self.refused(
-            self.train(config, work_dir, *options, extra=extra)
+            self.train(config, work_dir, *options, extra=extra),
+            about=self.refusal_about(name),
         )
 
     # the order the mistakes are made in; a plain name is a refused
@@ -490,6 +568,7 @@ class Sweep:
         'KD at lr 1e4, skip policy',
         'SAMKD at lr 1e4',
         'train on the test split',
+        'validation split the teacher trained on',
         'fresh run in another run dir',
         'fresh run over the same run',
         'export --out student.py',
