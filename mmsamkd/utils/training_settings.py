@@ -11,7 +11,10 @@ with a traceback from inside torch or mmengine (``max_epochs=0``, a
 negative momentum, ``batch_size=0``; a ``save_best`` accuracy that the
 validation does not compute only at the first validation, an epoch in).
 :func:`check_training_settings` refuses them before the Runner is built,
-in one line naming the key.
+in one line naming the key. A schedule cut short of its MultiStep
+milestones is a choice a quick run may make on purpose: it is named in
+a warning (:func:`warn_of_late_milestones`) and in compare.py's table,
+not refused.
 """
 
 import logging
