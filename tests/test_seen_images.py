@@ -186,6 +186,35 @@ def test_snapshots_load_from_and_the_chain_behind_them_count(tmp_path):
     check_evaluation_unseen(cfg)
 
 
+def test_an_exported_student_leads_back_to_its_teacher(tmp_path):
+    """export_student.py writes the student's config (no teacher in it)
+    and names the distillation checkpoint it came from."""
+    from mmsamkd.student_export import export
+
+    teacher = saved_run(tmp_path / 'teacher.pth', fmnist())
+    distilled = Config(
+        dict(
+            model=dict(
+                type='SingleTeacherDistill',
+                architecture=dict(type='ImageClassifier'),
+                teacher_ckpt=teacher,
+            ),
+            train_dataloader=dict(dataset=fmnist(val_size=10000)),
+        )
+    )
+    torch.save(
+        {
+            'meta': {'cfg': distilled.pretty_text},
+            'state_dict': {'architecture.w': torch.zeros(1)},
+        },
+        tmp_path / 'kd.pth',
+    )
+    student, _ = export(str(tmp_path / 'kd.pth'))
+    cfg = run_evaluating(VAL, teacher_ckpt=student)
+    with pytest.raises(ConfigError, match=f'through {tmp_path}/kd.pth and'):
+        check_evaluation_unseen(cfg)
+
+
 def test_a_checkpoint_that_names_itself_ends_the_chain(tmp_path):
     """A fine-tune saved over the checkpoint it loaded from names itself
     as its load_from: the chain stops four checkpoints deep."""

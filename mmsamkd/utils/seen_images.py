@@ -13,12 +13,14 @@ images it scores reports the same kind of number.
 MMEngine keeps the config of the run that saved a checkpoint in its meta.
 From it, :func:`trained_images` reads the images that run trained on and,
 through the checkpoints it loaded in turn (its teacher, its
-``load_from``), the images those learnt from. Where a dataset's images
-are known from its config alone (Fashion-MNIST's splits and
-``val_size``; the named split of any other dataset; ``indices``), they
-are compared with the images the run evaluates. A checkpoint without a
-config, or a dataset of unknown layout, is not checked; nor is a loader
-that reads split ``'train'`` by name (a training accuracy, asked for).
+``load_from``; for a student exported by ``tools/export_student.py``, the
+distillation checkpoint it came from), the images those learnt from.
+Where a dataset's images are known from its config alone (Fashion-MNIST's
+splits and ``val_size``; the named split of any other dataset;
+``indices``), they are compared with the images the run evaluates. A
+checkpoint without a config, or a dataset of unknown layout, is not
+checked; nor is a loader that reads split ``'train'`` by name (a
+training accuracy, asked for).
 """
 
 import os.path as osp
@@ -119,13 +121,18 @@ def trained_images(
     """The images the network in checkpoint ``path`` has learnt from, each
     with the chain of checkpoints through which (``path`` first, the one
     whose run trained on them last)."""
-    cfg = trained_config(checkpoint_meta(path))
+    meta = checkpoint_meta(path)
+    cfg = trained_config(meta)
     if cfg is None:
         return []
     train = (cfg.get('train_dataloader') or {}).get('dataset')
     found = [((path,), images) for images in dataset_images(train)]
+    # an exported student's config lost its teacher: its source names it
+    sources = [loaded for _, loaded in learnt_from(cfg)]
+    if meta.get('exported_from'):
+        sources.append(meta['exported_from'])
     if depth > 1:
-        for _, loaded in learnt_from(cfg):
+        for loaded in sources:
             if osp.isfile(osp.expanduser(loaded)):
                 found += [
                     ((path, *chain), images)
