@@ -14,13 +14,12 @@ from ..errors import ConfigError
 from .config_keys import check_config_keys
 from .misplaced_keys import check_checkpoint_arguments
 from .registered_types import check_registered_types
-from .seen_images import check_evaluation_unseen
+from .seen_images import check_evaluation_unseen, learnt_from
 from .trained_inputs import (
     checkpoint_meta,
     describe,
     input_normalisation,
     normalisation_differs,
-    teacher_files,
     trained_normalisation,
 )
 from .training_settings import check_training_settings
@@ -300,16 +299,12 @@ def loaded_files(cfg: Config) -> List[Tuple[str, str]]:
     model_cfg = cfg.get('model') or {}
     if not hasattr(model_cfg, 'get'):
         return []
-    files = teacher_files(model_cfg)
-    load_from = cfg.get('load_from')
-    if (
-        is_frozen_stage(model_cfg)
-        and load_from
-        and '://' not in load_from
-        and not cfg.get('resume')
-    ):
-        files.append(('load_from', load_from))
-    return files
+    frozen = is_frozen_stage(model_cfg)
+    return [
+        (key, path)
+        for key, path in learnt_from(cfg)
+        if key != 'load_from' or frozen
+    ]
 
 
 def check_teacher_inputs(cfg: Config) -> None:
