@@ -18,15 +18,15 @@ teacher run is to be trained again). The table
 names each run's training data, the data its accuracy is measured on
 (``evaluated on``: the validation loader's dataset, split and part), its
 schedule and where its learning rate ended (a schedule cut short by
-``--cfg-options train_cfg.max_epochs`` ends high), the SAMKD stages or
-MS-MGANs phases it never played, its seed, what it cost (training time, seconds
-per iteration, peak memory, from the ``run_cost.json`` tools/train.py
-writes) and the parameters and FLOPs of the classifier it deploys; configs
-trained or evaluated on different data are refused unless
-``--mixed-datasets``. ``last`` is the accuracy of the last validation;
-``best`` is the highest of them all, chosen on the very data it reports
-(on a test split, an optimistic number: choose on a validation split,
-report ``last``). Writes
+``--cfg-options train_cfg.max_epochs`` ends high), the SAMKD stages,
+MS-MGANs phases or MultiStep milestones it never reached, its seed, what it
+cost (training time, seconds per iteration, peak memory, from the
+``run_cost.json`` tools/train.py writes) and the parameters and FLOPs of the
+classifier it deploys; configs trained or evaluated on different data are
+refused unless ``--mixed-datasets``. ``last`` is the accuracy of the last
+validation; ``best`` is the highest of them all, chosen on the very data it
+reports (on a test split, an optimistic number: choose on a validation
+split, report ``last``). Writes
 ``results.md``, ``results.csv``, ``accuracy_curves.png``,
 ``accuracy_vs_cost.png``, ``reliability.png`` (a reliability diagram per
 config, from the last validation) and ``report.html`` (all of them in one
