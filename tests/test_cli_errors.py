@@ -461,6 +461,46 @@ def test_cfg_options_keep_spaces_and_refuse_joined_pairs(capsys):
     assert 'several key=value pairs' in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    'value, told',
+    [
+        # before: RecursionError from MMEngine's parser
+        (
+            "val_dataloader.dataset.pipeline=[dict(type='PackInputs')]",
+            'val_dataloader.dataset.pipeline.0.type=...',
+        ),
+        # before: split at its commas into strings, a TypeError later
+        ("model.head.loss={'type':'CrossEntropyLoss'}", 'model.head.loss.'),
+        # before: an AssertionError from MMEngine's parser
+        ('train_cfg.max_epochs=[1,2', 'are its brackets balanced?'),
+        # before: the string '[12' as T_max, a TypeError in the scheduler
+        ('param_scheduler.T_max=[12', 'are its brackets balanced?'),
+    ],
+)
+def test_cfg_options_refuse_dicts_and_unbalanced_brackets(capsys, value, told):
+    import argparse
+
+    from mmsamkd.utils.cli import CfgOptionsAction
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    with pytest.raises(SystemExit):
+        parser.parse_args(['--cfg-options', value])
+    assert told in capsys.readouterr().err
+    # a brace or a bracket inside a plain value is neither
+    args = parser.parse_args(
+        [
+            '--cfg-options',
+            'default_hooks.checkpoint.filename_tmpl=e_{}.pth',
+            'load_from=runs/a(1.pth',
+        ]
+    )
+    assert args.cfg_options == {
+        'default_hooks.checkpoint.filename_tmpl': 'e_{}.pth',
+        'load_from': 'runs/a(1.pth',
+    }
+
+
 def test_a_class_counting_loss_must_count_the_students_classes():
     """Before: ICAKD with num_classes 5 on 10-class data failed with an
     index_add RuntimeError inside the loss."""

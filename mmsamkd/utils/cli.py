@@ -9,6 +9,9 @@ from ..errors import MmsamkdError
 
 # a second key=value pair inside one argument
 _ANOTHER_PAIR = re.compile(r'\s[\w.\-]+=')
+# a dict as the value or as an item of a list or tuple in it (not a brace
+# inside a string: filename_tmpl=epoch_{}.pth)
+_A_DICT = re.compile(r'(^|[\[(,])\s*[\'"]?\s*(\{|dict\()')
 
 
 class CfgOptionsAction(DictAction):
@@ -22,6 +25,10 @@ class CfgOptionsAction(DictAction):
       reads ``a`` as ``'1b=2'`` (or recurses for a minute); refused.
     - A plain value with spaces (a path): MMEngine drops every space;
       here it is kept as written.
+    - A dict (``dict(type=...)``, ``{...}``) or unbalanced brackets:
+      MMEngine recursed until Python's limit, failed an assertion, or
+      split the dict at its commas into strings; refused, naming the
+      dotted keys that set it.
     """
 
     def __call__(self, parser, namespace, values, option_string=None):
@@ -38,6 +45,27 @@ class CfgOptionsAction(DictAction):
                     f'{value!r} holds several key=value pairs in one '
                     'argument; give each pair its own word (no quotes '
                     'around them together)'
+                )
+            if _A_DICT.search(text):
+                parser.error(
+                    f'{value!r}: {option_string} cannot read a dict; set '
+                    f'each of its keys as a pair of its own ({key}.type=... '
+                    f'{key}.prob=...; a list item by its index: '
+                    f'{key}.0.type=...)'
+                )
+            opened = text.strip().strip('\'"')[:1] in ('[', '(')
+            try:
+                self._parse_iterable(text)
+                balanced = text.count('[') == text.count(']') and (
+                    text.count('(') == text.count(')')
+                )
+            except (AssertionError, RecursionError):
+                balanced = False
+            if not balanced and (opened or ',' in text):
+                parser.error(
+                    f'{value!r}: {option_string} could not read this value '
+                    '(are its brackets balanced?); a list is [a,b], a tuple '
+                    '(a,b), of plain values'
                 )
             plain = not text.strip().startswith(('[', '('))
             if plain and any(c.isspace() for c in text):
