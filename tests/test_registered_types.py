@@ -270,6 +270,6 @@ def test_compare_checks_every_listed_run_before_it_trains_one(tmp_path):
     assert_one_line_error(
         result,
         f"{TEACHER_CFG}: --metric 'accuracy/top5' is not a metric of its "
-        'validation (its Accuracy gives accuracy/top1)',
+        'validation (it gives accuracy/top1)',
     )
     assert not (root / 'resnet14_1xb64_fmnist').exists()

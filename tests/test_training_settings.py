@@ -154,35 +154,6 @@ def test_test_tool_refuses_a_test_loader_of_no_images(tmp_path):
     assert_one_line_error(result, 'test_dataloader.batch_size=0: a batch')
 
 
-def test_save_best_must_be_an_accuracy_the_validation_gives():
-    """Before: ``save_best='accuracy/top5'`` under ``topk=(1,)`` stopped
-    with a ``KeyError`` traceback after the first epoch."""
-    best = 'default_hooks.checkpoint.save_best'
-    with pytest.raises(
-        ConfigError, match=r"save_best='accuracy/top5' .*gives accuracy/top1\)"
-    ):
-        settings(**{best: 'accuracy/top5'})
-    with pytest.raises(ConfigError, match="save_best='accuracy/top5'"):
-        settings(**{best: ['accuracy/top1', 'accuracy/top5']})
-    settings(**{best: 'accuracy/top1'})
-    settings(**{best: 'accuracy/top5', 'val_evaluator.0.topk': (1, 5)})
-    settings(**{best: 'accuracy/top5', 'val_evaluator.0.topk': 5})
-    # names of other metrics, or of an accuracy with several thresholds,
-    # are not known before the first validation: not checked
-    settings(**{best: 'transfer/ece'})
-    settings(**{best: 'accuracy/top5', 'val_evaluator.0.thrs': (0.0, 0.5)})
-    # one threshold in a tuple: plain names; topk's default is (1,)
-    with pytest.raises(ConfigError, match="save_best='accuracy/top5'"):
-        settings(**{best: 'accuracy/top5', 'val_evaluator.0.thrs': (0.5,)})
-    cfg = Config.fromfile(STUDENT_CFG)
-    cfg.val_evaluator = [dict(type='Accuracy')]
-    cfg.merge_from_dict({best: 'accuracy/top1'})
-    check_training_settings(cfg)
-    # an evaluator of another prefix
-    with pytest.raises(ConfigError, match="save_best='acc/top2'"):
-        settings(**{best: 'acc/top2', 'val_evaluator.0.prefix': 'acc'})
-
-
 @pytest.mark.parametrize(
     'option, value, told',
     [

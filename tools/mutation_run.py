@@ -172,6 +172,10 @@ TESTS = {
     'mmsamkd/utils/misplaced_keys.py': ['test_config_keys.py'],
     'mmsamkd/utils/cli.py': ['test_cli_errors.py'],
     'mmsamkd/utils/training_settings.py': ['test_training_settings.py'],
+    'mmsamkd/utils/evaluation_settings.py': [
+        'test_evaluation_settings.py',
+        'test_registered_types.py',
+    ],
     'mmsamkd/utils/registered_types.py': [
         'test_registered_types.py',
         'test_configs.py',

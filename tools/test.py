@@ -61,6 +61,7 @@ def main():
     )
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
     from mmsamkd.utils.distributed import check_launch, end_distributed
+    from mmsamkd.utils.evaluation_settings import check_evaluation_loaders
     from mmsamkd.utils.misplaced_keys import misplaced_key
     from mmsamkd.utils.registered_types import (
         check_registered_types,
@@ -90,6 +91,7 @@ def main():
         check_registered_types(cfg)
         check_heads_fit_the_data(cfg, ['test_dataloader'])
         check_loaders(cfg, ['test_dataloader'])
+        check_evaluation_loaders(cfg, ['test_dataloader'])
         check_launch(cfg.launcher)
         check_evaluated_inputs(cfg, args.checkpoint, args.config)
         check_test_unseen(cfg, args.checkpoint)

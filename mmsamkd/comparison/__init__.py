@@ -8,6 +8,7 @@ from mmsamkd.engine.optimizers import use_mixed_precision
 from mmsamkd.errors import ConfigError, MmsamkdError
 from mmsamkd.utils.config_check import check_settings
 from mmsamkd.utils.config_keys import check_overrides
+from mmsamkd.utils.evaluation_settings import accuracies_given
 from mmsamkd.utils.registered_types import check_run_parts
 from mmsamkd.utils.run_results import (
     describe_dataset,
@@ -15,7 +16,7 @@ from mmsamkd.utils.run_results import (
     is_finished,
     read_val_history,
 )
-from mmsamkd.utils.training_settings import accuracies_given, check_seed
+from mmsamkd.utils.training_settings import check_seed
 
 from .html_report import write_report
 from .pictures import plot_accuracy_vs_cost, plot_curves, plot_reliability
@@ -77,7 +78,7 @@ def compare(
             if given:
                 raise ConfigError(
                     f'--metric {metric!r} is not a metric of its validation '
-                    f'(its Accuracy gives {", ".join(given)}): the runs '
+                    f'(it gives {", ".join(given)}): the runs '
                     'would train and give the table nothing to read. Name '
                     "one of those, or add the k to val_evaluator's topk."
                 )

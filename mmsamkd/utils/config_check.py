@@ -12,6 +12,7 @@ from mmengine.config import Config, ConfigDict
 
 from ..errors import ConfigError
 from .config_keys import check_config_keys
+from .evaluation_settings import check_evaluation_settings
 from .misplaced_keys import check_checkpoint_arguments
 from .registered_types import check_registered_types
 from .seen_images import check_evaluation_unseen, learnt_from
@@ -345,6 +346,7 @@ def check_settings(cfg: Config) -> None:
     check_config_keys(cfg)
     check_registered_types(cfg)
     check_training_settings(cfg)
+    check_evaluation_settings(cfg)
     check_checkpoint_arguments(cfg)
     check_frozen_model_loads_weights(cfg)
     check_val_split_held_out(cfg)

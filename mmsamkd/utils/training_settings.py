@@ -8,8 +8,7 @@ result; ``loss_kd.loss_weight=-1``: the student is pushed away from its
 teacher; ``train_cfg.val_begin`` after the last epoch: no validation, so
 no best checkpoint and nothing for compare.py to select on) or stopped
 with a traceback from inside torch or mmengine (``max_epochs=0``, a
-negative momentum, ``batch_size=0``; a ``save_best`` accuracy that the
-validation does not compute only at the first validation, an epoch in).
+negative momentum, ``batch_size=0``).
 :func:`check_training_settings` refuses them before the Runner is built,
 in one line naming the key. A schedule cut short of its MultiStep
 milestones is a choice a quick run may make on purpose: it is named in
@@ -407,63 +406,6 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
         )
 
 
-def _accuracy_names(evaluators: Any) -> dict:
-    """``{prefix: metric names}`` that the ``Accuracy`` evaluators give,
-    e.g. ``{'accuracy': {'accuracy/top1'}}``; None for an evaluator with
-    several thresholds (its names carry them)."""
-    if hasattr(evaluators, 'get'):
-        evaluators = [evaluators]
-    names = {}
-    for evaluator in evaluators or ():
-        kind = str(evaluator.get('type', '')).split('.')[-1]
-        if kind != 'Accuracy':
-            continue
-        prefix = evaluator.get('prefix') or 'accuracy'
-        topk = evaluator.get('topk', (1,))
-        topk = (topk,) if isinstance(topk, int) else topk
-        thrs = evaluator.get('thrs', 0.0)
-        if isinstance(thrs, (list, tuple)) and len(thrs) > 1:
-            names[prefix] = None
-        elif names.get(prefix, set()) is not None:
-            names.setdefault(prefix, set()).update(
-                f'{prefix}/top{k}' for k in topk
-            )
-    return names
-
-
-def accuracies_given(cfg: Config, name: str) -> Optional[List[str]]:
-    """The accuracies ``cfg``'s validation gives under ``name``'s prefix,
-    when ``name`` is not one of them (``accuracy/top5`` under
-    ``topk=(1,)``); None when it is, or when the validation's
-    ``Accuracy`` evaluators do not settle it."""
-    given = _accuracy_names(cfg.get('val_evaluator'))
-    names = given.get(str(name).split('/')[0])
-    if names is None or name in names:
-        return None
-    return sorted(names)
-
-
-def check_save_best(cfg: Config) -> None:
-    """The checkpoint hook's ``save_best`` names an accuracy the
-    validation gives: before, ``save_best='accuracy/top5'`` under
-    ``topk=(1,)`` stopped with a ``KeyError`` at the first validation,
-    an epoch in."""
-    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
-    best = hook.get('save_best') if hasattr(hook, 'get') else None
-    if best is None or best == 'auto':
-        return
-    for name in [best] if isinstance(best, str) else best:
-        given = accuracies_given(cfg, name)
-        if given:
-            raise ConfigError(
-                f'default_hooks.checkpoint.save_best={name!r} is not a '
-                "metric of this run's validation (its Accuracy gives "
-                f'{", ".join(given)}): the run would stop '
-                'at its first validation. Name one of those, or add the k '
-                "to val_evaluator's topk."
-            )
-
-
 def check_seed(cfg: Config) -> None:
     """``randomness.seed`` is None or a seed numpy takes (before: its
     ``ValueError`` traceback)."""
@@ -481,5 +423,4 @@ def check_training_settings(cfg: Config) -> None:
     check_schedule(cfg)
     check_cosine_periods(cfg)
     check_loaders(cfg)
-    check_save_best(cfg)
     check_seed(cfg)

@@ -1,0 +1,293 @@
+"""Evaluation settings that would score other images than the split's,
+score them differently at each validation, or keep the wrong checkpoint
+as the best.
+
+Each of these ran to rc 0 with a number or a checkpoint that is not what
+its name says, or failed only after the first epoch:
+
+- ``val_dataloader.drop_last=True``: the images past the last whole batch
+  are never scored (9984 of the 10000 Fashion-MNIST test images at batch
+  256); an ``InfiniteSampler`` in an evaluation loader never ended its
+  first validation.
+- the training pipeline in an evaluation loader (``RandomCrop``,
+  ``RandomFlip``): every validation scores other crops of its images, so
+  the accuracy, and the epoch chosen as best by it, move with the
+  random draw.
+- ``save_best='teacher.accuracy/top1'``: a frozen teacher scores the same
+  at every validation, so the "best" student checkpoint was the first
+  epoch's; ``rule='less'`` on an accuracy kept the worst one; a name no
+  evaluator gives (``'loss'``) stopped with a ``KeyError`` an epoch in,
+  and a metric whose direction MMEngine cannot guess
+  (``'transfer/ece'``) with a ``ValueError``.
+
+:func:`check_evaluation_settings` refuses them in one line before the
+Runner is built.
+"""
+
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+from mmengine.config import Config
+from mmengine.hooks import CheckpointHook
+
+from ..errors import ConfigError
+
+EVALUATION_LOADERS = ('val_dataloader', 'test_dataloader')
+
+# TransferMetric's keys (mmsamkd.evaluation.transfer_metric): a lower
+# KL or calibration error is better; the teacher's keys need a teacher
+_TRANSFER_KEYS = {'ece': 'less'}
+_TRANSFER_TEACHER_KEYS = {
+    'agreement': 'greater',
+    'kl': 'less',
+    'teacher_ece': 'less',
+}
+
+# random transforms whose names do not start with 'Random'
+_RANDOM_TRANSFORMS = {
+    'AutoAugment',
+    'RandAugment',
+    'ColorJitter',
+    'GaussianBlur',
+    'Lighting',
+}
+
+
+def _kind(node: Any) -> str:
+    return str(node.get('type', '')).split('.')[-1]
+
+
+def _evaluators(cfg: Config, name: str = 'val_evaluator') -> List[Any]:
+    evaluators = cfg.get(name)
+    if hasattr(evaluators, 'get'):
+        return [evaluators]
+    return [e for e in evaluators or () if hasattr(e, 'get')]
+
+
+def metric_directions(cfg: Config) -> Dict[str, Optional[Dict[str, str]]]:
+    """``{prefix: {metric name: 'greater' or 'less'}}`` of the metrics
+    the validation's ``Accuracy`` and ``TransferMetric`` give, e.g.
+    ``{'accuracy': {'accuracy/top1': 'greater'}}``; None for a prefix whose
+    names are known only once it runs (an ``Accuracy`` of several
+    thresholds carries them in its names)."""
+    has_teacher = 'teacher' in (cfg.get('model') or {})
+    given: Dict[str, Optional[Dict[str, str]]] = {}
+    for evaluator in _evaluators(cfg):
+        kind = _kind(evaluator)
+        if kind == 'Accuracy':
+            prefix = evaluator.get('prefix') or 'accuracy'
+            topk = evaluator.get('topk', (1,))
+            topk = (topk,) if isinstance(topk, int) else topk
+            thrs = evaluator.get('thrs', 0.0)
+            if isinstance(thrs, (list, tuple)) and len(thrs) > 1:
+                given[prefix] = None
+                continue
+            keys = {f'top{k}': 'greater' for k in topk}
+        elif kind == 'TransferMetric':
+            prefix = evaluator.get('prefix') or 'transfer'
+            keys = dict(_TRANSFER_KEYS)
+            if has_teacher:
+                keys.update(_TRANSFER_TEACHER_KEYS)
+        else:
+            continue
+        if prefix in given and given[prefix] is None:
+            continue
+        names = given.setdefault(prefix, {})
+        names.update({f'{prefix}/{key}': rule for key, rule in keys.items()})
+    return given
+
+
+def accuracies_given(cfg: Config, name: str) -> Optional[List[str]]:
+    """The metrics ``cfg``'s validation gives under ``name``'s prefix,
+    when ``name`` is not one of them (``accuracy/top5`` under
+    ``topk=(1,)``); None when it is, or when the validation's evaluators
+    do not settle it."""
+    names = metric_directions(cfg).get(str(name).split('/')[0])
+    if names is None or name in names:
+        return None
+    return sorted(names)
+
+
+def _all_evaluators_known(cfg: Config) -> bool:
+    return all(
+        _kind(e) in ('Accuracy', 'TransferMetric') for e in _evaluators(cfg)
+    )
+
+
+def _first_metric(cfg: Config) -> Optional[str]:
+    """The first metric the validation gives, where known: ``save_best
+    ='auto'`` keeps the best checkpoint by it."""
+    evaluators = _evaluators(cfg)
+    if not evaluators or _kind(evaluators[0]) != 'Accuracy':
+        return None
+    prefix = evaluators[0].get('prefix') or 'accuracy'
+    return next(iter(metric_directions(cfg).get(prefix) or ()), None)
+
+
+def _rule_mmengine_infers(hook: Any, name: str) -> Optional[str]:
+    """The rule CheckpointHook picks for ``name`` when none is given."""
+    name = name.lower()
+    greater = hook.get('greater_keys') or CheckpointHook._default_greater_keys
+    less = hook.get('less_keys') or CheckpointHook._default_less_keys
+    greater = {
+        k.lower() for k in ([greater] if isinstance(greater, str) else greater)
+    }
+    less = {k.lower() for k in ([less] if isinstance(less, str) else less)}
+    if name in greater:
+        return 'greater'
+    if name in less:
+        return 'less'
+    if any(k in name for k in greater):
+        return 'greater'
+    if any(k in name for k in less):
+        return 'less'
+    return None
+
+
+def check_save_best(cfg: Config) -> None:
+    """The checkpoint hook's ``save_best`` names a metric of the model
+    this run trains that its validation gives, and keeps the checkpoint
+    where that metric is best, not worst."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
+    best = hook.get('save_best') if hasattr(hook, 'get') else None
+    key = f'default_hooks.checkpoint.save_best={best!r}'
+    if best == 'auto':  # MMEngine takes the first metric it is given
+        best = _first_metric(cfg)
+        key += f' (the first metric, {best})'
+    if best is None:
+        return
+    names = [best] if isinstance(best, str) else list(best)
+    rules = hook.get('rule')
+    rules = list(rules) if isinstance(rules, (list, tuple)) else [rules]
+    rules = rules * len(names) if len(rules) == 1 else rules
+    given = metric_directions(cfg)
+    for name, rule in zip(names, rules):
+        if len(names) > 1:
+            key = f'default_hooks.checkpoint.save_best entry {name!r}'
+        if name.startswith('teacher.') or name.endswith('/teacher_ece'):
+            raise ConfigError(
+                f'{key} scores the teacher, not the model this run trains: '
+                'a frozen teacher scores the same at every validation, so '
+                "the 'best' checkpoint would be the first one saved. Name a "
+                "metric of the student's (accuracy/top1)."
+            )
+        prefix = name.split('/')[0]
+        known = given.get(prefix)
+        if prefix in given:
+            listed = sorted(known or ()) if name not in (known or ()) else []
+        elif _all_evaluators_known(cfg):
+            listed = sorted(n for names in given.values() for n in names or ())
+        else:
+            listed = []
+        if listed:
+            raise ConfigError(
+                f"{key} is not a metric of this run's validation (it gives "
+                f'{", ".join(listed)}): the run would stop at its first '
+                'validation. Name one of those'
+                + (
+                    ", or add the k to val_evaluator's topk."
+                    if '/top' in name
+                    else '.'
+                )
+            )
+        direction = (known or {}).get(name)
+        if direction is None:
+            continue
+        chosen = rule or _rule_mmengine_infers(hook, name)
+        if chosen is None:
+            raise ConfigError(
+                f'{key}: MMEngine cannot tell whether a higher or a lower '
+                f'{name} is better, and stops the run. Set '
+                f'default_hooks.checkpoint.rule={direction!r}.'
+            )
+        if chosen != direction:
+            worst = 'lowest' if direction == 'greater' else 'highest'
+            raise ConfigError(
+                f'{key} with rule={chosen!r} keeps the checkpoint of the '
+                f"{worst} {name} as the 'best': the worst of the run. Set "
+                f'default_hooks.checkpoint.rule={direction!r}.'
+            )
+
+
+def _datasets(dataset: Any) -> Iterator[Any]:
+    """``dataset`` and every dataset a wrapper of it holds."""
+    if not hasattr(dataset, 'get'):
+        return
+    yield dataset
+    yield from _datasets(dataset.get('dataset'))
+    for each in dataset.get('datasets') or ():
+        yield from _datasets(each)
+
+
+def random_transforms(dataset: Any) -> List[str]:
+    """The names of the random transforms in ``dataset``'s pipelines: a
+    ``Random*`` transform or a known augmentation policy, unless its
+    ``prob`` is 0."""
+    found = []
+    for each in _datasets(dataset):
+        for step in each.get('pipeline') or ():
+            if not hasattr(step, 'get') or step.get('prob', None) == 0:
+                continue
+            name = _kind(step)
+            if name.startswith('Random') or name in _RANDOM_TRANSFORMS:
+                found.append(name)
+    return found
+
+
+def _sampler_class(name: str):
+    from mmpretrain.registry import DATA_SAMPLERS
+
+    return DATA_SAMPLERS.get(name)  # None: another scope's, left to it
+
+
+def check_evaluation_loaders(
+    cfg: Config, loaders: Sequence[str] = EVALUATION_LOADERS
+) -> None:
+    """Each evaluation loader scores each image of its dataset once, as
+    it is."""
+    from mmengine.dataset import DefaultSampler
+
+    for loader in loaders:
+        settings = cfg.get(loader)
+        if not hasattr(settings, 'get'):
+            continue
+        batch_sampler = settings.get('batch_sampler') or {}
+        for key, value in (
+            (f'{loader}.drop_last', settings.get('drop_last')),
+            (
+                f'{loader}.batch_sampler.drop_last',
+                batch_sampler.get('drop_last')
+                if hasattr(batch_sampler, 'get')
+                else None,
+            ),
+        ):
+            if value:
+                raise ConfigError(
+                    f'{key}={value}: the images past the last whole batch '
+                    'would never be scored, and the accuracy would be that '
+                    'of the rest. Remove it: an evaluation scores every '
+                    'image.'
+                )
+        sampler = settings.get('sampler') or {}
+        name = _kind(sampler) if hasattr(sampler, 'get') else ''
+        found = _sampler_class(name) if name else None
+        if isinstance(found, type) and not issubclass(found, DefaultSampler):
+            raise ConfigError(
+                f'{loader}.sampler.type={name!r} does not read each image '
+                'of the dataset once (an InfiniteSampler never ends the '
+                'evaluation; a repeating sampler scores some images '
+                "twice). Use dict(type='DefaultSampler', shuffle=False)."
+            )
+        shown = random_transforms(settings.get('dataset'))
+        if shown:
+            raise ConfigError(
+                f'{loader}.dataset.pipeline holds {", ".join(shown)}: each '
+                'evaluation would score other random views of its images, '
+                'so its accuracy, and the checkpoint chosen by it, would '
+                'move with the draw. Evaluate the images as they are (the '
+                "config's test_pipeline)."
+            )
+
+
+def check_evaluation_settings(cfg: Config) -> None:
+    check_evaluation_loaders(cfg)
+    check_save_best(cfg)

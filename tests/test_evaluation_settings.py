@@ -1,0 +1,210 @@
+"""Evaluation settings that would score the wrong images, score them
+differently each time, or keep the wrong checkpoint as the best are
+refused in one line.
+
+Before: ``val_dataloader.drop_last=True`` scored the images of whole
+batches only, rc 0; the training pipeline in ``val_dataloader`` scored
+random crops and flips, rc 0; ``save_best='teacher.accuracy/top1'`` kept
+the first epoch's student as the best (the frozen teacher scores the same
+each time) and ``rule='less'`` the worst, rc 0; an ``InfiniteSampler`` in
+``val_dataloader`` never ended the first validation.
+"""
+
+import pytest
+from mmengine.config import Config
+from test_cli_errors import assert_one_line_error
+
+from conftest import (
+    KD_CFG,
+    STUDENT_CFG,
+    options_args,
+    run_tool_in_process,
+)
+from mmsamkd.errors import ConfigError
+from mmsamkd.utils.evaluation_settings import (
+    check_evaluation_loaders,
+    check_evaluation_settings,
+    random_transforms,
+)
+
+BEST = 'default_hooks.checkpoint.save_best'
+RULE = 'default_hooks.checkpoint.rule'
+
+
+def settings(path=STUDENT_CFG, **options):
+    cfg = Config.fromfile(path)
+    cfg.merge_from_dict(options)
+    check_evaluation_settings(cfg)
+
+
+@pytest.mark.parametrize(
+    'option, value, told',
+    [
+        ('val_dataloader.drop_last', True, 'val_dataloader.drop_last=True'),
+        (
+            'test_dataloader.batch_sampler',
+            dict(type='BatchSampler', drop_last=True),
+            'test_dataloader.batch_sampler.drop_last=True',
+        ),
+        (
+            'val_dataloader.sampler.type',
+            'InfiniteSampler',
+            "val_dataloader.sampler.type='InfiniteSampler' does not read",
+        ),
+        (
+            'test_dataloader.sampler.type',
+            'RepeatAugSampler',
+            "test_dataloader.sampler.type='RepeatAugSampler' does not read",
+        ),
+    ],
+)
+def test_an_evaluation_loader_reads_each_image_once(option, value, told):
+    with pytest.raises(ConfigError, match=told):
+        settings(**{option: value})
+
+
+def test_what_reads_each_image_once_is_allowed():
+    settings(
+        **{
+            'val_dataloader.drop_last': False,
+            'val_dataloader.sampler.shuffle': True,
+            'test_dataloader.sampler.type': 'mmengine.DefaultSampler',
+            'train_dataloader.drop_last': True,  # training may drop
+        }
+    )
+
+
+def test_random_transforms_are_found_in_every_wrapped_pipeline():
+    flip = dict(type='RandomFlip', prob=0.5)
+    pack = dict(type='PackInputs')
+    assert random_transforms(dict(pipeline=[flip, pack])) == ['RandomFlip']
+    assert random_transforms(dict(pipeline=[dict(flip, prob=0), pack])) == []
+    jitter = dict(type='mmpretrain.ColorJitter', brightness=0.4)
+    assert random_transforms(dict(pipeline=[jitter, pack])) == ['ColorJitter']
+    wrapped = dict(
+        type='ConcatDataset',
+        datasets=[
+            dict(pipeline=[pack]),
+            dict(
+                type='RepeatDataset',
+                dataset=dict(pipeline=[dict(type='RandomCrop'), pack]),
+            ),
+        ],
+    )
+    assert random_transforms(wrapped) == ['RandomCrop']
+    assert random_transforms(dict(pipeline=[pack])) == []
+
+
+def test_the_training_pipeline_in_an_evaluation_loader_is_refused(tmp_path):
+    """Through tools/train.py: a child config that evaluates on the
+    training pipeline, as a copied loader would."""
+    child = tmp_path / 'child.py'
+    child.write_text(
+        f'_base_ = [{STUDENT_CFG!r}]\n'
+        'val_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline))\n'
+    )
+    result = run_tool_in_process(
+        'train.py', child, '--work-dir', tmp_path, *options_args({})
+    )
+    assert_one_line_error(
+        result, 'val_dataloader.dataset.pipeline holds RandomCrop, RandomFlip'
+    )
+    assert not list(tmp_path.glob('*.pth'))
+
+
+def test_test_tool_scores_every_test_image(tmp_path):
+    checkpoint = tmp_path / 'epoch_1.pth'
+    checkpoint.write_bytes(b'')  # refused before it is read
+    result = run_tool_in_process(
+        'test.py',
+        STUDENT_CFG,
+        checkpoint,
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        'test_dataloader.drop_last=True',
+    )
+    assert_one_line_error(result, 'test_dataloader.drop_last=True: the')
+
+
+def test_save_best_must_be_an_accuracy_the_validation_gives():
+    """Before: ``save_best='accuracy/top5'`` under ``topk=(1,)`` stopped
+    with a ``KeyError`` traceback after the first epoch; so did
+    ``save_best='loss'``."""
+    with pytest.raises(
+        ConfigError, match=r"save_best='accuracy/top5' .*gives accuracy/top1\)"
+    ):
+        settings(**{BEST: 'accuracy/top5'})
+    with pytest.raises(ConfigError, match="entry 'accuracy/top5'"):
+        settings(**{BEST: ['accuracy/top1', 'accuracy/top5']})
+    settings(**{BEST: 'accuracy/top1'})
+    settings(**{BEST: 'accuracy/top5', 'val_evaluator.0.topk': (1, 5)})
+    settings(**{BEST: 'accuracy/top5', 'val_evaluator.0.topk': 5})
+    # names of an accuracy with several thresholds are known only once it
+    # runs: not checked
+    settings(**{BEST: 'accuracy/top5', 'val_evaluator.0.thrs': (0.0, 0.5)})
+    # one threshold in a tuple: plain names; topk's default is (1,)
+    with pytest.raises(ConfigError, match="save_best='accuracy/top5'"):
+        settings(**{BEST: 'accuracy/top5', 'val_evaluator.0.thrs': (0.5,)})
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.val_evaluator = [dict(type='Accuracy')]
+    cfg.merge_from_dict({BEST: 'accuracy/top1'})
+    check_evaluation_settings(cfg)
+    # an evaluator of another prefix
+    with pytest.raises(ConfigError, match="save_best='acc/top2'"):
+        settings(**{BEST: 'acc/top2', 'val_evaluator.0.prefix': 'acc'})
+    # a name of no evaluator's, where every evaluator's names are known
+    with pytest.raises(
+        ConfigError, match=r"'loss' is not .* accuracy/top1, transfer/ece\)"
+    ):
+        settings(**{BEST: 'loss'})
+    # ... and where an evaluator of unknown names may give it
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.val_evaluator.append(dict(type='SingleLabelMetric'))
+    cfg.merge_from_dict({BEST: 'single-label/f1-score'})
+    check_evaluation_settings(cfg)
+
+
+def test_save_best_scores_the_trained_model_in_its_direction():
+    # before: rc 0, the first epoch's student kept as the best
+    with pytest.raises(ConfigError, match='scores the teacher, not the'):
+        settings(KD_CFG, **{BEST: 'teacher.accuracy/top1'})
+    with pytest.raises(ConfigError, match='scores the teacher, not the'):
+        settings(KD_CFG, **{BEST: 'transfer/teacher_ece', RULE: 'less'})
+    # before: rc 0, the worst checkpoint kept as the best
+    with pytest.raises(
+        ConfigError,
+        match=r"save_best='auto' \(the first metric, accuracy/top1\) with "
+        r"rule='less' keeps .* lowest accuracy/top1",
+    ):
+        settings(**{RULE: 'less'})
+    with pytest.raises(ConfigError, match=r"highest transfer/kl.*'less'"):
+        settings(KD_CFG, **{BEST: 'transfer/kl', RULE: 'greater'})
+    # before: MMEngine's ValueError traceback (it cannot tell the rule)
+    with pytest.raises(ConfigError, match="cannot tell .*rule='less'"):
+        settings(**{BEST: 'transfer/ece'})
+    # before: a KeyError an epoch in (a student alone has no teacher)
+    with pytest.raises(ConfigError, match="'transfer/kl' is not a metric"):
+        settings(**{BEST: 'transfer/kl', RULE: 'less'})
+    settings(**{BEST: 'transfer/ece', RULE: 'less'})
+    settings(KD_CFG, **{BEST: 'transfer/agreement', RULE: 'greater'})
+    settings(KD_CFG, **{BEST: 'transfer/kl', RULE: 'less'})
+    settings(**{RULE: 'greater'})
+    settings(**{BEST: ['accuracy/top1', 'transfer/ece'], RULE: [None, 'less']})
+
+
+def test_train_tool_refuses_a_best_checkpoint_of_the_teacher(tmp_path):
+    result = run_tool_in_process(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args({BEST: 'teacher.accuracy/top1'}),
+    )
+    assert_one_line_error(result, "save_best='teacher.accuracy/top1' scores")
+
+
+def test_only_the_loaders_named_are_checked():
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.merge_from_dict({'val_dataloader.drop_last': True})
+    check_evaluation_loaders(cfg, ['test_dataloader'])
