@@ -11,7 +11,7 @@ changed or vanished, and that no trainer is left running.
     python benchmarks/user_mistakes.py [--root DIR] [--only NAME ...]
 
 Prints one row per mistake and the counts: rc 0 with a wrong result,
-unclear failures, files lost, processes left. About 10 minutes on 2 cores.
+unclear failures, files lost, processes left. About 13 minutes on 2 cores.
 """
 
 import argparse
@@ -470,6 +470,55 @@ class Sweep:
                     'val_dataloader.dataset.val_size=59800',
                 ],
             ),
+            # 300 validation images at batch 256: 44 never scored
+            'validation that drops its last batch': (
+                STUDENT,
+                'm67',
+                [
+                    'val_dataloader.drop_last=True',
+                    'val_dataloader.dataset.indices=300',
+                ],
+            ),
+            'InfiniteSampler in validation': (
+                STUDENT,
+                'm68',
+                ['val_dataloader.sampler.type=InfiniteSampler'],
+            ),
+            'best checkpoint by the teacher': (
+                KD,
+                'm69',
+                [
+                    teacher,
+                    'default_hooks.checkpoint.save_best=teacher.accuracy/top1',
+                ],
+            ),
+            'best checkpoint by the lowest accuracy': (
+                STUDENT,
+                'm70',
+                ['default_hooks.checkpoint.rule=less'],
+            ),
+            'save_best of the loss': (
+                STUDENT,
+                'm71',
+                ['default_hooks.checkpoint.save_best=loss'],
+            ),
+            'save_best of a calibration error, no rule': (
+                STUDENT,
+                'm72',
+                ['default_hooks.checkpoint.save_best=transfer/ece'],
+            ),
+            'a dict in --cfg-options': (
+                STUDENT,
+                'm73',
+                [
+                    "model.head.loss={'type':'CrossEntropyLoss','loss_weight':2}"
+                ],
+            ),
+            'unbalanced brackets in --cfg-options': (
+                STUDENT,
+                'm74',
+                ['param_scheduler.T_max=[12'],
+            ),
         }[name]
 
     def refusal_about(self, name):
@@ -535,6 +584,18 @@ class Sweep:
             'validation split the teacher trained on': (
                 'which hold the images this run evaluates'
             ),
+            'validation that drops its last batch': (
+                'val_dataloader.drop_last=True'
+            ),
+            'InfiniteSampler in validation': (
+                "sampler.type='InfiniteSampler' does not read"
+            ),
+            'best checkpoint by the teacher': 'scores the teacher',
+            'best checkpoint by the lowest accuracy': "rule='less' keeps",
+            'save_best of the loss': "'loss' is not a metric",
+            'save_best of a calibration error, no rule': 'cannot tell',
+            'a dict in --cfg-options': 'cannot read a dict',
+            'unbalanced brackets in --cfg-options': 'brackets balanced',
         }[name]
 
     def refuse(self, name):
@@ -569,6 +630,13 @@ class Sweep:
         'SAMKD at lr 1e4',
         'train on the test split',
         'validation split the teacher trained on',
+        'validation that drops its last batch',
+        'InfiniteSampler in validation',
+        'training pipeline in validation',
+        'best checkpoint by the teacher',
+        'best checkpoint by the lowest accuracy',
+        'save_best of the loss',
+        'save_best of a calibration error, no rule',
         'fresh run in another run dir',
         'fresh run over the same run',
         'export --out student.py',
@@ -580,6 +648,8 @@ class Sweep:
         'last_checkpoint names a removed',
         'path with spaces',
         'two pairs in one argument',
+        'a dict in --cfg-options',
+        'unbalanced brackets in --cfg-options',
         'ICAKD num_classes 5',
         'student head of a CIFAR-100 config',
         'student head of 5 classes',
@@ -634,6 +704,7 @@ class Sweep:
     def mistakes(self):
         special = {
             'child config with a typo key': self.child_typo,
+            'training pipeline in validation': self.augmented_validation,
             'test.py vanilla cfg + KD ckpt': lambda: self.test_fit(
                 STUDENT, self.kd
             ),
@@ -713,6 +784,19 @@ class Sweep:
             f.write(f'_base_ = [{STUDENT!r}]\nval_intervall = 2\n')
         return self.refused(
             tool('train.py', child, '--work-dir', self.dir('m6'))
+        )
+
+    def augmented_validation(self):
+        """The training pipeline copied into val_dataloader."""
+        child = self.dir('augmented_validation.py')
+        with open(child, 'w') as f:
+            f.write(
+                f'_base_ = [{STUDENT!r}]\nval_dataloader = dict('
+                'dataset=dict(pipeline=_base_.train_pipeline))\n'
+            )
+        return self.refused(
+            tool('train.py', child, '--work-dir', self.dir('m75')),
+            about='pipeline holds RandomCrop',
         )
 
     def test_fit(self, config, checkpoint):
