@@ -27,6 +27,7 @@ from mmsamkd.utils.training_settings import check_training_settings
 SAMKD_CFG = (
     f'{REPO}/configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 )
+SSKD_CFG = f'{REPO}/configs/sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 
 
 @pytest.mark.parametrize(
@@ -122,6 +123,28 @@ def test_a_negative_loss_weight_is_refused(config, option):
     with pytest.raises(ConfigError, match=rf'{option}=-0.5: a negative'):
         settings(config, **{option: -0.5})
     settings(config, **{option: 0})  # a loss switched off is allowed
+
+
+@pytest.mark.parametrize(
+    'config, option',
+    [
+        (KD_CFG, 'model.distiller.distill_losses.loss_kd.tau'),
+        (SAMKD_CFG, 'model.distiller.distill_losses.loss_branch1.tau'),
+        (SSKD_CFG, 'model.distiller.distill_losses.loss_ss.tau'),
+    ],
+)
+def test_a_softmax_temperature_must_be_above_zero(config, option):
+    """Before: ``tau=-4`` trained a KD student to rc 0 on turned-over
+    distributions; ``tau=0`` stopped on a non-finite loss, blaming the
+    learning rate."""
+    node = Config.fromfile(config)
+    for key in option.split('.'):
+        node = node[key]
+    assert node > 0  # the shipped temperature, at that path
+    for value in (-4, 0):
+        with pytest.raises(ConfigError, match=rf'{option}={value}: a soft'):
+            settings(config, **{option: value})
+    settings(config, **{option: 0.5})
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ Each of these either ran to rc 0 with an untrained, misdirected or
 unselected model (``optim_wrapper.optimizer.lr=0``: every step leaves the
 weights where they started, and the run reports chance accuracy as its
 result; ``loss_kd.loss_weight=-1``: the student is pushed away from its
-teacher; ``train_cfg.val_begin`` after the last epoch: no validation, so
+teacher; a negative softmax temperature: distributions turned over;
+``train_cfg.val_begin`` after the last epoch: no validation, so
 no best checkpoint and nothing for compare.py to select on) or stopped
 with a traceback from inside torch or mmengine (``max_epochs=0``, a
 negative momentum, ``batch_size=0``).
@@ -151,6 +152,33 @@ def check_loss_weights(cfg: Config) -> None:
                 'that loss (away from the teacher, for a distillation '
                 'loss) instead of descending it. Set 0 to switch it off, '
                 'or a positive weight.'
+            )
+
+
+def _temperatures(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
+    """``(dotted path, value)`` of each number under a key named ``tau``
+    or ``temperature`` (``KLDivergence``'s, SSKD's, a contrastive
+    head's)."""
+    for key, child in _children(node):
+        path = f'{prefix}.{key}'
+        if key in ('tau', 'temperature') and _number(child):
+            yield path, child
+        else:
+            yield from _temperatures(child, path)
+
+
+def check_temperatures(cfg: Config) -> None:
+    """Every softmax temperature of the model is above zero: at 0 the
+    first loss was non-finite and the run stopped blaming the learning
+    rate; below 0 the run trained to rc 0 on distributions turned over
+    (the classes the teacher finds least likely weighed most)."""
+    for path, value in _temperatures(cfg.get('model'), 'model'):
+        if value <= 0:
+            raise ConfigError(
+                f'{path}={value}: a softmax temperature divides the '
+                'logits, so it must be above 0 (0 divides by zero; a '
+                'negative one turns the distribution over). Set a '
+                'positive one (4 for KD, 3 for HSAKD, as the papers do).'
             )
 
 
@@ -420,6 +448,7 @@ def check_seed(cfg: Config) -> None:
 def check_training_settings(cfg: Config) -> None:
     check_optimizers(cfg)
     check_loss_weights(cfg)
+    check_temperatures(cfg)
     check_schedule(cfg)
     check_cosine_periods(cfg)
     check_loaders(cfg)
