@@ -484,6 +484,11 @@ class Sweep:
                 'm68',
                 ['val_dataloader.sampler.type=InfiniteSampler'],
             ),
+            'KD temperature -4': (
+                KD,
+                'm76',
+                [teacher, 'model.distiller.distill_losses.loss_kd.tau=-4'],
+            ),
             'best checkpoint by the teacher': (
                 KD,
                 'm69',
@@ -590,6 +595,7 @@ class Sweep:
             'InfiniteSampler in validation': (
                 "sampler.type='InfiniteSampler' does not read"
             ),
+            'KD temperature -4': 'loss_kd.tau=-4: a softmax temperature',
             'best checkpoint by the teacher': 'scores the teacher',
             'best checkpoint by the lowest accuracy': "rule='less' keeps",
             'save_best of the loss': "'loss' is not a metric",
@@ -665,6 +671,7 @@ class Sweep:
         'misspelt loss name',
         'evaluator list without index',
         'KD loss weight -1',
+        'KD temperature -4',
         'save_best of an accuracy not computed',
         'batch_size 0',
         'clip_grad max_norm 0',
