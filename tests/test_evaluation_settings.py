@@ -132,7 +132,9 @@ def test_save_best_must_be_an_accuracy_the_validation_gives():
     with a ``KeyError`` traceback after the first epoch; so did
     ``save_best='loss'``."""
     with pytest.raises(
-        ConfigError, match=r"save_best='accuracy/top5' .*gives accuracy/top1\)"
+        ConfigError,
+        match=r"save_best='accuracy/top5' .*gives accuracy/top1\): .* add "
+        "the k to val_evaluator's topk",
     ):
         settings(**{BEST: 'accuracy/top5'})
     with pytest.raises(ConfigError, match="entry 'accuracy/top5'"):
@@ -155,9 +157,19 @@ def test_save_best_must_be_an_accuracy_the_validation_gives():
         settings(**{BEST: 'acc/top2', 'val_evaluator.0.prefix': 'acc'})
     # a name of no evaluator's, where every evaluator's names are known
     with pytest.raises(
-        ConfigError, match=r"'loss' is not .* accuracy/top1, transfer/ece\)"
+        ConfigError,
+        match=r"'loss' is not .* accuracy/top1, transfer/ece\): .* those\.$",
     ):
         settings(**{BEST: 'loss'})
+    # two Accuracy evaluators of one prefix, one of several thresholds:
+    # its names are known only once it runs
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.val_evaluator = [
+        dict(type='Accuracy', thrs=(0.0, 0.5)),
+        dict(type='Accuracy', topk=(1,)),
+    ]
+    cfg.merge_from_dict({BEST: 'accuracy/top5'})
+    check_evaluation_settings(cfg)
     # ... and where an evaluator of unknown names may give it
     cfg = Config.fromfile(STUDENT_CFG)
     cfg.val_evaluator.append(dict(type='SingleLabelMetric'))
@@ -178,6 +190,9 @@ def test_save_best_scores_the_trained_model_in_its_direction():
         r"rule='less' keeps .* lowest accuracy/top1",
     ):
         settings(**{RULE: 'less'})
+    # 'auto' under an Accuracy of its own prefix
+    with pytest.raises(ConfigError, match=r'the first metric, acc/top1\)'):
+        settings(**{RULE: 'less', 'val_evaluator.0.prefix': 'acc'})
     with pytest.raises(ConfigError, match=r"highest transfer/kl.*'less'"):
         settings(KD_CFG, **{BEST: 'transfer/kl', RULE: 'greater'})
     # before: MMEngine's ValueError traceback (it cannot tell the rule)
