@@ -8,6 +8,8 @@ with ``TypeError: None is not a callable object``, and a ``_base_``
 dataset file given to ``tools/train.py`` with ``KeyError: 'model'``.
 """
 
+import json
+
 import pytest
 from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
@@ -22,6 +24,7 @@ from conftest import (
 )
 from mmsamkd.errors import ConfigError
 from mmsamkd.utils.registered_types import (
+    check_loop_parts,
     check_registered_types,
     check_run_parts,
     config_types,
@@ -160,6 +163,85 @@ def test_a_base_file_is_not_a_whole_run(purpose, missing):
     cfg.model = None
     with pytest.raises(ConfigError, match='has no model: it is not'):
         check_run_parts(cfg, purpose, STUDENT_CFG)
+
+
+def test_a_loop_has_all_its_parts_or_none():
+    """Before: ``val_cfg=None`` beside a validation loader stopped in the
+    Runner's constructor (a ``ValueError`` printing the whole loader);
+    ``val_evaluator=[]`` validated to no metric, rc 0."""
+    cfg = Config.fromfile(STUDENT_CFG)
+    check_loop_parts(cfg)
+    cfg.val_cfg = None
+    with pytest.raises(
+        ConfigError,
+        match='^val_cfg is None but val_dataloader, val_evaluator are set',
+    ):
+        check_loop_parts(cfg)
+    cfg.val_dataloader = cfg.val_evaluator = None  # no validation at all
+    check_loop_parts(cfg)
+    cfg.test_dataloader = cfg.test_evaluator = None
+    with pytest.raises(
+        ConfigError,
+        match='^test_dataloader, test_evaluator are None but test_cfg is',
+    ):
+        check_loop_parts(cfg)
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.optim_wrapper = None
+    with pytest.raises(ConfigError, match='^optim_wrapper is None but'):
+        check_loop_parts(cfg)
+    for key in ('val_evaluator', 'test_evaluator'):
+        cfg = Config.fromfile(STUDENT_CFG)
+        cfg[key] = []
+        with pytest.raises(ConfigError, match=f'^{key} is an empty list'):
+            check_loop_parts(cfg)
+
+
+def test_a_run_without_validation_trains_and_is_not_compared(tmp_path):
+    """Before: a run with all three validation parts None stopped in
+    mmsamkd's own run record (``describe_evaluation``) with an
+    ``AttributeError``."""
+    no_validation = {
+        'val_dataloader': None,
+        'val_cfg': None,
+        'val_evaluator': None,
+    }
+    result = run_tool_in_process(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        tmp_path / 'run',
+        *options_args(no_validation),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / 'run' / 'epoch_1.pth').exists()
+    record = json.loads((tmp_path / 'run' / 'run_config.json').read_text())
+    assert record['evaluation'] == 'no validation'
+    result = run_tool_in_process(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        tmp_path / 'half',
+        *options_args({'val_cfg': None}),
+    )
+    assert_one_line_error(result, 'val_cfg is None but val_dataloader')
+    result = run_tool_in_process(
+        'compare.py',
+        STUDENT_CFG,
+        '--work-dir-root',
+        tmp_path / 'root',
+        *options_args(no_validation),
+    )
+    assert_one_line_error(result, 'the run has no validation')
+    assert not (tmp_path / 'root' / 'resnet8-quarter_1xb64_fmnist').exists()
+    result = run_tool_in_process(
+        'test.py',
+        STUDENT_CFG,
+        tmp_path / 'run' / 'epoch_1.pth',
+        '--work-dir',
+        tmp_path / 'test',
+        *options_args({'test_cfg': None}),
+    )
+    assert_one_line_error(result, 'test_cfg is None but test_dataloader')
 
 
 def test_the_tools_refuse_a_typo_type_and_a_base_file(tmp_path):

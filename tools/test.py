@@ -64,6 +64,7 @@ def main():
     from mmsamkd.utils.evaluation_settings import check_evaluation_loaders
     from mmsamkd.utils.misplaced_keys import misplaced_key
     from mmsamkd.utils.registered_types import (
+        check_loop_parts,
         check_registered_types,
         check_run_parts,
     )
@@ -89,6 +90,7 @@ def main():
             cfg.merge_from_dict(args.cfg_options)
         check_config_keys(cfg)
         check_registered_types(cfg)
+        check_loop_parts(cfg)
         check_heads_fit_the_data(cfg, ['test_dataloader'])
         check_loaders(cfg, ['test_dataloader'])
         check_evaluation_loaders(cfg, ['test_dataloader'])

@@ -74,6 +74,13 @@ def compare(
             options = same_root_paths(cfg, work_dir_root)
             cfg.merge_from_dict(options)
             check_settings(cfg)
+            if not cfg.get('val_dataloader'):
+                raise ConfigError(
+                    'the run has no validation (val_dataloader is None), '
+                    "and the table is made of each run's validation "
+                    'records. Give it val_dataloader, val_cfg and '
+                    'val_evaluator.'
+                )
             given = accuracies_given(cfg, metric)
             if given:
                 raise ConfigError(

@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from .config_keys import check_config_keys
 from .evaluation_settings import check_evaluation_settings
 from .misplaced_keys import check_checkpoint_arguments
-from .registered_types import check_registered_types
+from .registered_types import check_loop_parts, check_registered_types
 from .seen_images import check_evaluation_unseen, learnt_from
 from .trained_inputs import (
     checkpoint_meta,
@@ -345,6 +345,7 @@ def check_settings(cfg: Config) -> None:
     the first (the teachers' checkpoints may not exist yet)."""
     check_config_keys(cfg)
     check_registered_types(cfg)
+    check_loop_parts(cfg)
     check_training_settings(cfg)
     check_evaluation_settings(cfg)
     check_checkpoint_arguments(cfg)

@@ -22,6 +22,13 @@ from mmengine.utils import get_object_from_string
 from ..errors import ConfigError
 from .config_keys import RUNNER_KEYS
 
+# MMEngine's three parts of each loop, all set or all None
+LOOP_PARTS = (
+    ('train_dataloader', 'train_cfg', 'optim_wrapper'),
+    ('val_dataloader', 'val_cfg', 'val_evaluator'),
+    ('test_dataloader', 'test_cfg', 'test_evaluator'),
+)
+
 # what each tool builds, and so needs in its config
 RUN_PARTS = {
     'train': ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper'),
@@ -141,3 +148,35 @@ def check_run_parts(cfg: Config, purpose: str, config: str) -> None:
             'under configs/<method>/, configs/vanilla/ or configs/teachers/, '
             'or a file that inherits the missing parts from one.'
         )
+
+
+def _listed(keys: List[str]) -> str:
+    return ', '.join(keys) + (' is' if len(keys) == 1 else ' are')
+
+
+def check_loop_parts(cfg: Config) -> None:
+    """Each loop's three parts are all set or all None, and an evaluator
+    list holds a metric: ``val_cfg=None`` beside a validation loader
+    stopped in the Runner's constructor with a ``ValueError`` that prints
+    the whole loader; ``val_evaluator=[]`` validated to no metric, rc 0,
+    leaving nothing to select a checkpoint on."""
+    for parts in LOOP_PARTS:
+        given = [key for key in parts if cfg.get(key) is not None]
+        if given and len(given) < len(parts):
+            unset = [key for key in parts if key not in given]
+            raise ConfigError(
+                f'{_listed(unset)} None but {_listed(given)} set: MMEngine '
+                f'builds the loop from all {len(parts)}. Set '
+                f'{", ".join(unset)} (inherit them with the rest, e.g. '
+                'from configs/_base_/default_runtime.py), or set all '
+                f'{len(parts)} to None to run without that loop.'
+            )
+    for key in ('val_evaluator', 'test_evaluator'):
+        evaluator = cfg.get(key)
+        if isinstance(evaluator, (list, tuple)) and not evaluator:
+            raise ConfigError(
+                f'{key} is an empty list: the loop would compute no metric, '
+                'and no checkpoint could be chosen by one. Give it an '
+                "evaluator (dict(type='Accuracy', topk=(1,))), or set it "
+                f"and the loop's other two parts to None."
+            )

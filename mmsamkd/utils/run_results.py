@@ -125,8 +125,11 @@ def describe_evaluation(cfg: Config) -> str:
     """The data every validation of the run scores, e.g.
     ``LocalFashionMNIST test`` or ``LocalFashionMNIST val[:128] of 10000``
     (a split carved from the training images names how many it holds:
-    another ``val_size`` is other images)."""
-    dataset = cfg.get('val_dataloader', {}).get('dataset', {})
+    another ``val_size`` is other images); ``'no validation'`` for a run
+    without one."""
+    if not cfg.get('val_dataloader'):
+        return 'no validation'
+    dataset = cfg.val_dataloader.get('dataset', {})
     split = dataset.get('split')
     text = _dataset_name(dataset)
     text += f' {split}' if split else ''
