@@ -15,6 +15,7 @@ from conftest import (
     KD_CFG,
     REPO,
     STUDENT_CFG,
+    TEACHER_CFG,
     options_args,
     run_tool,
     run_tool_in_process,
@@ -133,6 +134,42 @@ def test_missing_load_from_names_the_run_to_train_first(tmp_path):
         *options_args({'load_from': missing}),
     )
     assert_one_line_error(result, f'load_from {str(missing)!r} does not exist')
+
+
+MSMGAN = 'msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
+
+
+def test_a_folder_given_as_a_checkpoint_is_named_as_one(tmp_path):
+    """Before: a run folder given as ``load_from``, ``teacher_ckpt``, a
+    teacher snapshot or ``--resume`` was reported as not existing."""
+    run = tmp_path / 'teacher'
+    run.mkdir()
+    (run / 'epoch_1.pth').write_bytes(b'')
+    told = f'{str(run)!r} is a folder, not a checkpoint file'
+    for key, tool_args, options in (
+        ('load_from', (TEACHER_CFG,), {'load_from': run}),
+        ('teacher_ckpt', (KD_CFG,), {'model.teacher_ckpt': run}),
+        ('--resume', (TEACHER_CFG, '--resume', run), {}),
+        (
+            'teacher snapshot',
+            (f'{REPO}/configs/msmgan/{MSMGAN}',),
+            {
+                'model.teacher_ckpt': run / 'epoch_1.pth',
+                'model.teacher_snapshots': f'[{run}]',
+            },
+        ),
+    ):
+        result = run_tool_in_process(
+            'train.py',
+            *tool_args,
+            '--work-dir',
+            tmp_path / 'run',
+            *options_args(options),
+        )
+        assert_one_line_error(
+            result, f'error: {key} {told}', '(it holds epoch_1.pth)'
+        )
+    assert not (tmp_path / 'run').exists()
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ mmengine (a shape mismatch in the first KL, a missing file during model
 build) into a :class:`~mmsamkd.errors.ConfigError` naming the fix.
 """
 
+import os
 import os.path as osp
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -39,6 +40,20 @@ def _teacher_pretrained(model_cfg):
     return hasattr(init_cfg, 'get') and init_cfg.get('type') == 'Pretrained'
 
 
+def _not_a_file(key: str, path: str) -> Optional[str]:
+    """``'<key> <path> is a folder ...'`` where ``path`` (a local path)
+    names a folder: "does not exist" would mislead."""
+    path = osp.expanduser(path)
+    if not osp.isdir(path):
+        return None
+    found = sorted(n for n in os.listdir(path) if n.endswith('.pth'))
+    inside = f' (it holds {", ".join(found[-3:])})' if found else ''
+    return (
+        f'{key} {path!r} is a folder, not a checkpoint file: name a '
+        f'checkpoint in it{inside}, e.g. {osp.join(path, "epoch_N.pth")}.'
+    )
+
+
 def check_teacher_checkpoint(
     model_cfg: ConfigDict, random_teacher: bool
 ) -> None:
@@ -58,14 +73,16 @@ def check_teacher_checkpoint(
         )
     if ckpt and '://' not in ckpt and not osp.isfile(osp.expanduser(ckpt)):
         raise ConfigError(
-            f'teacher_ckpt {ckpt!r} does not exist. Train the teacher first '
-            '(tools/train.py configs/teachers/<config>.py) or point to its '
-            'checkpoint with --cfg-options model.teacher_ckpt=PATH.'
+            _not_a_file('teacher_ckpt', ckpt)
+            or f'teacher_ckpt {ckpt!r} does not exist. Train the teacher '
+            'first (tools/train.py configs/teachers/<config>.py) or point '
+            'to its checkpoint with --cfg-options model.teacher_ckpt=PATH.'
         )
     for snapshot in model_cfg.get('teacher_snapshots') or ():
         if '://' not in snapshot and not osp.isfile(osp.expanduser(snapshot)):
             raise ConfigError(
-                f'teacher snapshot {snapshot!r} does not exist. Train the '
+                _not_a_file('teacher snapshot', snapshot)
+                or f'teacher snapshot {snapshot!r} does not exist. Train the '
                 'snapshot teacher first (tools/train.py configs/teachers/'
                 '<teacher>_snapshots_<...>.py keeps them) or set '
                 'model.teacher_snapshots and model.teacher_ckpt.'
@@ -89,6 +106,11 @@ def check_load_from(cfg: Config) -> None:
     """``load_from`` (weights to start or resume from) must exist."""
     path = cfg.get('load_from')
     if path and '://' not in path and not osp.isfile(osp.expanduser(path)):
+        folder = _not_a_file(
+            '--resume' if cfg.get('resume') else 'load_from', path
+        )
+        if folder:
+            raise ConfigError(folder)
         if cfg.get('resume'):
             raise ConfigError(
                 f'--resume {path!r}: no such checkpoint. Give an existing '
