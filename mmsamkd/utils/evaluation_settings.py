@@ -233,18 +233,13 @@ def random_transforms(dataset: Any) -> List[str]:
     return found
 
 
-def _sampler_class(name: str):
-    from mmpretrain.registry import DATA_SAMPLERS
-
-    return DATA_SAMPLERS.get(name)  # None: another scope's, left to it
-
-
 def check_evaluation_loaders(
     cfg: Config, loaders: Sequence[str] = EVALUATION_LOADERS
 ) -> None:
     """Each evaluation loader scores each image of its dataset once, as
     it is."""
     from mmengine.dataset import DefaultSampler
+    from mmpretrain.registry import DATA_SAMPLERS
 
     for loader in loaders:
         settings = cfg.get(loader)
@@ -269,7 +264,8 @@ def check_evaluation_loaders(
                 )
         sampler = settings.get('sampler') or {}
         name = _kind(sampler) if hasattr(sampler, 'get') else ''
-        found = _sampler_class(name) if name else None
+        # None: a name of another scope's, left to it
+        found = DATA_SAMPLERS.get(name) if name else None
         if isinstance(found, type) and not issubclass(found, DefaultSampler):
             raise ConfigError(
                 f'{loader}.sampler.type={name!r} does not read each image '

@@ -30,14 +30,13 @@ from mmengine.config import Config
 
 from ..datasets.fashion_mnist import split_positions
 from ..errors import ConfigError
+from .evaluation_settings import EVALUATION_LOADERS
 from .trained_inputs import checkpoint_meta, teacher_files, trained_config
 
 # (dataset, files, first, end): images [first, end) of a dataset's files
 # (a split's name where the dataset keeps each split apart); end None is
 # the last image
 Images = Tuple[str, str, int, Optional[int]]
-
-EVALUATION_LOADERS = ('val_dataloader', 'test_dataloader')
 
 # how many checkpoints deep a chain of teachers and load_from is followed
 # (a fine-tune saved over the checkpoint it loaded names itself)
