@@ -178,5 +178,5 @@ def check_loop_parts(cfg: Config) -> None:
                 f'{key} is an empty list: the loop would compute no metric, '
                 'and no checkpoint could be chosen by one. Give it an '
                 "evaluator (dict(type='Accuracy', topk=(1,))), or set it "
-                f"and the loop's other two parts to None."
+                "and the loop's other two parts to None."
             )
