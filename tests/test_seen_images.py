@@ -79,6 +79,9 @@ def fmnist(split='train', **options):
             ],
         ),
         (dict(type='CustomDataset', data_root='x'), []),  # layout unknown
+        # a misspelt split is left to the dataset's own refusal (before:
+        # read as the training images, a refusal about them)
+        (fmnist('trian'), []),
         (None, []),
     ],
 )

@@ -75,6 +75,8 @@ def dataset_images(dataset: Any) -> List[Images]:
     name = _dataset_name(dataset.get('type', ''))
     split = dataset.get('split')
     if name == 'FashionMNIST':
+        if (split or 'train') not in ('train', 'val', 'test'):
+            return []  # a misspelt split: the dataset names it when built
         files, first, end = split_positions(
             split or 'train', dataset.get('val_size') or 0
         )
