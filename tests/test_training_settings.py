@@ -162,6 +162,23 @@ def test_a_loader_of_no_images_or_negative_workers_is_refused(option, told):
     settings(**{option: 1})
 
 
+def test_a_pipeline_that_does_not_pack_its_samples_is_refused():
+    """Before: a pipeline without PackInputs stopped at the first batch
+    with ``KeyError: 'inputs'`` from the data preprocessor (a validation
+    loader's, an epoch in)."""
+    resize = dict(type='Resize', scale=32)
+    with pytest.raises(ConfigError, match='^val_dataloader.dataset.pipeline'):
+        settings(**{'val_dataloader.dataset.pipeline': [resize]})
+    wrapped = dict(type='RepeatDataset', times=2, dataset=dict(pipeline=[]))
+    wrapped['dataset']['pipeline'] = [dict(type='PackInputs'), resize]
+    with pytest.raises(ConfigError, match='ends with Resize, not PackInputs'):
+        settings(**{'train_dataloader.dataset': wrapped})
+    # another packer's name (MMPretrain 0.x's, a self-supervised one's)
+    settings(
+        **{'test_dataloader.dataset.pipeline': [dict(type='PackClsInputs')]}
+    )
+
+
 def test_test_tool_refuses_a_test_loader_of_no_images(tmp_path):
     checkpoint = tmp_path / 'epoch_1.pth'
     checkpoint.write_bytes(b'')  # refused before it is read

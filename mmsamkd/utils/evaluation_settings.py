@@ -52,7 +52,8 @@ _RANDOM_TRANSFORMS = {
 }
 
 
-def _kind(node: Any) -> str:
+def type_name(node: Any) -> str:
+    """A config node's ``type`` without its scope: ``'Accuracy'``."""
     return str(node.get('type', '')).split('.')[-1]
 
 
@@ -72,7 +73,7 @@ def metric_directions(cfg: Config) -> Dict[str, Optional[Dict[str, str]]]:
     has_teacher = 'teacher' in (cfg.get('model') or {})
     given: Dict[str, Optional[Dict[str, str]]] = {}
     for evaluator in _evaluators(cfg):
-        kind = _kind(evaluator)
+        kind = type_name(evaluator)
         if kind == 'Accuracy':
             prefix = evaluator.get('prefix') or 'accuracy'
             topk = evaluator.get('topk', (1,))
@@ -109,7 +110,8 @@ def accuracies_given(cfg: Config, name: str) -> Optional[List[str]]:
 
 def _all_evaluators_known(cfg: Config) -> bool:
     return all(
-        _kind(e) in ('Accuracy', 'TransferMetric') for e in _evaluators(cfg)
+        type_name(e) in ('Accuracy', 'TransferMetric')
+        for e in _evaluators(cfg)
     )
 
 
@@ -117,7 +119,7 @@ def _first_metric(cfg: Config) -> Optional[str]:
     """The first metric the validation gives, where known: ``save_best
     ='auto'`` keeps the best checkpoint by it."""
     evaluators = _evaluators(cfg)
-    if not evaluators or _kind(evaluators[0]) != 'Accuracy':
+    if not evaluators or type_name(evaluators[0]) != 'Accuracy':
         return None
     prefix = evaluators[0].get('prefix') or 'accuracy'
     return next(iter(metric_directions(cfg).get(prefix) or ()), None)
@@ -208,14 +210,14 @@ def check_save_best(cfg: Config) -> None:
             )
 
 
-def _datasets(dataset: Any) -> Iterator[Any]:
+def wrapped_datasets(dataset: Any) -> Iterator[Any]:
     """``dataset`` and every dataset a wrapper of it holds."""
     if not hasattr(dataset, 'get'):
         return
     yield dataset
-    yield from _datasets(dataset.get('dataset'))
+    yield from wrapped_datasets(dataset.get('dataset'))
     for each in dataset.get('datasets') or ():
-        yield from _datasets(each)
+        yield from wrapped_datasets(each)
 
 
 def random_transforms(dataset: Any) -> List[str]:
@@ -223,11 +225,11 @@ def random_transforms(dataset: Any) -> List[str]:
     ``Random*`` transform or a known augmentation policy, unless its
     ``prob`` is 0."""
     found = []
-    for each in _datasets(dataset):
+    for each in wrapped_datasets(dataset):
         for step in each.get('pipeline') or ():
             if not hasattr(step, 'get') or step.get('prob', None) == 0:
                 continue
-            name = _kind(step)
+            name = type_name(step)
             if name.startswith('Random') or name in _RANDOM_TRANSFORMS:
                 found.append(name)
     return found
@@ -263,7 +265,7 @@ def check_evaluation_loaders(
                     'image.'
                 )
         sampler = settings.get('sampler') or {}
-        name = _kind(sampler) if hasattr(sampler, 'get') else ''
+        name = type_name(sampler) if hasattr(sampler, 'get') else ''
         # None: a name of another scope's, left to it
         found = DATA_SAMPLERS.get(name) if name else None
         if isinstance(found, type) and not issubclass(found, DefaultSampler):

@@ -26,6 +26,7 @@ from mmengine.device import get_device
 from mmengine.logging import print_log
 
 from ..errors import ConfigError
+from .evaluation_settings import type_name, wrapped_datasets
 
 
 def _wrappers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
@@ -271,10 +272,6 @@ def _schedulers(node: Any, path: str) -> Iterator[Tuple[str, Any]]:
         yield from _schedulers(child, f'{path}.{key}')
 
 
-def _kind(scheduler: Any) -> str:
-    return str(scheduler.get('type')).rpartition('.')[2]
-
-
 def _run_length(
     cfg: Config, scheduler: Any
 ) -> Optional[Tuple[int, Optional[str]]]:
@@ -305,7 +302,7 @@ def check_cosine_periods(cfg: Config) -> None:
     for path, scheduler in _schedulers(
         cfg.get('param_scheduler'), 'param_scheduler'
     ):
-        if _kind(scheduler) not in PERIODIC:
+        if type_name(scheduler) not in PERIODIC:
             continue
         t_max = scheduler.get('T_max')
         run = _run_length(cfg, scheduler)
@@ -350,7 +347,7 @@ def late_milestones(cfg: Config) -> List[Tuple[str, Any, List[int], int, str]]:
         cfg.get('param_scheduler'), 'param_scheduler'
     ):
         run = _run_length(cfg, scheduler)
-        if _kind(scheduler) not in STEPPED or run is None or not run[1]:
+        if type_name(scheduler) not in STEPPED or run is None or not run[1]:
             continue
         length, unit = run
         begin = scheduler.get('begin', 0)
@@ -405,9 +402,9 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
-    """Each of ``loaders`` takes at least one image a batch and no
-    negative number of workers (torch's tracebacks, an epoch in for a
-    validation loader)."""
+    """Each of ``loaders`` takes at least one image a batch, no negative
+    number of workers, and packs its samples for the model (torch's and
+    MMPretrain's tracebacks, an epoch in for a validation loader)."""
     for loader in loaders:
         settings = cfg.get(loader) or {}
         if not hasattr(settings, 'get'):
@@ -432,6 +429,17 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
             0,
             ' is negative. Set 0 to load in the training process, or more.',
         )
+        for each in wrapped_datasets(dataset):
+            pipeline = each.get('pipeline')
+            last = pipeline[-1] if pipeline else None
+            last = type_name(last) if hasattr(last, 'get') else 'Pack'
+            if not last.startswith('Pack'):
+                raise ConfigError(
+                    f'{loader}.dataset.pipeline ends with {last}, not '
+                    "PackInputs: the model would get no 'inputs' and stop at "
+                    'its first batch (a KeyError; in validation, an epoch '
+                    "in). End it with dict(type='PackInputs')."
+                )
 
 
 def check_seed(cfg: Config) -> None:
