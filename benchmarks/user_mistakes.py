@@ -489,6 +489,14 @@ class Sweep:
                 'm76',
                 [teacher, 'model.distiller.distill_losses.loss_kd.tau=-4'],
             ),
+            'validation pipeline without PackInputs': (
+                STUDENT,
+                'm80',
+                [
+                    'val_dataloader.dataset.pipeline.0.type=Resize',
+                    'val_dataloader.dataset.pipeline.0.scale=32',
+                ],
+            ),
             'val_cfg set to None': (STUDENT, 'm77', ['val_cfg=None']),
             'an empty val_evaluator': (STUDENT, 'm78', ['val_evaluator=[]']),
             'a run folder as teacher_ckpt': (
@@ -603,6 +611,7 @@ class Sweep:
                 "sampler.type='InfiniteSampler' does not read"
             ),
             'KD temperature -4': 'loss_kd.tau=-4: a softmax temperature',
+            'validation pipeline without PackInputs': 'not PackInputs',
             'val_cfg set to None': 'val_cfg is None but',
             'an empty val_evaluator': 'val_evaluator is an empty list',
             'a run folder as teacher_ckpt': 'is a folder, not a checkpoint',
@@ -649,6 +658,7 @@ class Sweep:
         'validation that drops its last batch',
         'InfiniteSampler in validation',
         'training pipeline in validation',
+        'validation pipeline without PackInputs',
         'val_cfg set to None',
         'an empty val_evaluator',
         'best checkpoint by the teacher',
