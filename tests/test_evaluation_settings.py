@@ -112,21 +112,6 @@ def test_the_training_pipeline_in_an_evaluation_loader_is_refused(tmp_path):
     assert not list(tmp_path.glob('*.pth'))
 
 
-def test_test_tool_scores_every_test_image(tmp_path):
-    checkpoint = tmp_path / 'epoch_1.pth'
-    checkpoint.write_bytes(b'')  # refused before it is read
-    result = run_tool_in_process(
-        'test.py',
-        STUDENT_CFG,
-        checkpoint,
-        '--work-dir',
-        tmp_path,
-        '--cfg-options',
-        'test_dataloader.drop_last=True',
-    )
-    assert_one_line_error(result, 'test_dataloader.drop_last=True: the')
-
-
 def test_save_best_must_be_an_accuracy_the_validation_gives():
     """Before: ``save_best='accuracy/top5'`` under ``topk=(1,)`` stopped
     with a ``KeyError`` traceback after the first epoch; so did

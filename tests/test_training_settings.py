@@ -179,7 +179,15 @@ def test_a_pipeline_that_does_not_pack_its_samples_is_refused():
     )
 
 
-def test_test_tool_refuses_a_test_loader_of_no_images(tmp_path):
+@pytest.mark.parametrize(
+    'option, told',
+    [
+        ('test_dataloader.batch_size=0', 'test_dataloader.batch_size=0: a'),
+        # evaluation_settings.py: every test image is scored
+        ('test_dataloader.drop_last=True', 'test_dataloader.drop_last=True'),
+    ],
+)
+def test_test_tool_checks_its_test_loader(tmp_path, option, told):
     checkpoint = tmp_path / 'epoch_1.pth'
     checkpoint.write_bytes(b'')  # refused before it is read
     result = run_tool_in_process(
@@ -189,9 +197,9 @@ def test_test_tool_refuses_a_test_loader_of_no_images(tmp_path):
         '--work-dir',
         tmp_path,
         '--cfg-options',
-        'test_dataloader.batch_size=0',
+        option,
     )
-    assert_one_line_error(result, 'test_dataloader.batch_size=0: a batch')
+    assert_one_line_error(result, told)
 
 
 @pytest.mark.parametrize(

@@ -174,6 +174,7 @@ TESTS = {
     'mmsamkd/utils/training_settings.py': ['test_training_settings.py'],
     'mmsamkd/utils/evaluation_settings.py': [
         'test_evaluation_settings.py',
+        'test_training_settings.py',
         'test_registered_types.py',
     ],
     'mmsamkd/utils/registered_types.py': [
