@@ -19,7 +19,7 @@ not refused.
 
 import logging
 from numbers import Number
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 from mmengine.device import get_device
@@ -120,18 +120,27 @@ def _children(node: Any) -> Iterator[Tuple[Any, Any]]:
     return iter(node.items()) if hasattr(node, 'items') else iter(())
 
 
-def _negative_weights(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
-    """``(dotted path, value)`` of each negative number under a key named
-    ``*weight`` or ``*weights`` (``loss_weight``, a pair's ``match_weight``,
-    SAMKD's stage ``weights``)."""
+def _numbers_under(
+    node: Any, prefix: str, names: Callable[[str], bool]
+) -> Iterator[Tuple[str, Any]]:
+    """``(dotted path, value)`` of each number under a key ``names``
+    accepts, at any depth (a list of weights under ``weights`` too)."""
     for key, child in _children(node):
         path = f'{prefix}.{key}'
-        if str(key).endswith(('weight', 'weights')):
-            for where, value in _numbers(child, path):
-                if value < 0:
-                    yield where, value
+        if names(str(key)):
+            yield from _numbers(child, path)
         else:
-            yield from _negative_weights(child, path)
+            yield from _numbers_under(child, path, names)
+
+
+def _is_weight(key: str) -> bool:
+    # loss_weight, a pair's match_weight, SAMKD's stage weights
+    return key.endswith(('weight', 'weights'))
+
+
+def _is_temperature(key: str) -> bool:
+    # KLDivergence's and SSKD's tau, a contrastive head's temperature
+    return key in ('tau', 'temperature')
 
 
 def _numbers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
@@ -147,25 +156,14 @@ def check_loss_weights(cfg: Config) -> None:
     0."""
     # SAMKD's stage weights live in its AdversarialStageHook
     for key in ('model', 'custom_hooks'):
-        for path, value in _negative_weights(cfg.get(key), key):
-            raise ConfigError(
-                f'{path}={value}: a negative weight makes the run climb '
-                'that loss (away from the teacher, for a distillation '
-                'loss) instead of descending it. Set 0 to switch it off, '
-                'or a positive weight.'
-            )
-
-
-def _temperatures(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
-    """``(dotted path, value)`` of each number under a key named ``tau``
-    or ``temperature`` (``KLDivergence``'s, SSKD's, a contrastive
-    head's)."""
-    for key, child in _children(node):
-        path = f'{prefix}.{key}'
-        if key in ('tau', 'temperature') and _number(child):
-            yield path, child
-        else:
-            yield from _temperatures(child, path)
+        for path, value in _numbers_under(cfg.get(key), key, _is_weight):
+            if value < 0:
+                raise ConfigError(
+                    f'{path}={value}: a negative weight makes the run climb '
+                    'that loss (away from the teacher, for a distillation '
+                    'loss) instead of descending it. Set 0 to switch it '
+                    'off, or a positive weight.'
+                )
 
 
 def check_temperatures(cfg: Config) -> None:
@@ -173,7 +171,9 @@ def check_temperatures(cfg: Config) -> None:
     first loss was non-finite and the run stopped blaming the learning
     rate; below 0 the run trained to rc 0 on distributions turned over
     (the classes the teacher finds least likely weighed most)."""
-    for path, value in _temperatures(cfg.get('model'), 'model'):
+    for path, value in _numbers_under(
+        cfg.get('model'), 'model', _is_temperature
+    ):
         if value <= 0:
             raise ConfigError(
                 f'{path}={value}: a softmax temperature divides the '
