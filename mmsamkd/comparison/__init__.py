@@ -8,7 +8,7 @@ from mmsamkd.engine.optimizers import use_mixed_precision
 from mmsamkd.errors import ConfigError, MmsamkdError
 from mmsamkd.utils.config_check import check_settings
 from mmsamkd.utils.config_keys import check_overrides
-from mmsamkd.utils.evaluation_settings import accuracies_given
+from mmsamkd.utils.evaluation_settings import metrics_given_instead
 from mmsamkd.utils.registered_types import check_run_parts
 from mmsamkd.utils.run_results import (
     describe_dataset,
@@ -81,7 +81,7 @@ def compare(
                     'records. Give it val_dataloader, val_cfg and '
                     'val_evaluator.'
                 )
-            given = accuracies_given(cfg, metric)
+            given = metrics_given_instead(cfg, metric)
             if given:
                 raise ConfigError(
                     f'--metric {metric!r} is not a metric of its validation '

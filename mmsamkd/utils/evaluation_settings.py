@@ -97,7 +97,7 @@ def metric_directions(cfg: Config) -> Dict[str, Optional[Dict[str, str]]]:
     return given
 
 
-def accuracies_given(cfg: Config, name: str) -> Optional[List[str]]:
+def metrics_given_instead(cfg: Config, name: str) -> Optional[List[str]]:
     """The metrics ``cfg``'s validation gives under ``name``'s prefix,
     when ``name`` is not one of them (``accuracy/top5`` under
     ``topk=(1,)``); None when it is, or when the validation's evaluators
@@ -175,7 +175,7 @@ def check_save_best(cfg: Config) -> None:
         prefix = name.split('/')[0]
         known = given.get(prefix)
         if prefix in given:
-            listed = sorted(known or ()) if name not in (known or ()) else []
+            listed = metrics_given_instead(cfg, name) or []
         elif _all_evaluators_known(cfg):
             listed = sorted(n for names in given.values() for n in names or ())
         else:
