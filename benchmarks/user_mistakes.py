@@ -539,6 +539,16 @@ class Sweep:
                 'm74',
                 ['param_scheduler.T_max=[12'],
             ),
+            'misspelt paramwise_cfg key': (
+                STUDENT,
+                'm81',
+                ['optim_wrapper.paramwise_cfg.norm_decay_mul=0'],
+            ),
+            "paramwise_cfg over SAMKD's entries": (
+                SAMKD,
+                'm82',
+                [ssa, 'optim_wrapper.paramwise_cfg.norm_decay_mult=0'],
+            ),
         }[name]
 
     def refusal_about(self, name):
@@ -621,6 +631,8 @@ class Sweep:
             'save_best of a calibration error, no rule': 'cannot tell',
             'a dict in --cfg-options': 'cannot read a dict',
             'unbalanced brackets in --cfg-options': 'brackets balanced',
+            'misspelt paramwise_cfg key': 'norm_decay_mul: MMEngine reads no',
+            "paramwise_cfg over SAMKD's entries": 'sits beside no optimizer',
         }[name]
 
     def refuse(self, name):
@@ -678,6 +690,9 @@ class Sweep:
         'two pairs in one argument',
         'a dict in --cfg-options',
         'unbalanced brackets in --cfg-options',
+        'misspelt paramwise_cfg key',
+        "paramwise_cfg over SAMKD's entries",
+        'custom key of the student by its own name',
         'ICAKD num_classes 5',
         'student head of a CIFAR-100 config',
         'student head of 5 classes',
@@ -734,6 +749,7 @@ class Sweep:
     def mistakes(self):
         special = {
             'child config with a typo key': self.child_typo,
+            'custom key of the student by its own name': self.custom_key,
             'training pipeline in validation': self.augmented_validation,
             'test.py vanilla cfg + KD ckpt': lambda: self.test_fit(
                 STUDENT, self.kd
@@ -814,6 +830,20 @@ class Sweep:
             f.write(f'_base_ = [{STUDENT!r}]\nval_intervall = 2\n')
         return self.refused(
             tool('train.py', child, '--work-dir', self.dir('m6'))
+        )
+
+    def custom_key(self):
+        """A KD child config that freezes the student's backbone under
+        the name ``student``; the distiller calls it ``architecture``."""
+        child = self.dir('kd_frozen_backbone.py')
+        with open(child, 'w') as f:
+            f.write(
+                f'_base_ = [{KD!r}]\noptim_wrapper = dict(paramwise_cfg='
+                "dict(custom_keys={'student.backbone': dict(lr_mult=0)}))\n"
+            )
+        return self.refused(
+            self.train(child, 'm83', f'model.teacher_ckpt={self.teacher}'),
+            about="custom_keys['student.backbone'] is in no parameter name",
         )
 
     def augmented_validation(self):

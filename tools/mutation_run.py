@@ -177,6 +177,7 @@ TESTS = {
         'test_training_settings.py',
         'test_registered_types.py',
     ],
+    'mmsamkd/utils/paramwise_settings.py': ['test_paramwise_settings.py'],
     'mmsamkd/utils/registered_types.py': [
         'test_registered_types.py',
         'test_configs.py',

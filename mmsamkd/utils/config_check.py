@@ -15,6 +15,7 @@ from ..errors import ConfigError
 from .config_keys import check_config_keys
 from .evaluation_settings import check_evaluation_settings
 from .misplaced_keys import check_checkpoint_arguments
+from .paramwise_settings import check_paramwise
 from .registered_types import check_loop_parts, check_registered_types
 from .seen_images import check_evaluation_unseen, learnt_from
 from .trained_inputs import (
@@ -369,6 +370,7 @@ def check_settings(cfg: Config) -> None:
     check_registered_types(cfg)
     check_loop_parts(cfg)
     check_training_settings(cfg)
+    check_paramwise(cfg)
     check_evaluation_settings(cfg)
     check_checkpoint_arguments(cfg)
     check_frozen_model_loads_weights(cfg)

@@ -1,6 +1,6 @@
 """Two optimizers for SAMKD: the student side and the discriminators."""
 
-from typing import Optional
+from typing import Dict, Optional
 
 import torch.nn as nn
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
@@ -8,6 +8,23 @@ from mmrazor.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 from ...errors import ConfigError
 from ...utils.model_wrappers import unwrap_model
+from ...utils.paramwise_settings import check_custom_keys
+
+
+def at_names(parts: Dict[str, nn.Module]) -> nn.Module:
+    """A module holding each of ``parts`` at its dotted name, so that an
+    optimizer built on it names their parameters as the algorithm does
+    (``adversary.pairs.feat0.connector.*``)."""
+    root = nn.Module()
+    for dotted, part in parts.items():
+        node = root
+        *parents, leaf = dotted.split('.')
+        for name in parents:
+            if not hasattr(node, name):
+                node.add_module(name, nn.Module())
+            node = getattr(node, name)
+        node.add_module(leaf, part)
+    return root
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -18,11 +35,16 @@ class SAMKDOptimWrapperConstructor:
     (they map student features, so they learn with the student);
     ``adversary`` optimises the discriminators. The teacher is in neither;
     an optional ``teacher`` entry optimises it (MS-MGANs' mutual term).
+    An entry's ``paramwise_cfg`` names parameters as the algorithm does
+    (``architecture.backbone.*``, ``adversary.pairs.<pair>.connector.*``,
+    ``adversary.pairs.<pair>.discriminator.*``, ``teacher.*``), and each
+    of its custom keys must be in one of its entry's names.
 
     Args:
         optim_wrapper_cfg (dict): ``dict(architecture=dict(optimizer=...),
             adversary=dict(optimizer=...))``, each an optim wrapper config.
-        paramwise_cfg (dict, optional): Unused; give each entry its own.
+        paramwise_cfg (dict, optional): Refused: no optimizer would read
+            it. Give each entry its own.
     """
 
     KEYS = ('architecture', 'adversary')
@@ -38,26 +60,47 @@ class SAMKDOptimWrapperConstructor:
                 f'optionally {self.OPTIONAL_KEYS}), got '
                 f'{sorted(optim_wrapper_cfg)}'
             )
+        if paramwise_cfg:
+            raise ConfigError(
+                'optim_wrapper.paramwise_cfg sits beside no optimizer of '
+                "SAMKD's: give each entry its own (optim_wrapper."
+                'architecture.paramwise_cfg, ...)'
+            )
         self.constructors = {}
+        self.paramwise = {}
         for key, cfg in optim_wrapper_cfg.items():
             cfg = dict(cfg)
-            paramwise = cfg.pop('paramwise_cfg', None)
+            self.paramwise[key] = cfg.pop('paramwise_cfg', None)
             self.constructors[key] = DefaultOptimWrapperConstructor(
-                cfg, paramwise
+                cfg, self.paramwise[key]
             )
 
     def __call__(self, model):
         algorithm = unwrap_model(model)
-        adversary = unwrap_model(algorithm.adversary)
-        generator_side = nn.ModuleList(
-            [unwrap_model(algorithm.architecture), adversary.connectors]
-        )
-        wrappers = dict(
-            architecture=self.constructors['architecture'](generator_side),
-            adversary=self.constructors['adversary'](adversary.discriminators),
+        pairs = unwrap_model(algorithm.adversary).pairs.items()
+        parts = dict(
+            architecture={
+                'architecture': unwrap_model(algorithm.architecture),
+                **{
+                    f'adversary.pairs.{name}.connector': pair.connector
+                    for name, pair in pairs
+                    if pair.connector is not None
+                },
+            },
+            adversary={
+                f'adversary.pairs.{name}.discriminator': pair.discriminator
+                for name, pair in pairs
+            },
         )
         if 'teacher' in self.constructors:  # MS-MGANs' mutual fine-tuning
-            wrappers['teacher'] = self.constructors['teacher'](
-                unwrap_model(algorithm.teacher)
+            parts['teacher'] = {'teacher': unwrap_model(algorithm.teacher)}
+        wrappers = {}
+        for key, named in parts.items():
+            module = at_names(named)
+            check_custom_keys(
+                module,
+                self.paramwise[key],
+                f'optim_wrapper.{key}.paramwise_cfg',
             )
+            wrappers[key] = self.constructors[key](module)
         return OptimWrapperDict(**wrappers)

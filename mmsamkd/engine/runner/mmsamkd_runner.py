@@ -7,11 +7,14 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.logging import MMLogger
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner import Runner
+from torch.optim import Optimizer
 
 from mmsamkd.errors import CheckpointError, ConfigError
 from mmsamkd.third_party_noise import quiet_console
 from mmsamkd.utils.model_wrappers import unwrap_model
+from mmsamkd.utils.paramwise_settings import check_custom_keys
 from mmsamkd.utils.teacher_checkpoint import pretrained_init_problem
 
 from .formatted_once_config import FormattedOnceConfig
@@ -34,6 +37,9 @@ class MmsamkdRunner(Runner):
       tensor cores want. The numbers are fp32's, summed in another
       order, from the same initial weights: random fills follow memory
       order, so the weights are initialised contiguous;
+    - refuses a custom key of ``optim_wrapper.paramwise_cfg`` that no
+      parameter name contains (:func:`check_custom_keys`), which
+      MMEngine's default constructor would pass over;
     - refuses an ``init_cfg`` of type ``Pretrained`` whose checkpoint does
       not fit its module (:func:`pretrained_init_problem`), which
       mmengine would load with ``strict=False``.
@@ -71,6 +77,20 @@ class MmsamkdRunner(Runner):
         if self.channels_last:
             model.to(memory_format=torch.channels_last)
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def build_optim_wrapper(
+        self, optim_wrapper: Union[Optimizer, OptimWrapper, Dict]
+    ) -> Union[OptimWrapper, OptimWrapperDict]:
+        constructor = 'DefaultOptimWrapperConstructor'
+        if isinstance(optim_wrapper, dict) and str(
+            optim_wrapper.get('constructor', constructor)
+        ).endswith(constructor):
+            check_custom_keys(
+                self.model,
+                optim_wrapper.get('paramwise_cfg'),
+                'optim_wrapper.paramwise_cfg',
+            )
+        return super().build_optim_wrapper(optim_wrapper)
 
     def _init_model_weights(self) -> None:
         if not self._resume:  # a resumed run's weights all come from it
