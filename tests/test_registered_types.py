@@ -103,6 +103,15 @@ def test_scoped_names_and_import_paths_are_taken():
         check(**{'optim_wrapper.optimizer.type': 'torch.optim.SGDD'})
 
 
+def test_batch_augments_of_a_registry_without_parent_are_taken():
+    """MMPretrain's Mixup and CutMix live in BATCH_AUGMENTS, a registry
+    with no parent: they were refused as registered nowhere."""
+    mixes = [dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)]
+    check(**{'model.train_cfg': dict(augments=mixes)})
+    with pytest.raises(ConfigError, match="did you mean 'Mixup'"):
+        check(**{'model.train_cfg': dict(augments=dict(type='Mixpu'))})
+
+
 def test_a_module_that_fails_to_import_shows_its_own_error(
     tmp_path, monkeypatch
 ):

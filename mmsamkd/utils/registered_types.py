@@ -12,6 +12,7 @@ names.
 """
 
 import difflib
+import importlib
 import re
 from typing import Any, Iterator, List, Set, Tuple
 
@@ -38,18 +39,33 @@ RUN_PARTS = {
 
 def _registries() -> List[Registry]:
     """Every registry of every installed OpenMMLab scope: mmengine's roots
-    and their children (mmpretrain's, mmrazor's, ...), their modules
+    and their children (mmpretrain's, mmrazor's, ...), and the registries
+    without a parent that a scope's ``registry`` module defines
+    (mmpretrain's ``BATCH_AUGMENTS``: Mixup, CutMix), their modules
     imported."""
     import mmengine.registry.root as root
 
-    found = []
-    todo = [
-        value for value in vars(root).values() if isinstance(value, Registry)
-    ]
-    while todo:
-        registry = todo.pop()
-        found.append(registry)
-        todo += registry.children.values()
+    def tree(registries):
+        found, todo = [], list(registries)
+        while todo:
+            registry = todo.pop()
+            found.append(registry)
+            todo += registry.children.values()
+        return found
+
+    found = tree(v for v in vars(root).values() if isinstance(v, Registry))
+    for scope in sorted({registry.scope for registry in found}):
+        try:
+            module = importlib.import_module(f'{scope}.registry')
+        except ImportError:
+            continue
+        found += tree(
+            value
+            for value in vars(module).values()
+            if isinstance(value, Registry)
+            and value.parent is None
+            and value not in found  # mmengine's roots
+        )
     for registry in found:
         registry.import_from_location()
     return found
