@@ -549,6 +549,15 @@ class Sweep:
                 'm82',
                 [ssa, 'optim_wrapper.paramwise_cfg.norm_decay_mult=0'],
             ),
+            'Mixup on the distilled student': (
+                KD,
+                'm84',
+                [
+                    teacher,
+                    'model.architecture.train_cfg.augments.type=Mixup',
+                    'model.architecture.train_cfg.augments.alpha=1.0',
+                ],
+            ),
         }[name]
 
     def refusal_about(self, name):
@@ -633,6 +642,9 @@ class Sweep:
             'unbalanced brackets in --cfg-options': 'brackets balanced',
             'misspelt paramwise_cfg key': 'norm_decay_mul: MMEngine reads no',
             "paramwise_cfg over SAMKD's entries": 'sits beside no optimizer',
+            'Mixup on the distilled student': (
+                'model.architecture.train_cfg is never used'
+            ),
         }[name]
 
     def refuse(self, name):
@@ -693,6 +705,8 @@ class Sweep:
         'misspelt paramwise_cfg key',
         "paramwise_cfg over SAMKD's entries",
         'custom key of the student by its own name',
+        'Mixup on the distilled student',
+        'Mixup on a plain student',
         'ICAKD num_classes 5',
         'student head of a CIFAR-100 config',
         'student head of 5 classes',
@@ -750,6 +764,7 @@ class Sweep:
         special = {
             'child config with a typo key': self.child_typo,
             'custom key of the student by its own name': self.custom_key,
+            'Mixup on a plain student': self.plain_mixup,
             'training pipeline in validation': self.augmented_validation,
             'test.py vanilla cfg + KD ckpt': lambda: self.test_fit(
                 STUDENT, self.kd
@@ -845,6 +860,19 @@ class Sweep:
             self.train(child, 'm83', f'model.teacher_ckpt={self.teacher}'),
             about="custom_keys['student.backbone'] is in no parameter name",
         )
+
+    def plain_mixup(self):
+        """MMPretrain's own place for Mixup, on a classifier that reads
+        it: a valid config, to be trained, not refused."""
+        result = self.train(
+            STUDENT,
+            'm85',
+            'model.train_cfg.augments.type=Mixup',
+            'model.train_cfg.augments.alpha=1.0',
+        )
+        if result.returncode == 0:
+            return 'ok', 'trained with Mixup'
+        return 'unclear', 'a valid config refused: ' + one_line(result)[1]
 
     def augmented_validation(self):
         """The training pipeline copied into val_dataloader."""

@@ -1,16 +1,32 @@
 """Config keys that nothing reads are errors, not silent no-ops.
 
 Before: ``--cfg-options trian_cfg.max_epochs=1`` trained 12 epochs, and
-``teacher_ckpt=OTHER`` distilled from the old teacher, both with rc 0.
+``teacher_ckpt=OTHER`` distilled from the old teacher, both with rc 0; so
+did a KD run given Mixup on its student (``model.architecture.train_cfg``),
+on unmixed images.
 """
 
 import pytest
+import torch
 from mmengine.config import Config
+from mmengine.runner import Runner
 from test_cli_errors import assert_one_line_error
 
-from conftest import KD_CFG, REPO, STUDENT_CFG, run_tool_in_process
+from conftest import (
+    KD_CFG,
+    REPO,
+    STUDENT_CFG,
+    options_args,
+    run_tool_in_process,
+    tiny_cfg,
+)
 from mmsamkd.errors import ConfigError
-from mmsamkd.utils.config_keys import check_config_keys, check_overrides
+from mmsamkd.utils.config_keys import (
+    check_algorithm_preprocesses,
+    check_config_keys,
+    check_overrides,
+)
+from mmsamkd.utils.model_wrappers import unwrap_model
 
 CIFAR_KD_CFG = f'{REPO}/configs/kd/kd_resnet32x4_resnet8x4_1xb64_cifar100.py'
 
@@ -245,6 +261,102 @@ def test_a_top_level_preprocessor_override_the_model_ignores_is_refused():
     check_overrides(cfg, {'model.data_preprocessor.std': [1]})
     del cfg.model['data_preprocessor']  # the Runner's default then: taken
     check_overrides(cfg, {'data_preprocessor.std': [1]})
+
+
+MIXUP = dict(augments=dict(type='Mixup', alpha=1.0))
+
+
+@pytest.mark.parametrize(
+    'key, value, instead',
+    [
+        (
+            'model.architecture.train_cfg',
+            MIXUP,
+            'model.data_preprocessor.batch_augments=dict(augments=...)',
+        ),
+        ('model.architecture.data_preprocessor', dict(std=[1]), None),
+        ('model.teacher.data_preprocessor', dict(std=[1]), None),
+        (
+            'model.teacher.train_cfg',
+            MIXUP,
+            'model.data_preprocessor.batch_augments=dict(augments=...)',
+        ),
+    ],
+)
+def test_a_network_inside_a_distiller_has_no_preprocessing_of_its_own(
+    key, value, instead
+):
+    cfg = Config.fromfile(KD_CFG)
+    cfg.merge_from_dict({key: value})
+    with pytest.raises(ConfigError) as error:
+        check_algorithm_preprocesses(cfg)
+    instead = instead or 'model.data_preprocessor'
+    assert str(error.value) == (
+        f'{key} is never used: the algorithm preprocesses every batch with '
+        'its own model.data_preprocessor, for the student and the teacher '
+        f'alike. Set {instead} instead.'
+    )
+    # without one of its own, the algorithm takes its student's
+    del cfg.model['data_preprocessor']
+    check_algorithm_preprocesses(cfg)
+    # a plain classifier reads its train_cfg
+    student = Config.fromfile(STUDENT_CFG)
+    student.merge_from_dict({'model.train_cfg': MIXUP})
+    check_algorithm_preprocesses(student)
+
+
+def test_train_tool_refuses_mixup_on_a_distilled_student(tmp_path):
+    result = run_tool_in_process(
+        'train.py',
+        KD_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args(
+            {
+                'model.architecture.train_cfg.augments.type': 'Mixup',
+                'model.architecture.train_cfg.augments.alpha': 1.0,
+            }
+        ),
+    )
+    assert_one_line_error(
+        result, 'model.architecture.train_cfg is never used: the algorithm'
+    )
+
+
+def test_mixup_where_the_refusal_points_mixes_the_kd_step(
+    tmp_path, fmnist_teacher_ckpt
+):
+    """The fix the refusal names, through the Runner: the batch the KD
+    step trains on is mixed (soft targets that are no one-hot)."""
+    cfg = tiny_cfg(
+        KD_CFG,
+        tmp_path,
+        **{
+            'model.teacher_ckpt': fmnist_teacher_ckpt,
+            'model.data_preprocessor.batch_augments': MIXUP,
+            'train_dataloader.dataset.indices': 8,
+            'train_cfg.val_begin': 2,
+            'default_hooks.checkpoint': None,
+        },
+    )
+    runner = Runner.from_cfg(cfg)
+    preprocessor = unwrap_model(runner.model).data_preprocessor
+    preprocess, scores = preprocessor.forward, []
+
+    def recorded(data, training=False):
+        data = preprocess(data, training)
+        if training:
+            scores.append(
+                torch.stack([s.gt_score for s in data['data_samples']])
+            )
+        return data
+
+    preprocessor.forward = recorded
+    runner.train()
+    assert scores
+    mixed = scores[0]
+    assert torch.allclose(mixed.sum(1), torch.ones(len(mixed)))
+    assert (mixed.max(1).values < 1).any()
 
 
 @pytest.mark.parametrize(

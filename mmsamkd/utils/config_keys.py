@@ -1,4 +1,5 @@
-"""Top-level config keys that nothing reads.
+"""Config keys that nothing reads: top-level ones, and the preprocessing
+of a network inside a distillation algorithm.
 
 mmengine reads a fixed set of top-level keys (``train_cfg``,
 ``optim_wrapper``, ...). Any other top-level key is a config variable:
@@ -11,12 +12,20 @@ mistakes therefore change nothing and let the run exit 0:
   one: ``--cfg-options teacher_ckpt=OTHER``, or a child config that sets
   ``teacher_ckpt`` which only its base reads.
 
+One level down, a distillation algorithm with its own
+``model.data_preprocessor`` preprocesses every batch with it, for the
+student and the teacher alike: a ``data_preprocessor`` or ``train_cfg``
+(MMPretrain's batch augments: Mixup, CutMix) set on ``model.architecture``
+or ``model.teacher`` is never built into a step, so a KD run "with
+Mixup" trained on unmixed images (while MMPretrain's log said batch
+augments were on).
+
 Variables of shared bases (``_base_/`` files) are a menu: a config reads
 the ones it needs, and the others are not mistakes. A config without
 bases (a work dir's dumped copy keeps every variable, its values already
 inlined) is checked only for keys set after loading.
 
-:func:`check_config_keys` and :func:`check_overrides` turn both into a
+:func:`check_config_keys` and :func:`check_overrides` turn each into a
 :class:`~mmsamkd.errors.ConfigError` naming the key and what to set.
 """
 
@@ -187,9 +196,35 @@ def _nearest(key, known):
     return f' (did you mean {close[0]!r}?)' if close else ''
 
 
+def check_algorithm_preprocesses(cfg: Config) -> None:
+    """Refuse the ``data_preprocessor`` and ``train_cfg`` of a network
+    inside a distillation algorithm that has its own preprocessor."""
+    model = cfg.get('model')
+    if not hasattr(model, 'get') or not model.get('data_preprocessor'):
+        return
+    for part in ('architecture', 'teacher'):
+        network = model.get(part)
+        for key in ('data_preprocessor', 'train_cfg'):
+            if not hasattr(network, 'get') or not network.get(key):
+                continue
+            instead = (
+                'model.data_preprocessor.batch_augments=dict(augments=...)'
+                if key == 'train_cfg'
+                else 'model.data_preprocessor'
+            )
+            raise ConfigError(
+                f'model.{part}.{key} is never used: the algorithm '
+                'preprocesses every batch with its own '
+                'model.data_preprocessor, for the student and the teacher '
+                f'alike. Set {instead} instead.'
+            )
+
+
 def check_config_keys(cfg: Config) -> None:
     """Every top-level key of ``cfg`` is read by mmengine, by mmsamkd's
-    tools, or by the config files that see its final value."""
+    tools, or by the config files that see its final value; no network
+    inside a distillation algorithm carries a preprocessing of its own."""
+    check_algorithm_preprocesses(cfg)
     unread = _unread_keys(cfg)
     if not unread:
         return
