@@ -38,6 +38,7 @@ KD = f'{CFG}/kd/kd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 HSAKD = f'{CFG}/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 SAMKD = f'{CFG}/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 ICAKD = f'{CFG}/icakd/icakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+CSKD = f'{CFG}/cskd/cskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 MSMGAN = f'{CFG}/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
 TINY = [
     'train_dataloader.dataset.indices=256',
@@ -549,6 +550,16 @@ class Sweep:
                 'm82',
                 [ssa, 'optim_wrapper.paramwise_cfg.norm_decay_mult=0'],
             ),
+            'Mixup on CSKD': (
+                CSKD,
+                'm86',
+                [
+                    teacher,
+                    'model.data_preprocessor.batch_augments.augments.type=Mixup',
+                    'model.data_preprocessor.batch_augments.augments.alpha='
+                    '1.0',
+                ],
+            ),
             'Mixup on the distilled student': (
                 KD,
                 'm84',
@@ -645,6 +656,7 @@ class Sweep:
             'Mixup on the distilled student': (
                 'model.architecture.train_cfg is never used'
             ),
+            'Mixup on CSKD': 'CategoryStructureLoss reads the class',
         }[name]
 
     def refuse(self, name):
@@ -707,6 +719,7 @@ class Sweep:
         'custom key of the student by its own name',
         'Mixup on the distilled student',
         'Mixup on a plain student',
+        'Mixup on CSKD',
         'ICAKD num_classes 5',
         'student head of a CIFAR-100 config',
         'student head of 5 classes',

@@ -45,6 +45,7 @@ TESTS = {
         'test_sskd.py',
         'test_category_structure.py',
         'test_discrepancy_samples.py',
+        'test_image_classes.py',
     ],
     'mmsamkd/models/algorithms': [
         'test_samkd.py',

@@ -16,7 +16,7 @@ from ...utils.nonfinite import (
     read_checked,
     skip_update,
 )
-from ..utils import joint_labels
+from ..utils import image_classes, joint_labels
 from .discrepancy_samples import (
     discrepancy_samples,
     frozen_norm_statistics,
@@ -269,7 +269,7 @@ class SAMKD(SingleTeacherDistill):
         pairs (None when the adversary has none)."""
         if not self.conditional_pairs:
             return None
-        labels = torch.cat([s.gt_label for s in data['data_samples']])
+        labels = image_classes(data['data_samples'], 'conditional pairs')
         return joint_labels(labels, self.student.num_rotations)
 
     def _update_discriminators(self, records, adversary_wrapper, labels=None):

@@ -2,7 +2,6 @@
 
 from typing import Dict, List, Optional, Tuple, Union
 
-import torch
 import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
@@ -12,6 +11,7 @@ from torch import Tensor
 from ...errors import ConfigError
 from ..backbones import StagedBackbone
 from ..heads import ShallowAdapter
+from ..utils import image_classes
 
 
 @MODELS.register_module()
@@ -95,7 +95,9 @@ class AdapterClassifier(ImageClassifier):
         # the adapter runs even at weight 0: DRG's KL records its output
         adapter_logits = self.adapter(tapped)
         if self.adapter_loss_weight:
-            labels = torch.cat([s.gt_label for s in data_samples])
+            labels = image_classes(
+                data_samples, "the adapter's CE (adapter_loss_weight)"
+            )
             losses['loss_adapter'] = self.adapter_loss_weight * (
                 F.cross_entropy(adapter_logits, labels.to(tapped.device))
             )

@@ -2,7 +2,6 @@
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import torch
 import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
@@ -12,7 +11,13 @@ from torch import Tensor
 from ...errors import ConfigError
 from ..backbones.stage_view import stage_view
 from ..heads import build_ss_branches
-from ..utils import check_rotations, joint_labels, rotate_views, upright
+from ..utils import (
+    check_rotations,
+    image_classes,
+    joint_labels,
+    rotate_views,
+    upright,
+)
 from .frozen_features import FrozenFeaturesMixin
 
 BRANCH_MODES = ('joint', 'frozen')
@@ -131,7 +136,10 @@ class SelfSupervisedClassifier(FrozenFeaturesMixin, ImageClassifier):
         losses['loss_cls'] = cls_losses.pop('loss')
         losses.update(cls_losses)  # accuracy, when the head computes it
         if self.branch_loss_weight:
-            labels = torch.cat([sample.gt_label for sample in data_samples])
+            labels = image_classes(
+                data_samples,
+                "the branches' joint-label CE (branch_loss_weight)",
+            )
             labels = joint_labels(labels, self.num_rotations)
             for index, scores in enumerate(branch_logits):
                 losses[f'loss_branch{index}'] = (

@@ -16,7 +16,7 @@ from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 from torch import Tensor
 
-from ..utils import FeatureBank
+from ..utils import FeatureBank, image_classes
 
 
 def class_centroids(
@@ -149,8 +149,8 @@ class CategoryStructureLoss(nn.Module):
         preds_T: Tensor,
         data_samples: Sequence[DataSample],
     ) -> Tensor:
-        labels = torch.cat([s.gt_label for s in data_samples]).to(
-            preds_S.device
+        labels = image_classes(
+            data_samples, type(self).__name__, preds_S.device
         )
         return self.structure_loss(
             feats_S.flatten(1), feats_T.flatten(1), preds_S, preds_T, labels

@@ -15,19 +15,19 @@ losses:
 
 from typing import Sequence
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 from torch import Tensor
 
-from ..utils import cam_pooled, class_activation_map, normalize_cam
+from ..utils import (
+    cam_pooled,
+    class_activation_map,
+    image_classes,
+    normalize_cam,
+)
 from .category_structure import CategoryStructureLoss
-
-
-def _labels(data_samples, device):
-    return torch.cat([s.gt_label for s in data_samples]).to(device)
 
 
 def _matched_cams(map_S, weight_S, map_T, weight_T, labels):
@@ -74,7 +74,9 @@ class CAMLoss(nn.Module):
         weight_T: Tensor,
         data_samples: Sequence[DataSample],
     ) -> Tensor:
-        labels = _labels(data_samples, feats_S.device)
+        labels = image_classes(
+            data_samples, type(self).__name__, feats_S.device
+        )
         cam_S, cam_T = _matched_cams(
             feats_S, weight_S, feats_T, weight_T, labels
         )
@@ -131,7 +133,9 @@ class CAMCategoryStructureLoss(CategoryStructureLoss):
         preds_T: Tensor,
         data_samples: Sequence[DataSample],
     ) -> Tensor:
-        labels = _labels(data_samples, feats_S.device)
+        labels = image_classes(
+            data_samples, type(self).__name__, feats_S.device
+        )
         cam_S, cam_T = _matched_cams(
             feats_S, weight_S, feats_T, weight_T, labels
         )

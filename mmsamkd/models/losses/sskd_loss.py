@@ -27,7 +27,12 @@ from mmrazor.registry import MODELS
 from torch import Tensor
 
 from ...errors import ConfigError
-from ..utils import check_rotations, rotation_similarity, upright
+from ..utils import (
+    check_rotations,
+    image_classes,
+    rotation_similarity,
+    upright,
+)
 from .kl_divergence import kl_divergence
 
 VIEWS = ('upright', 'rotated')
@@ -140,7 +145,9 @@ class RotatedViewsKD(nn.Module):
                     'data_samples to a MethodInputs recorder of the '
                     "student's loss (configs/_base_/models/sskd.py)"
                 )
-            labels = torch.cat([s.gt_label for s in data_samples])
+            labels = image_classes(
+                data_samples, 'RotatedViewsKD (wrong_keep_ratio < 1)'
+            )
             labels = labels.to(preds_S.device).repeat_interleave(k - 1)
             rows = error_ranked_rows(
                 preds_T.detach(), labels, self.wrong_keep_ratio

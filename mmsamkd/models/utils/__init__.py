@@ -4,6 +4,7 @@ from .cam import (
     grad_cam,
     normalize_cam,
 )
+from .labels import image_classes
 from .memory_bank import FeatureBank
 from .precision import at_least_fp32
 from .rotation import (
@@ -21,6 +22,7 @@ __all__ = [
     'cam_pooled',
     'class_activation_map',
     'grad_cam',
+    'image_classes',
     'normalize_cam',
     'ROTATIONS',
     'check_rotations',
