@@ -550,6 +550,30 @@ class Sweep:
                 'm82',
                 [ssa, 'optim_wrapper.paramwise_cfg.norm_decay_mult=0'],
             ),
+            "KD's teacher input from the student": (
+                KD,
+                'm87',
+                [
+                    teacher,
+                    'model.distiller.loss_forward_mappings.loss_kd.preds_T.from_student=True',
+                ],
+            ),
+            'misspelt recorder in a loss mapping': (
+                KD,
+                'm88',
+                [
+                    teacher,
+                    'model.distiller.loss_forward_mappings.loss_kd.preds_T.recorder=logit',
+                ],
+            ),
+            'recorder source of no module': (
+                KD,
+                'm89',
+                [
+                    teacher,
+                    'model.distiller.teacher_recorders.logits.source=head.fcc',
+                ],
+            ),
             'Mixup on CSKD': (
                 CSKD,
                 'm86',
@@ -657,6 +681,15 @@ class Sweep:
                 'model.architecture.train_cfg is never used'
             ),
             'Mixup on CSKD': 'CategoryStructureLoss reads the class',
+            "KD's teacher input from the student": (
+                "preds_T reads the student's 'logits'"
+            ),
+            'misspelt recorder in a loss mapping': (
+                "preds_T.recorder='logit' is not one of the teacher_recorders"
+            ),
+            'recorder source of no module': (
+                "logits.source='head.fcc' is no module of the teacher"
+            ),
         }[name]
 
     def refuse(self, name):
@@ -720,6 +753,9 @@ class Sweep:
         'Mixup on the distilled student',
         'Mixup on a plain student',
         'Mixup on CSKD',
+        "KD's teacher input from the student",
+        'misspelt recorder in a loss mapping',
+        'recorder source of no module',
         'ICAKD num_classes 5',
         'student head of a CIFAR-100 config',
         'student head of 5 classes',

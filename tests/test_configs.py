@@ -49,12 +49,16 @@ def test_configs_were_found():
 def test_config_names_plugin_and_no_mmcls(path):
     from mmsamkd.utils.config_check import check_heads_fit_the_data
     from mmsamkd.utils.config_keys import check_config_keys
+    from mmsamkd.utils.distiller_settings import check_distiller
     from mmsamkd.utils.misplaced_keys import check_checkpoint_arguments
+    from mmsamkd.utils.paramwise_settings import check_paramwise
     from mmsamkd.utils.training_settings import check_training_settings
 
     cfg = load(path)
     check_config_keys(cfg)  # no top-level key that nothing reads
     check_training_settings(cfg)  # trains, steps and validates
+    check_paramwise(cfg)
+    check_distiller(cfg)  # each loss reads the side its inputs name
     check_checkpoint_arguments(cfg)
     # every head predicts the classes of every split it reads
     check_heads_fit_the_data(

@@ -179,6 +179,7 @@ TESTS = {
         'test_registered_types.py',
     ],
     'mmsamkd/utils/paramwise_settings.py': ['test_paramwise_settings.py'],
+    'mmsamkd/utils/distiller_settings.py': ['test_distiller_settings.py'],
     'mmsamkd/utils/registered_types.py': [
         'test_registered_types.py',
         'test_configs.py',

@@ -60,6 +60,10 @@ def main():
         check_heads_fit_the_data,
     )
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
+    from mmsamkd.utils.distiller_settings import (
+        check_distiller,
+        recorder_source_problem,
+    )
     from mmsamkd.utils.distributed import check_launch, end_distributed
     from mmsamkd.utils.evaluation_settings import check_evaluation_loaders
     from mmsamkd.utils.misplaced_keys import misplaced_key
@@ -90,6 +94,7 @@ def main():
             cfg.merge_from_dict(args.cfg_options)
         check_config_keys(cfg)
         check_registered_types(cfg)
+        check_distiller(cfg)
         check_loop_parts(cfg)
         check_heads_fit_the_data(cfg, ['test_dataloader'])
         check_loaders(cfg, ['test_dataloader'])
@@ -147,6 +152,12 @@ def main():
         if not misplaced:
             raise
         print(f'error: {misplaced}', file=sys.stderr)
+        sys.exit(2)
+    except AssertionError as error:
+        problem = recorder_source_problem(error, cfg)
+        if not problem:
+            raise
+        print(f'error: {problem}', file=sys.stderr)
         sys.exit(2)
 
 

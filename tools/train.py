@@ -113,6 +113,7 @@ def main():
     from mmsamkd.errors import MmsamkdError
     from mmsamkd.utils import check_config
     from mmsamkd.utils.cli import check_work_dir
+    from mmsamkd.utils.distiller_settings import recorder_source_problem
     from mmsamkd.utils.distributed import (
         check_launch,
         end_distributed,
@@ -237,6 +238,12 @@ def main():
         if not misplaced:
             raise
         print(f'error: {misplaced}', file=sys.stderr)
+        sys.exit(2)
+    except AssertionError as error:
+        problem = recorder_source_problem(error, cfg)
+        if not problem:
+            raise
+        print(f'error: {problem}', file=sys.stderr)
         sys.exit(2)
     except RuntimeError as error:
         stalled = cfg is not None and stalled_collective(error, cfg)

@@ -13,6 +13,7 @@ from mmengine.config import Config, ConfigDict
 
 from ..errors import ConfigError
 from .config_keys import check_config_keys
+from .distiller_settings import check_distiller
 from .evaluation_settings import check_evaluation_settings
 from .misplaced_keys import check_checkpoint_arguments
 from .paramwise_settings import check_paramwise
@@ -371,6 +372,7 @@ def check_settings(cfg: Config) -> None:
     check_loop_parts(cfg)
     check_training_settings(cfg)
     check_paramwise(cfg)
+    check_distiller(cfg)
     check_evaluation_settings(cfg)
     check_checkpoint_arguments(cfg)
     check_frozen_model_loads_weights(cfg)

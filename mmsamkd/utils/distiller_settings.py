@@ -1,0 +1,102 @@
+"""A distiller's loss inputs read from the wrong network, or from nothing.
+
+MMRazor's ``ConfigurableDistiller`` feeds each distillation loss the
+records that ``loss_forward_mappings`` names: an argument, the recorder
+it reads and whether that recorder is the student's or the teacher's.
+Two slips trained to rc 0 or ended in a traceback:
+
+- ``preds_T=dict(from_student=True, recorder='logits')``: the loss
+  compares the student with itself (KL 1.5e-08 in a tiny KD run), so the
+  student trains alone under a KD name;
+- a misspelt recorder or loss name in the mapping, or a recorder
+  ``source`` that is no module of its network: MMRazor's
+  ``AssertionError`` traceback.
+
+By MMRazor's convention (and mmsamkd's) a loss argument that ends in
+``_S`` takes the student's records and one that ends in ``_T`` the
+teacher's. :func:`check_distiller` refuses the mapping slips before the
+model is built; :func:`recorder_source_problem` turns MMRazor's error for
+a missing source into one line naming the recorder.
+"""
+
+import difflib
+import re
+from typing import Optional
+
+from mmengine.config import Config
+
+from ..errors import ConfigError
+
+SIDES = {True: ('student', 'S'), False: ('teacher', 'T')}
+_NOT_IN_MODEL = re.compile(r'^"(.+)" is not in the model\.$')
+
+
+def _nearest(name: str, known) -> str:
+    match = difflib.get_close_matches(name, list(known), n=1)
+    return f' (did you mean {match[0]!r}?)' if match else ''
+
+
+def check_distiller(cfg: Config) -> None:
+    """Each ``loss_forward_mappings`` entry names a distillation loss,
+    each argument a recorder of the side it reads, and an argument named
+    for one side (``_S``, ``_T``) reads that side."""
+    model = cfg.get('model')
+    distiller = model.get('distiller') if hasattr(model, 'get') else None
+    if not hasattr(distiller, 'get'):
+        return
+    path = 'model.distiller.loss_forward_mappings'
+    losses = distiller.get('distill_losses') or {}
+    for loss, arguments in (
+        distiller.get('loss_forward_mappings') or {}
+    ).items():
+        if loss not in losses:
+            raise ConfigError(
+                f'{path}.{loss}: no distill_losses entry has that name'
+                f'{_nearest(loss, losses)}, so its inputs would go nowhere.'
+            )
+        for argument, source in arguments.items():
+            if not hasattr(source, 'get') or 'from_student' not in source:
+                continue
+            side, suffix = SIDES[bool(source['from_student'])]
+            recorders = distiller.get(f'{side}_recorders') or {}
+            recorder = source.get('recorder')
+            if recorder not in recorders:
+                raise ConfigError(
+                    f'{path}.{loss}.{argument}.recorder={recorder!r} is not '
+                    f'one of the {side}_recorders'
+                    f'{_nearest(str(recorder), recorders)}.'
+                )
+            named_for = argument.rpartition('_')[2]
+            if named_for in ('S', 'T') and named_for != suffix:
+                other = SIDES[named_for == 'S'][0]
+                raise ConfigError(
+                    f'{path}.{loss}.{argument} reads the {side}'
+                    f"'s {recorder!r}, but its _{named_for} names the "
+                    f'{other}: {loss} would compare one network with '
+                    f'itself and distil nothing. Set from_student='
+                    f'{named_for == "S"}.'
+                )
+
+
+def recorder_source_problem(
+    error: AssertionError, cfg: Optional[Config]
+) -> Optional[ConfigError]:
+    """One line for MMRazor's ``AssertionError`` of a recorder whose
+    ``source`` is no module of its network, or None for another error."""
+    match = _NOT_IN_MODEL.match(str(error))
+    model = cfg.get('model') if cfg is not None else None
+    distiller = model.get('distiller') if hasattr(model, 'get') else None
+    if not match or not hasattr(distiller, 'get'):
+        return None
+    source = match.group(1)
+    for side in ('student', 'teacher'):
+        recorders = distiller.get(f'{side}_recorders') or {}
+        for name, recorder in recorders.items():
+            if hasattr(recorder, 'get') and recorder.get('source') == source:
+                return ConfigError(
+                    f'model.distiller.{side}_recorders.{name}.source='
+                    f'{source!r} is no module of the {side}: give the '
+                    'dotted name of one of its modules, as its '
+                    'named_modules() lists them.'
+                )
+    return None
