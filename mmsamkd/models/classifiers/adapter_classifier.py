@@ -96,9 +96,11 @@ class AdapterClassifier(ImageClassifier):
         adapter_logits = self.adapter(tapped)
         if self.adapter_loss_weight:
             labels = image_classes(
-                data_samples, "the adapter's CE (adapter_loss_weight)"
+                data_samples,
+                "the adapter's CE (adapter_loss_weight)",
+                tapped.device,
             )
             losses['loss_adapter'] = self.adapter_loss_weight * (
-                F.cross_entropy(adapter_logits, labels.to(tapped.device))
+                F.cross_entropy(adapter_logits, labels)
             )
         return losses

@@ -146,9 +146,10 @@ class RotatedViewsKD(nn.Module):
                     "student's loss (configs/_base_/models/sskd.py)"
                 )
             labels = image_classes(
-                data_samples, 'RotatedViewsKD (wrong_keep_ratio < 1)'
-            )
-            labels = labels.to(preds_S.device).repeat_interleave(k - 1)
+                data_samples,
+                'RotatedViewsKD (wrong_keep_ratio < 1)',
+                preds_S.device,
+            ).repeat_interleave(k - 1)
             rows = error_ranked_rows(
                 preds_T.detach(), labels, self.wrong_keep_ratio
             )
