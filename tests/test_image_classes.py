@@ -15,11 +15,10 @@ from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.structures import DataSample
 from test_cli_errors import assert_one_line_error
 from test_lightskd import build as build_lightskd
-from test_samkd import SAMKD_CFG, batch, constructor_cfg
+from test_samkd import batch, build_samkd
 from test_ss_classifier import build_ss
 
 from conftest import REPO, options_args, run_tool_in_process
-from mmsamkd.engine import SAMKDOptimWrapperConstructor
 from mmsamkd.errors import ConfigError
 from mmsamkd.models.losses import (
     CAMCategoryStructureLoss,
@@ -126,13 +125,9 @@ def error_ranked_kd(data_samples):
 
 
 def conditional_samkd(data_samples):
-    init_default_scope('mmpretrain')
-    cfg = Config.fromfile(SAMKD_CFG)
-    cfg.model.teacher_ckpt = None
-    cfg.model.adversary.pairs.feat1.num_classes = 40
-    algorithm = MODELS.build(cfg.model)
-    algorithm.train()
-    wrappers = SAMKDOptimWrapperConstructor(constructor_cfg())(algorithm)
+    algorithm, wrappers = build_samkd(
+        **{'model.adversary.pairs.feat1.num_classes': 40}
+    )
     algorithm.set_adversarial_weights(dict(feat1=0.1))
     data = batch(2)
     data['data_samples'] = data_samples

@@ -14,9 +14,14 @@ import pytest
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.registry import MODELS, init_default_scope
 from test_cli_errors import assert_one_line_error
-from test_samkd import SAMKD_CFG, batch, changed, constructor_cfg
+from test_samkd import (
+    SAMKD_CFG,
+    batch,
+    build_samkd,
+    changed,
+    constructor_cfg,
+)
 
 from conftest import KD_CFG, STUDENT_CFG, options_args, run_tool_in_process
 from mmsamkd.engine import SAMKDOptimWrapperConstructor
@@ -173,15 +178,10 @@ def test_train_tool_refuses_a_custom_key_no_parameter_has(
 
 
 def samkd_wrappers(**entries):
-    init_default_scope('mmpretrain')
-    cfg = Config.fromfile(SAMKD_CFG)
-    cfg.model.teacher_ckpt = None
-    algorithm = MODELS.build(cfg.model)
-    algorithm.train()
     optim = constructor_cfg()
     for key, paramwise in entries.items():
         optim[key] = dict(optim[key], paramwise_cfg=paramwise)
-    return algorithm, SAMKDOptimWrapperConstructor(optim)(algorithm)
+    return build_samkd(optim)
 
 
 def test_samkd_entries_name_parameters_as_the_algorithm_does():

@@ -48,15 +48,23 @@ def constructor_cfg():
     return cfg
 
 
-@pytest.fixture
-def samkd():
+def build_samkd(optim=None, **options):
+    """The Fashion-MNIST SAMKD algorithm (``options`` merged into its
+    config), in training mode, with its optimizers (``optim``: the
+    constructor's entries, the config's by default)."""
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(SAMKD_CFG)
     cfg.model.teacher_ckpt = None
+    cfg.merge_from_dict(options)
     algorithm = MODELS.build(cfg.model)
     algorithm.train()
-    wrappers = SAMKDOptimWrapperConstructor(constructor_cfg())(algorithm)
-    return algorithm, wrappers
+    optim = optim or constructor_cfg()
+    return algorithm, SAMKDOptimWrapperConstructor(optim)(algorithm)
+
+
+@pytest.fixture
+def samkd():
+    return build_samkd()
 
 
 def test_optimizers_split_student_side_and_discriminators(samkd):
@@ -280,13 +288,9 @@ def test_ssgan_variant_trains_the_rotation_heads():
 
 
 def test_conditional_samkd_passes_the_joint_labels(monkeypatch):
-    init_default_scope('mmpretrain')
-    cfg = Config.fromfile(SAMKD_CFG)
-    cfg.model.teacher_ckpt = None
-    cfg.model.adversary.pairs.feat1.num_classes = 40
-    algorithm = MODELS.build(cfg.model)
-    algorithm.train()
-    wrappers = SAMKDOptimWrapperConstructor(constructor_cfg())(algorithm)
+    algorithm, wrappers = build_samkd(
+        **{'model.adversary.pairs.feat1.num_classes': 40}
+    )
     algorithm.set_adversarial_weights(dict(feat1=0.1))
     disc = algorithm.adversary.discriminators['feat1']
     seen = []
