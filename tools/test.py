@@ -54,19 +54,15 @@ def main():
     args = parse_args()
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
-    from mmsamkd.utils.cli import check_work_dir
+    from mmsamkd.utils.cli import build_error, check_work_dir
     from mmsamkd.utils.config_check import (
         check_evaluated_inputs,
         check_heads_fit_the_data,
     )
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
-    from mmsamkd.utils.distiller_settings import (
-        check_distiller,
-        recorder_source_problem,
-    )
+    from mmsamkd.utils.distiller_settings import check_distiller
     from mmsamkd.utils.distributed import check_launch, end_distributed
     from mmsamkd.utils.evaluation_settings import check_evaluation_loaders
-    from mmsamkd.utils.misplaced_keys import misplaced_key
     from mmsamkd.utils.registered_types import (
         check_loop_parts,
         check_registered_types,
@@ -147,14 +143,8 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
-    except TypeError as error:
-        misplaced = misplaced_key(error, cfg)
-        if not misplaced:
-            raise
-        print(f'error: {misplaced}', file=sys.stderr)
-        sys.exit(2)
-    except AssertionError as error:
-        problem = recorder_source_problem(error, cfg)
+    except (TypeError, AssertionError) as error:
+        problem = build_error(error, cfg)
         if not problem:
             raise
         print(f'error: {problem}', file=sys.stderr)

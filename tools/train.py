@@ -112,15 +112,13 @@ def main():
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
     from mmsamkd.utils import check_config
-    from mmsamkd.utils.cli import check_work_dir
-    from mmsamkd.utils.distiller_settings import recorder_source_problem
+    from mmsamkd.utils.cli import build_error, check_work_dir
     from mmsamkd.utils.distributed import (
         check_launch,
         end_distributed,
         launch_world_size,
         stalled_collective,
     )
-    from mmsamkd.utils.misplaced_keys import misplaced_key
     from mmsamkd.utils.process_ownership import (
         die_with_parent,
         hold_lock,
@@ -233,14 +231,8 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
-    except TypeError as error:
-        misplaced = misplaced_key(error, cfg)
-        if not misplaced:
-            raise
-        print(f'error: {misplaced}', file=sys.stderr)
-        sys.exit(2)
-    except AssertionError as error:
-        problem = recorder_source_problem(error, cfg)
+    except (TypeError, AssertionError) as error:
+        problem = build_error(error, cfg)
         if not problem:
             raise
         print(f'error: {problem}', file=sys.stderr)

@@ -2,10 +2,13 @@
 
 import os.path as osp
 import re
+from typing import Any, Optional
 
 from mmengine.config import DictAction
 
 from ..errors import MmsamkdError
+from .distiller_settings import recorder_source_problem
+from .misplaced_keys import misplaced_key
 
 # a second key=value pair inside one argument
 _ANOTHER_PAIR = re.compile(r'\s[\w.\-]+=')
@@ -87,3 +90,15 @@ def check_work_dir(path: str, option: str = '--work-dir') -> None:
             f'{option} {path!r}: {current} is a file, not a folder. Name a '
             'folder (it is made if it does not exist).'
         )
+
+
+def build_error(error: Exception, cfg: Any) -> Optional[MmsamkdError]:
+    """The one line for an error raised while ``cfg``'s objects were
+    built, where a config slip explains it: a key its class does not take
+    (``TypeError``), a recorder source that is no module (MMRazor's
+    ``AssertionError``); None for any other error, to be raised as is."""
+    if isinstance(error, TypeError):
+        return misplaced_key(error, cfg)
+    if isinstance(error, AssertionError):
+        return recorder_source_problem(error, cfg)
+    return None
