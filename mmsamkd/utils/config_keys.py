@@ -191,7 +191,9 @@ def _known_keys(cfg):
     return RUNNER_KEYS | (read & set(cfg.keys()))
 
 
-def _nearest(key, known):
+def did_you_mean(key: str, known) -> str:
+    """`` (did you mean 'x'?)`` for the name of ``known`` nearest to
+    ``key``, or '' where none is near."""
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     return f' (did you mean {close[0]!r}?)' if close else ''
 
@@ -241,7 +243,7 @@ def check_config_keys(cfg: Config) -> None:
         )
     raise ConfigError(
         f'top-level config key {key!r} ({origin}) is read by nothing, so '
-        f'it would change nothing{_nearest(key, known)}. Fix the name.'
+        f'it would change nothing{did_you_mean(key, known)}. Fix the name.'
     )
 
 

@@ -19,21 +19,16 @@ model is built; :func:`recorder_source_problem` turns MMRazor's error for
 a missing source into one line naming the recorder.
 """
 
-import difflib
 import re
 from typing import Optional
 
 from mmengine.config import Config
 
 from ..errors import ConfigError
+from .config_keys import did_you_mean
 
 SIDES = {True: ('student', 'S'), False: ('teacher', 'T')}
 _NOT_IN_MODEL = re.compile(r'^"(.+)" is not in the model\.$')
-
-
-def _nearest(name: str, known) -> str:
-    match = difflib.get_close_matches(name, list(known), n=1)
-    return f' (did you mean {match[0]!r}?)' if match else ''
 
 
 def check_distiller(cfg: Config) -> None:
@@ -52,7 +47,8 @@ def check_distiller(cfg: Config) -> None:
         if loss not in losses:
             raise ConfigError(
                 f'{path}.{loss}: no distill_losses entry has that name'
-                f'{_nearest(loss, losses)}, so its inputs would go nowhere.'
+                f'{did_you_mean(loss, losses)}, so its inputs would go '
+                'nowhere.'
             )
         for argument, source in arguments.items():
             if not hasattr(source, 'get') or 'from_student' not in source:
@@ -64,7 +60,7 @@ def check_distiller(cfg: Config) -> None:
                 raise ConfigError(
                     f'{path}.{loss}.{argument}.recorder={recorder!r} is not '
                     f'one of the {side}_recorders'
-                    f'{_nearest(str(recorder), recorders)}.'
+                    f'{did_you_mean(str(recorder), recorders)}.'
                 )
             named_for = argument.rpartition('_')[2]
             if named_for in ('S', 'T') and named_for != suffix:

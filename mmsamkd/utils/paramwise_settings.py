@@ -20,7 +20,6 @@ config; :func:`check_custom_keys` refuses the third once the parameters
 exist, when the optimizer is built.
 """
 
-import difflib
 import inspect
 from typing import Any, Iterator, Mapping, Tuple
 
@@ -29,6 +28,7 @@ from mmengine.config import Config
 from mmengine.registry import OPTIMIZERS
 
 from ..errors import ConfigError
+from .config_keys import did_you_mean
 
 # the keys DefaultOptimWrapperConstructor reads
 PARAMWISE_KEYS = (
@@ -48,11 +48,6 @@ DEFAULT_READERS = (
     'DefaultOptimWrapperConstructor',
     'SAMKDOptimWrapperConstructor',
 )
-
-
-def _nearest(key: str, known) -> str:
-    match = difflib.get_close_matches(key, known, n=1)
-    return f' (did you mean {match[0]!r}?)' if match else ''
 
 
 def _optimizer_arguments(optimizer: Any) -> Tuple[str, ...]:
@@ -118,7 +113,7 @@ def check_paramwise(cfg: Config) -> None:
             if key not in PARAMWISE_KEYS:
                 raise ConfigError(
                     f'{path}.{key}: MMEngine reads no such key'
-                    f'{_nearest(key, PARAMWISE_KEYS)}, so it would change '
+                    f'{did_you_mean(key, PARAMWISE_KEYS)}, so it would change '
                     'nothing. It reads '
                     f'{", ".join(PARAMWISE_KEYS)}.'
                 )
@@ -134,7 +129,7 @@ def check_paramwise(cfg: Config) -> None:
                         f'{path}.custom_keys[{name!r}].{key}: neither a '
                         f'multiplier ({" or ".join(CUSTOM_MULTIPLIERS)}) '
                         f'nor an argument of {holder["optimizer"]["type"]}'
-                        f'{_nearest(key, allowed)}, so the parameters of '
+                        f'{did_you_mean(key, allowed)}, so the parameters of '
                         f"{name!r} would train on the optimizer's own "
                         'settings.'
                     )
