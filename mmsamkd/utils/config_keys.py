@@ -34,7 +34,7 @@ import difflib
 import functools
 import os
 import os.path as osp
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from mmengine.config import Config
 
@@ -191,7 +191,7 @@ def _known_keys(cfg):
     return RUNNER_KEYS | (read & set(cfg.keys()))
 
 
-def did_you_mean(key: str, known) -> str:
+def did_you_mean(key: str, known: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the name of ``known`` nearest to
     ``key``, or '' where none is near."""
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
