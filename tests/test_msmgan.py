@@ -89,6 +89,37 @@ def test_block_phase_trains_only_the_block_and_its_adapter(
         assert f'adv.loss_d_block{block}' in log
 
 
+def test_block_phase_accumulates_gradients_as_its_wrapper_says(
+    fmnist_teacher_snapshots,
+):
+    """Two batches at ``accumulative_counts=2`` take the step that one
+    batch takes without it (the same batch twice, the discriminators
+    frozen at lr 0): no step after the first, then the mean gradient."""
+    frozen = {'optim_wrapper.adversary.optimizer.lr': 0.0}
+    algorithm, optim = build(fmnist_teacher_snapshots, **frozen)
+    accumulated, accumulating = build(
+        fmnist_teacher_snapshots,
+        **frozen,
+        **{'optim_wrapper.architecture.accumulative_counts': 2},
+    )
+    accumulated.load_state_dict(algorithm.state_dict())
+    accumulating['architecture'].initialize_count_status(accumulated, 0, 4)
+    for model in (algorithm, accumulated):
+        model.train()
+        model.set_phase(1, 0)
+    start = parameters(algorithm.architecture)
+    algorithm.train_step(batch(), optim)
+    accumulated.train_step(batch(), accumulating)
+    assert not changed(start, parameters(accumulated.architecture))
+    accumulated.train_step(batch(), accumulating)
+    stepped = parameters(algorithm.architecture)
+    moved = changed(start, stepped)
+    assert moved
+    assert all(k.startswith('backbone.stages.1.') for k in moved)
+    for name, value in parameters(accumulated.architecture).items():
+        torch.testing.assert_close(value, stepped[name], msg=name)
+
+
 def test_final_phase_trains_the_whole_student_without_discriminators(
     fmnist_teacher_snapshots,
 ):

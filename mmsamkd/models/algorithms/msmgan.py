@@ -191,16 +191,19 @@ class MSMGAN(SAMKD):
             self._skip_update(student_wrapper, g_losses)
             return log_vars
         # every student parameter takes part in the graph (DDP expects a
-        # gradient for each); only the block's gradients are kept
+        # gradient for each); only the block's gradients are kept. The
+        # wrapper's own update_params, less the step, so that its
+        # accumulative_counts holds here too
         student_params = list(self.student.parameters())
         loss = loss + 0 * sum(p.sum() for p in student_params)
-        student_wrapper.backward(loss)
-        kept = {id(p) for p in self.block_parameters(self.block)}
-        for param in student_params:
-            if id(param) not in kept:
-                param.grad = None
-        student_wrapper.step()
-        student_wrapper.zero_grad()
+        student_wrapper.backward(student_wrapper.scale_loss(loss))
+        if student_wrapper.should_update():
+            kept = {id(p) for p in self.block_parameters(self.block)}
+            for param in student_params:
+                if id(param) not in kept:
+                    param.grad = None
+            student_wrapper.step()
+            student_wrapper.zero_grad()
         log_vars.update(adversary_log)
         return log_vars
 
