@@ -550,6 +550,11 @@ class Sweep:
                 'm82',
                 [ssa, 'optim_wrapper.paramwise_cfg.norm_decay_mult=0'],
             ),
+            'accumulated discriminator steps': (
+                SAMKD,
+                'm90',
+                [ssa, 'optim_wrapper.adversary.accumulative_counts=2'],
+            ),
             "KD's teacher input from the student": (
                 KD,
                 'm87',
@@ -677,6 +682,9 @@ class Sweep:
             'unbalanced brackets in --cfg-options': 'brackets balanced',
             'misspelt paramwise_cfg key': 'norm_decay_mul: MMEngine reads no',
             "paramwise_cfg over SAMKD's entries": 'sits beside no optimizer',
+            'accumulated discriminator steps': (
+                'adversary.accumulative_counts=2'
+            ),
             'Mixup on the distilled student': (
                 'model.architecture.train_cfg is never used'
             ),
@@ -749,6 +757,7 @@ class Sweep:
         'unbalanced brackets in --cfg-options',
         'misspelt paramwise_cfg key',
         "paramwise_cfg over SAMKD's entries",
+        'accumulated discriminator steps',
         'custom key of the student by its own name',
         'Mixup on the distilled student',
         'Mixup on a plain student',

@@ -135,6 +135,39 @@ def test_student_step_leaves_discriminators_and_teacher(samkd, monkeypatch):
     )
 
 
+def test_student_side_accumulates_as_its_wrapper_says():
+    """Two batches at ``accumulative_counts=2`` take the step that one
+    batch takes without it (the same batch twice, the discriminators
+    frozen at lr 0)."""
+    optim = constructor_cfg()
+    optim['adversary']['optimizer']['lr'] = 0.0
+    algorithm, wrappers = build_samkd(optim)
+    optim['architecture']['accumulative_counts'] = 2
+    accumulated, accumulating = build_samkd(optim)
+    accumulated.load_state_dict(algorithm.state_dict())
+    accumulating['architecture'].initialize_count_status(accumulated, 0, 4)
+    start = clone_state(algorithm.architecture)
+    algorithm.train_step(batch(), wrappers)
+    accumulated.train_step(batch(), accumulating)
+    assert not {
+        k
+        for k in changed(start, accumulated.architecture)
+        if 'running' not in k and 'num_batches' not in k
+    }
+    accumulated.train_step(batch(), accumulating)
+    stepped = dict(algorithm.named_parameters())
+    assert changed(start, algorithm.architecture)
+    for name, value in accumulated.named_parameters():
+        torch.testing.assert_close(value, stepped[name], msg=name)
+
+
+def test_discriminators_refuse_to_accumulate():
+    optim = constructor_cfg()
+    optim['adversary']['accumulative_counts'] = 2
+    with pytest.raises(ConfigError, match=r'adversary.accumulative_counts=2'):
+        build_samkd(optim)
+
+
 def test_logged_loss_is_the_students_total(samkd):
     # The discriminators' total once overwrote 'loss' in the log.
     algorithm, wrappers = samkd

@@ -38,7 +38,8 @@ class SAMKDOptimWrapperConstructor:
     An entry's ``paramwise_cfg`` names parameters as the algorithm does
     (``architecture.backbone.*``, ``adversary.pairs.<pair>.connector.*``,
     ``adversary.pairs.<pair>.discriminator.*``, ``teacher.*``), and each
-    of its custom keys must be in one of its entry's names.
+    of its custom keys must be in one of its entry's names. Only the
+    student side accumulates gradients (``accumulative_counts``).
 
     Args:
         optim_wrapper_cfg (dict): ``dict(architecture=dict(optimizer=...),
@@ -65,6 +66,19 @@ class SAMKDOptimWrapperConstructor:
                 'optim_wrapper.paramwise_cfg sits beside no optimizer of '
                 "SAMKD's: give each entry its own (optim_wrapper."
                 'architecture.paramwise_cfg, ...)'
+            )
+        counts = optim_wrapper_cfg['adversary'].get('accumulative_counts', 1)
+        if counts != 1:
+            # before: rc 0, each discriminator step on 1/counts of the
+            # last batch's gradient
+            raise ConfigError(
+                f'optim_wrapper.adversary.accumulative_counts={counts}: the '
+                'discriminators step on every batch and cannot accumulate '
+                "(each update first clears what the student's step left in "
+                'their gradients, so they would step on 1/'
+                f"{counts} of one batch's gradient). Leave it at 1; "
+                'optim_wrapper.architecture.accumulative_counts accumulates '
+                'the student side.'
             )
         self.constructors = {}
         self.paramwise = {}
