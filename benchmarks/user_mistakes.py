@@ -555,6 +555,11 @@ class Sweep:
                 'm90',
                 [ssa, 'optim_wrapper.adversary.accumulative_counts=2'],
             ),
+            'misspelt pair in a later SAMKD stage': (
+                SAMKD,
+                'm91',
+                [ssa, 'custom_hooks.0.stages.1.weights.feat00=0.1'],
+            ),
             "KD's teacher input from the student": (
                 KD,
                 'm87',
@@ -685,6 +690,9 @@ class Sweep:
             'accumulated discriminator steps': (
                 'adversary.accumulative_counts=2'
             ),
+            'misspelt pair in a later SAMKD stage': (
+                "adversarial stage 2 (begin=2) names unknown pairs ['feat00']"
+            ),
             'Mixup on the distilled student': (
                 'model.architecture.train_cfg is never used'
             ),
@@ -758,6 +766,7 @@ class Sweep:
         'misspelt paramwise_cfg key',
         "paramwise_cfg over SAMKD's entries",
         'accumulated discriminator steps',
+        'misspelt pair in a later SAMKD stage',
         'custom key of the student by its own name',
         'Mixup on the distilled student',
         'Mixup on a plain student',

@@ -17,6 +17,15 @@ MSMGAN_FMNIST = (
 )
 
 
+def stage_model():
+    """A stand-in for SAMKD that keeps the weights it is given and takes
+    any pair name."""
+    model = SimpleNamespace(weights=None)
+    model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
+    model.check_adversarial_weights = lambda weights, where: None
+    return model
+
+
 def test_stage_hook_switches_and_recomputes_on_resume():
     stages = [
         dict(begin=0),
@@ -24,8 +33,7 @@ def test_stage_hook_switches_and_recomputes_on_resume():
         dict(begin=4, weights=dict(feat0=1.0, logits=0.5)),
     ]
     hook = AdversarialStageHook(stages)
-    model = SimpleNamespace(weights=None)
-    model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
+    model = stage_model()
     runner = SimpleNamespace(model=model, epoch=0, iter=0, max_epochs=6)
     seen = []
     hook.before_train(runner)
@@ -53,8 +61,7 @@ def test_stage_hook_by_iteration_and_validation():
         [dict(begin=0), dict(begin=10, weights=dict(logits=1.0))],
         by_epoch=False,
     )
-    model = SimpleNamespace(weights=None)
-    model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
+    model = stage_model()
     runner = SimpleNamespace(model=model, epoch=0, iter=9, max_iters=20)
     hook.before_train(runner)
     assert model.weights == {}
@@ -86,8 +93,7 @@ def test_stages_a_short_schedule_never_reaches_are_named(monkeypatch):
         dict(begin=4, weights=dict(feat0=1.0, logits=0.5)),
         dict(begin=5, weights=dict(logits=0.5)),
     ]
-    model = SimpleNamespace(weights=None)
-    model.set_adversarial_weights = lambda w: setattr(model, 'weights', w)
+    model = stage_model()
 
     def warnings_for(hook, **runner):
         logged.clear()
@@ -141,3 +147,23 @@ def test_compare_tells_the_stages_a_run_of_a_config_never_plays(
     cfg.train_cfg.max_epochs = 2
     assert unplayed_in_config(cfg) == 'MS-MGANs phases 3, 4 of 4 not played'
     assert unplayed_in_config(Config(dict(train_cfg=dict(max_epochs=1)))) == ''
+
+
+def test_every_stage_is_checked_before_the_first_epoch():
+    """Before: a misspelt pair in a later stage trained the earlier ones,
+    then stopped the run when its stage began (rc 0 where the schedule
+    ended first)."""
+    from test_samkd import build_samkd
+
+    model, _ = build_samkd()
+    stages = [dict(begin=0), dict(begin=2, weights=dict(feat00=0.1))]
+    runner = SimpleNamespace(model=model, epoch=0, iter=0, max_epochs=1)
+    with pytest.raises(ConfigError) as error:
+        AdversarialStageHook(stages).before_train(runner)
+    assert str(error.value).startswith(
+        "adversarial stage 2 (begin=2) names unknown pairs ['feat00']; the "
+        "adversary has ['feat0', 'feat1', 'logits', 'pooled']"
+    )
+    stages[1]['weights'] = dict(feat0=0.1)
+    AdversarialStageHook(stages).before_train(runner)
+    assert model.adversarial_weights['feat0'] == 0

@@ -79,6 +79,14 @@ class AdversarialStageHook(Hook):
 
     def before_train(self, runner: Runner) -> None:
         self.current = None
+        # every stage now, not when it begins: a misspelt pair in a later
+        # stage stopped the run epochs in, or never, if not reached
+        model = unwrap_model(runner.model)
+        for index, stage in enumerate(self.stages):
+            model.check_adversarial_weights(
+                stage['weights'],
+                f'adversarial stage {index + 1} (begin={stage["begin"]})',
+            )
         self._warn_of_stages_never_reached(runner)
         self._update(runner)
 

@@ -206,19 +206,26 @@ class SAMKD(SingleTeacherDistill):
             )
         return samples
 
-    def set_adversarial_weights(self, weights: dict) -> None:
-        """Activate pairs: ``{name: weight}``; absent or 0 means off
-        (``'samples'`` weighs the discrepancy samples)."""
+    def check_adversarial_weights(
+        self, weights: dict, where: str = 'adversarial stage'
+    ) -> None:
+        """Refuse ``weights`` that name a pair the adversary does not have
+        (``where``: the stage, for the message)."""
         known = set(self.adversarial_pairs)
         if self.samples:
             known.add(SAMPLES)
         unknown = set(weights) - known
         if unknown:
             raise ConfigError(
-                f'adversarial stage names unknown pairs {sorted(unknown)}; '
+                f'{where} names unknown pairs {sorted(unknown)}; '
                 f'the adversary has {sorted(known)}'
                 + ('' if self.samples else ' (samples needs model.samples)')
             )
+
+    def set_adversarial_weights(self, weights: dict) -> None:
+        """Activate pairs: ``{name: weight}``; absent or 0 means off
+        (``'samples'`` weighs the discrepancy samples)."""
+        self.check_adversarial_weights(weights)
         self.adversarial_weights = {
             name: float(weights.get(name, 0.0))
             for name in self.adversarial_pairs
