@@ -560,6 +560,17 @@ class Sweep:
                 'm91',
                 [ssa, 'custom_hooks.0.stages.1.weights.feat00=0.1'],
             ),
+            'MS-MGANs phase of a block it lacks': (
+                MSMGAN,
+                'm92',
+                [
+                    f'model.teacher_snapshots={self.snapshots}'.replace(
+                        ' ', ''
+                    ),
+                    f'model.teacher_ckpt={self.snapshots[0]}',
+                    'custom_hooks.0.phases.2.block=3',
+                ],
+            ),
             "KD's teacher input from the student": (
                 KD,
                 'm87',
@@ -693,6 +704,9 @@ class Sweep:
             'misspelt pair in a later SAMKD stage': (
                 "adversarial stage 2 (begin=2) names unknown pairs ['feat00']"
             ),
+            'MS-MGANs phase of a block it lacks': (
+                'MS-MGANs phase 3 (begin=2) block 3 is not one of the 3'
+            ),
             'Mixup on the distilled student': (
                 'model.architecture.train_cfg is never used'
             ),
@@ -767,6 +781,7 @@ class Sweep:
         "paramwise_cfg over SAMKD's entries",
         'accumulated discriminator steps',
         'misspelt pair in a later SAMKD stage',
+        'MS-MGANs phase of a block it lacks',
         'custom key of the student by its own name',
         'Mixup on the distilled student',
         'Mixup on a plain student',

@@ -2,6 +2,7 @@
 
 import ast
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -206,6 +207,29 @@ def test_pairs_must_be_blocks(fmnist_teacher_snapshots):
         )
 
 
+def test_every_phase_is_checked_before_the_first_epoch(
+    fmnist_teacher_snapshots,
+):
+    """Before: a phase of a block or snapshot the run does not have
+    stopped the run when that phase began, epochs in."""
+    from types import SimpleNamespace
+
+    from mmsamkd.engine.hooks.msmgan_phase_hook import MSMGANPhaseHook
+
+    algorithm, _ = build(fmnist_teacher_snapshots)
+    runner = SimpleNamespace(model=algorithm, epoch=0, max_epochs=4)
+    for late, message in (
+        (dict(block=3, snapshot=1), 'MS-MGANs phase 2 (begin=2) block 3 is'),
+        (dict(block=1, snapshot=3), 'MS-MGANs phase 2 (begin=2) snapshot 3'),
+    ):
+        hook = MSMGANPhaseHook(
+            [dict(begin=0, block=0, snapshot=0), dict(begin=2, **late)]
+        )
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            hook.before_train(runner)
+    assert algorithm.block is None  # refused before any phase was set
+
+
 @pytest.mark.slow
 def test_runner_goes_through_every_phase(fmnist_teacher_snapshots, tmp_path):
     from mmengine.runner import Runner
@@ -270,7 +294,10 @@ def test_phase_hook_follows_the_epoch_and_checks_its_phases(monkeypatch):
     hook = MSMGANPhaseHook(phases)
     assert [hook.phase_at(e) for e in range(7)] == [0, 0, 1, 1, 1, 2, 2]
     calls, logged = [], []
-    model = SimpleNamespace(set_phase=lambda *a: calls.append(a))
+    model = SimpleNamespace(
+        set_phase=lambda *a: calls.append(a),
+        check_phase=lambda block, snapshot, where: None,
+    )
     monkeypatch.setattr(
         msmgan_phase_hook, 'print_log', lambda text, **k: logged.append(text)
     )

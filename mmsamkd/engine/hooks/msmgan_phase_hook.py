@@ -75,6 +75,14 @@ class MSMGANPhaseHook(Hook):
 
     def before_train(self, runner: Runner) -> None:
         self.current = None
+        # every phase now, not when it begins (epochs into the run)
+        model = unwrap_model(runner.model)
+        for index, phase in enumerate(self.phases):
+            model.check_phase(
+                phase['block'],
+                phase['snapshot'],
+                f'MS-MGANs phase {index + 1} (begin={phase["begin"]})',
+            )
         warn_of_unplayed_stages(
             'MS-MGANs phase',
             [phase['begin'] for phase in self.phases],

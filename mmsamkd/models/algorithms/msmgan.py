@@ -113,12 +113,14 @@ class MSMGAN(SAMKD):
         self.set_adversarial_weights({})
 
     # -- phases ------------------------------------------------------------
-    def set_phase(self, block: int | None, snapshot: int) -> None:
-        """Train block ``block`` (None: the final phase) under snapshot
-        ``snapshot``, loading its weights if another one is loaded."""
+    def check_phase(
+        self, block: int | None, snapshot: int, where: str = 'phase'
+    ) -> None:
+        """Refuse a phase of a block without a discriminator or of a
+        snapshot not given (``where``: the phase, for the message)."""
         if block is not None and not 0 <= block < self.num_blocks:
             raise ConfigError(
-                f'phase block {block} is not one of the {self.num_blocks} '
+                f'{where} block {block} is not one of the {self.num_blocks} '
                 'blocks with a discriminator'
             )
         if not self._snapshot_states:
@@ -128,9 +130,14 @@ class MSMGAN(SAMKD):
             )
         if not 0 <= snapshot < len(self._snapshot_states):
             raise ConfigError(
-                f'phase snapshot {snapshot} is not one of the '
+                f'{where} snapshot {snapshot} is not one of the '
                 f'{len(self._snapshot_states)} teacher_snapshots'
             )
+
+    def set_phase(self, block: int | None, snapshot: int) -> None:
+        """Train block ``block`` (None: the final phase) under snapshot
+        ``snapshot``, loading its weights if another one is loaded."""
+        self.check_phase(block, snapshot)
         if int(self.snapshot_index) != snapshot:
             self.teacher.load_state_dict(self._snapshot_states[snapshot])
             self.snapshot_index.fill_(snapshot)
