@@ -782,6 +782,7 @@ class Sweep:
         'accumulated discriminator steps',
         'misspelt pair in a later SAMKD stage',
         'MS-MGANs phase of a block it lacks',
+        'SAMKD stage hook in an HSAKD config',
         'custom key of the student by its own name',
         'Mixup on the distilled student',
         'Mixup on a plain student',
@@ -846,6 +847,7 @@ class Sweep:
         special = {
             'child config with a typo key': self.child_typo,
             'custom key of the student by its own name': self.custom_key,
+            'SAMKD stage hook in an HSAKD config': self.stage_hook_elsewhere,
             'Mixup on a plain student': self.plain_mixup,
             'training pipeline in validation': self.augmented_validation,
             'test.py vanilla cfg + KD ckpt': lambda: self.test_fit(
@@ -941,6 +943,20 @@ class Sweep:
         return self.refused(
             self.train(child, 'm83', f'model.teacher_ckpt={self.teacher}'),
             about="custom_keys['student.backbone'] is in no parameter name",
+        )
+
+    def stage_hook_elsewhere(self):
+        """SAMKD's stage hook copied into an HSAKD child config."""
+        child = self.dir('hsakd_with_stages.py')
+        with open(child, 'w') as f:
+            f.write(
+                f'_base_ = [{HSAKD!r}]\ncustom_hooks = [dict('
+                "type='mmrazor.AdversarialStageHook', stages=[dict(begin=0, "
+                'weights=dict(feat0=0.1))])]\n'
+            )
+        return self.refused(
+            self.train(child, 'm93', f'model.teacher_ckpt={self.ssa}'),
+            about='AdversarialStageHook in custom_hooks drives SAMKD',
         )
 
     def plain_mixup(self):

@@ -1,11 +1,12 @@
-"""AdversarialStageHook: which pairs are on, by epoch or iteration."""
+"""AdversarialStageHook: which pairs are on, by epoch or iteration; it and
+MSMGANPhaseHook on a model they cannot drive."""
 
 import os.path as osp
 from types import SimpleNamespace
 
 import pytest
 
-from mmsamkd.engine import AdversarialStageHook
+from mmsamkd.engine import AdversarialStageHook, MSMGANPhaseHook
 from mmsamkd.errors import ConfigError
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -167,3 +168,25 @@ def test_every_stage_is_checked_before_the_first_epoch():
     stages[1]['weights'] = dict(feat0=0.1)
     AdversarialStageHook(stages).before_train(runner)
     assert model.adversarial_weights['feat0'] == 0
+
+
+@pytest.mark.parametrize(
+    'hook, algorithm',
+    [
+        (AdversarialStageHook([dict(begin=0)]), 'SAMKD'),
+        (MSMGANPhaseHook([dict(begin=0, block=0, snapshot=0)]), 'MSMGAN'),
+    ],
+)
+def test_a_stage_hook_on_another_algorithm_is_one_line(hook, algorithm):
+    """Before: an AttributeError traceback (a SAMKD stage hook copied into
+    an HSAKD config)."""
+    import torch.nn as nn
+
+    runner = SimpleNamespace(model=nn.Linear(1, 1), epoch=0, max_epochs=1)
+    with pytest.raises(ConfigError) as error:
+        hook.before_train(runner)
+    assert str(error.value) == (
+        f'{type(hook).__name__} in custom_hooks drives {algorithm}, and '
+        f'this run trains a Linear. Remove the hook, or train a {algorithm} '
+        'config.'
+    )

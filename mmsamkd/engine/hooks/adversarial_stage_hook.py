@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...errors import ConfigError
-from ...utils.model_wrappers import unwrap_model
+from ...utils.model_wrappers import driven_algorithm, unwrap_model
 from .unplayed_stages import warn_of_unplayed_stages
 
 
@@ -81,7 +81,12 @@ class AdversarialStageHook(Hook):
         self.current = None
         # every stage now, not when it begins: a misspelt pair in a later
         # stage stopped the run epochs in, or never, if not reached
-        model = unwrap_model(runner.model)
+        model = driven_algorithm(
+            runner.model,
+            'AdversarialStageHook',
+            'check_adversarial_weights',
+            'SAMKD',
+        )
         for index, stage in enumerate(self.stages):
             model.check_adversarial_weights(
                 stage['weights'],

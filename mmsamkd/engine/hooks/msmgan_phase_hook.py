@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 from mmrazor.registry import HOOKS
 
 from ...errors import ConfigError
-from ...utils.model_wrappers import unwrap_model
+from ...utils.model_wrappers import driven_algorithm, unwrap_model
 from .unplayed_stages import warn_of_unplayed_stages
 
 
@@ -76,7 +76,9 @@ class MSMGANPhaseHook(Hook):
     def before_train(self, runner: Runner) -> None:
         self.current = None
         # every phase now, not when it begins (epochs into the run)
-        model = unwrap_model(runner.model)
+        model = driven_algorithm(
+            runner.model, 'MSMGANPhaseHook', 'check_phase', 'MSMGAN'
+        )
         for index, phase in enumerate(self.phases):
             model.check_phase(
                 phase['block'],
