@@ -742,6 +742,7 @@ class Sweep:
         'frozen stage load_from student',
         'student load_from a KD checkpoint',
         'student load_from the teacher',
+        'KD load_from a run of another teacher',
         'teacher init_cfg of the student',
         'KD normalising as no teacher run did',
         'top-level data_preprocessor override',
@@ -847,6 +848,9 @@ class Sweep:
         special = {
             'child config with a typo key': self.child_typo,
             'custom key of the student by its own name': self.custom_key,
+            'KD load_from a run of another teacher': (
+                self.load_from_another_teachers_run
+            ),
             'SAMKD stage hook in an HSAKD config': self.stage_hook_elsewhere,
             'Mixup on a plain student': self.plain_mixup,
             'training pipeline in validation': self.augmented_validation,
@@ -957,6 +961,23 @@ class Sweep:
         return self.refused(
             self.train(child, 'm93', f'model.teacher_ckpt={self.ssa}'),
             about='AdversarialStageHook in custom_hooks drives SAMKD',
+        )
+
+    def load_from_another_teachers_run(self):
+        """A KD run started (``load_from``) from a KD run distilled from
+        another teacher (the snapshot of epoch 3)."""
+        other = self.train(
+            KD, 'm94-other', f'model.teacher_ckpt={self.snapshots[2]}'
+        )
+        assert other.returncode == 0, other.stderr[-2000:]
+        return self.refused(
+            self.train(
+                KD,
+                'm94',
+                f'model.teacher_ckpt={self.teacher}',
+                f'load_from={self.dir("m94-other")}/epoch_1.pth',
+            ),
+            about='holds a teacher other than the one model.teacher_ckpt',
         )
 
     def plain_mixup(self):

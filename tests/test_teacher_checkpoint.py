@@ -253,6 +253,33 @@ def test_a_start_from_load_from_must_hold_the_network():
     assert 'missing' in problem(ssa, no_stem)
 
 
+def test_a_load_from_must_not_swap_the_teacher(tmp_path):
+    """Before: a KD run started from another KD run's checkpoint trained
+    under that run's teacher, rc 0, while its config named its own
+    ``teacher_ckpt``."""
+    from mmsamkd.utils.teacher_checkpoint import loaded_checkpoint_problem
+
+    kd = built(KD_CFG)
+    other = built(KD_CFG).state_dict()  # another random teacher
+    message = loaded_checkpoint_problem(kd, other, 'c.pth', 'x.py')
+    assert message.startswith(
+        'load_from c.pth holds a teacher other than the one '
+        'model.teacher_ckpt gave this run (teacher.backbone.stem.0.weight, '
+    )
+    assert 'model.architecture.init_cfg.checkpoint=STUDENT' in message
+    # the same teacher under another student: a start from that student
+    same_teacher = {
+        k: kd.state_dict()[k] if k.startswith('teacher.') else v
+        for k, v in other.items()
+    }
+    assert loaded_checkpoint_problem(kd, same_teacher, 'c.pth', 'x.py') is None
+    # one running mean of the teacher's norms is enough
+    key = 'teacher.backbone.stem.1.running_mean'
+    same_teacher[key] = same_teacher[key] + 1
+    message = loaded_checkpoint_problem(kd, same_teacher, 'c.pth', 'x.py')
+    assert f'({key} differ)' in message
+
+
 def test_train_py_refuses_a_load_from_that_does_not_fit(tmp_path):
     """Before: a distillation checkpoint as a student's load_from (or
     another network's) loaded nothing, and the run trained from random

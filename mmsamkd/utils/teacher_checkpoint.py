@@ -13,6 +13,7 @@ import re
 from collections import OrderedDict
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+import torch
 import torch.nn as nn
 from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 
@@ -229,7 +230,7 @@ def evaluated_checkpoint_problem(
     expected = model.state_dict()
     missing, mismatched = missing_and_mismatched(expected, state_dict)
     if not missing and not mismatched:
-        return None
+        return replaced_teacher_problem(model, state_dict, filename)
     mix_up = distillation_mix_up(expected, state_dict)
     if mix_up == 'distillation checkpoint':
         return (
@@ -285,7 +286,7 @@ def loaded_checkpoint_problem(
     }
     missing, mismatched = missing_and_mismatched(expected, state_dict)
     if not missing and not mismatched:
-        return None
+        return replaced_teacher_problem(model, state_dict, filename)
     mix_up = distillation_mix_up(expected, state_dict)
     if mix_up == 'distillation checkpoint':
         return (
@@ -306,6 +307,39 @@ def loaded_checkpoint_problem(
         f'{misfit(missing, mismatched, len(expected))}, and those weights '
         'would start random. Load a checkpoint of the same network (only '
         'its heads may differ).'
+    )
+
+
+def replaced_teacher_problem(
+    model: nn.Module, state_dict: Mapping[str, Any], filename: str
+) -> Optional[str]:
+    """Why ``load_from`` = ``state_dict`` would swap the teacher that
+    ``teacher_ckpt`` gave ``model``, or None.
+
+    ``load_from`` loads the whole algorithm, teacher included: a KD run
+    started from another KD run's checkpoint trained under that run's
+    teacher, while its config, record and comparison named its own
+    ``teacher_ckpt``.
+    """
+    changed = [
+        key
+        for key, value in model.state_dict().items()
+        if key.startswith('teacher.')
+        and key in state_dict
+        and not torch.equal(value.cpu(), state_dict[key].cpu())
+    ]
+    if not changed:
+        return None
+    return (
+        f'load_from {filename} holds a teacher other than the one '
+        f'model.teacher_ckpt gave this run ({key_examples(changed)} '
+        'differ): the run would train under that teacher, not the one its '
+        'config names. Set model.teacher_ckpt to the teacher that run '
+        'learnt from, or start only the student from it: export it '
+        '(tools/export_student.py CKPT) and load that, instead of '
+        'load_from, with --cfg-options '
+        'model.architecture.init_cfg.type=Pretrained '
+        'model.architecture.init_cfg.checkpoint=STUDENT.'
     )
 
 
