@@ -430,6 +430,11 @@ class Sweep:
                 'm62',
                 ['train_cfg.max_epochs=24'],
             ),
+            'cosine counted in iterations': (
+                STUDENT,
+                'm95',
+                ['param_scheduler.by_epoch=False', 'train_cfg.max_epochs=12'],
+            ),
             'AmpOptimWrapper on a CPU': (
                 STUDENT,
                 'm63',
@@ -669,6 +674,7 @@ class Sweep:
             'misspelt scheduler type': "'CosineAnnealingLr' is registered",
             'train a _base_ file': 'fashion_mnist.py has no model',
             'main-job config lengthened to 24 epochs': 'T_max=12',
+            'cosine counted in iterations': "the run's 48 iterations",
             'AmpOptimWrapper on a CPU': "'AmpOptimWrapper'",
             'iteration loop over an epoch config': "type='IterBasedTrainLoop'",
             'logger interval 0': 'logger.interval=0',
@@ -818,6 +824,7 @@ class Sweep:
         'misspelt scheduler type',
         'train a _base_ file',
         'main-job config lengthened to 24 epochs',
+        'cosine counted in iterations',
         'AmpOptimWrapper on a CPU',
         'iteration loop over an epoch config',
         'logger interval 0',

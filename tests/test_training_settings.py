@@ -20,6 +20,7 @@ from conftest import (
     STUDENT_CFG,
     options_args,
     run_tool_in_process,
+    tiny_cfg,
 )
 from mmsamkd.errors import ConfigError
 from mmsamkd.utils.training_settings import check_training_settings
@@ -330,6 +331,33 @@ def test_a_cosine_is_measured_in_its_own_units():
     schedule(iters, dict(cosine, T_max=1))
     # other schedulers stop at their end
     schedule(epochs, dict(type='LinearLR', end=2))
+
+
+def test_a_cosine_in_iterations_is_checked_once_they_are_counted(tmp_path):
+    """Before: 12 epochs of 4 iterations under a by_epoch=False cosine of
+    T_max=12 trained with the learning rate swinging back 4 times, rc 0
+    (before its loader is built a run is known to have one iteration an
+    epoch only)."""
+    from mmsamkd.engine.runner import MmsamkdRunner
+    from mmsamkd.utils.training_settings import check_cosine_periods
+
+    cfg = tiny_cfg(
+        STUDENT_CFG,
+        tmp_path,
+        **{'train_cfg.max_epochs': 12, 'param_scheduler.by_epoch': False},
+    )
+    check_training_settings(cfg)  # 12 epochs may be 12 iterations
+    check_cosine_periods(cfg, iterations=12)
+    with pytest.raises(ConfigError, match="fewer than the run's 13 "):
+        check_cosine_periods(cfg, iterations=13)
+    runner = MmsamkdRunner.from_cfg(cfg)
+    with pytest.raises(
+        ConfigError,
+        match=r'^param_scheduler: CosineAnnealingLR with by_epoch=False '
+        r"counts T_max=12 in iterations, fewer than the run's 48 iterations",
+    ):
+        runner.train()
+    assert runner.iter == 0
 
 
 CIFAR_KD_CFG = f'{REPO}/configs/kd/kd_resnet32x4_resnet8x4_1xb64_cifar100.py'

@@ -291,13 +291,20 @@ def _run_length(
     return None
 
 
-def check_cosine_periods(cfg: Config) -> None:
+def check_cosine_periods(
+    cfg: Config, iterations: Optional[int] = None
+) -> None:
     """A cosine schedule reaches its minimum no earlier than the run ends.
 
     mmengine's cosine schedulers follow PyTorch's periodic formula: past
     ``begin + T_max`` the learning rate climbs back towards its initial
     value. Before, ``train_cfg.max_epochs=24`` under ``T_max=12`` trained
     its last epochs at 0.049 of 0.05 and ended rc 0 with that model.
+
+    ``iterations``: the run's length in iterations, once its loader is
+    built (:class:`~mmsamkd.engine.runner.MmsamkdRunner`); before, a
+    ``by_epoch=False`` cosine under an epoch loop is checked against one
+    iteration an epoch only.
     """
     for path, scheduler in _schedulers(
         cfg.get('param_scheduler'), 'param_scheduler'
@@ -309,14 +316,23 @@ def check_cosine_periods(cfg: Config) -> None:
         if not t_max or run is None:  # T_max's default, end - begin, is fine
             continue
         length, unit = run
+        if unit is None and iterations:
+            length = iterations
         begin = scheduler.get('begin', 0)
         if min(scheduler.get('end', float('inf')), length) <= begin + t_max:
             continue
         if unit is None:
+            # before the iteration count was known: 12 iterations of 4
+            # per epoch under 12 epochs, rc 0, the cosine swinging 4 times
+            have = (
+                f'{length} iterations'
+                if iterations
+                else (f'{length} epochs have')
+            )
             raise ConfigError(
                 f'{path}: {scheduler["type"]} with by_epoch=False counts '
                 f"T_max={t_max} in iterations, fewer than the run's "
-                f'{length} epochs have: past T_max the cosine climbs back '
+                f'{have}: past T_max the cosine climbs back '
                 'to its initial value, again and again. Set '
                 f'{path}.convert_to_iter_based=True to count T_max in '
                 'epochs (updated every iteration).'

@@ -1,14 +1,14 @@
 """The Runner of ``tools/train.py`` and ``tools/test.py``."""
 
 import os.path as osp
-from typing import Dict, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from mmengine.runner import Runner
+from mmengine.runner import BaseLoop, Runner
 from torch.optim import Optimizer
 
 from mmsamkd.errors import CheckpointError, ConfigError
@@ -16,6 +16,7 @@ from mmsamkd.third_party_noise import quiet_console
 from mmsamkd.utils.model_wrappers import unwrap_model
 from mmsamkd.utils.paramwise_settings import check_custom_keys
 from mmsamkd.utils.teacher_checkpoint import pretrained_init_problem
+from mmsamkd.utils.training_settings import check_cosine_periods
 
 from .formatted_once_config import FormattedOnceConfig
 
@@ -43,6 +44,8 @@ class MmsamkdRunner(Runner):
     - refuses an ``init_cfg`` of type ``Pretrained`` whose checkpoint does
       not fit its module (:func:`pretrained_init_problem`), which
       mmengine would load with ``strict=False``.
+    - checks a cosine schedule's period against the run's iterations
+      once the loader gives their count (:func:`check_cosine_periods`).
 
     ``tools/train.py`` and ``tools/test.py`` build it for configs without
     their own ``runner_type``.
@@ -91,6 +94,11 @@ class MmsamkdRunner(Runner):
                 'optim_wrapper.paramwise_cfg',
             )
         return super().build_optim_wrapper(optim_wrapper)
+
+    def build_param_scheduler(self, scheduler: Any) -> Any:
+        if isinstance(self._train_loop, BaseLoop):  # its length is known
+            check_cosine_periods(self.cfg, self._train_loop.max_iters)
+        return super().build_param_scheduler(scheduler)
 
     def _init_model_weights(self) -> None:
         if not self._resume:  # a resumed run's weights all come from it
