@@ -190,3 +190,18 @@ def test_a_stage_hook_on_another_algorithm_is_one_line(hook, algorithm):
         f'this run trains a Linear. Remove the hook, or train a {algorithm} '
         'config.'
     )
+
+
+def test_discrepancy_samples_no_stage_plays_are_refused():
+    """Before: ``model.samples`` under stages that never weigh 'samples'
+    trained without them, rc 0."""
+    from test_samkd import build_samkd
+
+    model, _ = build_samkd(**{'model.samples': dict(epsilon=0.1)})
+    stages = [dict(begin=0), dict(begin=2, weights=dict(feat0=0.1))]
+    runner = SimpleNamespace(model=model, epoch=0, iter=0, max_epochs=4)
+    with pytest.raises(ConfigError, match="no adversarial stage weighs 'sa"):
+        AdversarialStageHook(stages).before_train(runner)
+    stages[1]['weights']['samples'] = 1.0  # played from epoch 2
+    AdversarialStageHook(stages).before_train(runner)
+    assert model.sample_weight == 0  # not yet, in stage 1

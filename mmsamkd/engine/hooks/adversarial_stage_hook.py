@@ -92,6 +92,16 @@ class AdversarialStageHook(Hook):
                 stage['weights'],
                 f'adversarial stage {index + 1} (begin={stage["begin"]})',
             )
+        if getattr(model, 'samples', None) and not any(
+            stage['weights'].get('samples') for stage in self.stages
+        ):
+            # before: rc 0, the samples configured and never played
+            raise ConfigError(
+                'model.samples sets discrepancy samples, but no adversarial '
+                "stage weighs 'samples', so they would never be played. "
+                'Give the stages that play them a weight (weights=dict(..., '
+                'samples=1)), or drop model.samples.'
+            )
         self._warn_of_stages_never_reached(runner)
         self._update(runner)
 
