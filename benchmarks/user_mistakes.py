@@ -555,6 +555,16 @@ class Sweep:
                 'm82',
                 [ssa, 'optim_wrapper.paramwise_cfg.norm_decay_mult=0'],
             ),
+            'misspelt GAN loss': (
+                SAMKD,
+                'm96',
+                [ssa, 'model.adversary.gan_type=wgan'],
+            ),
+            'misspelt backbone arch': (
+                STUDENT,
+                'm97',
+                ['model.backbone.arch=resnet9'],
+            ),
             'accumulated discriminator steps': (
                 SAMKD,
                 'm90',
@@ -707,6 +717,8 @@ class Sweep:
             'accumulated discriminator steps': (
                 'adversary.accumulative_counts=2'
             ),
+            'misspelt GAN loss': "got 'wgan'",
+            'misspelt backbone arch': "unknown CifarResNet arch 'resnet9'",
             'misspelt pair in a later SAMKD stage': (
                 "adversarial stage 2 (begin=2) names unknown pairs ['feat00']"
             ),
@@ -820,6 +832,8 @@ class Sweep:
         'seed -1',
         'validation part of no image',
         'misspelt backbone type',
+        'misspelt backbone arch',
+        'misspelt GAN loss',
         'misspelt optimizer type',
         'misspelt scheduler type',
         'train a _base_ file',

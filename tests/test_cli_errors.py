@@ -677,3 +677,37 @@ def test_export_makes_the_folder_of_its_out(tmp_path):
     out, _ = export(str(kd), str(tmp_path / 'new' / 'dir' / 's.pth'))
     exported = torch.load(out, weights_only=False)['state_dict']
     assert list(exported) == ['w']
+
+
+@pytest.mark.parametrize(
+    'config, options, told',
+    [
+        (
+            STUDENT_CFG,
+            {'model.backbone.arch': 'resnet9'},
+            "unknown CifarResNet arch 'resnet9'",
+        ),
+        (
+            'configs/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py',
+            {
+                'model.teacher_ckpt': None,
+                'random_teacher': True,
+                'model.adversary.gan_type': 'wgan',
+            },
+            "gan_type must be one of ('bce', 'lsgan', 'hinge'), got 'wgan'",
+        ),
+    ],
+)
+def test_a_part_that_refuses_its_arguments_is_one_line(
+    config, options, told, tmp_path
+):
+    """Before: the parts' own checks raised ValueError, which the tools
+    printed as a traceback."""
+    result = run_tool_in_process(
+        'train.py',
+        osp.join(REPO, config),
+        '--work-dir',
+        tmp_path,
+        *options_args(options),
+    )
+    assert_one_line_error(result, told)

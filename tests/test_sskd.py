@@ -498,10 +498,10 @@ def test_views_preprocessor_refuses_batches_of_unknown_order():
         dict(type='ViewsDataPreprocessor', mean=[1.0], std=[2.0])
     )
     views = [[torch.ones(1, 2, 2)] * 4] * 2  # lists of views: order unknown
-    with pytest.raises(TypeError, match='nested lists.*RotatedViews'):
+    with pytest.raises(ConfigError, match='nested lists.*RotatedViews'):
         preprocessor(dict(inputs=views, data_samples=samples([0, 1])), True)
     stacks = [torch.ones(4, 1, 2, 2)] * 3  # 3 view stacks for 2 samples
-    with pytest.raises(ValueError, match='3 view stacks for 2 samples'):
+    with pytest.raises(ConfigError, match='3 view stacks for 2 samples'):
         preprocessor(dict(inputs=stacks, data_samples=samples([0, 1])), True)
 
 

@@ -7,7 +7,7 @@ from typing import List
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from ..errors import DatasetFileError, DatasetNotFoundError
+from ..errors import ConfigError, DatasetFileError, DatasetNotFoundError
 
 _GET_IT = (
     'Get it from the Tiny ImageNet page of Stanford CS231n '
@@ -37,7 +37,7 @@ class TinyImageNet(BaseDataset):
 
     def __init__(self, data_root: str, split: str = 'train', **kwargs) -> None:
         if split not in self.SPLITS:
-            raise ValueError(
+            raise ConfigError(
                 f'TinyImageNet split must be one of '
                 f'{self.SPLITS}, got {split!r}'
             )

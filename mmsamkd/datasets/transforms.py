@@ -21,6 +21,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform, Compose
 from mmpretrain.registry import TRANSFORMS
 
+from ..errors import ConfigError
 from ..models.utils.rotation import ROTATIONS, check_rotations
 
 
@@ -58,7 +59,7 @@ class RotatedViews(BaseTransform):
     def transform(self, results: dict) -> dict:
         img = results['img']
         if img.shape[0] != img.shape[1]:
-            raise ValueError(
+            raise ConfigError(
                 f'RotatedViews needs square images, got {img.shape[:2]}; '
                 'crop or resize to a square before it'
             )
@@ -71,7 +72,7 @@ class RotatedViews(BaseTransform):
             views.append(view.transpose(2, 0, 1))  # HWC -> CHW
         shapes = {view.shape for view in views}
         if len(shapes) > 1:
-            raise ValueError(
+            raise ConfigError(
                 f'RotatedViews transforms gave views of shapes {shapes}; '
                 'every view must have one size (crop to a fixed size)'
             )

@@ -315,7 +315,7 @@ class AdversarialPair(nn.Module):
         if not self.spatial:
             return pooled(teacher).flatten(1)
         if teacher.dim() != 4 or teacher.shape[2:] != student.shape[2:]:
-            raise ValueError(
+            raise ConfigError(
                 f'spatial adversarial pair {self.name!r} needs teacher and '
                 'student maps (N, C, H, W) of one size, got '
                 f'{tuple(teacher.shape)} and {tuple(student.shape)}'
@@ -329,14 +329,14 @@ class AdversarialPair(nn.Module):
         if self.condition is None:
             return None
         if not record:
-            raise ValueError(
+            raise ConfigError(
                 f'matching-aware adversarial pair {self.name!r} needs its '
                 f'condition record ({self.condition[0]!r}) after student '
                 'and teacher'
             )
         condition = pooled(record[0].detach()).flatten(1)
         if condition.shape[0] != rows:
-            raise ValueError(
+            raise ConfigError(
                 f'matching-aware adversarial pair {self.name!r}: the '
                 f'condition has {condition.shape[0]} rows, the pair {rows}; '
                 'its recorder must see the same views'
@@ -349,7 +349,7 @@ class AdversarialPair(nn.Module):
             x = F.softmax(x / self.tau, dim=1)
         if self.views > 1:
             if x.shape[0] % self.views:
-                raise ValueError(
+                raise ConfigError(
                     f'adversarial pair {self.name!r} groups {self.views} '
                     f'views per image but got {x.shape[0]} rows; its '
                     'recorder must see all rotated views (views = number of '
@@ -371,7 +371,7 @@ class AdversarialPair(nn.Module):
         if not self.conditional:
             return self.discriminator(x)
         if labels is None or labels.shape[0] != x.shape[0]:
-            raise ValueError(
+            raise ConfigError(
                 f'conditional adversarial pair {self.name!r} needs a label '
                 f'per row: {x.shape[0]} rows, labels '
                 f'{None if labels is None else tuple(labels.shape)}'
@@ -385,7 +385,7 @@ class AdversarialPair(nn.Module):
             return 0.0
         views = self.rotation['num_rotations']
         if x.shape[0] % views:
-            raise ValueError(
+            raise ConfigError(
                 f'rotation pair {self.name!r} expects {views} rotated views '
                 f'per image but got {x.shape[0]} rows; its recorders must '
                 'see all rotated views'
@@ -468,7 +468,7 @@ def mismatched_rows(
     """
     images = rows // rows_per_image if rows_per_image > 0 else 0
     if images < 2 or images * rows_per_image != rows:
-        raise ValueError(
+        raise ConfigError(
             f'matching-aware adversarial pair {name!r} needs at least two '
             f'images of {rows_per_image} rows each to mismatch, got {rows} '
             'rows'

@@ -6,6 +6,8 @@ import torch.nn as nn
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import Tensor
 
+from ...errors import ConfigError
+
 
 def conv_bn(
     in_channels: int,
@@ -166,7 +168,7 @@ class StagedBackbone(BranchRule, BaseBackbone):
         for index in self._out_indices_arg:
             resolved = index + self.num_stages if index < 0 else index
             if not 0 <= resolved < self.num_stages:
-                raise ValueError(
+                raise ConfigError(
                     f'{type(self).__name__} has {self.num_stages} stages; '
                     f'out_indices {self._out_indices_arg} asks for stage '
                     f'{index}'

@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
 from .base import StagedBackbone, conv_bn
 
 
@@ -119,7 +120,7 @@ class CifarResNet(StagedBackbone):
     ) -> None:
         super().__init__(**kwargs)
         if arch not in ARCH_SETTINGS:
-            raise ValueError(
+            raise ConfigError(
                 f'unknown CifarResNet arch {arch!r}; choose '
                 f'from {sorted(ARCH_SETTINGS)}'
             )

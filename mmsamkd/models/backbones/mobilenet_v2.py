@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
 from .base import StagedBackbone, conv_bn
 
 # expansion t (None: the network's T), channels c, repeats n, stride s
@@ -86,7 +87,7 @@ class CifarMobileNetV2(StagedBackbone):
     ) -> None:
         super().__init__(**kwargs)
         if stem_stride not in (1, 2):
-            raise ValueError(f'stem_stride must be 1 or 2, got {stem_stride}')
+            raise ConfigError(f'stem_stride must be 1 or 2, got {stem_stride}')
         self.widen_factor = widen_factor
         self.expand_ratio = expand_ratio
         self.stem_stride = stem_stride

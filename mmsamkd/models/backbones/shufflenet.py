@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
 from .base import StagedBackbone, conv_bn
 
 
@@ -77,7 +78,7 @@ class CifarShuffleNetV1(StagedBackbone):
     ) -> None:
         super().__init__(**kwargs)
         if groups not in self.OUT_CHANNELS:
-            raise ValueError(
+            raise ConfigError(
                 f'ShuffleNetV1 groups must be one of '
                 f'{sorted(self.OUT_CHANNELS)}, got {groups}'
             )
@@ -188,7 +189,7 @@ class CifarShuffleNetV2(StagedBackbone):
     ) -> None:
         super().__init__(**kwargs)
         if widen_factor not in self.OUT_CHANNELS:
-            raise ValueError(
+            raise ConfigError(
                 f'ShuffleNetV2 widen_factor must be one of '
                 f'{sorted(self.OUT_CHANNELS)}'
             )

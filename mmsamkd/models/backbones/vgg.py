@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
 from .base import StagedBackbone
 
 # arch -> convolutions per block (widths 64, 128, 256, 512, 512)
@@ -68,7 +69,7 @@ class CifarVGG(StagedBackbone):
     def __init__(self, arch: str, in_channels: int = 3, **kwargs) -> None:
         super().__init__(**kwargs)
         if arch not in ARCH_SETTINGS:
-            raise ValueError(
+            raise ConfigError(
                 f'unknown CifarVGG arch {arch!r}; choose from '
                 f'{sorted(ARCH_SETTINGS)}'
             )

@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
 from .base import StagedBackbone
 
 
@@ -63,7 +64,7 @@ class WideResNet(StagedBackbone):
     ) -> None:
         super().__init__(**kwargs)
         if (depth - 4) % 6:
-            raise ValueError(f'WideResNet depth must be 6n+4, got {depth}')
+            raise ConfigError(f'WideResNet depth must be 6n+4, got {depth}')
         self.blocks_per_stage = (depth - 4) // 6
         self.widths = (16 * widen_factor, 32 * widen_factor, 64 * widen_factor)
         self.in_channels = in_channels

@@ -115,7 +115,7 @@ class SSKDClassifier(FrozenFeaturesMixin, ImageClassifier):
             return inputs
         if inputs.shape[0] == num_samples:
             return rotate_views(inputs, self.rotations)
-        raise ValueError(
+        raise ConfigError(
             f'{inputs.shape[0]} training inputs for {num_samples} samples: '
             f'expected the samples themselves or their '
             f'{self.num_rotations} views each (RotatedViews with the '

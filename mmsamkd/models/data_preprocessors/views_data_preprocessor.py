@@ -31,7 +31,7 @@ class ViewsDataPreprocessor(ClsDataPreprocessor):
             if isinstance(first, (list, tuple)):
                 # A list of views per sample is transposed by MMEngine's
                 # collates, so its order cannot be known here.
-                raise TypeError(
+                raise ConfigError(
                     'ViewsDataPreprocessor got the views of a batch as '
                     'nested lists, whose order depends on the collate '
                     'function; end the pipeline with RotatedViews and '
@@ -41,7 +41,7 @@ class ViewsDataPreprocessor(ClsDataPreprocessor):
             if isinstance(first, torch.Tensor) and first.dim() == 4:
                 samples = data.get('data_samples')
                 if samples is not None and len(inputs) != len(samples):
-                    raise ValueError(
+                    raise ConfigError(
                         f'ViewsDataPreprocessor got {len(inputs)} view '
                         f'stacks for {len(samples)} samples: expected one '
                         '(K, C, H, W) tensor per sample (RotatedViews)'

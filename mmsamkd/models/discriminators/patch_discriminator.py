@@ -7,6 +7,8 @@ import torch.nn as nn
 from mmrazor.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
+
 
 @MODELS.register_module()
 class PatchDiscriminator(nn.Module):
@@ -54,7 +56,7 @@ class PatchDiscriminator(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """``(N, in_channels, H, W)`` -> ``(N, 1, H, W)``."""
         if x.dim() != 4:
-            raise ValueError(
+            raise ConfigError(
                 'PatchDiscriminator judges feature maps (N, C, H, W), got '
                 f'shape {tuple(x.shape)}: record the map (ModuleOutputs of '
                 'the layers before pooling) and set spatial=True on its pair'

@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule, ModuleList
 from torch import Tensor
 
+from ...errors import ConfigError
 from ..backbones.base import init_conv_bn
 
 
@@ -77,11 +78,11 @@ def build_ss_branches(
     """
     taps = tuple(taps)
     if list(taps) != sorted(set(taps)) or not taps:
-        raise ValueError(
+        raise ConfigError(
             f'branch taps must be increasing stage indices, got {taps}'
         )
     if taps[-1] >= backbone.num_stages or taps[0] < 0:
-        raise ValueError(
+        raise ConfigError(
             f'{type(backbone).__name__} has {backbone.num_stages} stages; '
             f'branch taps {taps} are out of range'
         )

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from mmrazor.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
 from ..utils.precision import at_least_fp32
 
 GAN_TYPES = ('bce', 'lsgan', 'hinge')
@@ -33,7 +34,7 @@ def discriminator_loss(real: Tensor, fake: Tensor, gan_type: str) -> Tensor:
         return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
     if gan_type == 'hinge':
         return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
-    raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+    raise ConfigError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
 
 
 def generator_loss(fake: Tensor, gan_type: str) -> Tensor:
@@ -48,7 +49,7 @@ def generator_loss(fake: Tensor, gan_type: str) -> Tensor:
         return 0.5 * ((fake - 1) ** 2).mean()
     if gan_type == 'hinge':
         return -fake.mean()
-    raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+    raise ConfigError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
 
 
 @MODELS.register_module()
@@ -65,7 +66,7 @@ class AdversarialLoss(nn.Module):
     def __init__(self, gan_type: str = 'bce', loss_weight: float = 1.0):
         super().__init__()
         if gan_type not in GAN_TYPES:
-            raise ValueError(
+            raise ConfigError(
                 f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}'
             )
         self.gan_type = gan_type

@@ -16,6 +16,7 @@ from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
 from ..utils import FeatureBank, image_classes
 
 
@@ -127,13 +128,13 @@ class CategoryStructureLoss(nn.Module):
         self.filter_correct = filter_correct
         self.banks = None
         if bank_size and filter_correct:
-            raise ValueError(
+            raise ConfigError(
                 'filter_correct selects batch samples by their prediction, '
                 'which the bank does not keep: use one or the other'
             )
         if bank_size:
             if not bank_channels:
-                raise ValueError('a memory bank needs bank_channels')
+                raise ConfigError('a memory bank needs bank_channels')
             self.banks = nn.ModuleDict(
                 dict(
                     student=FeatureBank(bank_size, bank_channels),

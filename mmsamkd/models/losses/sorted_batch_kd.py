@@ -5,6 +5,7 @@ import torch.nn as nn
 from mmrazor.registry import MODELS
 from torch import Tensor
 
+from ...errors import ConfigError
 from .kl_divergence import kl_divergence
 
 
@@ -46,7 +47,7 @@ class PreviousBatchSortedKD(nn.Module):
         if previous is None:
             return preds_S.sum() * 0
         if previous.shape[1] != current.shape[1]:
-            raise ValueError(
+            raise ConfigError(
                 f'the previous batch has {previous.shape[1]} classes, this '
                 f'one {current.shape[1]}: DSR compares one model with itself'
             )

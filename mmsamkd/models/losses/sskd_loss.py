@@ -115,13 +115,13 @@ class RotatedViewsKD(nn.Module):
         data_samples: Optional[Sequence[DataSample]] = None,
     ) -> Tensor:
         if preds_S.shape != preds_T.shape:
-            raise ValueError(
+            raise ConfigError(
                 f'student logits {tuple(preds_S.shape)} and teacher logits '
                 f'{tuple(preds_T.shape)} differ: both models must predict '
                 'the same classes on the same views'
             )
         if preds_S.shape[0] % self.num_rotations:
-            raise ValueError(
+            raise ConfigError(
                 f'{preds_S.shape[0]} rows are not whole groups of '
                 f'{self.num_rotations} views'
             )
@@ -193,7 +193,7 @@ class SimilarityKD(nn.Module):
 
     def forward(self, feats_S: Tensor, feats_T: Tensor) -> Tensor:
         if feats_S.shape[0] != feats_T.shape[0]:
-            raise ValueError(
+            raise ConfigError(
                 f'{feats_S.shape[0]} student and {feats_T.shape[0]} '
                 'teacher projections: both must see the same views'
             )

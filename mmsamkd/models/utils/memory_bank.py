@@ -7,6 +7,8 @@ import torch.nn as nn
 from mmengine import dist
 from torch import Tensor
 
+from ...errors import ConfigError
+
 
 class FeatureBank(nn.Module):
     """The last ``size`` features seen in training, with their labels.
@@ -25,7 +27,7 @@ class FeatureBank(nn.Module):
     def __init__(self, size: int, channels: int) -> None:
         super().__init__()
         if size < 1:
-            raise ValueError(f'a FeatureBank needs size >= 1, got {size}')
+            raise ConfigError(f'a FeatureBank needs size >= 1, got {size}')
         self.size = size
         self.register_buffer('features', torch.zeros(size, channels))
         self.register_buffer('labels', torch.full((size,), -1))

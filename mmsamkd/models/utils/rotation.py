@@ -16,6 +16,8 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from ...errors import ConfigError
+
 ROTATIONS = (0, 1, 2, 3)
 
 
@@ -23,12 +25,12 @@ def check_rotations(rotations: Sequence[int]) -> Sequence[int]:
     """Rotations are distinct quarter turns, the upright view first."""
     rotations = tuple(int(k) for k in rotations)
     if not rotations or rotations[0] != 0:
-        raise ValueError(
+        raise ConfigError(
             f'rotations must start with 0 (the upright view that classifies '
             f'and is evaluated), got {rotations}'
         )
     if len(set(k % 4 for k in rotations)) != len(rotations):
-        raise ValueError(
+        raise ConfigError(
             f'rotations must be distinct quarter turns, got {rotations}'
         )
     return rotations
@@ -45,7 +47,7 @@ def rotate_views(
             ``torch.rot90`` on the last two dims). Defaults to all four.
     """
     if images.shape[-1] != images.shape[-2]:
-        raise ValueError(
+        raise ConfigError(
             f'rotated views need square images, got {tuple(images.shape)}; '
             'crop or resize to a square first'
         )
