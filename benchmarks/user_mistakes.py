@@ -555,6 +555,11 @@ class Sweep:
                 'm82',
                 [ssa, 'optim_wrapper.paramwise_cfg.norm_decay_mult=0'],
             ),
+            'discrepancy samples no stage plays': (
+                SAMKD,
+                'm98',
+                [ssa, 'model.samples.epsilon=0.1'],
+            ),
             'misspelt GAN loss': (
                 SAMKD,
                 'm96',
@@ -718,6 +723,9 @@ class Sweep:
                 'adversary.accumulative_counts=2'
             ),
             'misspelt GAN loss': "got 'wgan'",
+            'discrepancy samples no stage plays': (
+                "no adversarial stage weighs 'samples'"
+            ),
             'misspelt backbone arch': "unknown CifarResNet arch 'resnet9'",
             'misspelt pair in a later SAMKD stage': (
                 "adversarial stage 2 (begin=2) names unknown pairs ['feat00']"
@@ -800,6 +808,7 @@ class Sweep:
         "paramwise_cfg over SAMKD's entries",
         'accumulated discriminator steps',
         'misspelt pair in a later SAMKD stage',
+        'discrepancy samples no stage plays',
         'MS-MGANs phase of a block it lacks',
         'SAMKD stage hook in an HSAKD config',
         'custom key of the student by its own name',
