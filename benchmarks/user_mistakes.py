@@ -400,6 +400,11 @@ class Sweep:
                 ['train_dataloader.sampler.type=InfiniteSampler'],
             ),
             'seed -1': (STUDENT, 'm55', ['randomness.seed=-1']),
+            'all training images by indices': (
+                STUDENT,
+                'm99',
+                ['train_dataloader.dataset.indices=60000'],
+            ),
             'validation part of no image': (
                 STUDENT,
                 'm56',
@@ -684,6 +689,9 @@ class Sweep:
             'InfiniteSampler under epochs': 'InfiniteSampler',
             'seed -1': 'randomness.seed=-1',
             'validation part of no image': 'val_dataloader.dataset.indices=0',
+            'all training images by indices': (
+                "split 'train' holds 50000 images"
+            ),
             'misspelt backbone type': "'ResNet9' is registered nowhere",
             'misspelt optimizer type': "'SGDD' is registered nowhere",
             'misspelt scheduler type': "'CosineAnnealingLr' is registered",
@@ -840,6 +848,7 @@ class Sweep:
         'InfiniteSampler under epochs',
         'seed -1',
         'validation part of no image',
+        'all training images by indices',
         'misspelt backbone type',
         'misspelt backbone arch',
         'misspelt GAN loss',

@@ -142,6 +142,53 @@ def test_fashion_mnist_val_split_is_held_out_of_train(tmp_path):
         LocalFashionMNIST(data_root=str(tmp_path), split='val', val_size=10)
 
 
+def test_indices_beyond_the_split_are_refused(tmp_path):
+    """Before: ``indices=60000`` beside ``val_size=10000`` trained on
+    50000 images, rc 0, under a record that said ``[:60000]``."""
+    from mmsamkd.utils.run_results import images_taken_problem
+
+    write_fmnist(tmp_path, n_train=10)
+    cfg = dict(
+        type='LocalFashionMNIST',
+        data_root=str(tmp_path),
+        split='train',
+        val_size=3,
+        indices=8,
+    )
+    built = LocalFashionMNIST(**{k: v for k, v in cfg.items() if k != 'type'})
+    assert images_taken_problem(cfg, built) == (
+        "dataset.indices=8, but LocalFashionMNIST split 'train' holds 7 "
+        "images (3 of the training images are held out as split 'val'): "
+        'the run would take 7 while its record and the comparison say '
+        '[:8]. Set indices=7, or None for all of them.'
+    )
+    assert images_taken_problem(dict(cfg, indices=7), built) is None
+    assert images_taken_problem(dict(cfg, indices=None), built) is None
+    test = dict(cfg, split='test', indices=5)
+    assert images_taken_problem(test, range(4)).startswith(
+        "dataset.indices=5, but LocalFashionMNIST split 'test' holds 4 "
+        'images: the run'
+    )
+
+
+def test_train_tool_refuses_indices_beyond_the_split(tmp_path):
+    from test_cli_errors import assert_one_line_error
+
+    from conftest import STUDENT_CFG, options_args, run_tool_in_process
+
+    result = run_tool_in_process(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args({'train_dataloader.dataset.indices': 60000}),
+    )
+    assert_one_line_error(
+        result,
+        "indices=60000, but LocalFashionMNIST split 'train' holds 50000",
+    )
+
+
 def test_fashion_mnist_missing_files_name_path_and_fix(tmp_path):
     with pytest.raises(DatasetNotFoundError) as info:
         LocalFashionMNIST(data_root=str(tmp_path / 'none'), split='train')

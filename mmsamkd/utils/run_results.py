@@ -111,6 +111,36 @@ def _images_taken(dataset: Mapping[str, Any]) -> str:
     return ''
 
 
+def images_taken_problem(dataset_cfg: Any, dataset: Any) -> Optional[str]:
+    """Why ``dataset``, built from ``dataset_cfg``, holds fewer images
+    than its ``indices=N`` asks for, or None. MMEngine takes the first N
+    of what the split holds, so ``indices=60000`` beside ``val_size=10000``
+    trained on 50000 images, rc 0, while the run's record and the
+    comparison said ``[:60000]``."""
+    indices = (
+        dataset_cfg.get('indices') if hasattr(dataset_cfg, 'get') else None
+    )
+    if not isinstance(indices, int) or isinstance(indices, bool):
+        return None
+    held = len(dataset)
+    if held >= indices:
+        return None
+    split = dataset_cfg.get('split')
+    where = f' split {split!r}' if split else ''
+    val_size = dataset_cfg.get('val_size')
+    held_out = (
+        f" ({val_size} of the training images are held out as split 'val')"
+        if val_size and split in ('train', None)
+        else ''
+    )
+    return (
+        f'dataset.indices={indices}, but {_dataset_name(dataset_cfg)}'
+        f'{where} holds {held} images{held_out}: the run would take {held} '
+        f'while its record and the comparison say [:{indices}]. Set '
+        f'indices={held}, or None for all of them.'
+    )
+
+
 def _dataset_name(dataset: Mapping[str, Any]) -> str:
     return str(dataset.get('type', '?')).split('.')[-1]
 

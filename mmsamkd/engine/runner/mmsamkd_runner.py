@@ -10,11 +10,13 @@ from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner import BaseLoop, Runner
 from torch.optim import Optimizer
+from torch.utils.data import DataLoader
 
 from mmsamkd.errors import CheckpointError, ConfigError
 from mmsamkd.third_party_noise import quiet_console
 from mmsamkd.utils.model_wrappers import unwrap_model
 from mmsamkd.utils.paramwise_settings import check_custom_keys
+from mmsamkd.utils.run_results import images_taken_problem
 from mmsamkd.utils.teacher_checkpoint import pretrained_init_problem
 from mmsamkd.utils.training_settings import check_cosine_periods
 
@@ -46,6 +48,9 @@ class MmsamkdRunner(Runner):
       mmengine would load with ``strict=False``.
     - checks a cosine schedule's period against the run's iterations
       once the loader gives their count (:func:`check_cosine_periods`).
+    - refuses a loader whose ``dataset.indices=N`` asks for more images
+      than its split holds (:func:`images_taken_problem`): MMEngine would
+      take what there is, under a record that says ``[:N]``.
 
     ``tools/train.py`` and ``tools/test.py`` build it for configs without
     their own ``runner_type``.
@@ -94,6 +99,23 @@ class MmsamkdRunner(Runner):
                 'optim_wrapper.paramwise_cfg',
             )
         return super().build_optim_wrapper(optim_wrapper)
+
+    @staticmethod
+    def build_dataloader(
+        dataloader: Union[DataLoader, Dict],
+        seed: Optional[int] = None,
+        diff_rank_seed: bool = False,
+    ) -> DataLoader:
+        built = Runner.build_dataloader(
+            dataloader, seed=seed, diff_rank_seed=diff_rank_seed
+        )
+        if isinstance(dataloader, dict):
+            problem = images_taken_problem(
+                dataloader.get('dataset'), built.dataset
+            )
+            if problem:
+                raise ConfigError(problem)
+        return built
 
     def build_param_scheduler(self, scheduler: Any) -> Any:
         if isinstance(self._train_loop, BaseLoop):  # its length is known
