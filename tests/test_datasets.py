@@ -169,9 +169,30 @@ def test_indices_beyond_the_split_are_refused(tmp_path):
         "dataset.indices=5, but LocalFashionMNIST split 'test' holds 4 "
         'images: the run'
     )
+    # a list past the split's end stops the build in an IndexError
+    listed = dict(cfg, indices=[0, 9])
+    with pytest.raises(IndexError):
+        LocalFashionMNIST(**{k: v for k, v in listed.items() if k != 'type'})
+    assert images_taken_problem(listed, None) == (
+        'dataset.indices names image 9, past the end of what '
+        "LocalFashionMNIST split 'train' holds (3 of the training images "
+        "are held out as split 'val'); indices count from 0 within the "
+        'split. Name images the split holds.'
+    )
+    assert images_taken_problem(dict(cfg, indices=[0, 6]), built) is None
 
 
-def test_train_tool_refuses_indices_beyond_the_split(tmp_path):
+@pytest.mark.parametrize(
+    'indices, told',
+    [
+        (
+            60000,
+            "indices=60000, but LocalFashionMNIST split 'train' holds 50000",
+        ),
+        ([0, 59999], 'names image 59999, past the end of what'),
+    ],
+)
+def test_train_tool_refuses_indices_beyond_the_split(indices, told, tmp_path):
     from test_cli_errors import assert_one_line_error
 
     from conftest import STUDENT_CFG, options_args, run_tool_in_process

@@ -111,19 +111,20 @@ def _images_taken(dataset: Mapping[str, Any]) -> str:
     return ''
 
 
-def images_taken_problem(dataset_cfg: Any, dataset: Any) -> Optional[str]:
+def images_taken_problem(
+    dataset_cfg: Any, dataset: Optional[Any]
+) -> Optional[str]:
     """Why ``dataset``, built from ``dataset_cfg``, holds fewer images
-    than its ``indices=N`` asks for, or None. MMEngine takes the first N
-    of what the split holds, so ``indices=60000`` beside ``val_size=10000``
+    than its ``indices`` ask for, or None. MMEngine takes the first N of
+    what the split holds, so ``indices=60000`` beside ``val_size=10000``
     trained on 50000 images, rc 0, while the run's record and the
-    comparison said ``[:60000]``."""
+    comparison said ``[:60000]``; a list of indices past the split's end
+    stopped in an ``IndexError`` (``dataset`` None: the build that
+    raised it)."""
     indices = (
         dataset_cfg.get('indices') if hasattr(dataset_cfg, 'get') else None
     )
-    if not isinstance(indices, int) or isinstance(indices, bool):
-        return None
-    held = len(dataset)
-    if held >= indices:
+    if indices is None or isinstance(indices, bool):
         return None
     split = dataset_cfg.get('split')
     where = f' split {split!r}' if split else ''
@@ -133,11 +134,23 @@ def images_taken_problem(dataset_cfg: Any, dataset: Any) -> Optional[str]:
         if val_size and split in ('train', None)
         else ''
     )
+    name = _dataset_name(dataset_cfg)
+    if not isinstance(indices, int):
+        if dataset is not None:
+            return None
+        return (
+            f'dataset.indices names image {max(indices)}, past the end of '
+            f'what {name}{where} holds{held_out}; indices count from 0 '
+            'within the split. Name images the split holds.'
+        )
+    held = len(dataset)
+    if held >= indices:
+        return None
     return (
-        f'dataset.indices={indices}, but {_dataset_name(dataset_cfg)}'
-        f'{where} holds {held} images{held_out}: the run would take {held} '
-        f'while its record and the comparison say [:{indices}]. Set '
-        f'indices={held}, or None for all of them.'
+        f'dataset.indices={indices}, but {name}{where} holds {held} '
+        f'images{held_out}: the run would take {held} while its record and '
+        f'the comparison say [:{indices}]. Set indices={held}, or None for '
+        'all of them.'
     )
 
 

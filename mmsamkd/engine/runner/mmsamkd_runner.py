@@ -106,15 +106,21 @@ class MmsamkdRunner(Runner):
         seed: Optional[int] = None,
         diff_rank_seed: bool = False,
     ) -> DataLoader:
-        built = Runner.build_dataloader(
-            dataloader, seed=seed, diff_rank_seed=diff_rank_seed
+        dataset_cfg = (
+            dataloader.get('dataset') if isinstance(dataloader, dict) else None
         )
-        if isinstance(dataloader, dict):
-            problem = images_taken_problem(
-                dataloader.get('dataset'), built.dataset
+        try:
+            built = Runner.build_dataloader(
+                dataloader, seed=seed, diff_rank_seed=diff_rank_seed
             )
-            if problem:
-                raise ConfigError(problem)
+        except IndexError:  # a list of indices past the split's end
+            problem = images_taken_problem(dataset_cfg, None)
+            if not problem:
+                raise
+            raise ConfigError(problem) from None
+        problem = images_taken_problem(dataset_cfg, built.dataset)
+        if problem:
+            raise ConfigError(problem)
         return built
 
     def build_param_scheduler(self, scheduler: Any) -> Any:
