@@ -565,6 +565,11 @@ class Sweep:
                 'm98',
                 [ssa, 'model.samples.epsilon=0.1'],
             ),
+            'discriminator_steps 2.5': (
+                SAMKD,
+                'm100',
+                [ssa, 'model.discriminator_steps=2.5'],
+            ),
             'misspelt GAN loss': (
                 SAMKD,
                 'm96',
@@ -731,6 +736,7 @@ class Sweep:
                 'adversary.accumulative_counts=2'
             ),
             'misspelt GAN loss': "got 'wgan'",
+            'discriminator_steps 2.5': 'whole number of at least 1, got 2.5',
             'discrepancy samples no stage plays': (
                 "no adversarial stage weighs 'samples'"
             ),
@@ -852,6 +858,7 @@ class Sweep:
         'misspelt backbone type',
         'misspelt backbone arch',
         'misspelt GAN loss',
+        'discriminator_steps 2.5',
         'misspelt optimizer type',
         'misspelt scheduler type',
         'train a _base_ file',

@@ -409,6 +409,14 @@ def test_bad_adversary_configs_are_clear_errors():
         SAMKDOptimWrapperConstructor(
             dict(architecture=dict(optimizer=dict(type='SGD', lr=0.1)))
         )
+    # before: 2.5 stopped the first discriminator step in a TypeError
+    for steps in (0, 2.5, True):
+        cfg.model.discriminator_steps = steps
+        with pytest.raises(
+            ConfigError,
+            match=rf'whole number of at least 1, got {steps!r}$',
+        ):
+            MODELS.build(cfg.model)
 
 
 def test_pair_widths_are_read_from_the_recorded_layers():

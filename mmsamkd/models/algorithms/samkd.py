@@ -95,8 +95,17 @@ class SAMKD(SingleTeacherDistill):
     ) -> None:
         super().__init__(**kwargs)
         check_policy(nonfinite)
-        if discriminator_steps < 1:
-            raise ConfigError('discriminator_steps must be at least 1')
+        if (
+            not isinstance(discriminator_steps, int)
+            or isinstance(discriminator_steps, bool)
+            or discriminator_steps < 1
+        ):
+            # before: 2.5 trained until the first discriminator step, then
+            # stopped in a TypeError traceback (epochs in, for a stage)
+            raise ConfigError(
+                'discriminator_steps must be a whole number of at least 1, '
+                f'got {discriminator_steps!r}'
+            )
         self.samples = self._check_samples(samples)
         self.sample_weight = 1.0 if self.samples else 0.0
         # On a stream of its own: building the adversary must not move the
