@@ -216,6 +216,14 @@ def test_test_tool_checks_its_test_loader(tmp_path, option, told):
         ('randomness.seed', -1, 'randomness.seed=-1: a seed is'),
         ('randomness.seed', 2**32, 'a whole number from 0 to 2**32 - 1'),
         ('train_cfg.max_epochs', 1.5, 'train a part of an epoch'),
+        # before: torch's ValueError traceback
+        (
+            'train_dataloader.batch_size',
+            64.0,
+            'train_dataloader.batch_size=64.0: a count, so a whole number. '
+            'Set 64.',
+        ),
+        ('val_dataloader.dataset.indices', 1.5, 'whole number. Set one.'),
         # before: the first epoch never ended
         ('train_dataloader.sampler.type', 'InfiniteSampler', 'never ends'),
         # MultiStepLR's decay to 0: no training after the first milestone

@@ -18,7 +18,7 @@ not refused.
 """
 
 import logging
-from numbers import Number
+from numbers import Integral, Number
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
@@ -56,6 +56,16 @@ def _at_least(
         value < minimum or (value == minimum and not inclusive)
     ):
         raise ConfigError(f'{path}={value}{tail}')
+
+
+def _whole(path: str, value: Any) -> None:
+    """Refuse ``path=value`` when it is a number with a fraction or a
+    float (``64.0`` from a config's arithmetic): a count."""
+    if _number(value) and not isinstance(value, Integral):
+        raise ConfigError(
+            f'{path}={value}: a count, so a whole number. Set '
+            + (f'{int(value)}.' if value == int(value) else 'one.')
+        )
 
 
 def check_optimizers(cfg: Config) -> None:
@@ -425,13 +435,23 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
         settings = cfg.get(loader) or {}
         if not hasattr(settings, 'get'):
             continue
+        dataset = settings.get('dataset') or {}
+        for key, value in (
+            ('batch_size', settings.get('batch_size')),
+            ('num_workers', settings.get('num_workers')),
+            (
+                'dataset.indices',
+                dataset.get('indices') if hasattr(dataset, 'get') else None,
+            ),
+        ):
+            # before: torch's ValueError traceback (batch_size=64.0)
+            _whole(f'{loader}.{key}', value)
         _at_least(
             f'{loader}.batch_size',
             settings.get('batch_size'),
             1,
             ': a batch holds at least one image. Set 1 or more.',
         )
-        dataset = settings.get('dataset') or {}
         _at_least(
             f'{loader}.dataset.indices',
             dataset.get('indices') if hasattr(dataset, 'get') else None,
