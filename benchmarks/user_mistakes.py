@@ -575,6 +575,11 @@ class Sweep:
                 'm96',
                 [ssa, 'model.adversary.gan_type=wgan'],
             ),
+            'CIFAR student on Fashion-MNIST': (
+                KD,
+                'm101',
+                [teacher, 'model.architecture.backbone.in_channels=3'],
+            ),
             'misspelt backbone arch': (
                 STUDENT,
                 'm97',
@@ -741,6 +746,9 @@ class Sweep:
                 "no adversarial stage weighs 'samples'"
             ),
             'misspelt backbone arch': "unknown CifarResNet arch 'resnet9'",
+            'CIFAR student on Fashion-MNIST': (
+                'model.architecture.backbone takes 3-channel images'
+            ),
             'misspelt pair in a later SAMKD stage': (
                 "adversarial stage 2 (begin=2) names unknown pairs ['feat00']"
             ),
@@ -835,6 +843,7 @@ class Sweep:
         'ICAKD num_classes 5',
         'student head of a CIFAR-100 config',
         'student head of 5 classes',
+        'CIFAR student on Fashion-MNIST',
         'milestones on a cosine schedule',
         'SAMKD pair channels wrong',
         'lr 0',

@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader
 
 from mmsamkd.errors import CheckpointError, ConfigError
 from mmsamkd.third_party_noise import quiet_console
+from mmsamkd.utils.input_channels import input_channels_problem
 from mmsamkd.utils.model_wrappers import unwrap_model
 from mmsamkd.utils.paramwise_settings import check_custom_keys
 from mmsamkd.utils.run_results import images_taken_problem
@@ -48,6 +49,8 @@ class MmsamkdRunner(Runner):
       mmengine would load with ``strict=False``.
     - checks a cosine schedule's period against the run's iterations
       once the loader gives their count (:func:`check_cosine_periods`).
+    - refuses a backbone whose first convolution takes another number of
+      channels than the data has (:func:`input_channels_problem`);
     - refuses a loader whose ``dataset.indices=N`` asks for more images
       than its split holds (:func:`images_taken_problem`): MMEngine would
       take what there is, under a record that says ``[:N]``.
@@ -82,6 +85,9 @@ class MmsamkdRunner(Runner):
     def wrap_model(
         self, model_wrapper_cfg: Optional[Dict], model: nn.Module
     ) -> nn.Module:
+        problem = input_channels_problem(model)
+        if problem:
+            raise ConfigError(problem)
         if self.channels_last:
             model.to(memory_format=torch.channels_last)
         return super().wrap_model(model_wrapper_cfg, model)
