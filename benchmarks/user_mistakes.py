@@ -797,6 +797,7 @@ class Sweep:
         'test.py vanilla cfg + KD ckpt',
         'test.py KD cfg + vanilla ckpt',
         'test.py teacher cfg + student',
+        'test.py CHECKPOINT CONFIG (swapped)',
         'test.py with another std',
         'KD at lr 1e4',
         'KD at lr 1e4, skip policy',
@@ -914,6 +915,17 @@ class Sweep:
             ),
             'test.py KD cfg + vanilla ckpt': lambda: self.test_fit(
                 KD, self.student
+            ),
+            'test.py CHECKPOINT CONFIG (swapped)': lambda: self.refused(
+                tool(
+                    'test.py',
+                    self.student,
+                    STUDENT,
+                    '--work-dir',
+                    self.dir('t'),
+                    options=[],
+                ),
+                'is a checkpoint where a config is expected',
             ),
             'test.py teacher cfg + student': lambda: self.test_fit(
                 TEACHER, self.student

@@ -14,6 +14,7 @@ from mmsamkd.models.classifiers import (
     TRAINING_ONLY_PREFIXES,
     to_plain_classifier,
 )
+from mmsamkd.utils.cli import check_checkpoint_file
 
 STUDENT_PREFIX = 'architecture.'
 # Keys of a distillation config that mean nothing to a plain classifier.
@@ -117,8 +118,9 @@ def export(
     checkpoint: str, out: Optional[str] = None, force: bool = False
 ) -> Tuple[str, Optional[str]]:
     """Write the student checkpoint (and config); return their paths."""
-    if not osp.isfile(checkpoint):
-        raise MmsamkdError(f'checkpoint {checkpoint!r} does not exist')
+    check_checkpoint_file(
+        checkpoint, 'tools/export_student.py CHECKPOINT [--out OUT]'
+    )
     ckpt = load_from_trusted_local(checkpoint, map_location='cpu')
     if 'state_dict' not in ckpt:
         raise MmsamkdError(

@@ -711,3 +711,37 @@ def test_a_part_that_refuses_its_arguments_is_one_line(
         *options_args(options),
     )
     assert_one_line_error(result, told)
+
+
+@pytest.mark.parametrize(
+    'script, arguments, told',
+    [
+        # before: MMEngine's OSError traceback
+        (
+            'test.py',
+            ('{ckpt}', STUDENT_CFG),
+            "epoch_1.pth' is a checkpoint where a config is expected: "
+            'tools/test.py CONFIG CHECKPOINT',
+        ),
+        ('compare.py', ('{ckpt}',), 'is a checkpoint where a config is'),
+        # before: FileNotFoundError traceback
+        ('train.py', ('{tmp}/nope.py',), "nope.py' does not exist"),
+        # before: "does not exist"
+        ('test.py', (STUDENT_CFG, '{tmp}'), 'is a folder: name a checkpoint'),
+        # before: the unpickler's traceback
+        (
+            'export_student.py',
+            (STUDENT_CFG,),
+            'is a config where a checkpoint is expected: '
+            'tools/export_student.py CHECKPOINT',
+        ),
+    ],
+)
+def test_arguments_in_the_wrong_place_are_one_line(
+    script, arguments, told, tmp_path
+):
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'not read')
+    arguments = [a.format(ckpt=ckpt, tmp=tmp_path) for a in arguments]
+    result = run_tool_in_process(script, *arguments)
+    assert_one_line_error(result, told)

@@ -54,7 +54,12 @@ def main():
     args = parse_args()
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
-    from mmsamkd.utils.cli import build_error, check_work_dir
+    from mmsamkd.utils.cli import (
+        build_error,
+        check_checkpoint_file,
+        check_work_dir,
+        read_config,
+    )
     from mmsamkd.utils.config_check import (
         check_evaluated_inputs,
         check_heads_fit_the_data,
@@ -73,16 +78,13 @@ def main():
 
     cfg = None
     try:
-        from mmengine.config import Config
         from mmengine.dist import is_main_process
 
         from mmsamkd.engine.runner import MmsamkdRunner
 
-        if not osp.isfile(args.checkpoint):
-            raise MmsamkdError(
-                f'checkpoint {args.checkpoint!r} does not exist'
-            )
-        cfg = Config.fromfile(args.config)
+        usage = 'tools/test.py CONFIG CHECKPOINT [options]'
+        cfg = read_config(args.config, usage)
+        check_checkpoint_file(args.checkpoint, usage)
         check_run_parts(cfg, 'test', args.config)
         cfg.launcher = args.launcher
         if args.cfg_options:

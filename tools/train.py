@@ -64,12 +64,11 @@ def parse_args():
 
 
 def build_cfg(args):
-    from mmengine.config import Config
-
+    from mmsamkd.utils.cli import read_config
     from mmsamkd.utils.config_keys import check_overrides
     from mmsamkd.utils.registered_types import check_run_parts
 
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config, 'tools/train.py CONFIG [options]')
     check_run_parts(cfg, 'train', args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:

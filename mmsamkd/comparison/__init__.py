@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mmsamkd.engine.optimizers import use_mixed_precision
 from mmsamkd.errors import ConfigError, MmsamkdError
+from mmsamkd.utils.cli import read_config
 from mmsamkd.utils.config_check import check_settings
 from mmsamkd.utils.config_keys import check_overrides
 from mmsamkd.utils.evaluation_settings import metrics_given_instead
@@ -53,13 +54,9 @@ def compare(
     each is one of compare.py's options, and a default here would be a
     second one that could drift from the tool's.
     """
-    from mmengine.config import Config
-
     loaded = []
     for config in configs:
-        if not osp.isfile(config):
-            raise MmsamkdError(f'config {config!r} does not exist')
-        cfg = Config.fromfile(config)
+        cfg = read_config(config, 'tools/compare.py CONFIG [CONFIG ...]')
         # before any run trains, not when this one's turn comes
         check_run_parts(cfg, 'train', config)
         try:

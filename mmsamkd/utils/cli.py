@@ -79,6 +79,50 @@ class CfgOptionsAction(DictAction):
         getattr(namespace, self.dest).update(verbatim)
 
 
+CONFIG_SUFFIXES = ('.py', '.yml', '.yaml', '.json')
+CHECKPOINT_SUFFIXES = ('.pth', '.pt', '.ckpt')
+
+
+def read_config(path: str, usage: str) -> Any:
+    """``Config.fromfile(path)``, refusing in one line a path that holds
+    no config (before: MMEngine's ``FileNotFoundError`` or ``OSError``
+    traceback, e.g. for the checkpoint and the config given in swapped
+    order); ``usage``: the tool's arguments, for the message."""
+    from mmengine.config import Config
+
+    if not osp.exists(path):
+        raise MmsamkdError(f'config {path!r} does not exist')
+    if not path.endswith(CONFIG_SUFFIXES):
+        what = (
+            'a checkpoint'
+            if path.endswith(CHECKPOINT_SUFFIXES)
+            else 'a folder'
+            if osp.isdir(path)
+            else 'not a config file (.py, .yml, .yaml or .json)'
+        )
+        raise MmsamkdError(
+            f'{path!r} is {what} where a config is expected: {usage}'
+        )
+    return Config.fromfile(path)
+
+
+def check_checkpoint_file(path: str, usage: str) -> None:
+    """``path`` is a file, and not a config: one line each (before: the
+    unpickler's traceback for a config, "does not exist" for a run's
+    folder)."""
+    if osp.isdir(path):
+        raise MmsamkdError(
+            f'checkpoint {path!r} is a folder: name a checkpoint in it '
+            '(its last_checkpoint file names the latest)'
+        )
+    if not osp.isfile(path):
+        raise MmsamkdError(f'checkpoint {path!r} does not exist')
+    if path.endswith(CONFIG_SUFFIXES):
+        raise MmsamkdError(
+            f'{path!r} is a config where a checkpoint is expected: {usage}'
+        )
+
+
 def check_work_dir(path: str, option: str = '--work-dir') -> None:
     """``path`` is a folder, or can be made one: before, a file there (or
     above it) ended in a ``FileExistsError`` traceback."""
