@@ -356,6 +356,11 @@ class Sweep:
                 ['optim_wrapper.optimizer.momentum=-0.9'],
             ),
             'misspelt randomness key': (STUDENT, 'm45', ['randomness.sed=3']),
+            'checkpoints in an out_dir': (
+                STUDENT,
+                'm102',
+                [f'default_hooks.checkpoint.out_dir={self.dir("m102-ckpts")}'],
+            ),
             'misspelt checkpoint-hook key': (
                 STUDENT,
                 'm46',
@@ -689,6 +694,7 @@ class Sweep:
             'negative momentum': 'momentum=-0.9',
             'misspelt randomness key': "no argument 'sed'",
             'misspelt checkpoint-hook key': 'max_keep_ckpt',
+            'checkpoints in an out_dir': "the tools keep a run's checkpoints",
             'misspelt hook name': "no entry 'nonfinit'",
             'misspelt loss name': "no entry 'loss_kl'",
             'evaluator list without index': 'val_evaluator is a list',
@@ -853,6 +859,7 @@ class Sweep:
         'negative momentum',
         'misspelt randomness key',
         'misspelt checkpoint-hook key',
+        'checkpoints in an out_dir',
         'misspelt hook name',
         'misspelt loss name',
         'evaluator list without index',

@@ -208,3 +208,20 @@ def test_only_the_loaders_named_are_checked():
     cfg = Config.fromfile(STUDENT_CFG)
     cfg.merge_from_dict({'val_dataloader.drop_last': True})
     check_evaluation_loaders(cfg, ['test_dataloader'])
+
+
+def test_checkpoints_stay_in_the_work_dir(tmp_path):
+    """Before: with out_dir, a fresh run over an earlier one overwrote its
+    checkpoints there, rc 0 (the check for them looks in the work dir)."""
+    settings(**{'default_hooks.checkpoint.out_dir': None})
+    result = run_tool_in_process(
+        'train.py',
+        STUDENT_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args({'default_hooks.checkpoint.out_dir': tmp_path / 'c'}),
+    )
+    assert_one_line_error(
+        result, f"out_dir='{tmp_path / 'c'}': the tools keep a run's"
+    )
+    assert not (tmp_path / 'c').exists()

@@ -286,6 +286,24 @@ def check_evaluation_loaders(
             )
 
 
+def check_checkpoints_in_work_dir(cfg: Config) -> None:
+    """The checkpoint hook saves in the work dir, where the tools look for
+    a run's checkpoints. Before, ``default_hooks.checkpoint.out_dir``
+    moved them elsewhere: a fresh run over an earlier one was not refused
+    and overwrote its checkpoints there, rc 0, and ``compare.py`` found
+    no finished run."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
+    out_dir = hook.get('out_dir') if hasattr(hook, 'get') else None
+    if out_dir:
+        raise ConfigError(
+            f'default_hooks.checkpoint.out_dir={out_dir!r}: the tools keep '
+            "a run's checkpoints beside its logs and records in its work "
+            'dir (--resume, compare.py, the checks that no run is '
+            'overwritten). Drop out_dir, and give the place as --work-dir.'
+        )
+
+
 def check_evaluation_settings(cfg: Config) -> None:
     check_evaluation_loaders(cfg)
     check_save_best(cfg)
+    check_checkpoints_in_work_dir(cfg)
