@@ -575,6 +575,11 @@ class Sweep:
                 'm100',
                 [ssa, 'model.discriminator_steps=2.5'],
             ),
+            'TensorBoard logging without tensorboard': (
+                STUDENT,
+                'm103',
+                ['visualizer.vis_backends.0.type=TensorboardVisBackend'],
+            ),
             'misspelt GAN loss': (
                 SAMKD,
                 'm96',
@@ -747,6 +752,9 @@ class Sweep:
                 'adversary.accumulative_counts=2'
             ),
             'misspelt GAN loss': "got 'wgan'",
+            'TensorBoard logging without tensorboard': (
+                "No module named 'tensorboard'"
+            ),
             'discriminator_steps 2.5': 'whole number of at least 1, got 2.5',
             'discrepancy samples no stage plays': (
                 "no adversarial stage weighs 'samples'"
@@ -860,6 +868,7 @@ class Sweep:
         'misspelt randomness key',
         'misspelt checkpoint-hook key',
         'checkpoints in an out_dir',
+        'TensorBoard logging without tensorboard',
         'misspelt hook name',
         'misspelt loss name',
         'evaluator list without index',

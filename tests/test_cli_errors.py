@@ -745,3 +745,34 @@ def test_arguments_in_the_wrong_place_are_one_line(
     arguments = [a.format(ckpt=ckpt, tmp=tmp_path) for a in arguments]
     result = run_tool_in_process(script, *arguments)
     assert_one_line_error(result, told)
+
+
+def test_a_package_the_config_asks_for_is_one_line(tmp_path):
+    """Before: the ImportError traceback of a ``custom_imports`` module (or
+    of ``TensorboardVisBackend`` without tensorboard), MMEngine's message
+    listing all of sys.path."""
+    from mmsamkd.utils.cli import build_error
+
+    config = tmp_path / 'with_imports.py'
+    config.write_text(
+        f'_base_ = [{STUDENT_CFG!r}]\ncustom_imports = dict(imports='
+        "['no_such_project.hooks'], allow_failed_imports=False)\n"
+    )
+    result = run_tool_in_process('train.py', config, '--work-dir', tmp_path)
+    assert_one_line_error(
+        result,
+        "error: No module named 'no_such_project': a part the config asks "
+        'for (custom_imports, visualizer.vis_backends, a type from another '
+        'package) needs it. Install it, or drop that part.',
+    )
+    # the import that failed, not the advice raised over it
+    try:
+        try:
+            raise ModuleNotFoundError("No module named 'tensorboard'")
+        except ImportError as missing:
+            raise ImportError('Please run "pip install tensorboard"') from (
+                missing
+            )
+    except ImportError as error:
+        told = str(build_error(error, None))
+    assert told.startswith("No module named 'tensorboard': a part")

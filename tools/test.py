@@ -145,7 +145,7 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
-    except (TypeError, AssertionError) as error:
+    except (TypeError, AssertionError, ImportError) as error:
         problem = build_error(error, cfg)
         if not problem:
             raise

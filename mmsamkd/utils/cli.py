@@ -140,9 +140,22 @@ def build_error(error: Exception, cfg: Any) -> Optional[MmsamkdError]:
     """The one line for an error raised while ``cfg``'s objects were
     built, where a config slip explains it: a key its class does not take
     (``TypeError``), a recorder source that is no module (MMRazor's
-    ``AssertionError``); None for any other error, to be raised as is."""
+    ``AssertionError``), a package the config asks for that is not
+    installed (``ImportError``: a ``TensorboardVisBackend`` without
+    tensorboard, a module in ``custom_imports``); None for any other
+    error, to be raised as is."""
     if isinstance(error, TypeError):
         return misplaced_key(error, cfg)
     if isinstance(error, AssertionError):
         return recorder_source_problem(error, cfg)
+    if isinstance(error, ImportError):
+        # the import that failed first ("No module named 'tensorboard'"),
+        # not the advice wrapped around it (MMEngine's lists sys.path)
+        while isinstance(error.__cause__ or error.__context__, ImportError):
+            error = error.__cause__ or error.__context__
+        return MmsamkdError(
+            f'{str(error).splitlines()[0]}: a part the config asks for '
+            '(custom_imports, visualizer.vis_backends, a type from another '
+            'package) needs it. Install it, or drop that part.'
+        )
     return None
