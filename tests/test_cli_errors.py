@@ -758,13 +758,17 @@ def test_a_package_the_config_asks_for_is_one_line(tmp_path):
         f'_base_ = [{STUDENT_CFG!r}]\ncustom_imports = dict(imports='
         "['no_such_project.hooks'], allow_failed_imports=False)\n"
     )
-    result = run_tool_in_process('train.py', config, '--work-dir', tmp_path)
-    assert_one_line_error(
-        result,
-        "error: No module named 'no_such_project': a part the config asks "
-        'for (custom_imports, visualizer.vis_backends, a type from another '
-        'package) needs it. Install it, or drop that part.',
-    )
+    for arguments in (
+        ('train.py', config, '--work-dir', tmp_path),
+        ('compare.py', config, '--work-dir-root', tmp_path / 'c'),
+    ):
+        result = run_tool_in_process(*arguments)
+        assert_one_line_error(
+            result,
+            "error: No module named 'no_such_project': a part the config "
+            'asks for (custom_imports, visualizer.vis_backends, a type from '
+            'another package) needs it. Install it, or drop that part.',
+        )
     # the import that failed, not the advice raised over it
     try:
         try:

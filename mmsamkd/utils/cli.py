@@ -103,7 +103,10 @@ def read_config(path: str, usage: str) -> Any:
         raise MmsamkdError(
             f'{path!r} is {what} where a config is expected: {usage}'
         )
-    return Config.fromfile(path)
+    try:
+        return Config.fromfile(path)
+    except ImportError as error:  # its custom_imports
+        raise build_error(error, None) from None
 
 
 def check_checkpoint_file(path: str, usage: str) -> None:
