@@ -46,9 +46,9 @@ class MmsamkdRunner(Runner):
       MMEngine's default constructor would pass over;
     - refuses an ``init_cfg`` of type ``Pretrained`` whose checkpoint does
       not fit its module (:func:`pretrained_init_problem`), which
-      mmengine would load with ``strict=False``.
+      mmengine would load with ``strict=False``;
     - checks a cosine schedule's period against the run's iterations
-      once the loader gives their count (:func:`check_cosine_periods`).
+      once the loader gives their count (:func:`check_cosine_periods`);
     - refuses a backbone whose first convolution takes another number of
       channels than the data has (:func:`input_channels_problem`);
     - refuses a loader whose ``dataset.indices=N`` asks for more images

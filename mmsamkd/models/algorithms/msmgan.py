@@ -198,9 +198,9 @@ class MSMGAN(SAMKD):
             self._skip_update(student_wrapper, g_losses)
             return log_vars
         # every student parameter takes part in the graph (DDP expects a
-        # gradient for each); only the block's gradients are kept. The
-        # wrapper's own update_params, less the step, so that its
-        # accumulative_counts holds here too
+        # gradient for each); only the block's gradients are kept. This is
+        # the wrapper's update_params opened up to drop the others before
+        # its step, so its accumulative_counts holds here too
         student_params = list(self.student.parameters())
         loss = loss + 0 * sum(p.sum() for p in student_params)
         student_wrapper.backward(student_wrapper.scale_loss(loss))
