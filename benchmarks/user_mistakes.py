@@ -40,6 +40,7 @@ SAMKD = f'{CFG}/samkd/samkd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 ICAKD = f'{CFG}/icakd/icakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 CSKD = f'{CFG}/cskd/cskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 MSMGAN = f'{CFG}/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
+SSKD_STUDENT = f'{CFG}/sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 TINY = [
     'train_dataloader.dataset.indices=256',
     'val_dataloader.dataset.indices=128',
@@ -505,6 +506,16 @@ class Sweep:
                 'm76',
                 [teacher, 'model.distiller.distill_losses.loss_kd.tau=-4'],
             ),
+            'views pipeline under a plain preprocessor': (
+                SSKD_STUDENT,
+                'm104',
+                [
+                    'model.teacher_ckpt=None',
+                    'random_teacher=True',
+                    'model.data_preprocessor.type='
+                    'mmpretrain.ClsDataPreprocessor',
+                ],
+            ),
             'validation pipeline without PackInputs': (
                 STUDENT,
                 'm80',
@@ -737,6 +748,9 @@ class Sweep:
             ),
             'KD temperature -4': 'loss_kd.tau=-4: a softmax temperature',
             'validation pipeline without PackInputs': 'not PackInputs',
+            'views pipeline under a plain preprocessor': (
+                'but model.data_preprocessor is mmpretrain.ClsDataPreprocessor'
+            ),
             'val_cfg set to None': 'val_cfg is None but',
             'an empty val_evaluator': 'val_evaluator is an empty list',
             'a run folder as teacher_ckpt': 'is a folder, not a checkpoint',
@@ -822,6 +836,7 @@ class Sweep:
         'InfiniteSampler in validation',
         'training pipeline in validation',
         'validation pipeline without PackInputs',
+        'views pipeline under a plain preprocessor',
         'val_cfg set to None',
         'an empty val_evaluator',
         'best checkpoint by the teacher',

@@ -478,3 +478,21 @@ def test_mmengine_fp16_wrapper_is_refused_without_a_gpu(monkeypatch):
     settings(**{'optim_wrapper.type': 'mmrazor.MixedPrecisionOptimWrapper'})
     monkeypatch.setattr(training_settings, 'get_device', lambda: 'cuda')
     settings(**amp)
+
+
+def test_rotated_views_need_a_preprocessor_that_stacks_them():
+    """Before: SSKD's views pipeline under MMPretrain's ClsDataPreprocessor
+    stopped at its first batch in torch's conv2d (a 5-D input)."""
+    from mmsamkd.utils.training_settings import check_views_preprocessor
+
+    sskd = f'{REPO}/configs/sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+    check_views_preprocessor(Config.fromfile(sskd))
+    check_views_preprocessor(Config.fromfile(STUDENT_CFG))  # no views
+    cfg = Config.fromfile(sskd)
+    cfg.model.data_preprocessor.type = 'mmpretrain.ClsDataPreprocessor'
+    with pytest.raises(
+        ConfigError,
+        match=r'model\.data_preprocessor is mmpretrain\.ClsDataPreprocessor, '
+        'which passes the stacks on',
+    ):
+        check_views_preprocessor(cfg)

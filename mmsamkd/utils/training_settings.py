@@ -489,6 +489,45 @@ def check_seed(cfg: Config) -> None:
         )
 
 
+def check_views_preprocessor(cfg: Config) -> None:
+    """A training pipeline that makes rotated views (``RotatedViews``: a
+    ``(K, C, H, W)`` stack per image) is read by a data preprocessor that
+    stacks them (before: MMPretrain's ``ClsDataPreprocessor`` passed the
+    5-D batch on, and the first batch stopped in the network's first
+    convolution, a traceback from inside torch)."""
+    from mmengine.registry import MODELS
+
+    from ..models.data_preprocessors import ViewsDataPreprocessor
+
+    loader = cfg.get('train_dataloader') or {}
+    dataset = loader.get('dataset') if hasattr(loader, 'get') else None
+    if not any(
+        type_name(step) == 'RotatedViews'
+        for each in wrapped_datasets(dataset)
+        for step in each.get('pipeline') or ()
+        if hasattr(step, 'get')
+    ):
+        return
+    model = cfg.get('model') or {}
+    preprocessor = model.get('data_preprocessor') or cfg.get(
+        'data_preprocessor'
+    )
+    kind = preprocessor.get('type') if hasattr(preprocessor, 'get') else None
+    scope = model.get('_scope_', 'mmpretrain')
+    with MODELS.switch_scope_and_registry(scope) as registry:
+        cls = registry.get(kind) if isinstance(kind, str) else kind
+    if isinstance(cls, type) and issubclass(cls, ViewsDataPreprocessor):
+        return
+    raise ConfigError(
+        "train_dataloader's pipeline makes rotated views (RotatedViews, a "
+        'stack of views per image), but model.data_preprocessor is '
+        f'{kind or "not set"}, which passes the stacks on as they are: the '
+        "first batch would stop in the network's first convolution. Set "
+        "model.data_preprocessor.type='mmpretrain.ViewsDataPreprocessor', "
+        'which lays the views out image-major.'
+    )
+
+
 def check_training_settings(cfg: Config) -> None:
     check_optimizers(cfg)
     check_loss_weights(cfg)
@@ -496,4 +535,5 @@ def check_training_settings(cfg: Config) -> None:
     check_schedule(cfg)
     check_cosine_periods(cfg)
     check_loaders(cfg)
+    check_views_preprocessor(cfg)
     check_seed(cfg)
