@@ -302,6 +302,15 @@ class Sweep:
                 'm23',
                 ['train_cfg.max_epochs=1 randomness.seed=3'],
             ),
+            'ICAKD bank of another width': (
+                ICAKD,
+                'm105',
+                [
+                    teacher,
+                    'model.distiller.distill_losses.loss_structure.'
+                    'bank_channels=32',
+                ],
+            ),
             'ICAKD num_classes 5': (
                 ICAKD,
                 'm24',
@@ -700,6 +709,7 @@ class Sweep:
             'resume another run for more epochs': 'schedule 1 epochs',
             'two pairs in one argument': 'several key=value pairs',
             'ICAKD num_classes 5': 'loss_structure counts 5 classes',
+            'ICAKD bank of another width': 'set bank_channels=64',
             'student head of a CIFAR-100 config': 'num_classes is 100',
             'student head of 5 classes': 'num_classes is 5',
             'milestones on a cosine schedule': "no argument 'milestones'",
@@ -871,6 +881,7 @@ class Sweep:
         'misspelt recorder in a loss mapping',
         'recorder source of no module',
         'ICAKD num_classes 5',
+        'ICAKD bank of another width',
         'student head of a CIFAR-100 config',
         'student head of 5 classes',
         'CIFAR student on Fashion-MNIST',

@@ -11,6 +11,7 @@ from mmengine import dist
 from mmpretrain.structures import DataSample
 
 from conftest import REPO, tiny_cfg
+from mmsamkd.errors import ConfigError
 from mmsamkd.models.losses import (
     CAMCategoryStructureLoss,
     CAMLoss,
@@ -168,6 +169,27 @@ def test_bank_of_one_keeps_the_newest_and_smaller_is_refused():
     assert bank.labels.tolist() == [2] and bank.pointer.item() == 0
     with pytest.raises(ValueError, match='size >= 1, got 0'):
         FeatureBank(size=0, channels=1)
+
+
+def test_a_bank_of_another_width_or_a_fractional_size_is_refused():
+    """Before: an indexing RuntimeError at the first enqueue
+    (``bank_channels=32`` under 64-channel features) and a TypeError
+    traceback (``bank_size=2.5``)."""
+    with pytest.raises(ConfigError, match=r'whole number size >= 1, got 2\.5'):
+        FeatureBank(size=2.5, channels=1)
+    loss = CategoryStructureLoss(
+        num_classes=4, filter_correct=False, bank_size=8, bank_channels=2
+    )
+    features, logits = torch.zeros(2, 3), torch.zeros(2, 4)
+    with pytest.raises(
+        ConfigError,
+        match=r'keeps 2-channel features \(bank_channels=2\), but the '
+        'recorded features have 3 channels: set bank_channels=3$',
+    ):
+        loss.structure_loss(
+            features, features.clone(), logits, logits, torch.tensor([0, 1])
+        )
+    assert loss.banks['student'].labels.eq(-1).all()  # nothing written
 
 
 @pytest.mark.parametrize('world_size', [2, 3])

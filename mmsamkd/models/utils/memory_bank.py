@@ -26,12 +26,26 @@ class FeatureBank(nn.Module):
 
     def __init__(self, size: int, channels: int) -> None:
         super().__init__()
-        if size < 1:
-            raise ConfigError(f'a FeatureBank needs size >= 1, got {size}')
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ConfigError(
+                f'a FeatureBank needs a whole number size >= 1, got {size!r}'
+            )
         self.size = size
         self.register_buffer('features', torch.zeros(size, channels))
         self.register_buffer('labels', torch.full((size,), -1))
         self.register_buffer('pointer', torch.zeros((), dtype=torch.long))
+
+    def check_width(self, features: Tensor) -> None:
+        """Refuse ``features`` of another width than the bank keeps
+        (before: an indexing ``RuntimeError`` traceback at the first
+        enqueue)."""
+        width, kept = features.shape[1], self.features.shape[1]
+        if width != kept:
+            raise ConfigError(
+                f'the memory bank keeps {kept}-channel features '
+                f'(bank_channels={kept}), but the recorded features have '
+                f'{width} channels: set bank_channels={width}'
+            )
 
     def stored(self) -> Tuple[Tensor, Tensor]:
         """``(features, labels)`` of the filled slots (detached)."""
@@ -41,6 +55,7 @@ class FeatureBank(nn.Module):
     @torch.no_grad()
     def enqueue(self, features: Tensor, labels: Tensor) -> None:
         """Write ``features`` ``(N, channels)`` over the oldest slots."""
+        self.check_width(features)
         features, labels = features.detach(), labels.detach()
         if dist.get_world_size() > 1:
             features = torch.cat(dist.all_gather(features))
