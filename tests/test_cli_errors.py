@@ -727,7 +727,11 @@ def test_a_part_that_refuses_its_arguments_is_one_line(
         # before: FileNotFoundError traceback
         ('train.py', ('{tmp}/nope.py',), "nope.py' does not exist"),
         # before: "does not exist"
-        ('test.py', (STUDENT_CFG, '{tmp}'), 'is a folder: name a checkpoint'),
+        (
+            'test.py',
+            (STUDENT_CFG, '{tmp}'),
+            'is a folder, not a checkpoint file: name a checkpoint in it',
+        ),
         # before: the unpickler's traceback
         (
             'export_student.py',

@@ -113,11 +113,11 @@ def check_checkpoint_file(path: str, usage: str) -> None:
     """``path`` is a file, and not a config: one line each (before: the
     unpickler's traceback for a config, "does not exist" for a run's
     folder)."""
-    if osp.isdir(path):
-        raise MmsamkdError(
-            f'checkpoint {path!r} is a folder: name a checkpoint in it '
-            '(its last_checkpoint file names the latest)'
-        )
+    from .config_check import not_a_file  # heavy; cli is read at startup
+
+    folder = not_a_file('checkpoint', path)
+    if folder:
+        raise MmsamkdError(folder)
     if not osp.isfile(path):
         raise MmsamkdError(f'checkpoint {path!r} does not exist')
     if path.endswith(CONFIG_SUFFIXES):

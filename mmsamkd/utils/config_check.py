@@ -42,7 +42,7 @@ def _teacher_pretrained(model_cfg):
     return hasattr(init_cfg, 'get') and init_cfg.get('type') == 'Pretrained'
 
 
-def _not_a_file(key: str, path: str) -> Optional[str]:
+def not_a_file(key: str, path: str) -> Optional[str]:
     """``'<key> <path> is a folder ...'`` where ``path`` (a local path)
     names a folder: "does not exist" would mislead."""
     path = osp.expanduser(path)
@@ -75,7 +75,7 @@ def check_teacher_checkpoint(
         )
     if ckpt and '://' not in ckpt and not osp.isfile(osp.expanduser(ckpt)):
         raise ConfigError(
-            _not_a_file('teacher_ckpt', ckpt)
+            not_a_file('teacher_ckpt', ckpt)
             or f'teacher_ckpt {ckpt!r} does not exist. Train the teacher '
             'first (tools/train.py configs/teachers/<config>.py) or point '
             'to its checkpoint with --cfg-options model.teacher_ckpt=PATH.'
@@ -83,7 +83,7 @@ def check_teacher_checkpoint(
     for snapshot in model_cfg.get('teacher_snapshots') or ():
         if '://' not in snapshot and not osp.isfile(osp.expanduser(snapshot)):
             raise ConfigError(
-                _not_a_file('teacher snapshot', snapshot)
+                not_a_file('teacher snapshot', snapshot)
                 or f'teacher snapshot {snapshot!r} does not exist. Train the '
                 'snapshot teacher first (tools/train.py configs/teachers/'
                 '<teacher>_snapshots_<...>.py keeps them) or set '
@@ -108,7 +108,7 @@ def check_load_from(cfg: Config) -> None:
     """``load_from`` (weights to start or resume from) must exist."""
     path = cfg.get('load_from')
     if path and '://' not in path and not osp.isfile(osp.expanduser(path)):
-        folder = _not_a_file(
+        folder = not_a_file(
             '--resume' if cfg.get('resume') else 'load_from', path
         )
         if folder:
