@@ -10,6 +10,8 @@ each time) and ``rule='less'`` the worst, rc 0; an ``InfiniteSampler`` in
 ``val_dataloader`` never ended the first validation.
 """
 
+import re
+
 import pytest
 from mmengine.config import Config
 from test_cli_errors import assert_one_line_error
@@ -17,6 +19,7 @@ from test_cli_errors import assert_one_line_error
 from conftest import (
     KD_CFG,
     STUDENT_CFG,
+    TEACHER_CFG,
     options_args,
     run_tool_in_process,
 )
@@ -225,3 +228,51 @@ def test_checkpoints_stay_in_the_work_dir(tmp_path):
         result, f"out_dir='{tmp_path / 'c'}': the tools keep a run's"
     )
     assert not (tmp_path / 'c').exists()
+
+
+@pytest.mark.parametrize(
+    'topk, told',
+    [
+        (0, 'val_evaluator.0.topk=0: top-k accuracy counts'),
+        ((1, 0), 'val_evaluator.0.topk=(1, 0): top-k accuracy counts'),
+        (1.5, 'val_evaluator.0.topk=1.5: top-k accuracy counts'),
+        (True, 'val_evaluator.0.topk=True: top-k accuracy counts'),
+        (
+            (1, 11),
+            'val_evaluator.0.topk=(1, 11): top-11 needs 11 classes, but '
+            'the head predicts 10',
+        ),
+    ],
+)
+def test_accuracy_topk_is_a_rank_the_head_has(topk, told):
+    """Before: topk=0 ran to rc 0 with ``accuracy/top0: 0.0`` (the best
+    checkpoint chosen by it); a k above the class count stopped after the
+    first epoch, at the first validation."""
+    with pytest.raises(ConfigError, match=re.escape(told)):
+        settings(**{'val_evaluator.0.topk': topk})
+    with pytest.raises(ConfigError, match='top-11 needs 11 classes'):
+        settings(KD_CFG, **{'val_evaluator.0.topk': (1, 11)})
+
+
+def test_accuracy_topk_up_to_the_class_count_is_kept():
+    settings(**{'val_evaluator.0.topk': (1, 10)})
+    settings(**{'val_evaluator.0.topk': 5})
+    # one evaluator, not a list
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.val_evaluator = dict(type='Accuracy', topk=(1, 5))
+    check_evaluation_settings(cfg)
+    cfg.val_evaluator.topk = (1, 50)
+    with pytest.raises(ConfigError, match=r'^val_evaluator.topk=\(1, 50\)'):
+        check_evaluation_settings(cfg)
+
+
+def test_test_tool_checks_the_test_evaluator(tmp_path, fmnist_teacher_ckpt):
+    result = run_tool_in_process(
+        'test.py',
+        TEACHER_CFG,
+        fmnist_teacher_ckpt,
+        '--work-dir',
+        tmp_path,
+        *options_args({'test_evaluator.0.topk': 0}),
+    )
+    assert_one_line_error(result, 'test_evaluator.0.topk=0: top-k')

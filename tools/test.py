@@ -67,7 +67,10 @@ def main():
     from mmsamkd.utils.config_keys import check_config_keys, check_overrides
     from mmsamkd.utils.distiller_settings import check_distiller
     from mmsamkd.utils.distributed import check_launch, end_distributed
-    from mmsamkd.utils.evaluation_settings import check_evaluation_loaders
+    from mmsamkd.utils.evaluation_settings import (
+        check_accuracy_topk,
+        check_evaluation_loaders,
+    )
     from mmsamkd.utils.registered_types import (
         check_loop_parts,
         check_registered_types,
@@ -97,6 +100,7 @@ def main():
         check_heads_fit_the_data(cfg, ['test_dataloader'])
         check_loaders(cfg, ['test_dataloader'])
         check_evaluation_loaders(cfg, ['test_dataloader'])
+        check_accuracy_topk(cfg, ['test_evaluator'])
         check_launch(cfg.launcher)
         check_evaluated_inputs(cfg, args.checkpoint, args.config)
         check_test_unseen(cfg, args.checkpoint)
@@ -145,7 +149,7 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
-    except (TypeError, AssertionError, ImportError) as error:
+    except (TypeError, AssertionError, ValueError, ImportError) as error:
         problem = build_error(error, cfg)
         if not problem:
             raise

@@ -19,6 +19,9 @@ its name says, or failed only after the first epoch:
   evaluator gives (``'loss'``) stopped with a ``KeyError`` an epoch in,
   and a metric whose direction MMEngine cannot guess
   (``'transfer/ece'``) with a ``ValueError``.
+- ``Accuracy(topk=0)``: a top-0 accuracy of 0 at every validation, chosen
+  by ``save_best='auto'``; a ``k`` above the head's class count stopped at
+  the first validation, after an epoch of training.
 
 :func:`check_evaluation_settings` refuses them in one line before the
 Runner is built.
@@ -303,7 +306,61 @@ def check_checkpoints_in_work_dir(cfg: Config) -> None:
         )
 
 
+def _head_classes(cfg: Config) -> Optional[int]:
+    model = cfg.get('model') or {}
+    network = model.get('architecture') or model
+    head = network.get('head') if hasattr(network, 'get') else None
+    count = head.get('num_classes') if hasattr(head, 'get') else None
+    return count if isinstance(count, int) else None
+
+
+def check_accuracy_topk(
+    cfg: Config, evaluators: Sequence[str] = ('val_evaluator',)
+) -> None:
+    """Each ``k`` of an ``Accuracy``'s ``topk`` is a whole number from 1
+    to the head's class count.
+
+    ``topk=0`` ran to rc 0 with ``accuracy/top0: 0.0`` at every
+    validation, and ``save_best='auto'`` kept the first epoch as the best
+    by it; a ``k`` above the class count stopped in MMPretrain's
+    ``ValueError`` at the end of the first validation, after an epoch of
+    training.
+    """
+    classes = _head_classes(cfg)
+    for name in evaluators:
+        node = cfg.get(name)
+        entries = (
+            [(name, node)]
+            if hasattr(node, 'get')
+            else [(f'{name}.{i}', e) for i, e in enumerate(node or ())]
+        )
+        for place, evaluator in entries:
+            if not hasattr(evaluator, 'get') or (
+                type_name(evaluator) != 'Accuracy'
+            ):
+                continue
+            topk = evaluator.get('topk', 1)
+            for k in topk if isinstance(topk, (list, tuple)) else [topk]:
+                if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+                    raise ConfigError(
+                        f'{place}.topk={topk!r}: top-k accuracy counts an '
+                        'image as right when its label is among the k '
+                        'highest scores, so each k is a whole number of at '
+                        'least 1 (top-0 is 0 for every model, and '
+                        "save_best='auto' would choose by it). Set "
+                        'topk=(1,) or (1, 5).'
+                    )
+                if classes is not None and k > classes:
+                    raise ConfigError(
+                        f'{place}.topk={topk!r}: top-{k} needs {k} classes, '
+                        f'but the head predicts {classes} (MMPretrain stops '
+                        'at the end of the first validation). Keep each k '
+                        f'at most {classes}.'
+                    )
+
+
 def check_evaluation_settings(cfg: Config) -> None:
     check_evaluation_loaders(cfg)
+    check_accuracy_topk(cfg)
     check_save_best(cfg)
     check_checkpoints_in_work_dir(cfg)
