@@ -595,6 +595,25 @@ class Sweep:
                 'm100',
                 [ssa, 'model.discriminator_steps=2.5'],
             ),
+            'Mixup alpha written as 1': (
+                STUDENT,
+                'm106',
+                [
+                    'model.train_cfg.augments.type=Mixup',
+                    'model.train_cfg.augments.alpha=1',
+                ],
+            ),
+            'RandomFlip direction misspelt': (
+                STUDENT,
+                'm107',
+                ['train_dataloader.dataset.pipeline.1.direction=horisontal'],
+            ),
+            'top-0 accuracy': (STUDENT, 'm108', ['val_evaluator.0.topk=0']),
+            'top-20 accuracy of 10 classes': (
+                STUDENT,
+                'm109',
+                ['val_evaluator.0.topk=(1,20)'],
+            ),
             'TensorBoard logging without tensorboard': (
                 STUDENT,
                 'm103',
@@ -780,6 +799,10 @@ class Sweep:
                 "No module named 'tensorboard'"
             ),
             'discriminator_steps 2.5': 'whole number of at least 1, got 2.5',
+            'Mixup alpha written as 1': '(Mixup) refused its settings',
+            'RandomFlip direction misspelt': "direction='horisontal'",
+            'top-0 accuracy': 'val_evaluator.0.topk=0',
+            'top-20 accuracy of 10 classes': 'top-20 needs 20 classes',
             'discrepancy samples no stage plays': (
                 "no adversarial stage weighs 'samples'"
             ),
@@ -911,6 +934,10 @@ class Sweep:
         'misspelt backbone arch',
         'misspelt GAN loss',
         'discriminator_steps 2.5',
+        'Mixup alpha written as 1',
+        'RandomFlip direction misspelt',
+        'top-0 accuracy',
+        'top-20 accuracy of 10 classes',
         'misspelt optimizer type',
         'misspelt scheduler type',
         'train a _base_ file',

@@ -171,6 +171,7 @@ TESTS = {
     ],
     'mmsamkd/utils/config_keys.py': ['test_config_keys.py', 'test_configs.py'],
     'mmsamkd/utils/misplaced_keys.py': ['test_config_keys.py'],
+    'mmsamkd/utils/constructor_errors.py': ['test_constructor_errors.py'],
     'mmsamkd/utils/cli.py': ['test_cli_errors.py'],
     'mmsamkd/utils/training_settings.py': ['test_training_settings.py'],
     'mmsamkd/utils/evaluation_settings.py': [

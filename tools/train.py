@@ -230,7 +230,7 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
-    except (TypeError, AssertionError, ImportError) as error:
+    except (TypeError, AssertionError, ValueError, ImportError) as error:
         problem = build_error(error, cfg)
         if not problem:
             raise

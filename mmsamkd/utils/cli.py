@@ -7,6 +7,7 @@ from typing import Any, Optional
 from mmengine.config import DictAction
 
 from ..errors import MmsamkdError
+from .constructor_errors import constructor_error
 from .distiller_settings import recorder_source_problem
 from .misplaced_keys import misplaced_key
 
@@ -143,14 +144,19 @@ def build_error(error: Exception, cfg: Any) -> Optional[MmsamkdError]:
     """The one line for an error raised while ``cfg``'s objects were
     built, where a config slip explains it: a key its class does not take
     (``TypeError``), a recorder source that is no module (MMRazor's
-    ``AssertionError``), a package the config asks for that is not
+    ``AssertionError``), a setting that a configured class's own check
+    refused (an ``AssertionError`` or ``ValueError`` in its constructor),
+    a package the config asks for that is not
     installed (``ImportError``: a ``TensorboardVisBackend`` without
     tensorboard, a module in ``custom_imports``); None for any other
     error, to be raised as is."""
     if isinstance(error, TypeError):
         return misplaced_key(error, cfg)
-    if isinstance(error, AssertionError):
-        return recorder_source_problem(error, cfg)
+    if isinstance(error, (AssertionError, ValueError)):
+        problem = None
+        if isinstance(error, AssertionError):
+            problem = recorder_source_problem(error, cfg)
+        return problem or constructor_error(error, cfg)
     if isinstance(error, ImportError):
         # the import that failed first ("No module named 'tensorboard'"),
         # not the advice wrapped around it (MMEngine's lists sys.path)
