@@ -609,6 +609,11 @@ class Sweep:
                 ['train_dataloader.dataset.pipeline.1.direction=horisontal'],
             ),
             'top-0 accuracy': (STUDENT, 'm108', ['val_evaluator.0.topk=0']),
+            'val_interval 1.5': (
+                STUDENT,
+                'm110',
+                ['train_cfg.max_epochs=3', 'train_cfg.val_interval=1.5'],
+            ),
             'top-20 accuracy of 10 classes': (
                 STUDENT,
                 'm109',
@@ -802,6 +807,7 @@ class Sweep:
             'Mixup alpha written as 1': '(Mixup) refused its settings',
             'RandomFlip direction misspelt': "direction='horisontal'",
             'top-0 accuracy': 'val_evaluator.0.topk=0',
+            'val_interval 1.5': 'train_cfg.val_interval=1.5',
             'top-20 accuracy of 10 classes': 'top-20 needs 20 classes',
             'discrepancy samples no stage plays': (
                 "no adversarial stage weighs 'samples'"
@@ -938,6 +944,7 @@ class Sweep:
         'RandomFlip direction misspelt',
         'top-0 accuracy',
         'top-20 accuracy of 10 classes',
+        'val_interval 1.5',
         'misspelt optimizer type',
         'misspelt scheduler type',
         'train a _base_ file',

@@ -236,6 +236,9 @@ def test_test_tool_checks_its_test_loader(tmp_path, option, told):
         ),
         # before: mmengine's ValueError and RuntimeError tracebacks
         ('default_hooks.logger.interval', 0, 'logger.interval=0: the'),
+        # before: validated at epochs 3, 6, ... rc 0
+        ('train_cfg.val_interval', 1.5, 'val_interval=1.5: MMEngine'),
+        ('train_cfg.val_begin', 2.5, 'val_begin=2.5: MMEngine validates'),
         (
             'train_cfg.type',
             'IterBasedTrainLoop',
@@ -263,6 +266,7 @@ def test_the_bounds_of_those_settings_are_allowed():
     settings(**{'randomness.seed': 0, 'train_cfg.max_epochs': 2.0})
     settings(**{'randomness.seed': None, 'optim_wrapper.clip_grad': None})
     settings(**{'default_hooks.logger.interval': 1})
+    settings(**{'train_cfg.val_interval': 2.0, 'train_cfg.val_begin': 1.0})
     cfg = Config.fromfile(STUDENT_CFG)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=10)
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler')

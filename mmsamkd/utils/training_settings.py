@@ -253,6 +253,15 @@ def check_schedule(cfg: Config) -> None:
         f'or more (the last {unit} is always validated).',
     )
     begin = train_cfg.get('val_begin', 1)
+    for key, value in (('val_interval', interval), ('val_begin', begin)):
+        # before: val_interval=1.5 validated only where the count divides
+        # by it evenly (every third epoch), rc 0
+        if _number(value) and value != int(value):
+            raise ConfigError(
+                f'train_cfg.{key}={value}: MMEngine validates at whole '
+                f'{unit} counts (one divisible by val_interval, from '
+                f'val_begin on). Set a whole number.'
+            )
     if _number(begin) and _number(last) and begin > last:
         raise ConfigError(
             f'train_cfg.val_begin={begin} is after the last {unit} '
