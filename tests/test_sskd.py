@@ -324,7 +324,26 @@ def test_plain_teacher_checkpoint_names_the_head_stage(
     cfg = tiny_cfg(
         SSKD_CFG, tmp_path, **{'model.teacher_ckpt': fmnist_teacher_ckpt}
     )
-    with pytest.raises(CheckpointError, match='no projection head'):
+    with pytest.raises(
+        CheckpointError, match='no projection head .* it is a plain teacher'
+    ):
+        Runner.from_cfg(cfg)
+
+
+def test_an_hsakd_teacher_checkpoint_is_named_as_one(
+    fmnist_ssa_teacher_ckpt, tmp_path
+):
+    """Before: an HSAKD teacher's checkpoint was called a plain one."""
+    from mmengine.runner import Runner
+
+    cfg = tiny_cfg(
+        SSKD_CFG, tmp_path, **{'model.teacher_ckpt': fmnist_ssa_teacher_ckpt}
+    )
+    with pytest.raises(
+        CheckpointError,
+        match=r'it is an HSAKD-family teacher \(self-supervised branches\), '
+        'and SSKD',
+    ):
         Runner.from_cfg(cfg)
 
 

@@ -110,9 +110,29 @@ def test_a_plain_teacher_for_hsakd_names_the_ssa_teacher(tmp_path):
         *options_args({'model.teacher_ckpt': tmp_path / 'plain.pth'}),
     )
     assert_one_line_error(
-        result, 'plain.pth has no self-supervised branches', 'ssa-frozen'
+        result,
+        'plain.pth has no self-supervised branches',
+        'it is a plain teacher',
+        'ssa-frozen',
     )
     assert not osp.exists(tmp_path / 'run' / 'epoch_1.pth')
+
+
+def test_an_sskd_teacher_for_hsakd_is_named_as_one(
+    fmnist_sskd_teacher_ckpt, tmp_path
+):
+    result = run_tool_in_process(
+        'train.py',
+        HSAKD_CFG,
+        '--work-dir',
+        tmp_path,
+        *options_args({'model.teacher_ckpt': fmnist_sskd_teacher_ckpt}),
+    )
+    assert_one_line_error(
+        result,
+        'has no self-supervised branches',
+        'it is an SSKD teacher (a projection head)',
+    )
 
 
 def test_no_teacher_checkpoint_needs_the_random_teacher_flag():

@@ -84,6 +84,13 @@ def teacher_state_problem(
     if not missing and not mismatched:
         return None
     name = type(teacher).__name__
+    # what the checkpoint is, for a teacher stage missing its own part
+    if any(k.startswith(BRANCH_PREFIX) for k in state_dict):
+        kind = 'an HSAKD-family teacher (self-supervised branches)'
+    elif any(k.startswith(PROJECTION_PREFIX) for k in state_dict):
+        kind = 'an SSKD teacher (a projection head)'
+    else:
+        kind = 'a plain teacher'
     if len(missing) == len(expected):
         return (
             f"teacher_ckpt {filename} holds none of the {name} teacher's "
@@ -95,7 +102,7 @@ def teacher_state_problem(
     if missing and all(k.startswith(BRANCH_PREFIX) for k in missing):
         return (
             f'teacher_ckpt {filename} has no self-supervised branches '
-            f'({key_examples(missing)} are missing): it is a plain teacher, '
+            f'({key_examples(missing)} are missing): it is {kind}, '
             'and this method distils from the branches. Train the '
             'ssa-frozen teacher (configs/teachers/<teacher>_ssa-frozen_'
             '<...>.py, load_from=this checkpoint) and pass its checkpoint.'
@@ -103,7 +110,7 @@ def teacher_state_problem(
     if missing and all(k.startswith(PROJECTION_PREFIX) for k in missing):
         return (
             f'teacher_ckpt {filename} has no projection head '
-            f'({key_examples(missing)} are missing): it is a plain teacher, '
+            f'({key_examples(missing)} are missing): it is {kind}, '
             "and SSKD distils its projections too. Train the teacher's "
             'projection head (configs/teachers/<teacher>_sskd-head_<...>'
             '.py, load_from=this checkpoint) and pass its checkpoint.'
