@@ -172,6 +172,12 @@ TESTS = {
     'mmsamkd/utils/config_keys.py': ['test_config_keys.py', 'test_configs.py'],
     'mmsamkd/utils/misplaced_keys.py': ['test_config_keys.py'],
     'mmsamkd/utils/constructor_errors.py': ['test_constructor_errors.py'],
+    'mmsamkd/utils/input_channels.py': ['test_input_channels.py'],
+    'mmsamkd/utils/model_wrappers.py': [
+        'test_adversarial_stage_hook.py',
+        'test_mixed_precision.py',
+        'test_channels_last.py',
+    ],
     'mmsamkd/utils/cli.py': ['test_cli_errors.py'],
     'mmsamkd/utils/training_settings.py': ['test_training_settings.py'],
     'mmsamkd/utils/evaluation_settings.py': [
