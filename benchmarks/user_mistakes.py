@@ -957,6 +957,7 @@ class Sweep:
         'test.py in the training dir',
         'work dir is a file',
         'compare --jobs 0',
+        'compare: one optimizer over SAMKD',
         'compare --metric not computed',
         'dist_train.sh on 0 processes',
         'missing teacher_ckpt',
@@ -1043,6 +1044,9 @@ class Sweep:
             'test.py on MS-MGANs ckpt': self.msmgan_test,
             'test.py in the training dir': self.test_in_training_dir,
             'work dir is a file': self.work_dir_a_file,
+            'compare: one optimizer over SAMKD': (
+                self.compare_one_optimizer_over_samkd
+            ),
             'compare --jobs 0': lambda: self.compare_refused_before_training(
                 '--jobs', '0'
             ),
@@ -1223,6 +1227,31 @@ class Sweep:
         trained = osp.join(root, osp.splitext(osp.basename(TEACHER))[0])
         if verdict[0] == 'refused' and osp.isdir(trained):
             return 'unclear', f'refused only after training {trained}'
+        return verdict
+
+    def compare_one_optimizer_over_samkd(self):
+        """compare.py --cfg-options of a one-optimizer config over SAMKD's
+        entries: refused before the teachers train."""
+        root = self.dir('c7')
+        verdict = self.refused(
+            tool(
+                'compare.py',
+                TEACHER,
+                SSA,
+                SAMKD,
+                '--work-dir-root',
+                root,
+                options=['optim_wrapper.optimizer.lr=0.1'],
+            ),
+            'optim_wrapper.optimizer sits beside',
+        )
+        trained = sorted(
+            name
+            for name in (os.listdir(root) if osp.isdir(root) else ())
+            if not name.startswith('.')  # compare.py's lock
+        )
+        if trained:
+            return 'unclear', f'{verdict[1]} (after training {trained})'
         return verdict
 
     def dist_train_zero(self):

@@ -500,3 +500,57 @@ def test_rotated_views_need_a_preprocessor_that_stacks_them():
         'which passes the stacks on',
     ):
         check_views_preprocessor(cfg)
+
+
+MSMGAN_CFG = (
+    f'{REPO}/configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
+
+
+@pytest.mark.parametrize(
+    'option, value, told',
+    [
+        # before: refused only when the SAMKD run was built (compare.py:
+        # after its teachers had trained)
+        (
+            'optim_wrapper.optimizer.lr',
+            0.1,
+            'optim_wrapper.optimizer sits beside the optimizer entries of '
+            "SAMKD-style algorithms ('architecture', 'adversary', "
+            "'teacher'), where no optimizer reads it. Set it in the entry it "
+            'is for (optim_wrapper.architecture.optimizer, optim_wrapper.'
+            'adversary.optimizer).',
+        ),
+        (
+            'optim_wrapper.accumulative_counts',
+            2,
+            'optim_wrapper.accumulative_counts sits beside',
+        ),
+        (
+            'optim_wrapper.adversary.accumulative_counts',
+            2,
+            'optim_wrapper.adversary.accumulative_counts=2: the',
+        ),
+        (
+            'optim_wrapper.paramwise_cfg.norm_decay_mult',
+            0.0,
+            'optim_wrapper.paramwise_cfg sits beside no optimizer',
+        ),
+    ],
+)
+def test_samkd_optimizer_entries_are_checked_before_the_build(
+    option, value, told
+):
+    with pytest.raises(ConfigError, match=re.escape(told)):
+        settings(SAMKD_CFG, **{option: value})
+
+
+def test_samkd_optimizer_entries_that_build():
+    settings(SAMKD_CFG)
+    settings(MSMGAN_CFG)  # its optional teacher entry
+    cfg = Config.fromfile(SAMKD_CFG)
+    cfg.optim_wrapper.pop('adversary')
+    with pytest.raises(ConfigError, match=r"got \['architecture'\]: add "):
+        check_training_settings(cfg)
+    cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
+    check_training_settings(cfg)  # another constructor's: not read here

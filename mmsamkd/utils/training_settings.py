@@ -537,7 +537,28 @@ def check_views_preprocessor(cfg: Config) -> None:
     )
 
 
+def check_optimizer_entries(cfg: Config) -> None:
+    """An ``optim_wrapper`` of one entry per part (SAMKD's and MS-MGANs'
+    constructor) holds those entries and nothing beside them, checked
+    before the build: ``compare.py`` runs this on every listed config
+    before the first trains."""
+    wrapper = cfg.get('optim_wrapper')
+    constructor = wrapper.get('constructor') if hasattr(wrapper, 'get') else ''
+    if str(constructor).split('.')[-1] != 'SAMKDOptimWrapperConstructor':
+        return
+    # utils is imported by the engine package: import it when needed
+    from ..engine.optimizers.samkd_optim_constructor import check_entries
+
+    entries = {
+        key: value
+        for key, value in wrapper.items()
+        if key not in ('constructor', 'paramwise_cfg')
+    }
+    check_entries(entries, wrapper.get('paramwise_cfg'))
+
+
 def check_training_settings(cfg: Config) -> None:
+    check_optimizer_entries(cfg)
     check_optimizers(cfg)
     check_loss_weights(cfg)
     check_temperatures(cfg)

@@ -1,6 +1,6 @@
 """Two optimizers for SAMKD: the student side and the discriminators."""
 
-from typing import Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 import torch.nn as nn
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
@@ -27,6 +27,58 @@ def at_names(parts: Dict[str, nn.Module]) -> nn.Module:
     return root
 
 
+ENTRIES = ('architecture', 'adversary')
+OPTIONAL_ENTRIES = ('teacher',)
+
+
+def check_entries(
+    optim_wrapper_cfg: Mapping[str, Any], paramwise_cfg: Optional[dict] = None
+) -> None:
+    """Refuse an ``optim_wrapper`` (less its ``constructor``) that
+    :class:`SAMKDOptimWrapperConstructor` cannot build as meant.
+
+    The config checks run this before any run trains: ``compare.py
+    --cfg-options optim_wrapper.optimizer.lr=0.1`` stopped only at the
+    SAMKD run's build, after its teachers had trained.
+    """
+    keys = set(optim_wrapper_cfg)
+    stray = sorted(keys - {*ENTRIES, *OPTIONAL_ENTRIES})
+    if stray:
+        raise ConfigError(
+            f'optim_wrapper.{stray[0]} sits beside the optimizer entries of '
+            f'SAMKD-style algorithms {ENTRIES + OPTIONAL_ENTRIES}, where no '
+            f'optimizer reads it. Set it in the entry it is for '
+            f'(optim_wrapper.architecture.{stray[0]}, optim_wrapper.'
+            f'adversary.{stray[0]}).'
+        )
+    missing = [key for key in ENTRIES if key not in keys]
+    if missing:
+        raise ConfigError(
+            f'SAMKD needs optim_wrapper entries {ENTRIES} (and optionally '
+            f'{OPTIONAL_ENTRIES}), got {sorted(keys)}: add optim_wrapper.'
+            f'{missing[0]}=dict(optimizer=dict(...)).'
+        )
+    if paramwise_cfg:
+        raise ConfigError(
+            'optim_wrapper.paramwise_cfg sits beside no optimizer of '
+            "SAMKD's: give each entry its own (optim_wrapper."
+            'architecture.paramwise_cfg, ...)'
+        )
+    counts = optim_wrapper_cfg['adversary'].get('accumulative_counts', 1)
+    if counts != 1:
+        # before: rc 0, each discriminator step on 1/counts of the
+        # last batch's gradient
+        raise ConfigError(
+            f'optim_wrapper.adversary.accumulative_counts={counts}: the '
+            'discriminators step on every batch and cannot accumulate '
+            "(each update first clears what the student's step left in "
+            'their gradients, so they would step on 1/'
+            f"{counts} of one batch's gradient). Leave it at 1; "
+            'optim_wrapper.architecture.accumulative_counts accumulates '
+            'the student side.'
+        )
+
+
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class SAMKDOptimWrapperConstructor:
     """Build ``OptimWrapperDict(architecture=..., adversary=...)``.
@@ -48,38 +100,10 @@ class SAMKDOptimWrapperConstructor:
             it. Give each entry its own.
     """
 
-    KEYS = ('architecture', 'adversary')
-    OPTIONAL_KEYS = ('teacher',)
-
     def __init__(
         self, optim_wrapper_cfg: dict, paramwise_cfg: Optional[dict] = None
     ) -> None:
-        keys = set(optim_wrapper_cfg)
-        if not set(self.KEYS) <= keys <= {*self.KEYS, *self.OPTIONAL_KEYS}:
-            raise ConfigError(
-                f'SAMKD needs optim_wrapper entries {self.KEYS} (and '
-                f'optionally {self.OPTIONAL_KEYS}), got '
-                f'{sorted(optim_wrapper_cfg)}'
-            )
-        if paramwise_cfg:
-            raise ConfigError(
-                'optim_wrapper.paramwise_cfg sits beside no optimizer of '
-                "SAMKD's: give each entry its own (optim_wrapper."
-                'architecture.paramwise_cfg, ...)'
-            )
-        counts = optim_wrapper_cfg['adversary'].get('accumulative_counts', 1)
-        if counts != 1:
-            # before: rc 0, each discriminator step on 1/counts of the
-            # last batch's gradient
-            raise ConfigError(
-                f'optim_wrapper.adversary.accumulative_counts={counts}: the '
-                'discriminators step on every batch and cannot accumulate '
-                "(each update first clears what the student's step left in "
-                'their gradients, so they would step on 1/'
-                f"{counts} of one batch's gradient). Leave it at 1; "
-                'optim_wrapper.architecture.accumulative_counts accumulates '
-                'the student side.'
-            )
+        check_entries(optim_wrapper_cfg, paramwise_cfg)
         self.constructors = {}
         self.paramwise = {}
         for key, cfg in optim_wrapper_cfg.items():
