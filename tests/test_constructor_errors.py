@@ -19,7 +19,7 @@ from conftest import (
     options_args,
     run_tool_in_process,
 )
-from mmsamkd.utils.constructor_errors import constructor_error
+from mmsamkd.utils.constructor_errors import _same, _shown, constructor_error
 
 PIPELINE = 'train_dataloader.dataset.pipeline'
 MIXUP = {
@@ -158,3 +158,15 @@ def test_train_tool_names_a_transform_of_the_pipeline(tmp_path):
         'direction in valid_directions` failed at mmcv/transforms/'
         "processing.py:1186 with direction='horisontal', valid_directions=",
     )
+
+
+def test_settings_compared_and_shown_safely():
+    """A local that cannot be compared (a tensor of several values) matches
+    no config entry; a long value is left out of the line."""
+    import torch
+
+    assert _same(1, 1) and not _same(1, 2)
+    assert not _same(torch.zeros(2), torch.zeros(2))  # bool() would raise
+    assert _shown('x' * 58) == repr('x' * 58)  # 60 characters, kept
+    assert _shown('x' * 59) is None
+    assert _shown(torch.zeros(1)) is None

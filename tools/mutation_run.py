@@ -141,6 +141,7 @@ TESTS = {
         'test_run_cost.py',
     ],
     'mmsamkd/utils/run_results.py': [
+        'test_datasets.py',
         'test_run_records.py',
         'test_benchmark_results.py',
         'test_cli_errors.py',
