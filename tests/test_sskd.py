@@ -330,15 +330,20 @@ def test_plain_teacher_checkpoint_names_the_head_stage(
         Runner.from_cfg(cfg)
 
 
-def test_an_hsakd_teacher_checkpoint_is_named_as_one(
-    fmnist_ssa_teacher_ckpt, tmp_path
-):
+def test_an_hsakd_teacher_checkpoint_is_named_as_one(tmp_path):
     """Before: an HSAKD teacher's checkpoint was called a plain one."""
+    from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
+    from mmpretrain.registry import MODELS
 
-    cfg = tiny_cfg(
-        SSKD_CFG, tmp_path, **{'model.teacher_ckpt': fmnist_ssa_teacher_ckpt}
+    init_default_scope('mmpretrain')
+    hsakd = (
+        f'{REPO}/configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
     )
+    teacher = MODELS.build(Config.fromfile(hsakd).model.teacher)
+    ssa = tmp_path / 'ssa.pth'  # an HSAKD teacher's weights, untrained
+    torch.save({'meta': {}, 'state_dict': teacher.state_dict()}, ssa)
+    cfg = tiny_cfg(SSKD_CFG, tmp_path, **{'model.teacher_ckpt': str(ssa)})
     with pytest.raises(
         CheckpointError,
         match=r'it is an HSAKD-family teacher \(self-supervised branches\), '

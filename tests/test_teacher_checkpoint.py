@@ -19,6 +19,9 @@ from mmsamkd.utils import check_config
 HSAKD_CFG = osp.join(
     REPO, 'configs/hsakd/hsakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 )
+SSKD_CFG = osp.join(
+    REPO, 'configs/sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
 
 
 def build(config, teacher_ckpt):
@@ -118,15 +121,15 @@ def test_a_plain_teacher_for_hsakd_names_the_ssa_teacher(tmp_path):
     assert not osp.exists(tmp_path / 'run' / 'epoch_1.pth')
 
 
-def test_an_sskd_teacher_for_hsakd_is_named_as_one(
-    fmnist_sskd_teacher_ckpt, tmp_path
-):
+def test_an_sskd_teacher_for_hsakd_is_named_as_one(tmp_path):
+    model_cfg = Config.fromfile(SSKD_CFG).model
+    save_weights(model_cfg.teacher, tmp_path / 'sskd.pth')
     result = run_tool_in_process(
         'train.py',
         HSAKD_CFG,
         '--work-dir',
-        tmp_path,
-        *options_args({'model.teacher_ckpt': fmnist_sskd_teacher_ckpt}),
+        tmp_path / 'run',
+        *options_args({'model.teacher_ckpt': tmp_path / 'sskd.pth'}),
     )
     assert_one_line_error(
         result,
