@@ -854,6 +854,8 @@ class Sweep:
         'top-level data_root override',
         'top-level val_size override',
         'child config with a typo key',
+        'child config with a syntax error',
+        'child config of a misspelt _base_',
         'frozen stage load_from student',
         'student load_from a KD checkpoint',
         'student load_from the teacher',
@@ -980,6 +982,16 @@ class Sweep:
     def mistakes(self):
         special = {
             'child config with a typo key': self.child_typo,
+            'child config with a syntax error': lambda: self.broken_child(
+                'm111',
+                f'_base_ = [{STUDENT!r}]\ntrain_cfg = dict(max_epochs=3\n',
+                "m111.py, line 2: '(' was never closed",
+            ),
+            'child config of a misspelt _base_': lambda: self.broken_child(
+                'm112',
+                "_base_ = ['./vanilla/resnet8-quarter_fmnist.py']\n",
+                "resnet8-quarter_fmnist.py' (as a _base_), which does not",
+            ),
             'custom key of the student by its own name': self.custom_key,
             'KD load_from a run of another teacher': (
                 self.load_from_another_teachers_run
@@ -1080,6 +1092,15 @@ class Sweep:
             f.write(f'_base_ = [{STUDENT!r}]\nval_intervall = 2\n')
         return self.refused(
             tool('train.py', child, '--work-dir', self.dir('m6'))
+        )
+
+    def broken_child(self, name, text, about):
+        """A child config of the student's whose own text is broken."""
+        child = self.dir(f'{name}.py')
+        with open(child, 'w') as f:
+            f.write(text)
+        return self.refused(
+            tool('train.py', child, '--work-dir', self.dir(name)), about
         )
 
     def custom_key(self):

@@ -784,3 +784,57 @@ def test_a_package_the_config_asks_for_is_one_line(tmp_path):
     except ImportError as error:
         told = str(build_error(error, None))
     assert told.startswith("No module named 'tensorboard': a part")
+
+
+@pytest.mark.parametrize(
+    'files, told',
+    [
+        # before: a traceback naming the file "<unknown>"
+        (
+            {'c.py': f'_base_ = [{STUDENT_CFG!r}]\nx = dict(a=\n'},
+            "config {tmp}/c.py, line 2: '(' was never closed (Python "
+            'syntax). Fix that line.',
+        ),
+        # ... in a base: the base is named, not the config given
+        (
+            {
+                'c.py': "_base_ = ['./b.py']\n",
+                'b.py': f'_base_ = [{STUDENT_CFG!r}]\n\nx = [1,\n',
+            },
+            "config {tmp}/b.py, line 3: '[' was never closed",
+        ),
+        # before: MMEngine's FileNotFoundError traceback
+        (
+            {
+                'c.py': "_base_ = ['./b.py']\n",
+                'b.py': "_base_ = ['../vanilla/student.py']\n",
+            },
+            "config {tmp}/b.py reads '{up}/vanilla/student.py' (as a "
+            '_base_), which does not exist: a relative _base_ counts from',
+        ),
+        (
+            {'c.py': f'_base_ = [{STUDENT_CFG!r}]\nx = 1\ny = depth\n'},
+            "config {tmp}/c.py, line 3: NameError: name 'depth' is not "
+            'defined. Fix that line.',
+        ),
+    ],
+)
+def test_an_error_in_a_config_file_names_the_file_and_line(
+    files, told, tmp_path
+):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = run_tool_in_process(
+        'train.py', tmp_path / 'c.py', '--work-dir', tmp_path / 'run'
+    )
+    told = told.format(tmp=tmp_path, up=tmp_path.parent)
+    assert_one_line_error(result, told)
+
+
+def test_an_error_from_elsewhere_is_no_config_error():
+    from mmsamkd.utils.cli import config_file_error
+
+    try:
+        raise RuntimeError('not a config line')
+    except RuntimeError as error:  # raised here, in a test module
+        assert config_file_error('c.py', error) is None

@@ -2,6 +2,7 @@
 
 import os.path as osp
 import re
+import traceback
 from typing import Any, Optional
 
 from mmengine.config import DictAction
@@ -108,6 +109,63 @@ def read_config(path: str, usage: str) -> Any:
         return Config.fromfile(path)
     except ImportError as error:  # its custom_imports
         raise build_error(error, None) from None
+    except Exception as error:  # noqa: BLE001 (None: raised as it is)
+        problem = config_file_error(path, error)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def config_file_error(path: str, error: Exception) -> Optional[MmsamkdError]:
+    """One line for an error in the text of the config ``path`` or of a
+    file it bases itself on, naming that file and line, or None for an
+    error from elsewhere.
+
+    Before: MMEngine's traceback, which for a syntax error in the config
+    named neither the file nor its folder (``File "<unknown>", line 2``),
+    and for a ``_base_`` path that does not exist ended in a
+    ``FileNotFoundError`` raised deep inside MMEngine.
+    """
+    # the config files MMEngine was reading, outermost first (a base
+    # after the config that names it)
+    reading = [osp.normpath(path)]
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        name = frame.f_locals.get('filename')
+        if isinstance(name, str) and name.endswith(CONFIG_SUFFIXES):
+            if osp.normpath(name) != reading[-1]:
+                reading.append(osp.normpath(name))
+    if isinstance(error, SyntaxError):
+        # MMEngine parses each config without its name ("<unknown>"): the
+        # innermost file it was reading
+        where = error.filename
+        if where in (None, '<unknown>'):
+            where = reading[-1]
+        return MmsamkdError(
+            f'config {osp.normpath(where)}, line {error.lineno}: '
+            f'{error.msg} (Python syntax). Fix that line.'
+        )
+    missing = getattr(error, 'filename', None)
+    if isinstance(error, FileNotFoundError) and isinstance(missing, str):
+        missing = osp.normpath(missing)
+        names = [f for f in reading if f != missing] or [path]
+        return MmsamkdError(
+            f'config {names[-1]} reads {missing!r} (as a _base_), '
+            'which does not exist: a relative _base_ counts from the '
+            'folder of the config that names it. Fix the path.'
+        )
+    # an error raised by the config's own code (a name it never defined)
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if osp.normpath(frame.filename) in reading
+    ]
+    if not frames:
+        return None
+    frame = frames[-1]
+    return MmsamkdError(
+        f'config {frame.filename}, line {frame.lineno}: '
+        f'{type(error).__name__}: {error}. Fix that line.'
+    )
 
 
 def check_checkpoint_file(path: str, usage: str) -> None:
