@@ -868,6 +868,7 @@ class Sweep:
         'test.py teacher cfg + student',
         'test.py CHECKPOINT CONFIG (swapped)',
         'test.py with another std',
+        "test.py of a checkpoint's checksum",
         'KD at lr 1e4',
         'KD at lr 1e4, skip policy',
         'SAMKD at lr 1e4',
@@ -1018,6 +1019,17 @@ class Sweep:
             ),
             'test.py teacher cfg + student': lambda: self.test_fit(
                 TEACHER, self.student
+            ),
+            "test.py of a checkpoint's checksum": lambda: self.refused(
+                tool(
+                    'test.py',
+                    STUDENT,
+                    self.student + '.sha256',
+                    '--work-dir',
+                    self.dir('m113'),
+                    options=[],
+                ),
+                'is the checksum written beside the checkpoint',
             ),
             'test.py with another std': lambda: self.refused(
                 tool(

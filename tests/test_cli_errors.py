@@ -838,3 +838,56 @@ def test_an_error_from_elsewhere_is_no_config_error():
         raise RuntimeError('not a config line')
     except RuntimeError as error:  # raised here, in a test module
         assert config_file_error('c.py', error) is None
+
+
+@pytest.mark.parametrize(
+    'arguments, told',
+    [
+        # before: the unpickler's traceback
+        (
+            ('test.py', STUDENT_CFG, '{sum}'),
+            "checkpoint '{sum}' is the checksum written beside the "
+            "checkpoint '{ckpt}', not a checkpoint: name that file.",
+        ),
+        (('export_student.py', '{sum}'), "checkpoint '{sum}' is the checksum"),
+        (
+            ('train.py', STUDENT_CFG, '--resume', '{sum}'),
+            "--resume '{sum}' is the checksum",
+        ),
+        (
+            ('train.py', KD_CFG, '--cfg-options', 'model.teacher_ckpt={sum}'),
+            "teacher_ckpt '{sum}' is the checksum",
+        ),
+    ],
+)
+def test_a_checksum_given_as_a_checkpoint_names_the_checkpoint(
+    arguments, told, tmp_path
+):
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'not read')
+    checksum = tmp_path / 'epoch_1.pth.sha256'
+    checksum.write_text('0' * 64 + '  epoch_1.pth\n')
+    script, *arguments = [a.format(sum=checksum) for a in arguments]
+    if script == 'train.py':
+        arguments[1:1] = ['--work-dir', str(tmp_path / 'run')]
+    result = run_tool_in_process(script, *arguments)
+    assert_one_line_error(result, told.format(sum=checksum, ckpt=ckpt))
+
+
+def test_a_checksum_given_as_a_snapshot_names_the_checkpoint(tmp_path):
+    from mmengine.config import Config
+
+    from mmsamkd.utils.config_check import check_teacher_checkpoint
+
+    (tmp_path / 'epoch_1.pth').write_bytes(b'not read')
+    checksum = tmp_path / 'epoch_1.pth.sha256'
+    checksum.write_text('not read')
+    model_cfg = Config.fromfile(KD_CFG).model
+    model_cfg.teacher_ckpt = str(tmp_path / 'epoch_1.pth')
+    model_cfg.teacher_snapshots = [str(checksum)]
+    with pytest.raises(ConfigError, match="^teacher snapshot '.*sha256' is"):
+        check_teacher_checkpoint(model_cfg, random_teacher=False)
+    checksum.unlink()  # a checksum beside no checkpoint: just missing
+    model_cfg.teacher_snapshots = [str(tmp_path / 'x.pth.sha256')]
+    with pytest.raises(ConfigError, match='does not exist'):
+        check_teacher_checkpoint(model_cfg, random_teacher=False)

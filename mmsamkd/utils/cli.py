@@ -172,11 +172,11 @@ def check_checkpoint_file(path: str, usage: str) -> None:
     """``path`` is a file, and not a config: one line each (before: the
     unpickler's traceback for a config, "does not exist" for a run's
     folder)."""
-    from .config_check import not_a_file  # heavy; cli is read at startup
+    from .config_check import not_a_checkpoint  # heavy; read at startup
 
-    folder = not_a_file('checkpoint', path)
-    if folder:
-        raise MmsamkdError(folder)
+    problem = not_a_checkpoint('checkpoint', path)
+    if problem:
+        raise MmsamkdError(problem)
     if not osp.isfile(path):
         raise MmsamkdError(f'checkpoint {path!r} does not exist')
     if path.endswith(CONFIG_SUFFIXES):

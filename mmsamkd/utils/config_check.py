@@ -12,6 +12,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 from mmengine.config import Config, ConfigDict
 
 from ..errors import ConfigError
+from .checkpoint_files import SUFFIX as CHECKSUM
 from .config_keys import check_config_keys
 from .distiller_settings import check_distiller
 from .evaluation_settings import check_evaluation_settings
@@ -42,10 +43,17 @@ def _teacher_pretrained(model_cfg):
     return hasattr(init_cfg, 'get') and init_cfg.get('type') == 'Pretrained'
 
 
-def not_a_file(key: str, path: str) -> Optional[str]:
-    """``'<key> <path> is a folder ...'`` where ``path`` (a local path)
-    names a folder: "does not exist" would mislead."""
+def not_a_checkpoint(key: str, path: str) -> Optional[str]:
+    """Why ``path`` (a local path) given as ``key`` is no checkpoint file
+    though something is there: a folder ("does not exist" would mislead),
+    or the checksum written beside a checkpoint (``epoch_1.pth.sha256``,
+    which the unpickler stopped on in a traceback); else None."""
     path = osp.expanduser(path)
+    if path.endswith(CHECKSUM) and osp.isfile(path[: -len(CHECKSUM)]):
+        return (
+            f'{key} {path!r} is the checksum written beside the checkpoint '
+            f'{path[: -len(CHECKSUM)]!r}, not a checkpoint: name that file.'
+        )
     if not osp.isdir(path):
         return None
     found = sorted(n for n in os.listdir(path) if n.endswith('.pth'))
@@ -73,18 +81,21 @@ def check_teacher_checkpoint(
             'model.teacher_ckpt=PATH); for a random-teacher ablation, also '
             'set random_teacher=True.'
         )
-    if ckpt and '://' not in ckpt and not osp.isfile(osp.expanduser(ckpt)):
+    local = ckpt and '://' not in ckpt
+    if local and not_a_checkpoint('teacher_ckpt', ckpt):
+        raise ConfigError(not_a_checkpoint('teacher_ckpt', ckpt))
+    if local and not osp.isfile(osp.expanduser(ckpt)):
         raise ConfigError(
-            not_a_file('teacher_ckpt', ckpt)
-            or f'teacher_ckpt {ckpt!r} does not exist. Train the teacher '
+            f'teacher_ckpt {ckpt!r} does not exist. Train the teacher '
             'first (tools/train.py configs/teachers/<config>.py) or point '
             'to its checkpoint with --cfg-options model.teacher_ckpt=PATH.'
         )
     for snapshot in model_cfg.get('teacher_snapshots') or ():
+        if '://' not in snapshot and not_a_checkpoint('', snapshot):
+            raise ConfigError(not_a_checkpoint('teacher snapshot', snapshot))
         if '://' not in snapshot and not osp.isfile(osp.expanduser(snapshot)):
             raise ConfigError(
-                not_a_file('teacher snapshot', snapshot)
-                or f'teacher snapshot {snapshot!r} does not exist. Train the '
+                f'teacher snapshot {snapshot!r} does not exist. Train the '
                 'snapshot teacher first (tools/train.py configs/teachers/'
                 '<teacher>_snapshots_<...>.py keeps them) or set '
                 'model.teacher_snapshots and model.teacher_ckpt.'
@@ -107,12 +118,10 @@ def check_class_counts(model_cfg: ConfigDict) -> None:
 def check_load_from(cfg: Config) -> None:
     """``load_from`` (weights to start or resume from) must exist."""
     path = cfg.get('load_from')
+    key = '--resume' if cfg.get('resume') else 'load_from'
+    if path and '://' not in path and not_a_checkpoint(key, path):
+        raise ConfigError(not_a_checkpoint(key, path))
     if path and '://' not in path and not osp.isfile(osp.expanduser(path)):
-        folder = not_a_file(
-            '--resume' if cfg.get('resume') else 'load_from', path
-        )
-        if folder:
-            raise ConfigError(folder)
         if cfg.get('resume'):
             raise ConfigError(
                 f'--resume {path!r}: no such checkpoint. Give an existing '
