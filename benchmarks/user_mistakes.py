@@ -869,6 +869,7 @@ class Sweep:
         'test.py CHECKPOINT CONFIG (swapped)',
         'test.py with another std',
         "test.py of a checkpoint's checksum",
+        "export of a run's last_checkpoint",
         'KD at lr 1e4',
         'KD at lr 1e4, skip policy',
         'SAMKD at lr 1e4',
@@ -1030,6 +1031,16 @@ class Sweep:
                     options=[],
                 ),
                 'is the checksum written beside the checkpoint',
+            ),
+            "export of a run's last_checkpoint": lambda: self.refused(
+                tool(
+                    'export_student.py',
+                    osp.join(osp.dirname(self.kd), 'last_checkpoint'),
+                    '--out',
+                    self.dir('m114/student.pth'),
+                    options=None,
+                ),
+                "names the run's latest checkpoint",
             ),
             'test.py with another std': lambda: self.refused(
                 tool(

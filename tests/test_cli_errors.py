@@ -623,8 +623,10 @@ def test_a_work_dir_that_is_a_file_is_refused(tmp_path):
         assert_one_line_error(
             result, f"--work-dir '{work_dir}': {taken} is a file, not a folder"
         )
+    checkpoint = tmp_path / 'epoch_1.pth'
+    torch.save({'meta': {}, 'state_dict': {}}, checkpoint)
     result = run_tool_in_process(
-        'test.py', STUDENT_CFG, taken, '--work-dir', taken
+        'test.py', STUDENT_CFG, checkpoint, '--work-dir', taken
     )
     assert_one_line_error(result, f'{taken} is a file, not a folder')
     result = run_tool_in_process(
@@ -858,20 +860,59 @@ def test_an_error_from_elsewhere_is_no_config_error():
             ('train.py', KD_CFG, '--cfg-options', 'model.teacher_ckpt={sum}'),
             "teacher_ckpt '{sum}' is the checksum",
         ),
+        # MMEngine's pointer to the latest checkpoint, a log
+        (
+            ('test.py', STUDENT_CFG, '{last}'),
+            "checkpoint '{last}' is the file in which MMEngine names the "
+            "run's latest checkpoint ('{ckpt}'), not a checkpoint",
+        ),
+        (
+            ('train.py', STUDENT_CFG, '--cfg-options', 'load_from={last}'),
+            "load_from '{last}' is the file in which MMEngine names",
+        ),
+        (
+            ('train.py', KD_CFG, '--cfg-options', 'model.teacher_ckpt={log}'),
+            "teacher_ckpt '{log}' is not a checkpoint: torch.save did not "
+            'write it.',
+        ),
     ],
 )
-def test_a_checksum_given_as_a_checkpoint_names_the_checkpoint(
+def test_a_file_beside_a_checkpoint_names_the_checkpoint(
     arguments, told, tmp_path
 ):
     ckpt = tmp_path / 'epoch_1.pth'
     ckpt.write_bytes(b'not read')
-    checksum = tmp_path / 'epoch_1.pth.sha256'
-    checksum.write_text('0' * 64 + '  epoch_1.pth\n')
-    script, *arguments = [a.format(sum=checksum) for a in arguments]
+    files = dict(
+        sum=tmp_path / 'epoch_1.pth.sha256',
+        last=tmp_path / 'last_checkpoint',
+        log=tmp_path / 'run.log',
+    )
+    files['sum'].write_text('0' * 64 + '  epoch_1.pth\n')
+    files['last'].write_text(str(ckpt))
+    files['log'].write_text('12/07 09:00:00 - mmengine - INFO - ...\n')
+    script, *arguments = [a.format(**files) for a in arguments]
     if script == 'train.py':
         arguments[1:1] = ['--work-dir', str(tmp_path / 'run')]
     result = run_tool_in_process(script, *arguments)
-    assert_one_line_error(result, told.format(sum=checksum, ckpt=ckpt))
+    assert_one_line_error(result, told.format(ckpt=ckpt, **files))
+
+
+def test_what_torch_saves_is_taken_for_a_checkpoint(tmp_path):
+    from mmsamkd.utils.config_check import not_a_checkpoint
+
+    torch.save({'state_dict': {}}, tmp_path / 'zip.pth')
+    torch.save(
+        {'state_dict': {}},
+        tmp_path / 'legacy.pth',
+        _use_new_zipfile_serialization=False,
+    )
+    (tmp_path / 'empty.pth').write_bytes(b'')  # left to the loader's line
+    for name in ('zip.pth', 'legacy.pth', 'empty.pth'):
+        assert not_a_checkpoint('checkpoint', str(tmp_path / name)) is None
+    (tmp_path / 'text.pth').write_text('weights')
+    assert 'torch.save did not write it' in not_a_checkpoint(
+        'checkpoint', str(tmp_path / 'text.pth')
+    )
 
 
 def test_a_checksum_given_as_a_snapshot_names_the_checkpoint(tmp_path):
@@ -879,7 +920,7 @@ def test_a_checksum_given_as_a_snapshot_names_the_checkpoint(tmp_path):
 
     from mmsamkd.utils.config_check import check_teacher_checkpoint
 
-    (tmp_path / 'epoch_1.pth').write_bytes(b'not read')
+    torch.save({}, tmp_path / 'epoch_1.pth')
     checksum = tmp_path / 'epoch_1.pth.sha256'
     checksum.write_text('not read')
     model_cfg = Config.fromfile(KD_CFG).model

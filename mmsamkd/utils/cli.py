@@ -174,15 +174,15 @@ def check_checkpoint_file(path: str, usage: str) -> None:
     folder)."""
     from .config_check import not_a_checkpoint  # heavy; read at startup
 
+    if osp.isfile(path) and path.endswith(CONFIG_SUFFIXES):
+        raise MmsamkdError(
+            f'{path!r} is a config where a checkpoint is expected: {usage}'
+        )
     problem = not_a_checkpoint('checkpoint', path)
     if problem:
         raise MmsamkdError(problem)
     if not osp.isfile(path):
         raise MmsamkdError(f'checkpoint {path!r} does not exist')
-    if path.endswith(CONFIG_SUFFIXES):
-        raise MmsamkdError(
-            f'{path!r} is a config where a checkpoint is expected: {usage}'
-        )
 
 
 def check_work_dir(path: str, option: str = '--work-dir') -> None:

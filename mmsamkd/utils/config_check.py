@@ -43,16 +43,41 @@ def _teacher_pretrained(model_cfg):
     return hasattr(init_cfg, 'get') and init_cfg.get('type') == 'Pretrained'
 
 
+def _not_torch_file(path: str) -> bool:
+    """``path`` holds something, but not what ``torch.save`` writes (a
+    zip archive, or a pickle in the legacy format)."""
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    return bool(head) and not (head == b'PK\x03\x04' or head[:1] == b'\x80')
+
+
 def not_a_checkpoint(key: str, path: str) -> Optional[str]:
     """Why ``path`` (a local path) given as ``key`` is no checkpoint file
-    though something is there: a folder ("does not exist" would mislead),
-    or the checksum written beside a checkpoint (``epoch_1.pth.sha256``,
-    which the unpickler stopped on in a traceback); else None."""
+    though something is there, or None: a folder ("does not exist" would
+    mislead), the checksum written beside a checkpoint
+    (``epoch_1.pth.sha256``), MMEngine's ``last_checkpoint`` (the text
+    that names a run's latest checkpoint) or any other file that torch
+    did not write. Before, the unpickler stopped on those in a
+    traceback."""
     path = osp.expanduser(path)
     if path.endswith(CHECKSUM) and osp.isfile(path[: -len(CHECKSUM)]):
         return (
             f'{key} {path!r} is the checksum written beside the checkpoint '
             f'{path[: -len(CHECKSUM)]!r}, not a checkpoint: name that file.'
+        )
+    if osp.isfile(path) and _not_torch_file(path):
+        if osp.basename(path) == 'last_checkpoint':
+            with open(path, errors='replace') as f:
+                named = f.read().strip()
+            return (
+                f'{key} {path!r} is the file in which MMEngine names the '
+                f"run's latest checkpoint ({named!r}), not a checkpoint: "
+                'name that file.'
+            )
+        return (
+            f'{key} {path!r} is not a checkpoint: torch.save did not write '
+            'it. Name an epoch_N.pth or best_*.pth that tools/train.py '
+            'wrote.'
         )
     if not osp.isdir(path):
         return None
