@@ -169,9 +169,10 @@ def config_file_error(path: str, error: Exception) -> Optional[MmsamkdError]:
 
 
 def check_checkpoint_file(path: str, usage: str) -> None:
-    """``path`` is a file, and not a config: one line each (before: the
-    unpickler's traceback for a config, "does not exist" for a run's
-    folder)."""
+    """``path`` is a checkpoint file: one line for a config, a folder, a
+    file beside a checkpoint (its checksum, ``last_checkpoint``) or any
+    other file (before: the unpickler's traceback, "does not exist" for
+    a run's folder)."""
     from .config_check import not_a_checkpoint  # heavy; read at startup
 
     if osp.isfile(path) and path.endswith(CONFIG_SUFFIXES):
