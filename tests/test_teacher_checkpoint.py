@@ -102,40 +102,30 @@ def test_a_truncated_file_is_refused(tmp_path):
         build(KD_CFG, tmp_path / 'cut.pth')
 
 
-def test_a_plain_teacher_for_hsakd_names_the_ssa_teacher(tmp_path):
-    model_cfg = Config.fromfile(KD_CFG).model
-    save_weights(model_cfg.teacher, tmp_path / 'plain.pth')
+@pytest.mark.parametrize(
+    'config, told',
+    [
+        (KD_CFG, ('it is a plain teacher', 'ssa-frozen')),
+        # before: also called a plain teacher
+        (SSKD_CFG, ('it is an SSKD teacher (a projection head)',)),
+    ],
+)
+def test_a_teacher_without_branches_for_hsakd_names_the_ssa_teacher(
+    config, told, tmp_path
+):
+    model_cfg = Config.fromfile(config).model
+    save_weights(model_cfg.teacher, tmp_path / 'teacher.pth')
     result = run_tool_in_process(
         'train.py',
         HSAKD_CFG,
         '--work-dir',
         tmp_path / 'run',
-        *options_args({'model.teacher_ckpt': tmp_path / 'plain.pth'}),
+        *options_args({'model.teacher_ckpt': tmp_path / 'teacher.pth'}),
     )
     assert_one_line_error(
-        result,
-        'plain.pth has no self-supervised branches',
-        'it is a plain teacher',
-        'ssa-frozen',
+        result, 'teacher.pth has no self-supervised branches', *told
     )
     assert not osp.exists(tmp_path / 'run' / 'epoch_1.pth')
-
-
-def test_an_sskd_teacher_for_hsakd_is_named_as_one(tmp_path):
-    model_cfg = Config.fromfile(SSKD_CFG).model
-    save_weights(model_cfg.teacher, tmp_path / 'sskd.pth')
-    result = run_tool_in_process(
-        'train.py',
-        HSAKD_CFG,
-        '--work-dir',
-        tmp_path / 'run',
-        *options_args({'model.teacher_ckpt': tmp_path / 'sskd.pth'}),
-    )
-    assert_one_line_error(
-        result,
-        'has no self-supervised branches',
-        'it is an SSKD teacher (a projection head)',
-    )
 
 
 def test_no_teacher_checkpoint_needs_the_random_teacher_flag():

@@ -30,7 +30,8 @@ from .trained_inputs import (
 from .training_settings import check_training_settings
 
 
-def _num_classes(model_cfg):
+def head_class_count(model_cfg: Any) -> Optional[int]:
+    """``model_cfg.head.num_classes``, or None where it has no head."""
     head = model_cfg.get('head') if hasattr(model_cfg, 'get') else None
     if hasattr(head, 'get'):
         return head.get('num_classes')
@@ -107,8 +108,9 @@ def check_teacher_checkpoint(
             'set random_teacher=True.'
         )
     local = ckpt and '://' not in ckpt
-    if local and not_a_checkpoint('teacher_ckpt', ckpt):
-        raise ConfigError(not_a_checkpoint('teacher_ckpt', ckpt))
+    problem = local and not_a_checkpoint('teacher_ckpt', ckpt)
+    if problem:
+        raise ConfigError(problem)
     if local and not osp.isfile(osp.expanduser(ckpt)):
         raise ConfigError(
             f'teacher_ckpt {ckpt!r} does not exist. Train the teacher '
@@ -116,9 +118,11 @@ def check_teacher_checkpoint(
             'to its checkpoint with --cfg-options model.teacher_ckpt=PATH.'
         )
     for snapshot in model_cfg.get('teacher_snapshots') or ():
-        if '://' not in snapshot and not_a_checkpoint('', snapshot):
-            raise ConfigError(not_a_checkpoint('teacher snapshot', snapshot))
-        if '://' not in snapshot and not osp.isfile(osp.expanduser(snapshot)):
+        local = '://' not in snapshot
+        problem = local and not_a_checkpoint('teacher snapshot', snapshot)
+        if problem:
+            raise ConfigError(problem)
+        if local and not osp.isfile(osp.expanduser(snapshot)):
             raise ConfigError(
                 f'teacher snapshot {snapshot!r} does not exist. Train the '
                 'snapshot teacher first (tools/train.py configs/teachers/'
@@ -129,8 +133,8 @@ def check_teacher_checkpoint(
 
 def check_class_counts(model_cfg: ConfigDict) -> None:
     """Teacher and student heads must predict the same classes."""
-    student = _num_classes(model_cfg.get('architecture', {}))
-    teacher = _num_classes(model_cfg.get('teacher', {}))
+    student = head_class_count(model_cfg.get('architecture', {}))
+    teacher = head_class_count(model_cfg.get('teacher', {}))
     if student is not None and teacher is not None and student != teacher:
         raise ConfigError(
             f'teacher predicts {teacher} classes but the student predicts '
@@ -144,9 +148,11 @@ def check_load_from(cfg: Config) -> None:
     """``load_from`` (weights to start or resume from) must exist."""
     path = cfg.get('load_from')
     key = '--resume' if cfg.get('resume') else 'load_from'
-    if path and '://' not in path and not_a_checkpoint(key, path):
-        raise ConfigError(not_a_checkpoint(key, path))
-    if path and '://' not in path and not osp.isfile(osp.expanduser(path)):
+    local = path and '://' not in path
+    problem = local and not_a_checkpoint(key, path)
+    if problem:
+        raise ConfigError(problem)
+    if local and not osp.isfile(osp.expanduser(path)):
         if cfg.get('resume'):
             raise ConfigError(
                 f'--resume {path!r}: no such checkpoint. Give an existing '
@@ -311,7 +317,7 @@ def check_heads_fit_the_data(
     model_cfg = cfg.get('model', {})
     # a teacher's count is the student's (check_class_counts)
     heads = {
-        f'model{where}.head.num_classes': _num_classes(part)
+        f'model{where}.head.num_classes': head_class_count(part)
         for where, part in (
             ('', model_cfg),
             ('.architecture', model_cfg.get('architecture', {})),
@@ -337,7 +343,7 @@ def check_loss_class_counts(model_cfg: ConfigDict) -> None:
     With fewer, the first label past its count failed in ``index_add``
     deep inside the loss, epochs into a run.
     """
-    student = _num_classes(model_cfg.get('architecture', {}))
+    student = head_class_count(model_cfg.get('architecture', {}))
     distiller = model_cfg.get('distiller') or {}
     losses = distiller.get('distill_losses') or {}
     for name, loss in losses.items():

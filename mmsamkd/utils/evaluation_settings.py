@@ -307,10 +307,12 @@ def check_checkpoints_in_work_dir(cfg: Config) -> None:
 
 
 def _head_classes(cfg: Config) -> Optional[int]:
+    """The class count of the network a run trains (a distilled
+    student's), where its config gives one."""
+    from .config_check import head_class_count  # it imports this module
+
     model = cfg.get('model') or {}
-    network = model.get('architecture') or model
-    head = network.get('head') if hasattr(network, 'get') else None
-    count = head.get('num_classes') if hasattr(head, 'get') else None
+    count = head_class_count(model.get('architecture') or model)
     return count if isinstance(count, int) else None
 
 
