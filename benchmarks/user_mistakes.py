@@ -962,6 +962,7 @@ class Sweep:
         'work dir is a file',
         'compare --jobs 0',
         'compare: one optimizer over SAMKD',
+        'compare --out-dir a file',
         'compare --metric not computed',
         'dist_train.sh on 0 processes',
         'missing teacher_ckpt',
@@ -1079,6 +1080,12 @@ class Sweep:
             'test.py on MS-MGANs ckpt': self.msmgan_test,
             'test.py in the training dir': self.test_in_training_dir,
             'work dir is a file': self.work_dir_a_file,
+            'compare --out-dir a file': (
+                lambda: self.compare_refused_before_training(
+                    '--out-dir',
+                    osp.join(self.dir('teacher'), 'last_checkpoint'),
+                )
+            ),
             'compare: one optimizer over SAMKD': (
                 self.compare_one_optimizer_over_samkd
             ),

@@ -633,6 +633,16 @@ def test_a_work_dir_that_is_a_file_is_refused(tmp_path):
         'compare.py', STUDENT_CFG, '--work-dir-root', taken / 'root'
     )
     assert_one_line_error(result, f"--work-dir-root '{taken / 'root'}'")
+    result = run_tool_in_process(
+        'compare.py',
+        STUDENT_CFG,
+        '--work-dir-root',
+        tmp_path / 'root',
+        '--out-dir',
+        taken,
+    )
+    assert_one_line_error(result, f"--out-dir '{taken}': {taken} is a file")
+    assert not (tmp_path / 'root' / 'resnet8-quarter_1xb64_fmnist').exists()
     assert taken.read_text() == 'a file, not a run'
 
 

@@ -146,6 +146,8 @@ def main():
     out_dir = args.out_dir or osp.join(args.work_dir_root, 'compare')
     try:
         check_work_dir(args.work_dir_root, '--work-dir-root')
+        # before: a FileExistsError traceback once every run had trained
+        check_work_dir(out_dir, '--out-dir')
         # a second compare.py in this root would train the same dirs
         lock = hold_lock(args.work_dir_root, 'compare.py')  # noqa: F841
         _, markdown = compare(
