@@ -13,9 +13,7 @@ the config entry, the check that failed and the values it tested.
 import os.path as osp
 import re
 import traceback
-from typing import Any, List, Optional
-
-from mmengine.config import Config
+from typing import Any, List, Optional, Tuple
 
 from ..errors import ConfigError
 from .registered_types import config_types
@@ -30,13 +28,15 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _entries(cfg: Config, cls: str, given: dict) -> List[str]:
-    """The dotted places (``--cfg-options`` style) of the config dicts
-    built as ``cls``; where several are, those whose settings match the
-    arguments ``given`` to the failing constructor."""
-    tree = cfg._cfg_dict.to_dict()
+def _entries(
+    tree: dict, typed: List[Tuple[str, str]], cls: str, given: dict
+) -> List[str]:
+    """The dotted places (``--cfg-options`` style) of the dicts of the
+    config ``tree`` built as ``cls`` (``typed``: its ``config_types``);
+    where several are, those whose settings match the arguments ``given``
+    to the failing constructor."""
     found = []
-    for path, name in config_types(tree):
+    for path, name in typed:
         if name.rpartition('.')[2] != cls:
             continue
         path = re.sub(r'\[(\d+)\]', r'.\1', path[: -len('.type')])
@@ -69,12 +69,9 @@ def constructor_error(error: Exception, cfg: Any) -> Optional[ConfigError]:
     if cfg is None or not isinstance(error, (AssertionError, ValueError)):
         return None
     frames = list(traceback.walk_tb(error.__traceback__))
-    if not frames:
-        return None
-    types = {
-        name.rpartition('.')[2]
-        for _, name in config_types(cfg._cfg_dict.to_dict())
-    }
+    tree = cfg._cfg_dict.to_dict()
+    typed = list(config_types(tree))
+    types = {name.rpartition('.')[2] for _, name in typed}
     built = None
     for frame, _ in reversed(frames):
         owner = frame.f_locals.get('self')
@@ -85,7 +82,7 @@ def constructor_error(error: Exception, cfg: Any) -> Optional[ConfigError]:
     if built is None:
         return None
     cls, given = built
-    entries = _entries(cfg, cls, given)
+    entries = _entries(tree, typed, cls, given)
     if not entries:
         return None
     raiser, lineno = frames[-1]
