@@ -213,6 +213,8 @@ def test_test_tool_checks_its_test_loader(tmp_path, option, told):
         # numpy or the dataset)
         ('optim_wrapper.accumulative_counts', 0, 'accumulative_counts=0: a'),
         ('val_dataloader.dataset.indices', 0, 'would hold no image'),
+        # before: the last 5 images, refused as 'no image' (wrongly said)
+        ('train_dataloader.dataset.indices', -5, 'take the last 5 images'),
         ('randomness.seed', -1, 'randomness.seed=-1: a seed is'),
         ('randomness.seed', 2**32, 'a whole number from 0 to 2**32 - 1'),
         ('train_cfg.max_epochs', 1.5, 'train a part of an epoch'),

@@ -461,9 +461,19 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
             1,
             ': a batch holds at least one image. Set 1 or more.',
         )
+        indices = dataset.get('indices') if hasattr(dataset, 'get') else None
+        if _number(indices) and indices < 0:
+            # MMEngine reads -N as the last N images; records say [:-N]
+            raise ConfigError(
+                f'{loader}.dataset.indices={indices}: MMEngine would take '
+                f"the last {-indices} images, which the run's record and "
+                'the comparison would not say. Set a count of 1 or more for '
+                'the first images, a list of indices for others, or remove '
+                'it for the whole split.'
+            )
         _at_least(
             f'{loader}.dataset.indices',
-            dataset.get('indices') if hasattr(dataset, 'get') else None,
+            indices,
             1,
             ': the dataset would hold no image. Set 1 or more, or remove '
             'it for the whole split.',
