@@ -4,6 +4,7 @@ had learnt from the new one."""
 
 import json
 import os
+import re
 
 import pytest
 from mmengine.config import Config
@@ -93,6 +94,105 @@ def test_snapshots_are_inputs_one_by_one(tmp_path):
         'its teacher_snapshots[1] has changed since it was trained '
         '(retrained or replaced)'
     ]
+
+
+def _tiny_imagenet_cfg(root, teacher):
+    return _cfg(
+        teacher,
+        train_dataloader=dict(
+            dataset=dict(type='TinyImageNet', data_root=str(root))
+        ),
+        val_dataloader=dict(
+            dataset=dict(type='TinyImageNet', data_root=str(root), split='val')
+        ),
+    )
+
+
+def test_a_data_folder_that_holds_other_files_is_named(tmp_path):
+    """Before, a run on a trial copy of Tiny-ImageNet was reused (by
+    compare.py, as it reuses the run of a record) after the full data
+    was put in its place, and reported as a run on it."""
+    from mmsamkd.comparison.runs import check_reusable
+    from mmsamkd.errors import MmsamkdError
+
+    root = tmp_path / 'tiny-imagenet-200'
+    images = root / 'train' / 'n01' / 'images'
+    images.mkdir(parents=True)
+    (images / 'n01_0.JPEG').write_bytes(b'jpeg')
+    (root / 'wnids.txt').write_text('n01\n')
+    cfg = _tiny_imagenet_cfg(root, tmp_path / 'no_teacher.pth')
+    record = run_record(cfg)
+    # one folder for both loaders, named once
+    assert list(record['inputs']) == ['train_dataloader.dataset.data_root']
+    run = tmp_path / 'run'
+    write_record(str(run), record)
+    check_reusable('kd.py', str(run), cfg, 'accuracy/top1')
+    # a copy of the data has new file times, not other data
+    os.utime(images / 'n01_0.JPEG', (0, 0))
+    assert record_mismatch(record, cfg) is None
+
+    changed = [
+        'its train_dataloader.dataset.data_root has changed since it was '
+        'trained (files added, removed or of another size)'
+    ]
+    (images / 'n01_1.JPEG').write_bytes(b'jpeg')  # the full data
+    assert changed_inputs(record, cfg) == changed
+    with pytest.raises(MmsamkdError, match=re.escape(changed[0])):
+        check_reusable('kd.py', str(run), cfg, 'accuracy/top1')
+    (images / 'n01_1.JPEG').unlink()
+    (images / 'n01_0.JPEG').write_bytes(b'a larger jpeg')  # replaced
+    assert changed_inputs(record, cfg) == changed
+    (images / 'n01_0.JPEG').write_bytes(b'jpeg')
+    (images / 'n01_0.JPEG').rename(images / 'n01_9.JPEG')  # renamed
+    assert changed_inputs(record, cfg) == changed
+
+
+def test_only_data_folders_that_exist_and_go_unchecked_are_inputs(tmp_path):
+    from mmsamkd.utils.data_files import data_roots, folder_fingerprint
+
+    first, second = tmp_path / 'a', tmp_path / 'b'
+    for folder in (first, second):
+        folder.mkdir()
+    concat = Config(
+        dict(
+            train_dataloader=dict(
+                dataset=dict(
+                    type='ConcatDataset',
+                    datasets=[
+                        dict(type='TinyImageNet', data_root=str(first)),
+                        dict(type='TinyImageNet', data_root=str(second)),
+                        dict(type='TinyImageNet', data_root=str(first)),
+                    ],
+                )
+            )
+        )
+    )
+    (first / 'n01_0.JPEG').write_bytes(b'jpeg')
+    alone = folder_fingerprint(str(first))
+    (first / 'loop').symlink_to(first)  # walked once, not round and round
+    assert folder_fingerprint(str(first)) == alone
+    assert data_roots(concat) == {
+        'train_dataloader.dataset.data_root': str(first),
+        'train_dataloader.dataset.data_root[1]': str(second),
+    }
+    apart = _tiny_imagenet_cfg(first, 'no.pth')
+    apart.val_dataloader.dataset.data_root = str(second)
+    assert data_roots(apart) == {
+        'train_dataloader.dataset.data_root': str(first),
+        'val_dataloader.dataset.data_root': str(second),
+    }
+    # Fashion-MNIST and CIFAR check their files against the published
+    # checksums at each read; a folder that is not there is no input
+    for kind in ('LocalFashionMNIST', 'LocalCIFAR100', 'TinyImageNet'):
+        cfg = _tiny_imagenet_cfg(tmp_path / 'absent', 'no.pth')
+        cfg.train_dataloader.dataset.type = kind
+        cfg.val_dataloader.dataset.type = kind
+        cfg.train_dataloader.dataset.data_root = str(first)
+        assert list(data_roots(cfg)) == (
+            ['train_dataloader.dataset.data_root']
+            if kind == 'TinyImageNet'
+            else []
+        )
 
 
 def test_a_run_of_another_config_is_named_by_its_config():

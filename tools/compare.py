@@ -12,8 +12,9 @@ there too, and a path to a listed run's final checkpoint follows that
 run's schedule under ``--cfg-options``). A finished run is collected, not
 retrained; an unfinished one
 is resumed; either only if its ``run_config.json`` says it was trained
-with the same settings and from the same teacher and ``load_from`` files
-(else the command stops and says so, as it does for a finished run whose
+with the same settings, from the same teacher and ``load_from`` files
+and on data folders that hold the same files (else the command stops and
+says so, as it does for a finished run whose
 teacher run is to be trained again). The table
 names each run's training data, the data its accuracy is measured on
 (``evaluated on``: the validation loader's dataset, split and part), its

@@ -174,6 +174,7 @@ TESTS = {
     'mmsamkd/utils/misplaced_keys.py': ['test_config_keys.py'],
     'mmsamkd/utils/constructor_errors.py': ['test_constructor_errors.py'],
     'mmsamkd/utils/input_channels.py': ['test_input_channels.py'],
+    'mmsamkd/utils/data_files.py': ['test_run_records.py'],
     'mmsamkd/utils/model_wrappers.py': [
         'test_adversarial_stage_hook.py',
         'test_mixed_precision.py',

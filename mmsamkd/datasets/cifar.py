@@ -21,6 +21,9 @@ from ..errors import DatasetFileError, DatasetNotFoundError
 class OfflineCIFARMixin:
     """Check the official files before MMPretrain reads them."""
 
+    # each read is checked: a run record need not fingerprint the folder
+    CHECKS_PUBLISHED_FILES = True
+
     def __init__(self, *args, download: bool = False, **kwargs) -> None:
         super().__init__(*args, download=download, **kwargs)
 

@@ -152,6 +152,9 @@ class LocalFashionMNIST(FashionMNIST):
             (``pipeline``, ``indices``, ``test_mode`` ...).
     """
 
+    # each read is checked: a run record need not fingerprint the folder
+    CHECKS_PUBLISHED_FILES = True
+
     def __init__(
         self,
         data_root: str = DEBIAN_FASHION_MNIST_ROOT,

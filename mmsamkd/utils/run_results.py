@@ -5,12 +5,14 @@ the config as trained (places such as ``work_dir`` and checkpoint paths
 left out), the dataset, schedule and seed, the batch of a step (processes
 times images per process), the timestamp of the launch
 that started the run, and the sha256 of each file the run starts from
-(its ``teacher_ckpt``, ``teacher_snapshots`` and ``load_from``), and the
+(its ``teacher_ckpt``, ``teacher_snapshots`` and ``load_from``) and a
+fingerprint of each data folder it reads (:mod:`.data_files`), and the
 code that trained it (``training_code``).
 ``tools/compare.py`` reuses a run only when that digest equals the one of
 the config it was asked for, those files are still the ones it was
 trained from (a student distilled from a teacher that has since been
-retrained is another run) and the code is the installed one, and reads
+retrained is another run, as is a run on data replaced in its folder)
+and the code is the installed one, and reads
 only the records of that run's launches. Records written before the file
 digests existed are checked on the config alone; those written before
 code was named count as other code.
@@ -27,6 +29,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional
 from mmengine.config import Config
 
 from .checkpoint_files import sha256_of
+from .data_files import data_roots, folder_fingerprint
 
 RECORD = 'run_config.json'
 # the package's parts that only read finished runs: editing them changes
@@ -54,7 +57,9 @@ def input_digests(cfg: Config) -> Dict[str, str]:
     dir root is the same input. ``load_from`` of a resumed run is its own
     checkpoint, not an input, and files that do not exist are left out.
     The file itself is hashed, not the ``.sha256`` saved beside it, which
-    a checkpoint copied over another would leave stale.
+    a checkpoint copied over another would leave stale. Each
+    ``data_root`` the training and validation read is an input too, by
+    the names and sizes of its files (see :mod:`.data_files`).
     """
     model = cfg.get('model') or {}
     roles = {'teacher_ckpt': model.get('teacher_ckpt')}
@@ -62,11 +67,14 @@ def input_digests(cfg: Config) -> Dict[str, str]:
         roles[f'teacher_snapshots[{index}]'] = path
     if not cfg.get('resume'):
         roles['load_from'] = cfg.get('load_from')
-    return {
+    digests = {
         role: sha256_of(str(path))
         for role, path in roles.items()
         if path and osp.isfile(str(path))
     }
+    for role, folder in data_roots(cfg).items():
+        digests[role] = folder_fingerprint(folder)
+    return digests
 
 
 def package_code(package: str) -> str:
@@ -273,11 +281,16 @@ def write_record(work_dir: str, record: Mapping[str, Any]) -> None:
 def changed_inputs(record: Mapping[str, Any], cfg: Config) -> List[str]:
     """The files the run of ``record`` started from that are not the
     files ``cfg`` names now (a teacher retrained since, a replaced
-    checkpoint), as phrases; empty when none changed or when the record
-    predates input digests."""
+    checkpoint, other files in its data folder), as phrases; empty when
+    none changed or when the record predates input digests."""
     trained_from = (record or {}).get('inputs') or {}
     return [
-        f'its {role} has changed since it was trained (retrained or replaced)'
+        f'its {role} has changed since it was trained '
+        + (
+            '(files added, removed or of another size)'
+            if '.data_root' in role
+            else '(retrained or replaced)'
+        )
         for role, digest in input_digests(cfg).items()
         if role in trained_from and trained_from[role] != digest
     ]
