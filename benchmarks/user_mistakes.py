@@ -16,9 +16,12 @@ unclear failures, files lost, processes left. About 13 minutes on 2 cores.
 
 import argparse
 import ast
+import csv
 import functools
+import glob
 import gzip
 import hashlib
+import json
 import os
 import os.path as osp
 import shutil
@@ -964,6 +967,7 @@ class Sweep:
         'compare: one optimizer over SAMKD',
         'compare --out-dir a file',
         'compare --metric not computed',
+        'compare by a calibration error',
         'dist_train.sh on 0 processes',
         'missing teacher_ckpt',
         'a run folder as teacher_ckpt',
@@ -1097,6 +1101,7 @@ class Sweep:
                     '--metric', 'accuracy/top5'
                 )
             ),
+            'compare by a calibration error': self.compare_by_ece,
             'dist_train.sh on 0 processes': self.dist_train_zero,
             'corrupt dataset file': self.corrupt_dataset,
             'data_root of another dataset': self.other_dataset,
@@ -1279,6 +1284,35 @@ class Sweep:
         if verdict[0] == 'refused' and osp.isdir(trained):
             return 'unclear', f'refused only after training {trained}'
         return verdict
+
+    def compare_by_ece(self):
+        """compare.py --metric transfer/ece (lower is better) over two
+        validations: 'best' must be the lower one."""
+        root = self.dir('c8')
+        result = tool(
+            'compare.py',
+            STUDENT,
+            '--work-dir-root',
+            root,
+            '--metric',
+            'transfer/ece',
+            options=['train_cfg.max_epochs=2', 'train_cfg.val_interval=1'],
+        )
+        if result.returncode != 0:
+            return self.refused(result)
+        run = osp.join(root, osp.splitext(osp.basename(STUDENT))[0])
+        values = [
+            json.loads(line)['transfer/ece']
+            for path in glob.glob(f'{run}/*/vis_data/scalars.json')
+            for line in open(path)
+            if 'transfer/ece' in line
+        ]
+        with open(osp.join(root, 'compare', 'results.csv')) as f:
+            header, row = list(csv.reader(f))[:2]
+        best = float(row[[c.startswith('best') for c in header].index(True)])
+        if len(values) != 2 or abs(best - min(values)) > 0.006:
+            return 'WRONG', f'rc 0: best {best} of ECE values {values}'
+        return 'ok', f'best {best}, the lower of {values}'
 
     def compare_one_optimizer_over_samkd(self):
         """compare.py --cfg-options of a one-optimizer config over SAMKD's

@@ -14,7 +14,7 @@ from conftest import (
     options_args,
     run_tool_in_process,
 )
-from mmsamkd.comparison.report import seed_summary
+from mmsamkd.comparison.report import seed_summary, write_table
 from mmsamkd.comparison.runs import seeded_runs
 from mmsamkd.utils.process_ownership import LOCK_NAME
 from mmsamkd.utils.run_results import training_code, write_record
@@ -102,6 +102,14 @@ def test_a_row_is_the_runs_last_validation(tmp_path):
         1,
     )
     assert (row['last'], row['best'], row['teacher']) == (55.0, 60.0, 90.0)
+    # a metric of which lower is better (a calibration error): before,
+    # 'best' was its highest value
+    lowest = summarize('kd_x.py', str(tmp_path), history, 'top1', cfg, True)
+    assert (lowest['last'], lowest['best']) == (55.0, 50.0)
+    header = write_table([lowest], tmp_path / 'out', 'top1').splitlines()[0]
+    assert '| best top1 (lowest) | last top1 |' in header
+    header = write_table([row], tmp_path / 'out', 'top1').splitlines()[0]
+    assert '| best top1 | last top1 |' in header
     assert row['steps'] == 9 and row['curve'] == ([3, 6, 9], [50, 60, 55])
     assert row['transfer']['ECE %'] == 4.5
     assert row['transfer']['agree %'] is None

@@ -165,6 +165,21 @@ def test_save_best_must_be_an_accuracy_the_validation_gives():
     check_evaluation_settings(cfg)
 
 
+def test_the_better_direction_of_a_metric():
+    """What compare.py's 'best' column picks by."""
+    from mmsamkd.utils.evaluation_settings import metric_direction
+
+    student = Config.fromfile(STUDENT_CFG)
+    kd = Config.fromfile(KD_CFG)
+    assert metric_direction(student, 'accuracy/top1') == 'greater'
+    assert metric_direction(student, 'transfer/ece') == 'less'
+    assert metric_direction(kd, 'transfer/kl') == 'less'
+    assert metric_direction(kd, 'transfer/agreement') == 'greater'
+    # other evaluators' metrics: as MMEngine infers from the name
+    assert metric_direction(student, 'single-label/precision') == 'greater'
+    assert metric_direction(student, 'single-label/recall') is None
+
+
 def test_save_best_scores_the_trained_model_in_its_direction():
     # before: rc 0, the first epoch's student kept as the best
     with pytest.raises(ConfigError, match='scores the teacher, not the'):

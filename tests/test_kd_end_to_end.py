@@ -2,6 +2,7 @@
 
 import ast
 import csv
+import json
 import os
 import os.path as osp
 import re
@@ -218,8 +219,12 @@ def test_dist_train_two_cpu_processes(fmnist_teacher_ckpt, tmp_path):
 
 def test_compare_trains_and_tabulates(tmp_path):
     root = tmp_path / 'runs'
+    # two validations, for a 'best' that is not the last
+    two = options_args(
+        {'train_cfg.max_epochs': 2, 'train_cfg.val_interval': 1}
+    )
     result = run_tool_in_process(
-        'compare.py', STUDENT_CFG, '--work-dir-root', root, *options_args({})
+        'compare.py', STUDENT_CFG, '--work-dir-root', root, *two
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = root / 'compare'
@@ -247,8 +252,34 @@ def test_compare_trains_and_tabulates(tmp_path):
         '--work-dir-root',
         root,
         '--collect-only',
-        *options_args({}),
+        *two,
     )
     assert again.returncode == 0, again.stderr[-3000:]
     assert '== training' not in again.stdout
     assert (out / 'results.md').read_text() == table
+    # by a calibration error the best validation is the lowest: before,
+    # the table gave the highest
+    by_ece = run_tool_in_process(
+        'compare.py',
+        STUDENT_CFG,
+        '--work-dir-root',
+        root,
+        '--collect-only',
+        '--metric',
+        'transfer/ece',
+        *two,
+    )
+    assert by_ece.returncode == 0, by_ece.stderr[-3000:]
+    (scalars,) = (root / 'resnet8-quarter_1xb64_fmnist').glob(
+        '*/vis_data/scalars.json'
+    )
+    ece = [
+        json.loads(line)['transfer/ece']
+        for line in scalars.read_text().splitlines()
+        if 'transfer/ece' in line
+    ]
+    with open(out / 'results.csv', newline='') as f:
+        (row,) = csv.DictReader(f)
+    assert len(ece) == 2 and ece[0] != ece[1]
+    assert float(row['best transfer/ece (lowest)']) == round(min(ece), 2)
+    assert float(row['last transfer/ece']) == round(ece[-1], 2)

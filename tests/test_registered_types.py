@@ -364,3 +364,41 @@ def test_compare_checks_every_listed_run_before_it_trains_one(tmp_path):
         'validation (it gives accuracy/top1)',
     )
     assert not (root / 'resnet14_1xb64_fmnist').exists()
+    # of a prefix no evaluator gives, when every evaluator is known
+    result = run_tool_in_process(
+        'compare.py',
+        TEACHER_CFG,
+        '--work-dir-root',
+        root,
+        '--metric',
+        'single-label/recall',
+        *options_args({}),
+    )
+    assert_one_line_error(
+        result,
+        "--metric 'single-label/recall' is not a metric of its validation "
+        '(it gives accuracy/top1, transfer/ece): the runs would train and '
+        'give the table nothing to read. Name one of those.',
+    )
+    # a metric whose better direction nothing says: before, 'best' was
+    # its highest value whatever the metric
+    recall = tmp_path / 'recall.py'
+    recall.write_text(
+        f'_base_ = [{TEACHER_CFG!r}]\n'
+        "val_evaluator = [dict(type='SingleLabelMetric', items=('recall',))]\n"
+    )
+    result = run_tool_in_process(
+        'compare.py',
+        recall,
+        '--work-dir-root',
+        root,
+        '--metric',
+        'single-label/recall',
+        *options_args({}),
+    )
+    assert_one_line_error(
+        result,
+        "--metric 'single-label/recall': neither its evaluator nor its name "
+        'says whether a higher or a lower value is better',
+    )
+    assert not (root / 'recall').exists()

@@ -25,7 +25,10 @@ cost (training time, seconds per iteration, peak memory, from the
 ``run_cost.json`` tools/train.py writes) and the parameters and FLOPs of the
 classifier it deploys; configs trained or evaluated on different data are
 refused unless ``--mixed-datasets``. ``last`` is the accuracy of the last
-validation; ``best`` is the highest of them all, chosen on the very data it
+validation; ``best`` is the best of them all (the highest, or the lowest
+for a metric of which lower is better: ``transfer/ece``, ``transfer/kl``;
+a metric whose direction neither its evaluator nor its name says is
+refused), chosen on the very data it
 reports (on a test split, an optimistic number: choose on a validation
 split, report ``last``). Writes
 ``results.md``, ``results.csv``, ``accuracy_curves.png``,

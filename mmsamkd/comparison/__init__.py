@@ -9,7 +9,10 @@ from mmsamkd.errors import ConfigError, MmsamkdError
 from mmsamkd.utils.cli import read_config
 from mmsamkd.utils.config_check import check_settings
 from mmsamkd.utils.config_keys import check_overrides
-from mmsamkd.utils.evaluation_settings import metrics_given_instead
+from mmsamkd.utils.evaluation_settings import (
+    metric_direction,
+    metrics_given_instead,
+)
 from mmsamkd.utils.registered_types import check_run_parts
 from mmsamkd.utils.run_results import (
     describe_dataset,
@@ -84,7 +87,21 @@ def compare(
                     f'--metric {metric!r} is not a metric of its validation '
                     f'(it gives {", ".join(given)}): the runs '
                     'would train and give the table nothing to read. Name '
-                    "one of those, or add the k to val_evaluator's topk."
+                    'one of those'
+                    + (
+                        ", or add the k to val_evaluator's topk."
+                        if '/top' in metric
+                        else '.'
+                    )
+                )
+            if metric_direction(cfg, metric) is None:
+                # before: 'best' was the highest, whatever the metric
+                raise ConfigError(
+                    f'--metric {metric!r}: neither its evaluator nor its '
+                    'name says whether a higher or a lower value is '
+                    'better, so the table could not say which validation '
+                    'was the best. Compare by a metric of Accuracy or '
+                    'TransferMetric (accuracy/top1, transfer/ece, ...).'
                 )
         except ConfigError as error:
             raise ConfigError(f'{config}: {error}') from None
@@ -136,7 +153,16 @@ def compare(
         history = read_val_history(work_dir, metric)
         if not history:
             raise MmsamkdError(f'{work_dir} holds no {metric!r} records')
-        rows.append(summarize(config, work_dir, history, metric, cfg))
+        rows.append(
+            summarize(
+                config,
+                work_dir,
+                history,
+                metric,
+                cfg,
+                lower_is_better=metric_direction(cfg, metric) == 'less',
+            )
+        )
     markdown = write_table(rows, out_dir, metric)
     pictures = [plot_curves(rows, out_dir, metric)]
     pictures.append(plot_accuracy_vs_cost(rows, out_dir, metric))

@@ -36,7 +36,10 @@ def summarize(
     history: Dict[int, dict],
     metric: str,
     cfg: Config,
+    lower_is_better: bool = False,
 ) -> dict:
+    """A row of the table; ``best`` is the lowest value of ``metric``
+    where ``lower_is_better`` (a calibration error, a KL)."""
     steps = sorted(history)
     values = [history[s][metric] for s in steps]
     last = history[steps[-1]]
@@ -69,7 +72,8 @@ def summarize(
         seed=record.get('seed', '?'),
         # the mmsamkd code that trained it (--collect-only mixes codes)
         code=record.get('code', ''),
-        best=max(values),
+        best=min(values) if lower_is_better else max(values),
+        lower_is_better=lower_is_better,
         last=values[-1],
         teacher=teacher,
         steps=steps[-1],
@@ -96,7 +100,8 @@ def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:
         'schedule',
         'seed',
         'code',
-        f'best {metric}',
+        f'best {metric}'
+        + (' (lowest)' if any(r.get('lower_is_better') for r in rows) else ''),
         f'last {metric}',
         'teacher',
         'epochs',

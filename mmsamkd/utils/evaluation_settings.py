@@ -103,12 +103,27 @@ def metric_directions(cfg: Config) -> Dict[str, Optional[Dict[str, str]]]:
 def metrics_given_instead(cfg: Config, name: str) -> Optional[List[str]]:
     """The metrics ``cfg``'s validation gives under ``name``'s prefix,
     when ``name`` is not one of them (``accuracy/top5`` under
-    ``topk=(1,)``); None when it is, or when the validation's evaluators
-    do not settle it."""
-    names = metric_directions(cfg).get(str(name).split('/')[0])
-    if names is None or name in names:
+    ``topk=(1,)``), or all it gives when no evaluator gives that prefix
+    and every evaluator is known; None when ``name`` is given, or when
+    the validation's evaluators do not settle it."""
+    given = metric_directions(cfg)
+    prefix = str(name).split('/')[0]
+    if prefix not in given:
+        if not _all_evaluators_known(cfg):
+            return None
+        return sorted(n for names in given.values() for n in names or ())
+    if given[prefix] is None or name in given[prefix]:
         return None
-    return sorted(names)
+    return sorted(given[prefix])
+
+
+def metric_direction(cfg: Config, name: str) -> Optional[str]:
+    """``'greater'`` or ``'less'``: which value of ``name`` is better, as
+    the validation's evaluators say (``transfer/ece``: less) or else as
+    MMEngine's checkpoint hook infers it from the name; None when neither
+    tells."""
+    names = metric_directions(cfg).get(str(name).split('/')[0]) or {}
+    return names.get(name) or _rule_mmengine_infers({}, str(name))
 
 
 def _all_evaluators_known(cfg: Config) -> bool:
@@ -175,14 +190,8 @@ def check_save_best(cfg: Config) -> None:
                 "the 'best' checkpoint would be the first one saved. Name a "
                 "metric of the student's (accuracy/top1)."
             )
-        prefix = name.split('/')[0]
-        known = given.get(prefix)
-        if prefix in given:
-            listed = metrics_given_instead(cfg, name) or []
-        elif _all_evaluators_known(cfg):
-            listed = sorted(n for names in given.values() for n in names or ())
-        else:
-            listed = []
+        known = given.get(name.split('/')[0])
+        listed = metrics_given_instead(cfg, name)
         if listed:
             raise ConfigError(
                 f"{key} is not a metric of this run's validation (it gives "
