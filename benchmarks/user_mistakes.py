@@ -44,6 +44,7 @@ ICAKD = f'{CFG}/icakd/icakd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 CSKD = f'{CFG}/cskd/cskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
 MSMGAN = f'{CFG}/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
 SSKD_STUDENT = f'{CFG}/sskd/sskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+DRG = f'{CFG}/lightskd/lightskd-drg_resnet8-quarter_1xb64_fmnist.py'
 TINY = [
     'train_dataloader.dataset.indices=256',
     'val_dataloader.dataset.indices=128',
@@ -687,6 +688,14 @@ class Sweep:
                     'model.distiller.teacher_recorders.logits.source=head.fcc',
                 ],
             ),
+            "DRG's teacher side on the student's logits": (
+                DRG,
+                'm114',
+                [
+                    'model.distiller.teacher_recorders.adapter_logits.source='
+                    'head.fc'
+                ],
+            ),
             'Mixup on CSKD': (
                 CSKD,
                 'm86',
@@ -838,6 +847,9 @@ class Sweep:
             'recorder source of no module': (
                 "logits.source='head.fcc' is no module of the teacher"
             ),
+            "DRG's teacher side on the student's logits": (
+                "adapter_logits records 'head.fc', as student_recorders.logits"
+            ),
         }[name]
 
     def refuse(self, name):
@@ -916,6 +928,7 @@ class Sweep:
         "KD's teacher input from the student",
         'misspelt recorder in a loss mapping',
         'recorder source of no module',
+        "DRG's teacher side on the student's logits",
         'ICAKD num_classes 5',
         'ICAKD bank of another width',
         'student head of a CIFAR-100 config',

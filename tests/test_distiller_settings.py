@@ -19,6 +19,9 @@ from mmsamkd.utils.distiller_settings import (
 )
 
 CSKD_CFG = f'{REPO}/configs/cskd/cskd_resnet14_resnet8-quarter_1xb64_fmnist.py'
+LIGHTSKD_CFG = (
+    f'{REPO}/configs/lightskd/lightskd-{{}}_resnet8-quarter_1xb64_fmnist.py'
+)
 MAPPINGS = 'model.distiller.loss_forward_mappings'
 
 
@@ -84,6 +87,39 @@ def test_a_mapping_of_no_loss_is_refused_and_unnamed_inputs_pass():
         'data_samples' in arguments
         for arguments in cfg.model.distiller.loss_forward_mappings.values()
     )
+
+
+def test_a_self_distillation_reads_two_modules():
+    """Before: a DRG whose teacher recorder read the student's own
+    ``head.fc`` trained to rc 0 with ``distill.loss_drg: 0.0000``."""
+    for config in ('drg', 'dsr', 'drg-dsr'):
+        checked(LIGHTSKD_CFG.format(config))
+    same = {
+        'model.distiller.teacher_recorders.adapter_logits.source': 'head.fc'
+    }
+    with pytest.raises(ConfigError) as error:
+        checked(LIGHTSKD_CFG.format('drg'), **same)
+    assert str(error.value) == (
+        "model.distiller.teacher_recorders.adapter_logits records 'head.fc', "
+        'as student_recorders.logits does: in self-distillation both sides '
+        'read the one network, so loss_drg would compare that output with '
+        'a detached copy of itself (a loss of 0) and teach nothing. Record '
+        "another module on the teacher side (LightSKD's DRG: adapter.fc)."
+    )
+    # a recorder's type is the same with or without its scope
+    kind = 'model.distiller.teacher_recorders.adapter_logits.type'
+    scoped = {**same, kind: 'mmrazor.ModuleOutputs'}
+    with pytest.raises(ConfigError, match='adapter_logits records'):
+        checked(LIGHTSKD_CFG.format('drg-dsr'), **scoped)
+    # another kind of record of the same module is another input
+    checked(
+        LIGHTSKD_CFG.format('drg'),
+        **same,
+        **{kind: 'ModuleInputs'},
+    )
+    # a teacher apart from the student records its own head.fc
+    kd = checked()
+    assert kd.model.distiller.teacher_recorders.logits.source == 'head.fc'
 
 
 def test_a_recorder_source_that_is_no_module_is_named():

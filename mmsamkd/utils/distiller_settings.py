@@ -8,6 +8,10 @@ Two slips trained to rc 0 or ended in a traceback:
 - ``preds_T=dict(from_student=True, recorder='logits')``: the loss
   compares the student with itself (KL 1.5e-08 in a tiny KD run), so the
   student trains alone under a KD name;
+- in self-distillation (MMRazor's ``SelfDistill``, LightSKD's DRG), a
+  teacher recorder of the module a student recorder of the same loss
+  records: both sides read the one network, and the loss compares an
+  output with a detached copy of itself (0, rc 0: DRG switched off);
 - a misspelt recorder or loss name in the mapping, or a recorder
   ``source`` that is no module of its network: MMRazor's
   ``AssertionError`` traceback.
@@ -41,9 +45,11 @@ def check_distiller(cfg: Config) -> None:
         return
     path = 'model.distiller.loss_forward_mappings'
     losses = distiller.get('distill_losses') or {}
+    self_distill = str(model.get('type', '')).split('.')[-1] == 'SelfDistill'
     for loss, arguments in (
         distiller.get('loss_forward_mappings') or {}
     ).items():
+        read = {'student': [], 'teacher': []}
         if loss not in losses:
             raise ConfigError(
                 f'{path}.{loss}: no distill_losses entry has that name'
@@ -72,6 +78,37 @@ def check_distiller(cfg: Config) -> None:
                     f'itself and distil nothing. Set from_student='
                     f'{named_for == "S"}.'
                 )
+            read[side].append(recorder)
+        if self_distill:
+            _check_sides_apart(distiller, loss, read)
+
+
+def _record(recorder) -> dict:
+    """What a recorder config records: its settings, its type's scope
+    left out."""
+    record = dict(recorder) if hasattr(recorder, 'items') else {}
+    record['type'] = str(record.get('type', '')).split('.')[-1]
+    return record
+
+
+def _check_sides_apart(distiller, loss: str, read: dict) -> None:
+    """In self-distillation, ``loss``'s teacher side records another
+    module than its student side."""
+    students = distiller.get('student_recorders') or {}
+    teachers = distiller.get('teacher_recorders') or {}
+    for teacher in read['teacher']:
+        for student in read['student']:
+            if _record(teachers[teacher]) != _record(students[student]):
+                continue
+            source = teachers[teacher].get('source')
+            raise ConfigError(
+                f'model.distiller.teacher_recorders.{teacher} records '
+                f'{source!r}, as student_recorders.{student} does: in '
+                'self-distillation both sides read the one network, so '
+                f'{loss} would compare that output with a detached copy of '
+                'itself (a loss of 0) and teach nothing. Record another '
+                "module on the teacher side (LightSKD's DRG: adapter.fc)."
+            )
 
 
 def recorder_source_problem(
