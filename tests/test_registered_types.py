@@ -380,6 +380,22 @@ def test_compare_checks_every_listed_run_before_it_trains_one(tmp_path):
         '(it gives accuracy/top1, transfer/ece): the runs would train and '
         'give the table nothing to read. Name one of those.',
     )
+    # the teacher's: before, trained, then tabulated the teacher (a plain
+    # run: "holds no records"); refused as absent after the change above
+    result = run_tool_in_process(
+        'compare.py',
+        TEACHER_CFG,
+        '--work-dir-root',
+        root,
+        '--metric',
+        'teacher.accuracy/top1',
+        *options_args({}),
+    )
+    assert_one_line_error(
+        result,
+        "--metric 'teacher.accuracy/top1' scores the teacher, which every "
+        "student's row gives in its teacher column already",
+    )
     # a metric whose better direction nothing says: before, 'best' was
     # its highest value whatever the metric
     recall = tmp_path / 'recall.py'

@@ -81,6 +81,15 @@ def compare(
                     'records. Give it val_dataloader, val_cfg and '
                     'val_evaluator.'
                 )
+            if metric.startswith('teacher.'):
+                raise ConfigError(
+                    f'--metric {metric!r} scores the teacher, which every '
+                    "student's row gives in its teacher column already, and "
+                    'which runs without a teacher never log. Compare by the '
+                    "trained model's metric ("
+                    + metric.partition('.')[2]
+                    + ').'
+                )
             given = metrics_given_instead(cfg, metric)
             if given:
                 raise ConfigError(
