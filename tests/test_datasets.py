@@ -449,3 +449,48 @@ def test_tiny_imagenet_bad_annotation_line_is_named(tmp_path, bad_line, told):
         TinyImageNet(data_root=str(tmp_path), split='val')
     assert f'{ann_file}:2: ' in str(info.value)  # the line, counted from 1
     assert told in str(info.value)
+
+
+def test_a_head_of_other_classes_than_wnids_is_refused(tmp_path):
+    """Before: a 200-class teacher trained on a 3-class copy of
+    Tiny-ImageNet with rc 0 (its classes come from ``wnids.txt``, known
+    only once the dataset is built)."""
+    from test_cli_errors import assert_one_line_error
+
+    from conftest import run_tool_in_process
+    from mmsamkd.engine.runner import MmsamkdRunner
+
+    (tmp_path / 'data').mkdir()
+    write_tiny_imagenet(tmp_path / 'data')
+    config = f'{REPO}/configs/teachers/wrn-40-2_1xb64_tinyimagenet.py'
+    options = {
+        f'{split}_dataloader.dataset.data_root': str(tmp_path / 'data')
+        for split in ('train', 'val', 'test')
+    }
+    result = run_tool_in_process(
+        'train.py',
+        config,
+        '--work-dir',
+        tmp_path / 'run',
+        '--cfg-options',
+        *(f'{key}={value}' for key, value in options.items()),
+        'train_cfg.max_epochs=1',  # short, where the check is broken
+    )
+    assert_one_line_error(
+        result,
+        'model.head.num_classes is 200 but train_dataloader reads '
+        'TinyImageNet, which has 3 classes. Set it to 3',
+    )
+    assert not list((tmp_path / 'run').glob('*.pth'))
+    # a head of the dataset's classes: each loop builds (test.py's too)
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(
+        {**options, 'model.head.num_classes': 3, 'work_dir': str(tmp_path)}
+    )
+    runner = MmsamkdRunner.from_cfg(cfg)
+    for split in ('train', 'val', 'test'):
+        loop = getattr(runner, f'build_{split}_loop')(cfg[f'{split}_cfg'])
+        assert len(loop.dataloader.dataset.metainfo['classes']) == 3
+    cfg.model.head.num_classes = 4
+    with pytest.raises(ConfigError, match='test_dataloader reads'):
+        MmsamkdRunner.from_cfg(cfg).build_test_loop(cfg.test_cfg)

@@ -314,26 +314,37 @@ def check_heads_fit_the_data(
     with rc 0 (a config copied from a CIFAR-100 one, with a CIFAR-100
     teacher whose class 3 is not this dataset's class 3).
     """
-    model_cfg = cfg.get('model', {})
-    # a teacher's count is the student's (check_class_counts)
-    heads = {
-        f'model{where}.head.num_classes': head_class_count(part)
-        for where, part in (
-            ('', model_cfg),
-            ('.architecture', model_cfg.get('architecture', {})),
-        )
-    }
     for loader in loaders:
         dataset = (cfg.get(loader) or {}).get('dataset', {})
-        count = dataset_class_count(dataset)
-        for key, predicted in heads.items():
-            if None not in (count, predicted) and predicted != count:
-                raise ConfigError(
-                    f'{key} is {predicted} but {loader} reads '
-                    f'{str(dataset.get("type")).split(".")[-1]}, which has '
-                    f'{count} classes. Set it to {count} (a teacher trained '
-                    'on other classes does not fit this dataset).'
-                )
+        problem = head_classes_problem(
+            cfg, loader, dataset, dataset_class_count(dataset)
+        )
+        if problem:
+            raise ConfigError(problem)
+
+
+def head_classes_problem(
+    cfg: Config, loader: str, dataset: Any, count: Optional[int]
+) -> Optional[str]:
+    """Why the classifier's head (a student's) does not predict the
+    ``count`` classes that ``loader``'s ``dataset`` config labels, or
+    None (also where either count is unknown)."""
+    model_cfg = cfg.get('model', {})
+    # a teacher's count is the student's (check_class_counts)
+    for where, part in (
+        ('', model_cfg),
+        ('.architecture', model_cfg.get('architecture', {})),
+    ):
+        predicted = head_class_count(part)
+        if None not in (count, predicted) and predicted != count:
+            kind = str(dataset.get('type')).split('.')[-1]
+            return (
+                f'model{where}.head.num_classes is {predicted} but {loader} '
+                f'reads {kind}, which has {count} classes. Set it to '
+                f'{count} (a teacher trained on other classes does not fit '
+                'this dataset).'
+            )
+    return None
 
 
 def check_loss_class_counts(model_cfg: ConfigDict) -> None:

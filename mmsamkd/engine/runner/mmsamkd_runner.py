@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader
 
 from mmsamkd.errors import CheckpointError, ConfigError
 from mmsamkd.third_party_noise import quiet_console
+from mmsamkd.utils.config_check import head_classes_problem
 from mmsamkd.utils.input_channels import input_channels_problem
 from mmsamkd.utils.model_wrappers import unwrap_model
 from mmsamkd.utils.paramwise_settings import check_custom_keys
@@ -53,7 +54,12 @@ class MmsamkdRunner(Runner):
       channels than the data has (:func:`input_channels_problem`);
     - refuses a loader whose ``dataset.indices=N`` asks for more images
       than its split holds (:func:`images_taken_problem`): MMEngine would
-      take what there is, under a record that says ``[:N]``.
+      take what there is, under a record that says ``[:N]``;
+    - refuses a head of another number of classes than a loop's dataset
+      labels once it is built (:func:`head_classes_problem`), for the
+      datasets whose classes a config does not say (Tiny-ImageNet's
+      ``wnids.txt``, a folder of class folders): a 200-class head on a
+      3-class copy trained with rc 0.
 
     ``tools/train.py`` and ``tools/test.py`` build it for configs without
     their own ``runner_type``.
@@ -128,6 +134,31 @@ class MmsamkdRunner(Runner):
         if problem:
             raise ConfigError(problem)
         return built
+
+    def build_train_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
+        return self._head_fits(super().build_train_loop(loop), 'train')
+
+    def build_val_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
+        return self._head_fits(super().build_val_loop(loop), 'val')
+
+    def build_test_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
+        return self._head_fits(super().build_test_loop(loop), 'test')
+
+    def _head_fits(self, loop: BaseLoop, split: str) -> BaseLoop:
+        """``loop``, once its dataset's classes are known to be those
+        the model's head predicts."""
+        dataset = getattr(getattr(loop, 'dataloader', None), 'dataset', None)
+        classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+        loader = f'{split}_dataloader'
+        problem = classes and head_classes_problem(
+            self.cfg,
+            loader,
+            (self.cfg.get(loader) or {}).get('dataset') or {},
+            len(classes),
+        )
+        if problem:
+            raise ConfigError(problem)
+        return loop
 
     def build_param_scheduler(self, scheduler: Any) -> Any:
         if isinstance(self._train_loop, BaseLoop):  # its length is known
