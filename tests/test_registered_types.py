@@ -9,6 +9,7 @@ dataset file given to ``tools/train.py`` with ``KeyError: 'model'``.
 """
 
 import json
+import os.path as osp
 
 import pytest
 from mmengine.config import Config
@@ -346,75 +347,55 @@ def test_compare_checks_every_listed_run_before_it_trains_one(tmp_path):
     )
     assert_one_line_error(result, '--seeds: randomness.seed=-1')
     assert not (root / 'resnet14_1xb64_fmnist').exists()
-    # a --metric the validation does not give: before, every run trained,
-    # then the table stopped on a run that "holds no records"
-    root = tmp_path / 'metric'
-    result = run_tool_in_process(
-        'compare.py',
-        TEACHER_CFG,
-        '--work-dir-root',
-        root,
-        '--metric',
-        'accuracy/top5',
-        *options_args({}),
-    )
-    assert_one_line_error(
-        result,
-        f"{TEACHER_CFG}: --metric 'accuracy/top5' is not a metric of its "
-        'validation (it gives accuracy/top1)',
-    )
-    assert not (root / 'resnet14_1xb64_fmnist').exists()
-    # of a prefix no evaluator gives, when every evaluator is known
-    result = run_tool_in_process(
-        'compare.py',
-        TEACHER_CFG,
-        '--work-dir-root',
-        root,
-        '--metric',
-        'single-label/recall',
-        *options_args({}),
-    )
-    assert_one_line_error(
-        result,
-        "--metric 'single-label/recall' is not a metric of its validation "
-        '(it gives accuracy/top1, transfer/ece): the runs would train and '
-        'give the table nothing to read. Name one of those.',
-    )
-    # the teacher's: before, trained, then tabulated the teacher (a plain
-    # run: "holds no records"); refused as absent after the change above
-    result = run_tool_in_process(
-        'compare.py',
-        TEACHER_CFG,
-        '--work-dir-root',
-        root,
-        '--metric',
-        'teacher.accuracy/top1',
-        *options_args({}),
-    )
-    assert_one_line_error(
-        result,
-        "--metric 'teacher.accuracy/top1' scores the teacher, which every "
-        "student's row gives in its teacher column already",
-    )
-    # a metric whose better direction nothing says: before, 'best' was
-    # its highest value whatever the metric
+    # a metric whose better direction nothing says
     recall = tmp_path / 'recall.py'
     recall.write_text(
         f'_base_ = [{TEACHER_CFG!r}]\n'
         "val_evaluator = [dict(type='SingleLabelMetric', items=('recall',))]\n"
     )
-    result = run_tool_in_process(
-        'compare.py',
-        recall,
-        '--work-dir-root',
-        root,
-        '--metric',
-        'single-label/recall',
-        *options_args({}),
-    )
-    assert_one_line_error(
-        result,
-        "--metric 'single-label/recall': neither its evaluator nor its name "
-        'says whether a higher or a lower value is better',
-    )
-    assert not (root / 'recall').exists()
+    for config, metric, told in [
+        # the validation does not give it: before, every run trained, then
+        # the table stopped on a run that "holds no records"
+        (
+            TEACHER_CFG,
+            'accuracy/top5',
+            f"{TEACHER_CFG}: --metric 'accuracy/top5' is not a metric of its "
+            'validation (it gives accuracy/top1)',
+        ),
+        # of a prefix no evaluator gives, when every evaluator is known
+        (
+            TEACHER_CFG,
+            'single-label/recall',
+            "--metric 'single-label/recall' is not a metric of its "
+            'validation (it gives accuracy/top1, transfer/ece): the runs '
+            'would train and give the table nothing to read. Name one of '
+            'those.',
+        ),
+        # the teacher's: before, trained, then tabulated the teacher (a
+        # plain run: "holds no records")
+        (
+            TEACHER_CFG,
+            'teacher.accuracy/top1',
+            "--metric 'teacher.accuracy/top1' scores the teacher, which "
+            "every student's row gives in its teacher column already",
+        ),
+        # before: trained, its 'best' the highest value, whatever the metric
+        (
+            recall,
+            'single-label/recall',
+            "--metric 'single-label/recall': neither its evaluator nor its "
+            'name says whether a higher or a lower value is better',
+        ),
+    ]:
+        root = tmp_path / 'metric'
+        result = run_tool_in_process(
+            'compare.py',
+            config,
+            '--work-dir-root',
+            root,
+            '--metric',
+            metric,
+            *options_args({}),
+        )
+        assert_one_line_error(result, told)
+        assert not (root / osp.splitext(osp.basename(config))[0]).exists()
