@@ -445,13 +445,11 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
         if not hasattr(settings, 'get'):
             continue
         dataset = settings.get('dataset') or {}
+        indices = dataset.get('indices') if hasattr(dataset, 'get') else None
         for key, value in (
             ('batch_size', settings.get('batch_size')),
             ('num_workers', settings.get('num_workers')),
-            (
-                'dataset.indices',
-                dataset.get('indices') if hasattr(dataset, 'get') else None,
-            ),
+            ('dataset.indices', indices),
         ):
             # before: torch's ValueError traceback (batch_size=64.0)
             _whole(f'{loader}.{key}', value)
@@ -461,7 +459,6 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
             1,
             ': a batch holds at least one image. Set 1 or more.',
         )
-        indices = dataset.get('indices') if hasattr(dataset, 'get') else None
         if _number(indices) and indices < 0:
             # MMEngine reads -N as the last N images; records say [:-N]
             raise ConfigError(
