@@ -183,14 +183,14 @@ def test_only_data_folders_that_exist_and_go_unchecked_are_inputs(tmp_path):
     }
     # Fashion-MNIST and CIFAR check their files against the published
     # checksums at each read; a folder that is not there is no input
-    for kind in ('LocalFashionMNIST', 'LocalCIFAR100', 'TinyImageNet'):
+    for kind in ('LocalFashionMNIST', 'LocalCIFAR100', 'TinyImageNet', 'Mine'):
         cfg = _tiny_imagenet_cfg(tmp_path / 'absent', 'no.pth')
         cfg.train_dataloader.dataset.type = kind
         cfg.val_dataloader.dataset.type = kind
         cfg.train_dataloader.dataset.data_root = str(first)
         assert list(data_roots(cfg)) == (
             ['train_dataloader.dataset.data_root']
-            if kind == 'TinyImageNet'
+            if kind in ('TinyImageNet', 'Mine')  # 'Mine': registered nowhere
             else []
         )
 

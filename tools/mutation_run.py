@@ -222,6 +222,7 @@ TESTS = {
     'mmsamkd/engine/runner/mmsamkd_runner.py': [
         'test_channels_last.py',
         'test_val_loop.py',
+        'test_datasets.py',
     ],
     'mmsamkd/models/connectors': ['test_adversarial_pair.py'],
     # each patch applied only where its breakage exists

@@ -55,11 +55,8 @@ def _checks_its_files(dataset: Any) -> bool:
     from mmpretrain.registry import DATASETS
 
     kind = dataset.get('type')
-    if not isinstance(kind, type):
-        try:
-            kind = DATASETS.get(kind)
-        except (KeyError, TypeError):  # another scope's name
-            return False
+    if isinstance(kind, str):  # None where no registry holds it
+        kind = DATASETS.get(kind)
     return bool(getattr(kind, 'CHECKS_PUBLISHED_FILES', False))
 
 
