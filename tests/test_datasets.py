@@ -494,3 +494,24 @@ def test_a_head_of_other_classes_than_wnids_is_refused(tmp_path):
     cfg.model.head.num_classes = 4
     with pytest.raises(ConfigError, match='test_dataloader reads'):
         MmsamkdRunner.from_cfg(cfg).build_test_loop(cfg.test_cfg)
+
+
+def test_tiny_imagenet_missing_val_image_and_twice_listed_wnid(tmp_path):
+    """Before: an image the annotations name but the folder lacks stopped
+    the first validation in the image loader; a wnid listed twice read
+    its class under two labels."""
+    write_tiny_imagenet(tmp_path)
+    first = sorted(os.listdir(tmp_path / 'val' / 'images'))[0]
+    os.remove(tmp_path / 'val' / 'images' / first)
+    with pytest.raises(DatasetNotFoundError) as info:
+        TinyImageNet(data_root=str(tmp_path), split='val')
+    assert (
+        f'val split incomplete: 1 of the 3 images '
+        f'{tmp_path / "val" / "val_annotations.txt"} names are not in '
+        f"'{tmp_path / 'val' / 'images'}' (the first: {first})"
+    ) in str(info.value)
+    TinyImageNet(data_root=str(tmp_path), split='train')  # train is whole
+    with open(tmp_path / 'wnids.txt', 'a') as f:
+        f.write('n02\n')
+    with pytest.raises(DatasetFileError, match="lists 'n02' more than once"):
+        TinyImageNet(data_root=str(tmp_path), split='train')

@@ -50,6 +50,12 @@ class TinyImageNet(BaseDataset):
             )
         with open(wnids_file, encoding='utf-8') as f:
             self.wnids = [line.strip() for line in f if line.strip()]
+        twice = sorted({w for w in self.wnids if self.wnids.count(w) > 1})
+        if twice:  # one class under two labels, its images read twice
+            raise DatasetFileError(
+                f'{wnids_file} lists {twice[0]!r} more than once '
+                f'({len(twice)} such wnids). ' + _GET_IT
+            )
         metainfo = kwargs.pop('metainfo', None) or {
             'classes': self._class_names(data_root)
         }
@@ -128,4 +134,13 @@ class TinyImageNet(BaseDataset):
                         'gt_label': label_of[wnid],
                     }
                 )
+        # before: the first validation stopped in the image loader
+        missing = [d for d in data_list if not osp.isfile(d['img_path'])]
+        if missing:
+            raise DatasetNotFoundError(
+                f'Tiny-ImageNet val split incomplete: {len(missing)} of the '
+                f'{len(data_list)} images {ann_file} names are not in '
+                f'{image_dir!r} (the first: '
+                f'{osp.basename(missing[0]["img_path"])}). ' + _GET_IT
+            )
         return data_list
