@@ -2,6 +2,7 @@
 
 import os
 import os.path as osp
+from collections import Counter
 from typing import List
 
 from mmpretrain.datasets import BaseDataset
@@ -50,7 +51,7 @@ class TinyImageNet(BaseDataset):
             )
         with open(wnids_file, encoding='utf-8') as f:
             self.wnids = [line.strip() for line in f if line.strip()]
-        twice = sorted({w for w in self.wnids if self.wnids.count(w) > 1})
+        twice = sorted(w for w, n in Counter(self.wnids).items() if n > 1)
         if twice:  # one class under two labels, its images read twice
             raise DatasetFileError(
                 f'{wnids_file} lists {twice[0]!r} more than once '
