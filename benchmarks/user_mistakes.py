@@ -519,6 +519,16 @@ class Sweep:
                 'm76',
                 [teacher, 'model.distiller.distill_losses.loss_kd.tau=-4'],
             ),
+            'frozen student by student_trainable': (
+                KD,
+                'm115',
+                [teacher, 'model.student_trainable=False'],
+            ),
+            'SAMKD teacher_trainable': (
+                SAMKD,
+                'm116',
+                [ssa, 'model.teacher_trainable=True'],
+            ),
             'views pipeline under a plain preprocessor': (
                 SSKD_STUDENT,
                 'm104',
@@ -793,6 +803,8 @@ class Sweep:
                 "sampler.type='InfiniteSampler' does not read"
             ),
             'KD temperature -4': 'loss_kd.tau=-4: a softmax temperature',
+            'frozen student by student_trainable': 'has no effect beside',
+            'SAMKD teacher_trainable': 'do not hold the teacher',
             'validation pipeline without PackInputs': 'not PackInputs',
             'views pipeline under a plain preprocessor': (
                 'but model.data_preprocessor is mmpretrain.ClsDataPreprocessor'
@@ -949,6 +961,8 @@ class Sweep:
         'evaluator list without index',
         'KD loss weight -1',
         'KD temperature -4',
+        'frozen student by student_trainable',
+        'SAMKD teacher_trainable',
         'save_best of an accuracy not computed',
         'batch_size 0',
         'clip_grad max_norm 0',

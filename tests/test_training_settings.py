@@ -149,6 +149,46 @@ def test_a_softmax_temperature_must_be_above_zero(config, option):
 
 
 @pytest.mark.parametrize(
+    'config, options, told',
+    [
+        # ignored beside the student's loss: the student trained
+        (KD_CFG, {'student_trainable': False}, 'has no effect beside'),
+        # the student under no_grad, nothing else to train
+        (
+            KD_CFG,
+            {'student_trainable': False, 'calculate_student_loss': False},
+            'nothing would train',
+        ),
+        # before: rc 0, the teacher's CE in the log, the teacher unchanged
+        (SAMKD_CFG, {'teacher_trainable': True}, 'do not hold the teacher'),
+    ],
+)
+def test_a_network_asked_to_train_or_not_that_would_not_is_refused(
+    config, options, told
+):
+    model = {f'model.{key}': value for key, value in options.items()}
+    with pytest.raises(
+        ConfigError, match=f'^model.{list(options)[0]}.*{told}'
+    ):
+        settings(config, **model)
+
+
+def test_what_mmrazor_trains_as_asked_is_allowed():
+    settings(KD_CFG, **{'model.calculate_student_loss': False})  # KD alone
+    settings(KD_CFG, **{'model.teacher_trainable': True})  # one optimizer
+    # MMRazor's connector pretraining: only the connectors learn
+    connector = dict(type='ConvModuleConnector', in_channel=8, out_channel=8)
+    settings(
+        KD_CFG,
+        **{
+            'model.student_trainable': False,
+            'model.calculate_student_loss': False,
+            'model.distiller.connectors': dict(feat=connector),
+        },
+    )
+
+
+@pytest.mark.parametrize(
     'option, told',
     [
         ('train_dataloader.batch_size', 'train_dataloader.batch_size=0'),

@@ -564,8 +564,62 @@ def check_optimizer_entries(cfg: Config) -> None:
     check_entries(entries, wrapper.get('paramwise_cfg'))
 
 
+def check_trainable_networks(cfg: Config) -> None:
+    """MMRazor's ``student_trainable`` and ``teacher_trainable`` ask for
+    something the run would not do.
+
+    ``student_trainable=False`` is read only where
+    ``calculate_student_loss=False`` (MMRazor's connector pretraining):
+    beside the student's own loss it is ignored and the student trains.
+    With both off the student runs without gradients, so a run with no
+    connectors (and a teacher that does not learn) trains nothing.
+    ``teacher_trainable=True`` under the one-optimizer-per-part
+    constructor of SAMKD and MS-MGANs adds the teacher's loss to the
+    student's, but neither of its optimizers holds the teacher: the
+    teacher stays as loaded (a tiny SAMKD run: rc 0, all 150 teacher
+    tensors unchanged)."""
+    model = cfg.get('model')
+    if not hasattr(model, 'get'):
+        return
+    if model.get('student_trainable', True) is False:
+        if model.get('calculate_student_loss', True) is not False:
+            raise ConfigError(
+                'model.student_trainable=False has no effect beside the '
+                "student's own loss (MMRazor reads it only with "
+                'calculate_student_loss=False): the student would train. '
+                'To freeze parts of it give them optim_wrapper.paramwise_cfg'
+                ' custom_keys lr_mult=0; otherwise remove the key.'
+            )
+        distiller = model.get('distiller')
+        connectors = (
+            distiller.get('connectors') if hasattr(distiller, 'get') else None
+        )
+        if not connectors and not model.get('teacher_trainable', False):
+            raise ConfigError(
+                'model.student_trainable=False with '
+                'calculate_student_loss=False: the student runs without '
+                'gradients, and with no distiller connectors and a frozen '
+                'teacher nothing would train; the run would report the '
+                "student's initial accuracy. Remove both keys."
+            )
+    wrapper = cfg.get('optim_wrapper')
+    constructor = wrapper.get('constructor') if hasattr(wrapper, 'get') else ''
+    if (
+        model.get('teacher_trainable', False) is True
+        and str(constructor).split('.')[-1] == 'SAMKDOptimWrapperConstructor'
+    ):
+        raise ConfigError(
+            'model.teacher_trainable=True: the optimizers of '
+            f'{constructor} (architecture, adversary) do not hold the '
+            "teacher, so its loss would join the student's and the teacher "
+            'would stay as loaded. Remove the key (MS-MGANs fine-tunes its '
+            'teacher with mutual=True).'
+        )
+
+
 def check_training_settings(cfg: Config) -> None:
     check_optimizer_entries(cfg)
+    check_trainable_networks(cfg)
     check_optimizers(cfg)
     check_loss_weights(cfg)
     check_temperatures(cfg)
