@@ -111,6 +111,10 @@ def test_a_row_is_the_runs_last_validation(tmp_path):
     header = write_table([row], tmp_path / 'out', 'top1').splitlines()[0]
     assert '| best top1 | last top1 |' in header
     assert row['steps'] == 9 and row['curve'] == ([3, 6, 9], [50, 60, 55])
+    assert row['step_unit'] == 'epoch'
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=9)
+    by_iteration = summarize('kd_x.py', str(tmp_path), history, 'top1', cfg)
+    assert by_iteration['step_unit'] == 'iteration'
     assert row['transfer']['ECE %'] == 4.5
     assert row['transfer']['agree %'] is None
     assert row['reliability'] == diagram

@@ -35,7 +35,7 @@ def diagram(accuracy):
     return dict(student=bins, teacher=bins)
 
 
-def row(config, seed, last, seconds, epochs=12):
+def row(config, seed, last, seconds, epochs=12, unit='epoch'):
     steps = list(range(1, epochs + 1))
     return dict(
         reliability=diagram(0.8),
@@ -51,6 +51,7 @@ def row(config, seed, last, seconds, epochs=12):
         teacher=85.0,
         steps=epochs,
         curve=(steps, [last - 12 + s for s in steps]),
+        step_unit=unit,
         train_seconds=seconds,
         seconds_per_iter=0.05,
         peak_mb=900.0,
@@ -162,6 +163,22 @@ def test_curves_name_each_seed_and_mark_a_single_validation(tmp_path, drawn):
     (note,) = ax.texts
     assert (note.get_text(), note.xy) == ('ssa-frozen', (1, 73.0))
     assert ax.get_ylabel() == 'accuracy/top1'
+    assert ax.get_xlabel() == 'epoch'
+
+
+def test_curves_say_what_their_steps_count(tmp_path, drawn):
+    """Before: every curve's axis read 'epoch', the iterations of an
+    iteration-based run too."""
+    iterations = [row('kd', 0, 78.0, 100, epochs=3, unit='iteration')]
+    plot_curves(iterations, tmp_path, 'accuracy/top1')
+    assert drawn[0].axes[0].get_xlabel() == 'iteration'
+    # on one axis with epochs, the run of iterations says so
+    mixed = iterations + [row('hsakd', 0, 80.0, 100, epochs=3)]
+    plot_curves(mixed, tmp_path, 'accuracy/top1')
+    (ax,) = drawn[1].axes
+    assert ax.get_xlabel() == 'epoch or iteration'
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ['kd (by iteration)', 'hsakd']
 
 
 def test_accuracy_against_cost_is_the_mean_over_seeds(tmp_path, drawn):

@@ -19,19 +19,24 @@ def _pyplot():
 
 
 def plot_curves(rows: Sequence[dict], out_dir: str, metric: str) -> str:
-    """``accuracy_curves.png``: each run's validation ``metric`` by epoch.
-    A run validated once (a frozen-stage teacher trained for a few epochs)
-    is a labelled marker, not a line of one point."""
+    """``accuracy_curves.png``: each run's validation ``metric`` by epoch,
+    or by iteration where its loop counts iterations (each such run says
+    so in its label when the two kinds share the axis). A run validated
+    once (a frozen-stage teacher trained for a few epochs) is a labelled
+    marker, not a line of one point."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     runs_of = {}
     for row in rows:
         runs_of[row['config']] = runs_of.get(row['config'], 0) + 1
+    units = sorted({row['step_unit'] for row in rows})
     for row in rows:
         steps, values = row['curve']
         label = row['config']
         if runs_of[label] > 1:
             label += f' (seed {row["seed"]})'
+        if len(units) > 1 and row['step_unit'] != 'epoch':
+            label += f' (by {row["step_unit"]})'
         if len(steps) > 1:
             ax.plot(steps, values, marker='o', markersize=3, label=label)
             continue
@@ -43,7 +48,7 @@ def plot_curves(rows: Sequence[dict], out_dir: str, metric: str) -> str:
             xytext=(6, -10),
             fontsize=7,
         )
-    ax.set_xlabel('epoch')
+    ax.set_xlabel(' or '.join(units))
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:

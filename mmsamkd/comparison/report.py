@@ -78,6 +78,11 @@ def summarize(
         teacher=teacher,
         steps=steps[-1],
         curve=(steps, values),
+        # what a curve's step counts (MMEngine logs validations by epoch
+        # under an epoch loop, by iteration under an iteration loop)
+        step_unit=(
+            'iteration' if 'max_iters' in cfg.get('train_cfg', {}) else 'epoch'
+        ),
         transfer={column: last.get(key) for column, key in TRANSFER.items()},
         reliability=reliability,
         **run_cost(work_dir, cfg),
