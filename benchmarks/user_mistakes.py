@@ -690,6 +690,14 @@ class Sweep:
                     'model.distiller.loss_forward_mappings.loss_kd.preds_T.recorder=logit',
                 ],
             ),
+            'a KD loss no mapping feeds': (
+                KD,
+                'm117',
+                [
+                    teacher,
+                    'model.distiller.distill_losses.loss_extra.type=KLDivergence',
+                ],
+            ),
             'recorder source of no module': (
                 KD,
                 'm89',
@@ -856,6 +864,7 @@ class Sweep:
             'misspelt recorder in a loss mapping': (
                 "preds_T.recorder='logit' is not one of the teacher_recorders"
             ),
+            'a KD loss no mapping feeds': 'loss_extra has no model.distiller',
             'recorder source of no module': (
                 "logits.source='head.fcc' is no module of the teacher"
             ),
@@ -940,6 +949,7 @@ class Sweep:
         "KD's teacher input from the student",
         'misspelt recorder in a loss mapping',
         'recorder source of no module',
+        'a KD loss no mapping feeds',
         "DRG's teacher side on the student's logits",
         'ICAKD num_classes 5',
         'ICAKD bank of another width',

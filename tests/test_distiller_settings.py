@@ -89,6 +89,27 @@ def test_a_mapping_of_no_loss_is_refused_and_unnamed_inputs_pass():
     )
 
 
+def test_a_loss_that_no_mapping_feeds_is_refused():
+    """Before: a second KL added to KD's distill_losses without a mapping
+    trained to rc 0 without it (MMRazor computes the mapped losses only;
+    the log showed loss_kd alone)."""
+    extra = {'model.distiller.distill_losses.loss_extra': dict(tau=2)}
+    with pytest.raises(ConfigError) as error:
+        checked(**extra)
+    assert str(error.value) == (
+        'model.distiller.distill_losses.loss_extra has no '
+        f'{MAPPINGS} entry, so MMRazor would never compute it and the run '
+        f'would train without it. Map its inputs ({MAPPINGS}.loss_extra='
+        'dict(<argument>=dict(from_student=..., recorder=...))) or remove '
+        'the loss.'
+    )
+    fed = dict(
+        preds_S=dict(from_student=True, recorder='logits'),
+        preds_T=dict(from_student=False, recorder='logits'),
+    )
+    checked(**extra, **{f'{MAPPINGS}.loss_extra': fed})
+
+
 def test_a_self_distillation_reads_two_modules():
     """Before: a DRG whose teacher recorder read the student's own
     ``head.fc`` trained to rc 0 with ``distill.loss_drg: 0.0000``."""

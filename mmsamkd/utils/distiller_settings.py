@@ -3,7 +3,7 @@
 MMRazor's ``ConfigurableDistiller`` feeds each distillation loss the
 records that ``loss_forward_mappings`` names: an argument, the recorder
 it reads and whether that recorder is the student's or the teacher's.
-Two slips trained to rc 0 or ended in a traceback:
+These slips trained to rc 0 or ended in a traceback:
 
 - ``preds_T=dict(from_student=True, recorder='logits')``: the loss
   compares the student with itself (KL 1.5e-08 in a tiny KD run), so the
@@ -12,6 +12,8 @@ Two slips trained to rc 0 or ended in a traceback:
   teacher recorder of the module a student recorder of the same loss
   records: both sides read the one network, and the loss compares an
   output with a detached copy of itself (0, rc 0: DRG switched off);
+- a ``distill_losses`` entry that no mapping names: MMRazor never
+  computes it (rc 0, trained without it);
 - a misspelt recorder or loss name in the mapping, or a recorder
   ``source`` that is no module of its network: MMRazor's
   ``AssertionError`` traceback.
@@ -37,8 +39,9 @@ _NOT_IN_MODEL = re.compile(r'^"(.+)" is not in the model\.$')
 
 def check_distiller(cfg: Config) -> None:
     """Each ``loss_forward_mappings`` entry names a distillation loss,
-    each argument a recorder of the side it reads, and an argument named
-    for one side (``_S``, ``_T``) reads that side."""
+    each argument a recorder of the side it reads, an argument named for
+    one side (``_S``, ``_T``) reads that side, and each distillation loss
+    has an entry."""
     model = cfg.get('model')
     distiller = model.get('distiller') if hasattr(model, 'get') else None
     if not hasattr(distiller, 'get'):
@@ -46,9 +49,8 @@ def check_distiller(cfg: Config) -> None:
     path = 'model.distiller.loss_forward_mappings'
     losses = distiller.get('distill_losses') or {}
     self_distill = str(model.get('type', '')).split('.')[-1] == 'SelfDistill'
-    for loss, arguments in (
-        distiller.get('loss_forward_mappings') or {}
-    ).items():
+    mappings = distiller.get('loss_forward_mappings') or {}
+    for loss, arguments in mappings.items():
         read = {'student': [], 'teacher': []}
         if loss not in losses:
             raise ConfigError(
@@ -81,6 +83,16 @@ def check_distiller(cfg: Config) -> None:
             read[side].append(recorder)
         if self_distill:
             _check_sides_apart(distiller, loss, read)
+    for loss in losses:
+        if loss not in mappings:
+            # MMRazor computes the losses the mappings name, and no other
+            raise ConfigError(
+                f'model.distiller.distill_losses.{loss} has no {path} '
+                'entry, so MMRazor would never compute it and the run '
+                f'would train without it. Map its inputs ({path}.{loss}='
+                'dict(<argument>=dict(from_student=..., recorder=...))) '
+                'or remove the loss.'
+            )
 
 
 def _record(recorder) -> dict:
