@@ -509,6 +509,19 @@ class Sweep:
                     'val_dataloader.dataset.indices=300',
                 ],
             ),
+            'training loader of no batch': (
+                STUDENT,
+                'm118',
+                [
+                    'train_dataloader.drop_last=True',
+                    'train_dataloader.dataset.indices=32',
+                ],
+            ),
+            'persistent workers without workers': (
+                STUDENT,
+                'm119',
+                ['train_dataloader.persistent_workers=True'],
+            ),
             'InfiniteSampler in validation': (
                 STUDENT,
                 'm68',
@@ -807,6 +820,10 @@ class Sweep:
             'validation that drops its last batch': (
                 'val_dataloader.drop_last=True'
             ),
+            'training loader of no batch': 'train_dataloader yields no batch',
+            'persistent workers without workers': (
+                'persistent_workers=True applies to worker processes'
+            ),
             'InfiniteSampler in validation': (
                 "sampler.type='InfiniteSampler' does not read"
             ),
@@ -912,6 +929,8 @@ class Sweep:
         'train on the test split',
         'validation split the teacher trained on',
         'validation that drops its last batch',
+        'training loader of no batch',
+        'persistent workers without workers',
         'InfiniteSampler in validation',
         'training pipeline in validation',
         'validation pipeline without PackInputs',

@@ -203,6 +203,63 @@ def test_a_loader_of_no_images_or_negative_workers_is_refused(option, told):
     settings(**{option: 1})
 
 
+@pytest.mark.parametrize(
+    'key, value, off',
+    [('persistent_workers', True, False), ('prefetch_factor', 2, None)],
+)
+def test_worker_settings_without_workers_are_refused(key, value, off):
+    """Before: torch's ValueError traceback when the loop was built."""
+    option = f'train_dataloader.{key}'
+    with pytest.raises(ConfigError, match=rf'^{option}={value} applies to'):
+        settings(**{option: value})
+    settings(**{option: value, 'train_dataloader.num_workers': 2})
+    settings(**{option: off})
+
+
+def test_a_training_loader_of_no_batch_is_refused(tmp_path):
+    """Before: 32 images under batch_size=64 and drop_last=True trained
+    no step, then validated and saved the initial weights, rc 0."""
+    args = options_args(
+        {
+            'train_dataloader.dataset.indices': 32,
+            'train_dataloader.drop_last': True,
+        }
+    )
+    result = run_tool_in_process(
+        'train.py', STUDENT_CFG, '--work-dir', tmp_path, *args
+    )
+    assert_one_line_error(
+        result,
+        'train_dataloader yields no batch: 32 images against batch_size=64 '
+        'with drop_last=True, so the run would train nothing',
+    )
+    assert not list(tmp_path.glob('*.pth'))
+
+
+def test_what_makes_a_training_loader_empty():
+    from torch.utils.data import DataLoader, IterableDataset
+
+    from mmsamkd.utils.training_settings import (
+        empty_training_loader_problem as problem,
+    )
+
+    images = list(range(3))
+    assert problem(DataLoader(images, batch_size=3, drop_last=True)) is None
+    assert 'batch_size=4 with' in problem(
+        DataLoader(images, batch_size=4, drop_last=True)
+    )
+    assert problem(DataLoader(images, batch_size=4)) is None  # a part batch
+    assert problem(DataLoader([], batch_size=4)) == (
+        'train_dataloader yields no batch: its dataset holds no image.'
+    )
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            return iter(images)
+
+    assert problem(DataLoader(Stream(), batch_size=4)) is None  # no length
+
+
 def test_a_pipeline_that_does_not_pack_its_samples_is_refused():
     """Before: a pipeline without PackInputs stopped at the first batch
     with ``KeyError: 'inputs'`` from the data preprocessor (a validation

@@ -481,6 +481,19 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
             0,
             ' is negative. Set 0 to load in the training process, or more.',
         )
+        if not settings.get('num_workers'):
+            # before: torch's ValueError traceback when the loop was built
+            for key, off in (
+                ('persistent_workers', False),
+                ('prefetch_factor', None),
+            ):
+                if settings.get(key, off) not in (off, None):
+                    raise ConfigError(
+                        f'{loader}.{key}={settings[key]!r} applies to '
+                        f'worker processes, and {loader}.num_workers is 0 '
+                        '(the loader reads in the training process). Set '
+                        f'num_workers above 0, or {key}={off}.'
+                    )
         for each in wrapped_datasets(dataset):
             pipeline = each.get('pipeline')
             last = pipeline[-1] if pipeline else None
@@ -492,6 +505,35 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
                     'its first batch (a KeyError; in validation, an epoch '
                     "in). End it with dict(type='PackInputs')."
                 )
+
+
+def empty_training_loader_problem(dataloader: Any) -> Optional[str]:
+    """Why a built training ``dataloader`` yields no batch, or None.
+
+    With ``drop_last=True`` a loader of fewer images (on each process)
+    than a batch has no iteration in an epoch: the run went on to
+    validate and save its initial weights, rc 0 (an iteration loop would
+    have waited for a batch forever)."""
+    try:
+        if len(dataloader) > 0:
+            return None
+        images = len(
+            getattr(dataloader, 'sampler', None) or dataloader.dataset
+        )
+    except TypeError:  # an iterable dataset: no length to tell
+        return None
+    if not images:
+        return 'train_dataloader yields no batch: its dataset holds no image.'
+    from mmengine.dist import get_world_size
+
+    processes = get_world_size()
+    each = f' on each of {processes} processes' if processes > 1 else ''
+    return (
+        f'train_dataloader yields no batch: {images} images{each} against '
+        f'batch_size={dataloader.batch_size} with drop_last=True, so the '
+        'run would train nothing and report its initial weights. Lower '
+        'batch_size, or set train_dataloader.drop_last=False.'
+    )
 
 
 def check_seed(cfg: Config) -> None:

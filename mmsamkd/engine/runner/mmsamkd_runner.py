@@ -20,7 +20,10 @@ from mmsamkd.utils.model_wrappers import unwrap_model
 from mmsamkd.utils.paramwise_settings import check_custom_keys
 from mmsamkd.utils.run_results import images_taken_problem
 from mmsamkd.utils.teacher_checkpoint import pretrained_init_problem
-from mmsamkd.utils.training_settings import check_cosine_periods
+from mmsamkd.utils.training_settings import (
+    check_cosine_periods,
+    empty_training_loader_problem,
+)
 
 from .formatted_once_config import FormattedOnceConfig
 
@@ -55,6 +58,9 @@ class MmsamkdRunner(Runner):
     - refuses a loader whose ``dataset.indices=N`` asks for more images
       than its split holds (:func:`images_taken_problem`): MMEngine would
       take what there is, under a record that says ``[:N]``;
+    - refuses a training loader that yields no batch (fewer images than
+      a batch under ``drop_last=True``): the run validated and saved its
+      initial weights, rc 0 (:func:`empty_training_loader_problem`);
     - refuses a head of another number of classes than a loop's dataset
       labels once it is built (:func:`head_classes_problem`), for the
       datasets whose classes a config does not say (Tiny-ImageNet's
@@ -136,7 +142,13 @@ class MmsamkdRunner(Runner):
         return built
 
     def build_train_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
-        return self._head_fits(super().build_train_loop(loop), 'train')
+        loop = self._head_fits(super().build_train_loop(loop), 'train')
+        problem = empty_training_loader_problem(
+            getattr(loop, 'dataloader', None)
+        )
+        if problem:
+            raise ConfigError(problem)
+        return loop
 
     def build_val_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
         return self._head_fits(super().build_val_loop(loop), 'val')
