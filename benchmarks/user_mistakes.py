@@ -961,6 +961,7 @@ class Sweep:
         'discrepancy samples no stage plays',
         'MS-MGANs phase of a block it lacks',
         'SAMKD stage hook in an HSAKD config',
+        'SAMKD child config adding a hook',
         'custom key of the student by its own name',
         'Mixup on the distilled student',
         'Mixup on a plain student',
@@ -1060,6 +1061,7 @@ class Sweep:
                 self.load_from_another_teachers_run
             ),
             'SAMKD stage hook in an HSAKD config': self.stage_hook_elsewhere,
+            'SAMKD child config adding a hook': self.stage_hook_replaced,
             'Mixup on a plain student': self.plain_mixup,
             'training pipeline in validation': self.augmented_validation,
             'test.py vanilla cfg + KD ckpt': lambda: self.test_fit(
@@ -1220,6 +1222,20 @@ class Sweep:
         return self.refused(
             self.train(child, 'm93', f'model.teacher_ckpt={self.ssa}'),
             about='AdversarialStageHook in custom_hooks drives SAMKD',
+        )
+
+    def stage_hook_replaced(self):
+        """An EMAHook added to a SAMKD child config by ``custom_hooks =
+        [...]``, which replaces the base's list (and its stage hook)."""
+        child = self.dir('samkd_with_ema.py')
+        with open(child, 'w') as f:
+            f.write(
+                f'_base_ = [{SAMKD!r}]\n'
+                "custom_hooks = [dict(type='EMAHook')]\n"
+            )
+        return self.refused(
+            self.train(child, 'm120', f'model.teacher_ckpt={self.ssa}'),
+            about='custom_hooks holds no AdversarialStageHook',
         )
 
     def load_from_another_teachers_run(self):

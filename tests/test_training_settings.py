@@ -653,3 +653,30 @@ def test_samkd_optimizer_entries_that_build():
         check_training_settings(cfg)
     cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
     check_training_settings(cfg)  # another constructor's: not read here
+
+
+def test_a_staged_method_without_its_stage_hook_is_refused(tmp_path):
+    """Before: a SAMKD child config that added an EMAHook by
+    ``custom_hooks = [...]`` replaced its base's list, and trained every
+    adversarial pair at weight 1 from the start, rc 0 (MS-MGANs: end to
+    end under its first snapshot)."""
+    child = tmp_path / 'samkd_ema.py'
+    child.write_text(
+        f"_base_ = [{SAMKD_CFG!r}]\ncustom_hooks = [dict(type='EMAHook')]\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        settings(str(child))
+    assert str(error.value).startswith(
+        "custom_hooks holds no AdversarialStageHook, which plays SAMKD's "
+        'adversarial stages: without it every pair (feat0, feat1, pooled, '
+        'logits) would be active at weight 1 from the first iteration.'
+    )
+    with pytest.raises(ConfigError, match='^custom_hooks holds no MSMGANPh'):
+        settings(MSMGAN_CFG, custom_hooks=[])
+    # what the message advises keeps the stages
+    child.write_text(
+        f'_base_ = [{SAMKD_CFG!r}]\n'
+        "custom_hooks = _base_.custom_hooks + [dict(type='EMAHook')]\n"
+    )
+    settings(str(child))
+    settings(KD_CFG, custom_hooks=[])  # a method of no stages

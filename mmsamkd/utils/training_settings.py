@@ -659,9 +659,55 @@ def check_trainable_networks(cfg: Config) -> None:
         )
 
 
+# the hook that plays a staged method's stages, by the method's model type
+STAGE_HOOKS = {
+    'SAMKD': (
+        'AdversarialStageHook',
+        "SAMKD's adversarial stages",
+        'every pair ({pairs}) would be active at weight 1 from the first '
+        'iteration',
+        'stages=[dict(begin=0, weights=dict(<pair>=1, ...))] for every pair '
+        'from the start',
+    ),
+    'MSMGAN': (
+        'MSMGANPhaseHook',
+        "MS-MGANs' phases",
+        'the student would train end to end under the first teacher '
+        'snapshot, playing no block phase',
+        'the phases you mean',
+    ),
+}
+
+
+def check_stage_hook(cfg: Config) -> None:
+    """A staged method's config keeps the hook that plays its stages.
+
+    MMEngine replaces a base config's list with a child's: a SAMKD child
+    config that adds ``custom_hooks = [dict(type='EMAHook')]`` dropped
+    the stage hook, and its run trained every pair at weight 1 from the
+    start (an MS-MGANs one, end to end under the first snapshot), rc 0.
+    """
+    model = cfg.get('model')
+    if not hasattr(model, 'get') or type_name(model) not in STAGE_HOOKS:
+        return
+    hook, stages, without, write = STAGE_HOOKS[type_name(model)]
+    hooks = cfg.get('custom_hooks') or ()
+    if any(hasattr(h, 'get') and type_name(h) == hook for h in hooks):
+        return
+    pairs = (model.get('adversary') or {}).get('pairs') or {}
+    raise ConfigError(
+        f'custom_hooks holds no {hook}, which plays {stages}: without it '
+        + without.format(pairs=', '.join(pairs))
+        + ". A child config's custom_hooks replaces its base's list: keep "
+        "the base's hooks (custom_hooks = _base_.custom_hooks + [...]), "
+        f'or add an {hook} with {write}.'
+    )
+
+
 def check_training_settings(cfg: Config) -> None:
     check_optimizer_entries(cfg)
     check_trainable_networks(cfg)
+    check_stage_hook(cfg)
     check_optimizers(cfg)
     check_loss_weights(cfg)
     check_temperatures(cfg)

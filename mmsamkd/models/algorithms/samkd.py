@@ -59,10 +59,12 @@ class SAMKD(SingleTeacherDistill):
     outputs, then one student update with CE + KL + the active generator
     losses (and the pairs' feature-matching terms, on in every stage),
     through ``OptimWrapperDict(architecture=..., adversary=...)``
-    (:class:`SAMKDOptimWrapperConstructor`). Without the hook every pair is
-    active with weight 1. The log's ``loss`` is the student's total (CE, KL,
-    matching and weighted generator terms); ``adv.loss_d`` is the
-    discriminators' total, with one ``adv.loss_d_<pair>`` each.
+    (:class:`SAMKDOptimWrapperConstructor`). ``tools/train.py`` refuses a
+    config without the hook; a model built without it (a test, an
+    evaluation) has every pair active with weight 1. The log's ``loss``
+    is the student's total (CE, KL, matching and weighted generator
+    terms); ``adv.loss_d`` is the discriminators' total, with one
+    ``adv.loss_d_<pair>`` each.
 
     Args:
         adversary (dict): :class:`SAMKDAdversary` config. A pair may
