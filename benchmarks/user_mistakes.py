@@ -951,6 +951,7 @@ class Sweep:
         'last_checkpoint empty',
         'last_checkpoint names a removed',
         'path with spaces',
+        'resume without the schedule state',
         'two pairs in one argument',
         'a dict in --cfg-options',
         'unbalanced brackets in --cfg-options',
@@ -1139,6 +1140,9 @@ class Sweep:
                 'epoch_9.pth'
             ),
             'path with spaces': self.spaced_path,
+            'resume without the schedule state': (
+                self.resume_without_schedule
+            ),
             'test.py on MS-MGANs ckpt': self.msmgan_test,
             'test.py in the training dir': self.test_in_training_dir,
             'work dir is a file': self.work_dir_a_file,
@@ -1317,6 +1321,30 @@ class Sweep:
             f.write(named.strip() and osp.join(work_dir, named))
         return self.refused(
             self.train(STUDENT, osp.basename(work_dir), extra=['--resume'])
+        )
+
+    def resume_without_schedule(self):
+        """A run saved under ``save_param_scheduler=False``, interrupted
+        after epoch 1 of 2, then resumed."""
+        options = [
+            'train_cfg.max_epochs=2',
+            'default_hooks.checkpoint.interval=1',
+            'default_hooks.checkpoint.max_keep_ckpts=-1',
+            'default_hooks.checkpoint.save_param_scheduler=False',
+        ]
+        first = self.train(STUDENT, 'm121', *options)
+        if first.returncode != 0:
+            return 'unclear', 'the run to interrupt failed: ' + one_line(
+                first
+            )[1]
+        work_dir = self.dir('m121')
+        for path in glob.glob(osp.join(work_dir, '*epoch_2.pth*')):
+            os.remove(path)
+        with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+            f.write(osp.join(work_dir, 'epoch_1.pth'))
+        return self.refused(
+            self.train(STUDENT, 'm121', *options, extra=['--resume']),
+            about='lacks the learning-rate schedule',
         )
 
     def spaced_path(self):

@@ -577,6 +577,57 @@ def test_resume_of_another_networks_checkpoint_is_one_line(
     )
 
 
+def test_resume_needs_the_optimizer_and_schedule_state(tmp_path):
+    """Before: under ``save_param_scheduler=False`` a run resumed at
+    epoch 2 of 4 restarted its cosine (0.0459 for 0.0427 in its last
+    epoch), rc 0, recorded as uninterrupted."""
+    options = options_args(
+        {
+            'train_cfg.max_epochs': 2,
+            'default_hooks.checkpoint.interval': 1,
+            'default_hooks.checkpoint.max_keep_ckpts': -1,
+            'default_hooks.checkpoint.save_param_scheduler': False,
+        }
+    )
+    run = ('train.py', STUDENT_CFG, '--work-dir', tmp_path, *options)
+    assert run_tool_in_process(*run).returncode == 0
+    # interrupted after its first epoch
+    for path in tmp_path.glob('*epoch_2.pth*'):
+        path.unlink()
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    assert_one_line_error(
+        run_tool_in_process(*run, '--resume'),
+        f'--resume {tmp_path}/epoch_1.pth: the checkpoint lacks the '
+        'learning-rate schedule, which default_hooks.checkpoint.'
+        'save_param_scheduler=False left out',
+    )
+
+
+def test_what_a_resumed_checkpoint_must_hold():
+    from types import SimpleNamespace
+
+    from mmsamkd.engine.hooks.checkpoint_fit_hook import (
+        training_state_problem as problem,
+    )
+
+    scheduled = SimpleNamespace(param_schedulers=[object()])
+    whole = {'optimizer': {}, 'param_schedulers': []}
+    assert problem(scheduled, whole, 'c.pth') is None
+    assert 'lacks the optimizer state (momentum), which' in problem(
+        scheduled, {'param_schedulers': []}, 'c.pth'
+    )
+    both = problem(scheduled, {}, 'c.pth')
+    assert (
+        'lacks the optimizer state (momentum) and the learning-rate ' in both
+    )
+    assert 'start them over' in both
+    # a run of no schedulers has no schedule to lose
+    assert (
+        problem(SimpleNamespace(param_schedulers=None), {'optimizer': {}}, 'c')
+        is None
+    )
+
+
 def test_resuming_a_checkpoint_of_another_run_needs_its_settings(
     tmp_path, fmnist_teacher_ckpt
 ):
