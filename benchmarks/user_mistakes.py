@@ -1203,42 +1203,43 @@ class Sweep:
     def custom_key(self):
         """A KD child config that freezes the student's backbone under
         the name ``student``; the distiller calls it ``architecture``."""
-        child = self.dir('kd_frozen_backbone.py')
-        with open(child, 'w') as f:
-            f.write(
-                f'_base_ = [{KD!r}]\noptim_wrapper = dict(paramwise_cfg='
-                "dict(custom_keys={'student.backbone': dict(lr_mult=0)}))\n"
-            )
-        return self.refused(
-            self.train(child, 'm83', f'model.teacher_ckpt={self.teacher}'),
+        return self.refused_child(
+            'kd_frozen_backbone.py',
+            f'_base_ = [{KD!r}]\noptim_wrapper = dict(paramwise_cfg='
+            "dict(custom_keys={'student.backbone': dict(lr_mult=0)}))\n",
+            'm83',
+            f'model.teacher_ckpt={self.teacher}',
             about="custom_keys['student.backbone'] is in no parameter name",
         )
 
+    def refused_child(self, file_name, text, work_dir, *options, about):
+        """``text`` written as child config ``file_name`` and trained in
+        ``work_dir``, which must be refused for ``about``."""
+        child = self.dir(file_name)
+        with open(child, 'w') as f:
+            f.write(text)
+        return self.refused(self.train(child, work_dir, *options), about=about)
+
     def stage_hook_elsewhere(self):
         """SAMKD's stage hook copied into an HSAKD child config."""
-        child = self.dir('hsakd_with_stages.py')
-        with open(child, 'w') as f:
-            f.write(
-                f'_base_ = [{HSAKD!r}]\ncustom_hooks = [dict('
-                "type='mmrazor.AdversarialStageHook', stages=[dict(begin=0, "
-                'weights=dict(feat0=0.1))])]\n'
-            )
-        return self.refused(
-            self.train(child, 'm93', f'model.teacher_ckpt={self.ssa}'),
+        return self.refused_child(
+            'hsakd_with_stages.py',
+            f'_base_ = [{HSAKD!r}]\ncustom_hooks = [dict('
+            "type='mmrazor.AdversarialStageHook', stages=[dict(begin=0, "
+            'weights=dict(feat0=0.1))])]\n',
+            'm93',
+            f'model.teacher_ckpt={self.ssa}',
             about='AdversarialStageHook in custom_hooks drives SAMKD',
         )
 
     def stage_hook_replaced(self):
         """An EMAHook added to a SAMKD child config by ``custom_hooks =
         [...]``, which replaces the base's list (and its stage hook)."""
-        child = self.dir('samkd_with_ema.py')
-        with open(child, 'w') as f:
-            f.write(
-                f'_base_ = [{SAMKD!r}]\n'
-                "custom_hooks = [dict(type='EMAHook')]\n"
-            )
-        return self.refused(
-            self.train(child, 'm120', f'model.teacher_ckpt={self.ssa}'),
+        return self.refused_child(
+            'samkd_with_ema.py',
+            f"_base_ = [{SAMKD!r}]\ncustom_hooks = [dict(type='EMAHook')]\n",
+            'm120',
+            f'model.teacher_ckpt={self.ssa}',
             about='custom_hooks holds no AdversarialStageHook',
         )
 
