@@ -512,8 +512,8 @@ def empty_training_loader_problem(dataloader: Any) -> Optional[str]:
 
     With ``drop_last=True`` a loader of fewer images (on each process)
     than a batch has no iteration in an epoch: the run went on to
-    validate and save its initial weights, rc 0 (an iteration loop would
-    have waited for a batch forever)."""
+    validate and save its initial weights, rc 0 (an iteration loop
+    stopped in a ``StopIteration`` traceback)."""
     try:
         if len(dataloader) > 0:
             return None
@@ -586,14 +586,21 @@ def check_views_preprocessor(cfg: Config) -> None:
     )
 
 
+def _optimizer_per_part(cfg: Config) -> bool:
+    """Whether ``cfg``'s optimizers are built one per part (SAMKD's and
+    MS-MGANs' constructor)."""
+    wrapper = cfg.get('optim_wrapper')
+    constructor = wrapper.get('constructor') if hasattr(wrapper, 'get') else ''
+    return str(constructor).split('.')[-1] == 'SAMKDOptimWrapperConstructor'
+
+
 def check_optimizer_entries(cfg: Config) -> None:
     """An ``optim_wrapper`` of one entry per part (SAMKD's and MS-MGANs'
     constructor) holds those entries and nothing beside them, checked
     before the build: ``compare.py`` runs this on every listed config
     before the first trains."""
     wrapper = cfg.get('optim_wrapper')
-    constructor = wrapper.get('constructor') if hasattr(wrapper, 'get') else ''
-    if str(constructor).split('.')[-1] != 'SAMKDOptimWrapperConstructor':
+    if not _optimizer_per_part(cfg):
         return
     # utils is imported by the engine package: import it when needed
     from ..engine.optimizers.samkd_optim_constructor import check_entries
@@ -644,18 +651,14 @@ def check_trainable_networks(cfg: Config) -> None:
                 'teacher nothing would train; the run would report the '
                 "student's initial accuracy. Remove both keys."
             )
-    wrapper = cfg.get('optim_wrapper')
-    constructor = wrapper.get('constructor') if hasattr(wrapper, 'get') else ''
-    if (
-        model.get('teacher_trainable', False) is True
-        and str(constructor).split('.')[-1] == 'SAMKDOptimWrapperConstructor'
-    ):
+    teacher_trainable = model.get('teacher_trainable', False) is True
+    if teacher_trainable and _optimizer_per_part(cfg):
         raise ConfigError(
             'model.teacher_trainable=True: the optimizers of '
-            f'{constructor} (architecture, adversary) do not hold the '
-            "teacher, so its loss would join the student's and the teacher "
-            'would stay as loaded. Remove the key (MS-MGANs fine-tunes its '
-            'teacher with mutual=True).'
+            'SAMKDOptimWrapperConstructor (architecture, adversary) do not '
+            "hold the teacher, so its loss would join the student's and the "
+            'teacher would stay as loaded. Remove the key (MS-MGANs '
+            'fine-tunes its teacher with mutual=True).'
         )
 
 
