@@ -131,9 +131,12 @@ def test_the_fit_check_sees_the_earlier_layout_as_loading_will(purpose):
     upgraded = upgraded_state_dict(holder, state)
     assert set(upgraded) == set(holder.state_dict())
     assert set(state) == {'adversary.' + k for k in EARLIER_KEYS}  # kept
-    runner = SimpleNamespace(model=holder, _load_from='old.pth')
+    runner = SimpleNamespace(
+        model=holder, _load_from='old.pth', param_schedulers=None
+    )
     hook = CheckpointFitHook('samkd.py', purpose=purpose)
-    hook.after_load_checkpoint(runner, dict(state_dict=state))
+    # a checkpoint a run saved: its optimizer state beside the weights
+    hook.after_load_checkpoint(runner, dict(state_dict=state, optimizer={}))
 
 
 # ------------------------------------------------ pair options by hand
