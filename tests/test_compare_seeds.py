@@ -91,7 +91,10 @@ def test_a_row_is_the_runs_last_validation(tmp_path):
     diagram = dict(epoch=9, iter=2700, bins=[])
     (tmp_path / 'reliability_val.json').write_text(json.dumps(diagram))
     cfg = Config(
-        dict(val_dataloader=dict(dataset=dict(type='X', split='test')))
+        dict(
+            val_dataloader=dict(dataset=dict(type='X', split='test')),
+            train_cfg=dict(max_epochs=9),
+        )
     )
     row = summarize('configs/kd/kd_x.py', str(tmp_path), history, 'top1', cfg)
     assert (row['config'], row['method']) == ('kd_x', 'kd')

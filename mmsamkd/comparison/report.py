@@ -11,6 +11,7 @@ from mmengine.config import Config
 from mmsamkd.engine.hooks.reliability_hook import read_reliability
 from mmsamkd.engine.hooks.unplayed_stages import unplayed_in_config
 from mmsamkd.utils.run_results import (
+    counts_epochs,
     describe_evaluation,
     read_last_lr,
     read_record,
@@ -80,9 +81,7 @@ def summarize(
         curve=(steps, values),
         # what a curve's step counts (MMEngine logs validations by epoch
         # under an epoch loop, by iteration under an iteration loop)
-        step_unit=(
-            'iteration' if 'max_iters' in cfg.get('train_cfg', {}) else 'epoch'
-        ),
+        step_unit='epoch' if counts_epochs(cfg) else 'iteration',
         transfer={column: last.get(key) for column, key in TRANSFER.items()},
         reliability=reliability,
         **run_cost(work_dir, cfg),

@@ -11,6 +11,7 @@ from mmengine.config import Config
 from mmsamkd.errors import MmsamkdError
 from mmsamkd.utils.run_results import (
     RECORD,
+    counts_epochs,
     planned_length,
     read_record,
     read_val_history,
@@ -63,8 +64,7 @@ def same_root_paths(cfg: Config, work_dir_root: str) -> Dict[str, Any]:
 
 def final_checkpoint(cfg: Config) -> str:
     """The file name of the last checkpoint a run of ``cfg`` saves."""
-    train_cfg = cfg.train_cfg
-    unit = 'epoch' if 'max_epochs' in train_cfg else 'iter'
+    unit = 'epoch' if counts_epochs(cfg) else 'iter'
     return f'{unit}_{planned_length(cfg)}.pth'
 
 

@@ -380,12 +380,17 @@ def read_last_lr(work_dir: str) -> Optional[float]:
     return last
 
 
+def counts_epochs(cfg: Config) -> bool:
+    """Whether a run of ``cfg`` counts its steps in epochs (its
+    validations, checkpoints and logged records), not iterations."""
+    train_cfg = cfg.get('train_cfg') or {}
+    return train_cfg.get('by_epoch', True) and 'max_epochs' in train_cfg
+
+
 def planned_length(cfg: Config) -> int:
     """The step of the last validation of a finished run of ``cfg``."""
     train_cfg = cfg.train_cfg
-    if train_cfg.get('by_epoch', True) and 'max_epochs' in train_cfg:
-        return train_cfg.max_epochs
-    return train_cfg.max_iters
+    return train_cfg.max_epochs if counts_epochs(cfg) else train_cfg.max_iters
 
 
 def is_finished(
