@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 from mmengine.device import get_device
+from mmengine.dist import get_world_size
 from mmengine.logging import print_log
 
 from ..errors import ConfigError
@@ -524,8 +525,6 @@ def empty_training_loader_problem(dataloader: Any) -> Optional[str]:
         return None
     if not images:
         return 'train_dataloader yields no batch: its dataset holds no image.'
-    from mmengine.dist import get_world_size
-
     processes = get_world_size()
     each = f' on each of {processes} processes' if processes > 1 else ''
     return (
@@ -630,6 +629,8 @@ def check_trainable_networks(cfg: Config) -> None:
     model = cfg.get('model')
     if not hasattr(model, 'get'):
         return
+    # MMRazor reads it by truth value
+    teacher_trainable = bool(model.get('teacher_trainable', False))
     if model.get('student_trainable', True) is False:
         if model.get('calculate_student_loss', True) is not False:
             raise ConfigError(
@@ -643,7 +644,7 @@ def check_trainable_networks(cfg: Config) -> None:
         connectors = (
             distiller.get('connectors') if hasattr(distiller, 'get') else None
         )
-        if not connectors and not model.get('teacher_trainable', False):
+        if not connectors and not teacher_trainable:
             raise ConfigError(
                 'model.student_trainable=False with '
                 'calculate_student_loss=False: the student runs without '
@@ -651,7 +652,6 @@ def check_trainable_networks(cfg: Config) -> None:
                 'teacher nothing would train; the run would report the '
                 "student's initial accuracy. Remove both keys."
             )
-    teacher_trainable = model.get('teacher_trainable', False) is True
     if teacher_trainable and _optimizer_per_part(cfg):
         raise ConfigError(
             'model.teacher_trainable=True: the optimizers of '
