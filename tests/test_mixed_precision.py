@@ -115,6 +115,33 @@ def test_a_cpu_without_bf16_says_so(monkeypatch):
         )
 
 
+@pytest.mark.filterwarnings('ignore:torch.cuda.amp.GradScaler')
+def test_gpu_wrapper_scales_fp16_only(monkeypatch):
+    """On a GPU, MMEngine's wrapper with its GradScaler for fp16; bf16
+    (fp32's exponent range) scales nothing. MMEngine's GPU check is
+    answered yes here; the GradScaler it builds is the GPU's."""
+    from mmengine.optim.optimizer import amp_optimizer_wrapper
+
+    monkeypatch.setattr(mixed_precision, 'get_device', lambda: 'cuda')
+    monkeypatch.setattr(
+        amp_optimizer_wrapper, 'is_cuda_available', lambda: True
+    )
+
+    def wrapper(**kwargs):
+        model = torch.nn.Linear(2, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        return MixedPrecisionOptimWrapper(optimizer=optimizer, **kwargs)
+
+    fp16 = wrapper()
+    assert fp16.cast_dtype is None  # autocast's GPU default, fp16
+    assert isinstance(fp16.loss_scaler, amp_optimizer_wrapper.GradScaler)
+    static = wrapper(loss_scale=512.0)
+    assert static._scale_update_param == 512.0
+    bf16 = wrapper(dtype='bfloat16')
+    assert bf16.cast_dtype == torch.bfloat16
+    assert isinstance(bf16.loss_scaler, mixed_precision.NoLossScaling)
+
+
 @bf16_cpu
 def test_cpu_wrapper_runs_bf16_and_steps_unscaled():
     torch.manual_seed(0)
