@@ -236,9 +236,10 @@ def test_a_training_loader_of_no_batch_is_refused(tmp_path):
     assert not list(tmp_path.glob('*.pth'))
 
 
-def test_what_makes_a_training_loader_empty():
+def test_what_makes_a_training_loader_empty(monkeypatch):
     from torch.utils.data import DataLoader, IterableDataset
 
+    from mmsamkd.utils import training_settings
     from mmsamkd.utils.training_settings import (
         empty_training_loader_problem as problem,
     )
@@ -258,6 +259,13 @@ def test_what_makes_a_training_loader_empty():
             return iter(images)
 
     assert problem(DataLoader(Stream(), batch_size=4)) is None  # no length
+
+    # under 2 processes, each one's sampler holds its share of the images
+    monkeypatch.setattr(training_settings, 'get_world_size', lambda: 2)
+    share = DataLoader(images, batch_size=2, drop_last=True, sampler=[0])
+    assert 'no batch: 1 images on each of 2 processes against batch' in (
+        problem(share)
+    )
 
 
 def test_a_pipeline_that_does_not_pack_its_samples_is_refused():
