@@ -613,9 +613,9 @@ def test_what_a_resumed_checkpoint_must_hold():
     scheduled = SimpleNamespace(param_schedulers=[object()])
     whole = {'optimizer': {}, 'param_schedulers': []}
     assert problem(scheduled, whole, 'c.pth') is None
-    assert 'lacks the optimizer state (momentum), which' in problem(
-        scheduled, {'param_schedulers': []}, 'c.pth'
-    )
+    one = problem(scheduled, {'param_schedulers': []}, 'c.pth')
+    assert 'lacks the optimizer state (momentum), which' in one
+    assert 'would start it over' in one
     both = problem(scheduled, {}, 'c.pth')
     assert (
         'lacks the optimizer state (momentum) and the learning-rate ' in both
