@@ -477,6 +477,11 @@ class Sweep:
                 'm65',
                 ['default_hooks.logger.interval=0'],
             ),
+            'auto_scale_lr without its base batch': (
+                STUDENT,
+                'm122',
+                ['auto_scale_lr.enable=True'],
+            ),
             'train a _base_ file': (
                 f'{CFG}/_base_/datasets/fashion_mnist.py',
                 'm60',
@@ -810,6 +815,7 @@ class Sweep:
             'AmpOptimWrapper on a CPU': "'AmpOptimWrapper'",
             'iteration loop over an epoch config': "type='IterBasedTrainLoop'",
             'logger interval 0': 'logger.interval=0',
+            'auto_scale_lr without its base batch': 'base_batch_size is not',
             'missing teacher_ckpt': "'/tmp/none.pth' does not exist",
             'plain teacher for HSAKD': 'no self-supervised branches',
             'missing dataset folder': '/tmp/no-fmnist',
@@ -1018,6 +1024,8 @@ class Sweep:
         'AmpOptimWrapper on a CPU',
         'iteration loop over an epoch config',
         'logger interval 0',
+        'auto_scale_lr without its base batch',
+        'compare under auto_scale_lr',
         'test.py on MS-MGANs ckpt',
         'test.py in the training dir',
         'work dir is a file',
@@ -1168,6 +1176,7 @@ class Sweep:
             'corrupt dataset file': self.corrupt_dataset,
             'data_root of another dataset': self.other_dataset,
             'compare a config scored on val': self.compare_other_evaluation,
+            'compare under auto_scale_lr': self.compare_scaled_lr,
             'compare reuses a 2-process run': self.compare_two_processes,
             'compare: typo in its second config': self.compare_late_typo,
             'compare after a code fix': self.compare_after_code_fix,
@@ -1566,6 +1575,28 @@ class Sweep:
                 self.dir('c0'),
             )
         )
+
+    def compare_scaled_lr(self):
+        """``auto_scale_lr`` doubles the rate (64 images a step, base 32):
+        the table must not say the config's rate as the run's."""
+        result = tool(
+            'compare.py',
+            STUDENT,
+            '--work-dir-root',
+            self.dir('c9'),
+            options=[
+                'auto_scale_lr.enable=True',
+                'auto_scale_lr.base_batch_size=32',
+            ],
+        )
+        if result.returncode != 0:
+            return 'unclear', one_line(result)[1]
+        row = next(
+            (x for x in result.stdout.splitlines() if '| vanilla |' in x), ''
+        )
+        if 'lr ×2 by auto_scale_lr' not in row:
+            return 'WRONG', 'rc 0, the rate unqualified: ' + row[60:170]
+        return 'ok', 'the table names the doubled rate'
 
     def compare_late_typo(self):
         """A misspelt loss type in the second config of a comparison: it

@@ -443,3 +443,37 @@ def test_test_py_in_the_training_dir_keeps_its_config_copy(
         if 'indices=16' in p.read_text()
     ]
     assert "load_from = '" in tested.read_text()
+
+
+def test_auto_scale_lr_is_named_with_its_factor(tmp_path):
+    """Before: ``auto_scale_lr.enable=True`` with ``base_batch_size=32``
+    trained at lr 0.1, and the table said ``lr 0.05 → 0.1``, as if the
+    rate had risen. The factor is MMEngine's: one run's logged rate."""
+    from conftest import STUDENT_CFG, options_args, run_tool_in_process
+    from mmsamkd.comparison.report import scaled_lr_note
+    from mmsamkd.utils.run_results import lr_scale, read_last_lr
+
+    cfg = Config.fromfile(STUDENT_CFG)
+    assert lr_scale(cfg, 4) == 1.0  # not enabled
+    cfg.merge_from_dict(
+        {'auto_scale_lr': dict(enable=True, base_batch_size=32)}
+    )
+    assert (lr_scale(cfg, 1), lr_scale(cfg, 3)) == (2.0, 6.0)
+    assert run_record(cfg, processes=3)['lr_scale'] == 6.0
+    assert scaled_lr_note({'lr_scale': 6.0}) == 'lr ×6 by auto_scale_lr'
+    assert scaled_lr_note({'lr_scale': 1.0}) == scaled_lr_note({}) == ''
+
+    options = {
+        'auto_scale_lr.enable': True,
+        'auto_scale_lr.base_batch_size': 128,
+        'train_dataloader.dataset.indices': 64,
+        'param_scheduler': [],  # the rate the first step takes, kept
+    }
+    result = run_tool_in_process(
+        'train.py', STUDENT_CFG, '--work-dir', tmp_path, *options_args(options)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads((tmp_path / 'run_config.json').read_text())
+    assert record['schedule'].endswith(', lr 0.05')  # the config's
+    assert record['lr_scale'] == 0.5
+    assert read_last_lr(str(tmp_path)) == pytest.approx(0.05 * 0.5)

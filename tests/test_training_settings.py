@@ -688,3 +688,20 @@ def test_a_staged_method_without_its_stage_hook_is_refused(tmp_path):
     )
     settings(str(child))
     settings(KD_CFG, custom_hooks=[])  # a method of no stages
+
+
+def test_an_enabled_auto_scale_lr_needs_its_base_batch():
+    """Before: an ``AssertionError`` (no ``base_batch_size``) or a
+    ``ZeroDivisionError`` (0) traceback from MMEngine's Runner."""
+    settings(**{'auto_scale_lr.base_batch_size': 0})  # not enabled
+    settings(**{'auto_scale_lr.enable': False})
+    for base, given in ((None, 'not set'), (0, '0'), (-64, '-64')):
+        scaling = dict(enable=True)
+        if base is not None:
+            scaling['base_batch_size'] = base
+        with pytest.raises(
+            ConfigError,
+            match=rf'^auto_scale_lr.enable=True .* base_batch_size is {given}',
+        ):
+            settings(auto_scale_lr=scaling)
+    settings(auto_scale_lr=dict(enable=True, base_batch_size=64))

@@ -65,6 +65,7 @@ def summarize(
             for part in (
                 record.get('schedule', '?') + ended_at(work_dir),
                 record.get('batch'),
+                scaled_lr_note(record),
                 unplayed_in_config(cfg),
                 late_milestones_note(cfg),
             )
@@ -92,6 +93,13 @@ def ended_at(work_dir: str) -> str:
     """`` → 0.00085``: the learning rate of the run's last logged step."""
     lr = read_last_lr(work_dir)
     return '' if lr is None else f' → {lr:.2g}'
+
+
+def scaled_lr_note(record: dict) -> str:
+    """``'lr ×2 by auto_scale_lr'`` where the run's learning rates were
+    its config's times a factor (records before the factor lack it)."""
+    scale = record.get('lr_scale', 1)
+    return '' if scale == 1 else f'lr ×{scale:g} by auto_scale_lr'
 
 
 def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:

@@ -228,9 +228,23 @@ def describe_batch(cfg: Config, processes: int) -> str:
     ``2xb64`` for two processes of 64 images each (128 per step). It is
     a setting of the launch, not of the config: one config trained by
     ``tools/dist_train.sh`` on two processes takes steps twice as large,
-    with the same learning rate."""
+    with the same learning rate (unless ``auto_scale_lr`` scales it:
+    :func:`lr_scale`)."""
     batch_size = cfg.get('train_dataloader', {}).get('batch_size', '?')
     return f'{processes}xb{batch_size}'
+
+
+def lr_scale(cfg: Config, processes: int) -> float:
+    """What MMEngine's Runner multiplies every learning rate by: ``(processes
+    x batch_size) / auto_scale_lr.base_batch_size`` where ``auto_scale_lr``
+    is enabled, else 1. The configs' ``lr`` values are then not the run's
+    (Goyal et al., "Accurate, Large Minibatch SGD", 2017: the linear
+    scaling rule)."""
+    scaling = cfg.get('auto_scale_lr') or {}
+    if not (hasattr(scaling, 'get') and scaling.get('enable', False)):
+        return 1.0
+    batch_size = cfg.train_dataloader.batch_size
+    return processes * batch_size / scaling['base_batch_size']
 
 
 def describe_precision(cfg: Config) -> str:
@@ -256,6 +270,7 @@ def run_record(
         config=osp.basename(str(cfg.filename or '')),
         **described_settings(cfg),
         batch=describe_batch(cfg, processes),
+        lr_scale=lr_scale(cfg, processes),
         since=since,
         inputs=input_digests(cfg),
         code=training_code(),

@@ -707,6 +707,25 @@ def check_stage_hook(cfg: Config) -> None:
     )
 
 
+def check_auto_scale_lr(cfg: Config) -> None:
+    """An enabled ``auto_scale_lr`` names the batch its rates were tuned
+    for: MMEngine divides by ``base_batch_size`` (before: an
+    ``AssertionError`` or a ``ZeroDivisionError`` traceback)."""
+    scaling = cfg.get('auto_scale_lr') or {}
+    if not (hasattr(scaling, 'get') and scaling.get('enable', False)):
+        return
+    base = scaling.get('base_batch_size')
+    if not _number(base) or base <= 0:
+        given = 'not set' if base is None else f'{base!r}'
+        raise ConfigError(
+            'auto_scale_lr.enable=True multiplies every learning rate by '
+            '(processes x batch_size) / auto_scale_lr.base_batch_size, '
+            f'and base_batch_size is {given}. Set it to the batch of one '
+            'step the learning rates were tuned for (64 for a 1xb64 '
+            'config), or drop enable.'
+        )
+
+
 def check_training_settings(cfg: Config) -> None:
     check_optimizer_entries(cfg)
     check_trainable_networks(cfg)
@@ -716,6 +735,7 @@ def check_training_settings(cfg: Config) -> None:
     check_temperatures(cfg)
     check_schedule(cfg)
     check_cosine_periods(cfg)
+    check_auto_scale_lr(cfg)
     check_loaders(cfg)
     check_views_preprocessor(cfg)
     check_seed(cfg)
