@@ -972,6 +972,7 @@ class Sweep:
         'custom key of the student by its own name',
         'Mixup on the distilled student',
         'Mixup on a plain student',
+        'guard switched off by None',
         'Mixup on CSKD',
         "KD's teacher input from the student",
         'misspelt recorder in a loss mapping',
@@ -1072,6 +1073,7 @@ class Sweep:
             'SAMKD stage hook in an HSAKD config': self.stage_hook_elsewhere,
             'SAMKD child config adding a hook': self.stage_hook_replaced,
             'Mixup on a plain student': self.plain_mixup,
+            'guard switched off by None': self.guard_removed,
             'training pipeline in validation': self.augmented_validation,
             'test.py vanilla cfg + KD ckpt': lambda: self.test_fit(
                 STUDENT, self.kd
@@ -1281,6 +1283,19 @@ class Sweep:
         if result.returncode == 0:
             return 'ok', 'trained with Mixup'
         return 'unclear', 'a valid config refused: ' + one_line(result)[1]
+
+    def guard_removed(self):
+        """The non-finite guard switched off as MMEngine switches off its
+        own default hooks: a valid config, trained without that hook."""
+        work_dir = self.dir('m123')
+        result = self.train(STUDENT, 'm123', 'default_hooks.nonfinite=None')
+        if result.returncode != 0:
+            return 'unclear', 'not trained: ' + one_line(result)[1]
+        logs = glob.glob(osp.join(work_dir, '*', '*.log'))
+        text = ''.join(open(p, encoding='utf-8').read() for p in logs)
+        if not logs or 'NonFiniteGuardHook' in text:
+            return 'WRONG', 'rc 0 with the guard still registered'
+        return 'ok', 'trained without NonFiniteGuardHook'
 
     def augmented_validation(self):
         """The training pipeline copied into val_dataloader."""

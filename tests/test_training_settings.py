@@ -705,3 +705,21 @@ def test_an_enabled_auto_scale_lr_needs_its_base_batch():
         ):
             settings(auto_scale_lr=scaling)
     settings(auto_scale_lr=dict(enable=True, base_batch_size=64))
+
+
+def test_a_default_hook_set_to_none_is_removed(tmp_path):
+    """Before: ``default_hooks.nonfinite=None`` (an entry mmsamkd's
+    runtime adds) stopped in a bare ``AssertionError`` from MMEngine,
+    which takes None as "remove" for its own defaults only."""
+    from conftest import tiny_cfg
+    from mmsamkd.engine.runner import MmsamkdRunner
+
+    options = {
+        'default_hooks.nonfinite': None,
+        'default_hooks.rng_state': None,
+        'default_hooks.checkpoint': None,  # one of MMEngine's own
+    }
+    cfg = tiny_cfg(STUDENT_CFG, tmp_path, **options)
+    hooks = {type(h).__name__ for h in MmsamkdRunner.from_cfg(cfg).hooks}
+    assert not hooks & {'NonFiniteGuardHook', 'RNGStateHook', 'CheckpointHook'}
+    assert {'TeacherScoresHook', 'ParamSchedulerHook', 'LoggerHook'} <= hooks

@@ -27,6 +27,16 @@ from mmsamkd.utils.training_settings import (
 
 from .formatted_once_config import FormattedOnceConfig
 
+# the default hooks MMEngine registers itself (register_default_hooks)
+MMENGINE_DEFAULT_HOOKS = (
+    'runtime_info',
+    'timer',
+    'sampler_seed',
+    'logger',
+    'param_scheduler',
+    'checkpoint',
+)
+
 
 class MmsamkdRunner(Runner):
     """A :class:`~mmengine.runner.Runner` that
@@ -61,6 +71,8 @@ class MmsamkdRunner(Runner):
     - refuses a training loader that yields no batch (fewer images than
       a batch under ``drop_last=True``): the run validated and saved its
       initial weights, rc 0 (:func:`empty_training_loader_problem`);
+    - removes a default hook set to None (``default_hooks.nonfinite=None``)
+      as MMEngine does for its own;
     - refuses a head of another number of classes than a loop's dataset
       labels once it is built (:func:`head_classes_problem`), for the
       datasets whose classes a config does not say (Tiny-ImageNet's
@@ -79,6 +91,20 @@ class MmsamkdRunner(Runner):
         super().__init__(*args, cfg=cfg, **kwargs)
         log_file = osp.join(self.log_dir, f'{self.timestamp}.log')
         self.logger.info(f'environment, config and hooks: in {log_file}')
+
+    def register_default_hooks(
+        self, hooks: Optional[Dict[str, Any]] = None
+    ) -> None:
+        # MMEngine takes None as "remove" for its own defaults only; for
+        # the entries our runtime adds (nonfinite, rng_state, ...) it
+        # stopped in a bare AssertionError
+        if hooks is not None:
+            hooks = {
+                name: hook
+                for name, hook in hooks.items()
+                if hook is not None or name in MMENGINE_DEFAULT_HOOKS
+            }
+        super().register_default_hooks(hooks)
 
     def build_logger(self, *args, **kwargs) -> MMLogger:
         logger = super().build_logger(*args, **kwargs)
