@@ -482,6 +482,11 @@ class Sweep:
                 'm122',
                 ['auto_scale_lr.enable=True'],
             ),
+            'a KD loss removed by None': (
+                KD,
+                'm124',
+                [teacher, 'model.distiller.distill_losses.loss_kd=None'],
+            ),
             'train a _base_ file': (
                 f'{CFG}/_base_/datasets/fashion_mnist.py',
                 'm60',
@@ -816,6 +821,7 @@ class Sweep:
             'iteration loop over an epoch config': "type='IterBasedTrainLoop'",
             'logger interval 0': 'logger.interval=0',
             'auto_scale_lr without its base batch': 'base_batch_size is not',
+            'a KD loss removed by None': 'distill_losses.loss_kd=None',
             'missing teacher_ckpt': "'/tmp/none.pth' does not exist",
             'plain teacher for HSAKD': 'no self-supervised branches',
             'missing dataset folder': '/tmp/no-fmnist',
@@ -1026,6 +1032,7 @@ class Sweep:
         'iteration loop over an epoch config',
         'logger interval 0',
         'auto_scale_lr without its base batch',
+        'a KD loss removed by None',
         'compare under auto_scale_lr',
         'test.py on MS-MGANs ckpt',
         'test.py in the training dir',

@@ -110,6 +110,23 @@ def test_a_loss_that_no_mapping_feeds_is_refused():
     checked(**extra, **{f'{MAPPINGS}.loss_extra': fed})
 
 
+@pytest.mark.parametrize(
+    'entry',
+    [
+        'distill_losses.loss_kd',
+        'loss_forward_mappings.loss_kd',
+        'loss_forward_mappings.loss_kd.preds_T',
+        'teacher_recorders.logits',
+        'student_recorders.logits',
+    ],
+)
+def test_an_entry_set_to_none_is_refused(entry):
+    """Before: ``distill_losses.loss_kd=None`` (as MMEngine removes a
+    default hook) stopped in MMRazor's ``AttributeError`` traceback."""
+    with pytest.raises(ConfigError, match='^model.distiller.' + entry + '='):
+        checked(**{f'model.distiller.{entry}': None})
+
+
 def test_a_self_distillation_reads_two_modules():
     """Before: a DRG whose teacher recorder read the student's own
     ``head.fc`` trained to rc 0 with ``distill.loss_drg: 0.0000``."""

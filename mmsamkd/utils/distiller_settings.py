@@ -46,6 +46,7 @@ def check_distiller(cfg: Config) -> None:
     distiller = model.get('distiller') if hasattr(model, 'get') else None
     if not hasattr(distiller, 'get'):
         return
+    _check_no_none_entries(distiller)
     path = 'model.distiller.loss_forward_mappings'
     losses = distiller.get('distill_losses') or {}
     self_distill = str(model.get('type', '')).split('.')[-1] == 'SelfDistill'
@@ -92,6 +93,43 @@ def check_distiller(cfg: Config) -> None:
                 f'would train without it. Map its inputs ({path}.{loss}='
                 'dict(<argument>=dict(from_student=..., recorder=...))) '
                 'or remove the loss.'
+            )
+
+
+# the distiller's parts MMRazor builds entry by entry
+PARTS = (
+    'student_recorders',
+    'teacher_recorders',
+    'distill_losses',
+    'loss_forward_mappings',
+    'connectors',
+)
+
+
+def _check_no_none_entries(distiller) -> None:
+    """An entry set to None (``--cfg-options
+    model.distiller.distill_losses.loss_kd=None``, as MMEngine removes a
+    default hook) stopped in an ``AttributeError`` traceback from
+    MMRazor, which builds every entry."""
+    for part in PARTS:
+        entries = distiller.get(part) or {}
+        nested = [(k, v) for k, v in entries.items() if hasattr(v, 'items')]
+        if part == 'loss_forward_mappings':  # loss -> argument -> source
+            nested = [
+                (f'{loss}.{argument}', source)
+                for loss, arguments in nested
+                for argument, source in arguments.items()
+            ]
+        for name, value in list(entries.items()) + nested:
+            if value is not None:
+                continue
+            raise ConfigError(
+                f'model.distiller.{part}.{name}=None: MMRazor builds every '
+                'entry there, and None removes nothing. To switch a loss '
+                'off, set its loss_weight=0; to remove an entry, write '
+                'model.distiller in a child config with _delete_=True '
+                'without it (a loss together with its '
+                'loss_forward_mappings entry).'
             )
 
 
