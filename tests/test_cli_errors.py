@@ -993,3 +993,39 @@ def test_a_checksum_given_as_a_snapshot_names_the_checkpoint(tmp_path):
     model_cfg.teacher_snapshots = [str(tmp_path / 'x.pth.sha256')]
     with pytest.raises(ConfigError, match='does not exist'):
         check_teacher_checkpoint(model_cfg, random_teacher=False)
+
+
+def test_a_part_set_to_none_by_cfg_options_is_named(tmp_path):
+    """Before: ``model.head.loss=None`` (as MMEngine removes a default
+    hook) stopped in a ``TypeError`` traceback from the registry, a SAMKD
+    pair set to None in an ``AttributeError`` one."""
+    from mmsamkd.utils.cli import none_override_problem
+
+    for tool, args in (
+        ('train.py', (STUDENT_CFG, '--work-dir', tmp_path)),
+        ('test.py', (STUDENT_CFG, tmp_path / 'none.pth')),
+    ):
+        if tool == 'test.py':  # any checkpoint of the config
+            torch.save({'state_dict': {}}, tmp_path / 'none.pth')
+        assert_one_line_error(
+            run_tool_in_process(
+                tool, *args, *options_args({'model.head.loss': None})
+            ),
+            'model.head.loss=None (--cfg-options): the build stopped on a '
+            'None (TypeError: cfg should be a dict',
+            '_delete_=True',
+        )
+    pair = {'model.adversary.pairs.feat0': None, 'seed': 1}
+    attribute = AttributeError("'NoneType' object has no attribute 'get'")
+    assert 'model.adversary.pairs.feat0=None (--cfg-options)' in str(
+        none_override_problem(attribute, pair)
+    )
+    # no None set, or an error that is not about one: not this problem
+    assert none_override_problem(attribute, {'seed': 1}) is None
+    assert none_override_problem(AttributeError('no x'), pair) is None
+    scheduler = AssertionError('should be a dict or a list, but got None')
+    assert none_override_problem(scheduler, pair) is not None
+    optimizer = ValueError(
+        'must be an optimizer object, but got optimizer=None'
+    )
+    assert none_override_problem(optimizer, pair) is not None

@@ -723,3 +723,20 @@ def test_a_default_hook_set_to_none_is_removed(tmp_path):
     hooks = {type(h).__name__ for h in MmsamkdRunner.from_cfg(cfg).hooks}
     assert not hooks & {'NonFiniteGuardHook', 'RNGStateHook', 'CheckpointHook'}
     assert {'TeacherScoresHook', 'ParamSchedulerHook', 'LoggerHook'} <= hooks
+
+
+def test_a_loader_without_a_sampler_to_build_is_refused():
+    """Before: ``train_dataloader.sampler=None`` trained unshuffled (each
+    process on every image), rc 0; a loader without the key stopped in
+    MMEngine's ``KeyError`` traceback. A validation loader may read in
+    order."""
+    with pytest.raises(ConfigError, match=r'^train_dataloader.sampler=None'):
+        settings(**{'train_dataloader.sampler': None})
+    settings(**{'val_dataloader.sampler': None})
+    cfg = Config.fromfile(STUDENT_CFG)
+    del cfg.val_dataloader['sampler']
+    with pytest.raises(
+        ConfigError,
+        match=r'^val_dataloader has no sampler, .*shuffle=False\)\.$',
+    ):
+        check_training_settings(cfg)

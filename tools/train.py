@@ -230,8 +230,14 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
-    except (TypeError, AssertionError, ValueError, ImportError) as error:
-        problem = build_error(error, cfg)
+    except (
+        TypeError,
+        AttributeError,
+        AssertionError,
+        ValueError,
+        ImportError,
+    ) as error:
+        problem = build_error(error, cfg, args.cfg_options)
         if not problem:
             raise
         print(f'error: {problem}', file=sys.stderr)

@@ -3,7 +3,7 @@
 import os.path as osp
 import re
 import traceback
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from mmengine.config import DictAction
 
@@ -199,9 +199,38 @@ def check_work_dir(path: str, option: str = '--work-dir') -> None:
         )
 
 
-def build_error(error: Exception, cfg: Any) -> Optional[MmsamkdError]:
+def none_override_problem(
+    error: Exception, options: Optional[Mapping[str, Any]]
+) -> Optional[MmsamkdError]:
+    """One line for a build that failed on a None which ``--cfg-options``
+    put in place of a part (``model.adversary.pairs.feat0=None``,
+    ``param_scheduler.adversary=None``): MMEngine removes its own default
+    hooks that way, so users remove other entries so too, and met an
+    ``AttributeError`` or ``TypeError`` traceback from deep in the build.
+    None where the error does not mention a None or no option set one."""
+    text = str(error)
+    if not re.search(r'NoneType|got None|=None\b', text):
+        return None
+    nones = [key for key, value in (options or {}).items() if value is None]
+    if not nones:
+        return None
+    return MmsamkdError(
+        f'{", ".join(key + "=None" for key in nones)} (--cfg-options): the '
+        f'build stopped on a None ({type(error).__name__}: '
+        f'{text.splitlines()[0][:200]}). None removes only default_hooks '
+        'entries; elsewhere the part is still built. To remove it, '
+        'write a child config that sets its parent with _delete_=True and '
+        'leaves it out; to switch a loss off, set its loss_weight=0.'
+    )
+
+
+def build_error(
+    error: Exception, cfg: Any, options: Optional[Mapping[str, Any]] = None
+) -> Optional[MmsamkdError]:
     """The one line for an error raised while ``cfg``'s objects were
-    built, where a config slip explains it: a key its class does not take
+    built, where a config slip explains it: a None that ``options`` (the
+    ``--cfg-options``) put in place of a part (:func:`none_override_problem`),
+    a key its class does not take
     (``TypeError``), a recorder source that is no module (MMRazor's
     ``AssertionError``), a setting that a configured class's own check
     refused (an ``AssertionError`` or ``ValueError`` in its constructor),
@@ -209,6 +238,9 @@ def build_error(error: Exception, cfg: Any) -> Optional[MmsamkdError]:
     installed (``ImportError``: a ``TensorboardVisBackend`` without
     tensorboard, a module in ``custom_imports``); None for any other
     error, to be raised as is."""
+    problem = none_override_problem(error, options)
+    if problem:
+        return problem
     if isinstance(error, TypeError):
         return misplaced_key(error, cfg)
     if isinstance(error, (AssertionError, ValueError)):

@@ -437,6 +437,28 @@ def late_milestones_note(cfg: Config) -> str:
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
+def _check_sampler(loader: str, settings: Any) -> None:
+    """MMEngine builds a loader's ``sampler`` (a ``KeyError`` traceback
+    without one) and hands a None to torch's DataLoader, which then reads
+    the images in order: a training run of ``sampler=None`` trained
+    unshuffled, each process on every image, rc 0."""
+    shuffle = loader == 'train_dataloader'
+    fix = (
+        f"Set {loader}.sampler=dict(type='DefaultSampler', shuffle={shuffle})."
+    )
+    if 'sampler' not in settings:
+        raise ConfigError(
+            f'{loader} has no sampler, which MMEngine builds the loader '
+            f'from. {fix}'
+        )
+    if shuffle and settings['sampler'] is None:
+        raise ConfigError(
+            f'{loader}.sampler=None: torch would read the training images '
+            'in their order, unshuffled, and each process would train on '
+            f'all of them. {fix}'
+        )
+
+
 def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
     """Each of ``loaders`` takes at least one image a batch, no negative
     number of workers, and packs its samples for the model (torch's and
@@ -482,6 +504,7 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
             0,
             ' is negative. Set 0 to load in the training process, or more.',
         )
+        _check_sampler(loader, settings)
         if not settings.get('num_workers'):
             # before: torch's ValueError traceback when the loop was built
             for key, off in (
