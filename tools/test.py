@@ -55,6 +55,7 @@ def main():
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
     from mmsamkd.utils.cli import (
+        BUILD_ERRORS,
         build_error,
         check_checkpoint_file,
         check_work_dir,
@@ -149,13 +150,7 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
-    except (
-        TypeError,
-        AttributeError,
-        AssertionError,
-        ValueError,
-        ImportError,
-    ) as error:
+    except BUILD_ERRORS as error:
         problem = build_error(error, cfg, args.cfg_options)
         if not problem:
             raise

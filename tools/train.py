@@ -111,7 +111,7 @@ def main():
     import mmsamkd  # noqa: F401  (compat patches must precede mmrazor)
     from mmsamkd.errors import MmsamkdError
     from mmsamkd.utils import check_config
-    from mmsamkd.utils.cli import build_error, check_work_dir
+    from mmsamkd.utils.cli import BUILD_ERRORS, build_error, check_work_dir
     from mmsamkd.utils.distributed import (
         check_launch,
         end_distributed,
@@ -230,13 +230,7 @@ def main():
     except MmsamkdError as error:
         print(f'error: {error}', file=sys.stderr)
         sys.exit(2)
-    except (
-        TypeError,
-        AttributeError,
-        AssertionError,
-        ValueError,
-        ImportError,
-    ) as error:
+    except BUILD_ERRORS as error:
         problem = build_error(error, cfg, args.cfg_options)
         if not problem:
             raise

@@ -199,6 +199,16 @@ def check_work_dir(path: str, option: str = '--work-dir') -> None:
         )
 
 
+# what a config slip raises from deep in the build (:func:`build_error`)
+BUILD_ERRORS = (
+    TypeError,
+    AttributeError,
+    AssertionError,
+    ValueError,
+    ImportError,
+)
+
+
 def none_override_problem(
     error: Exception, options: Optional[Mapping[str, Any]]
 ) -> Optional[MmsamkdError]:

@@ -504,7 +504,8 @@ def check_loaders(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
             0,
             ' is negative. Set 0 to load in the training process, or more.',
         )
-        _check_sampler(loader, settings)
+        if cfg.get(loader.replace('dataloader', 'cfg')) is not None:
+            _check_sampler(loader, settings)  # a loader its loop reads
         if not settings.get('num_workers'):
             # before: torch's ValueError traceback when the loop was built
             for key, off in (
