@@ -112,15 +112,15 @@ def _check_no_none_entries(distiller) -> None:
     default hook) stopped in an ``AttributeError`` traceback from
     MMRazor, which builds every entry."""
     for part in PARTS:
-        entries = distiller.get(part) or {}
-        nested = [(k, v) for k, v in entries.items() if hasattr(v, 'items')]
+        entries = list((distiller.get(part) or {}).items())
         if part == 'loss_forward_mappings':  # loss -> argument -> source
-            nested = [
+            entries += [
                 (f'{loss}.{argument}', source)
-                for loss, arguments in nested
+                for loss, arguments in entries
+                if hasattr(arguments, 'items')
                 for argument, source in arguments.items()
             ]
-        for name, value in list(entries.items()) + nested:
+        for name, value in entries:
             if value is not None:
                 continue
             raise ConfigError(
