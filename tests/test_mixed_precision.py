@@ -289,7 +289,17 @@ def test_fp16_loss_scaled_steps_match_fp32(
     monkeypatch.setattr(mixed_precision, 'cpu_computes_bf16', lambda: True)
     config, fixture, option, _ = FAMILY_STEPS[family]
     teacher = request.getfixturevalue(fixture)
-    options = {option: teacher, 'train_dataloader.dataset.indices': 128}
+    options = {
+        option: teacher,
+        # two steps of 16 images: CPU fp16 is emulated, 3x fp32's time
+        'train_dataloader.dataset.indices': 32,
+        'train_dataloader.batch_size': 16,
+        # the steps alone: no validation, no checkpoint
+        'val_dataloader': None,
+        'val_cfg': None,
+        'val_evaluator': None,
+        'default_hooks.checkpoint': None,
+    }
     if option == 'model.teacher_snapshots':
         options['model.teacher_ckpt'] = teacher[0]
 
@@ -322,7 +332,7 @@ def test_fp16_loss_scaled_steps_match_fp32(
         step = sum(float((fp32[k] - start[k]).norm()) ** 2 for k in names)
         gap = sum(float((fp16[k] - fp32[k]).norm()) ** 2 for k in names)
         assert step > 1e-6, part
-        # measured: the fp16 steps differ by 0.2 to 0.7 % of their length
+        # measured: the fp16 steps differ by 0.2 to 1.5 % of their length
         assert gap**0.5 < 0.05 * step**0.5, (part, gap**0.5, step**0.5)
 
 
