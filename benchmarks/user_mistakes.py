@@ -487,6 +487,11 @@ class Sweep:
                 'm125',
                 [ssa, 'model.adversary.pairs.feat0=None'],
             ),
+            'epoch loop logging metrics by iteration': (
+                STUDENT,
+                'm128',
+                ['default_hooks.logger.log_metric_by_epoch=False'],
+            ),
             'training sampler None': (
                 STUDENT,
                 'm126',
@@ -834,6 +839,9 @@ class Sweep:
             'a KD loss removed by None': 'distill_losses.loss_kd=None',
             'a SAMKD pair removed by None': 'pairs.feat0=None (--cfg',
             'training sampler None': 'train_dataloader.sampler=None',
+            'epoch loop logging metrics by iteration': (
+                'log_metric_by_epoch=False under an epoch'
+            ),
             'missing teacher_ckpt': "'/tmp/none.pth' does not exist",
             'plain teacher for HSAKD': 'no self-supervised branches',
             'missing dataset folder': '/tmp/no-fmnist',
@@ -1047,6 +1055,8 @@ class Sweep:
         'a KD loss removed by None',
         'a SAMKD pair removed by None',
         'training sampler None',
+        'epoch loop logging metrics by iteration',
+        'iteration loop logging metrics by epoch',
         'compare under auto_scale_lr',
         'test.py on MS-MGANs ckpt',
         'test.py in the training dir',
@@ -1095,6 +1105,9 @@ class Sweep:
             'SAMKD child config adding a hook': self.stage_hook_replaced,
             'Mixup on a plain student': self.plain_mixup,
             'guard switched off by None': self.guard_removed,
+            'iteration loop logging metrics by epoch': (
+                self.iterations_logged_by_epoch
+            ),
             'training pipeline in validation': self.augmented_validation,
             'test.py vanilla cfg + KD ckpt': lambda: self.test_fit(
                 STUDENT, self.kd
@@ -1251,6 +1264,31 @@ class Sweep:
         with open(child, 'w') as f:
             f.write(text)
         return self.refused(self.train(child, work_dir, *options), about=about)
+
+    def iterations_logged_by_epoch(self):
+        """A child config of an iteration loop that keeps LoggerHook's
+        default of recording validations by epoch (all at epoch 0)."""
+        child = self.dir('student_iterations.py')
+        with open(child, 'w') as f:
+            f.write(
+                f'_base_ = [{STUDENT!r}]\n'
+                'train_cfg = dict(_delete_=True, type='
+                "'IterBasedTrainLoop', max_iters=8, val_interval=4)\n"
+                'train_dataloader = dict(sampler=dict('
+                "type='InfiniteSampler', shuffle=True))\n"
+                'param_scheduler = dict(_delete_=True, type='
+                "'CosineAnnealingLR', by_epoch=False, T_max=8)\n"
+            )
+        result = tool(
+            'train.py',
+            child,
+            '--work-dir',
+            self.dir('m127'),
+            '--cfg-options',
+            *(o for o in TINY if not o.startswith('train_cfg.')),
+            options=None,
+        )
+        return self.refused(result, about='log_metric_by_epoch is True')
 
     def stage_hook_elsewhere(self):
         """SAMKD's stage hook copied into an HSAKD child config."""

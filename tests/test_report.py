@@ -97,6 +97,30 @@ def test_every_markdown_table_becomes_an_html_table(tmp_path):
     assert '+2.00 ± 0.00 (2 seeds)' in tables[1]
 
 
+def test_the_table_says_what_each_runs_steps_count(tmp_path):
+    """Before: the column of how far a run trained was headed ``epochs``
+    for a run of 8 iterations too."""
+
+    def column(rows):
+        lines = write_table(rows, tmp_path, 'top1').splitlines()
+        header = lines[0].split(' | ')
+        at = next(
+            i
+            for i, name in enumerate(header)
+            if 'epochs' in name or 'iter' in name
+        )
+        return header[at], [line.split(' | ')[at] for line in lines[2:4]]
+
+    epochs = row('kd', 0, 78.0, 100, epochs=12)
+    iterations = row('kd-iters', 0, 78.0, 100, epochs=8, unit='iteration')
+    assert column([epochs]) == ('epochs', ['12'])
+    assert column([iterations]) == ('iterations', ['8'])
+    assert column([epochs, iterations]) == (
+        'epochs / iterations',
+        ['12', '8 iters'],
+    )
+
+
 def test_rule_lines_of_any_alignment_are_not_rows():
     (table,) = tables_from_markdown('| a | b |\n|:--|:-:|\n| 1 | <2> |\n')
     assert table == (

@@ -377,6 +377,7 @@ def test_the_bounds_of_those_settings_are_allowed():
     cfg = Config.fromfile(STUDENT_CFG)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=10)
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler')
+    cfg.default_hooks.logger.log_metric_by_epoch = False
     check_training_settings(cfg)  # an infinite sampler, counted in iters
 
 
@@ -420,6 +421,9 @@ def schedule(train_cfg, *schedulers):
     cfg = Config.fromfile(STUDENT_CFG)
     cfg.train_cfg = train_cfg
     cfg.param_scheduler = list(schedulers)
+    # validations recorded in the loop's unit (check_validation_steps)
+    by_epoch = 'max_epochs' in train_cfg
+    cfg.default_hooks.logger.log_metric_by_epoch = by_epoch
     check_training_settings(cfg)
 
 
@@ -740,3 +744,23 @@ def test_a_loader_without_a_sampler_to_build_is_refused():
         match=r'^val_dataloader has no sampler, .*shuffle=False\)\.$',
     ):
         check_training_settings(cfg)
+
+
+def test_validations_are_recorded_in_the_loops_unit():
+    """Before: under an iteration loop MMEngine's LoggerHook recorded every
+    validation at epoch 0, so compare.py kept the last as ``best`` and
+    never saw the run finish; ``log_metric_by_epoch=False`` under an
+    epoch loop recorded iterations it read as epochs (``epochs 8`` for 2)."""
+    logger = 'default_hooks.logger.log_metric_by_epoch'
+    cfg = Config.fromfile(STUDENT_CFG)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=8)
+    cfg.train_dataloader.sampler = dict(type='InfiniteSampler')
+    with pytest.raises(ConfigError, match='^' + logger + ' is True .* at '):
+        check_training_settings(cfg)
+    cfg.default_hooks.logger.log_metric_by_epoch = False
+    check_training_settings(cfg)
+    with pytest.raises(ConfigError, match='^' + logger + '=False under an'):
+        settings(**{logger: False})
+    settings(**{logger: True})
+    # without validation there is nothing to record
+    settings(**{logger: False, 'val_cfg': None})

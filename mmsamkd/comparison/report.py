@@ -116,7 +116,7 @@ def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:
         + (' (lowest)' if any(r.get('lower_is_better') for r in rows) else ''),
         f'last {metric}',
         'teacher',
-        'epochs',
+        step_kind(rows),
         'train time',
         's/iter',
         f'peak {memory_kind(rows)} MiB',
@@ -138,7 +138,7 @@ def write_table(rows: Sequence[dict], out_dir: str, metric: str) -> str:
             f'{row["best"]:.2f}',
             f'{row["last"]:.2f}',
             teacher,
-            str(row['steps']),
+            steps_cell(row, rows),
             duration(row['train_seconds']),
             number(row['seconds_per_iter'], '.3f'),
             number(row['peak_mb'], '.0f'),
@@ -179,6 +179,22 @@ def duration(seconds: Optional[float]) -> str:
         return ''
     minutes, secs = divmod(round(seconds), 60)
     return f'{minutes // 60}:{minutes % 60:02d}:{secs:02d}'
+
+
+def step_kind(rows: Sequence[dict]) -> str:
+    """The header of the column of how far each run trained: ``epochs``,
+    ``iterations``, or ``epochs / iterations`` where both kinds of run
+    share the table (each iteration count then says so)."""
+    units = {row.get('step_unit', 'epoch') for row in rows}
+    if len(units) > 1:
+        return 'epochs / iterations'
+    return 'iterations' if units == {'iteration'} else 'epochs'
+
+
+def steps_cell(row: dict, rows: Sequence[dict]) -> str:
+    mixed = step_kind(rows) == 'epochs / iterations'
+    iterations = mixed and row.get('step_unit') == 'iteration'
+    return f'{row["steps"]} iters' if iterations else str(row['steps'])
 
 
 def memory_kind(rows: Sequence[dict]) -> str:

@@ -28,6 +28,7 @@ from mmengine.logging import print_log
 
 from ..errors import ConfigError
 from .evaluation_settings import type_name, wrapped_datasets
+from .run_results import counts_epochs
 
 
 def _wrappers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
@@ -731,6 +732,41 @@ def check_stage_hook(cfg: Config) -> None:
     )
 
 
+def check_validation_steps(cfg: Config) -> None:
+    """The logger records validations in the loop's unit. MMEngine's
+    ``LoggerHook`` records them by epoch unless ``log_metric_by_epoch=
+    False``: under an iteration loop every validation was recorded at
+    epoch 0, so the tools kept only the last (its ``best`` the last, the
+    run never seen to finish); under an epoch loop ``False`` recorded
+    iterations, which the tools read as epochs (``epochs 8`` for a run
+    of 2, an interrupted run taken as finished)."""
+    train_cfg = cfg.get('train_cfg')
+    logger = (cfg.get('default_hooks') or {}).get('logger')
+    if (
+        not train_cfg
+        or not hasattr(logger, 'get')
+        or cfg.get('val_cfg') is None
+    ):
+        return
+    by_epoch = bool(logger.get('log_metric_by_epoch', True))
+    if by_epoch == counts_epochs(cfg):
+        return
+    if by_epoch:
+        raise ConfigError(
+            "default_hooks.logger.log_metric_by_epoch is True (LoggerHook's "
+            'default) under an iteration loop: MMEngine would record every '
+            'validation at epoch 0, and the tools would keep only the last '
+            'of them. Set default_hooks.logger.log_metric_by_epoch=False, '
+            "as MMEngine's iteration configs do."
+        )
+    raise ConfigError(
+        'default_hooks.logger.log_metric_by_epoch=False under an epoch '
+        'loop: validations would be recorded by iteration, which the tools '
+        'read as epochs (a run of 2 epochs shown as 8, an interrupted run '
+        'taken as finished). Remove it.'
+    )
+
+
 def check_auto_scale_lr(cfg: Config) -> None:
     """An enabled ``auto_scale_lr`` names the batch its rates were tuned
     for: MMEngine divides by ``base_batch_size`` (before: an
@@ -759,6 +795,7 @@ def check_training_settings(cfg: Config) -> None:
     check_temperatures(cfg)
     check_schedule(cfg)
     check_cosine_periods(cfg)
+    check_validation_steps(cfg)
     check_auto_scale_lr(cfg)
     check_loaders(cfg)
     check_views_preprocessor(cfg)
