@@ -122,6 +122,13 @@ class Sweep:
     def dir(self, name):
         return osp.join(self.root, name)
 
+    def write_child(self, file_name, text):
+        """A config file ``file_name`` of ``text`` in the root; its path."""
+        child = self.dir(file_name)
+        with open(child, 'w') as f:
+            f.write(text)
+        return child
+
     def prepare(self):
         """The finished runs the mistakes start from."""
         runs = [
@@ -1229,18 +1236,16 @@ class Sweep:
 
     # -- mistakes that need more than one command ---------------------------
     def child_typo(self):
-        child = self.dir('child.py')
-        with open(child, 'w') as f:
-            f.write(f'_base_ = [{STUDENT!r}]\nval_intervall = 2\n')
+        child = self.write_child(
+            'child.py', f'_base_ = [{STUDENT!r}]\nval_intervall = 2\n'
+        )
         return self.refused(
             tool('train.py', child, '--work-dir', self.dir('m6'))
         )
 
     def broken_child(self, name, text, about):
         """A child config of the student's whose own text is broken."""
-        child = self.dir(f'{name}.py')
-        with open(child, 'w') as f:
-            f.write(text)
+        child = self.write_child(f'{name}.py', text)
         return self.refused(
             tool('train.py', child, '--work-dir', self.dir(name)), about
         )
@@ -1260,25 +1265,22 @@ class Sweep:
     def refused_child(self, file_name, text, work_dir, *options, about):
         """``text`` written as child config ``file_name`` and trained in
         ``work_dir``, which must be refused for ``about``."""
-        child = self.dir(file_name)
-        with open(child, 'w') as f:
-            f.write(text)
+        child = self.write_child(file_name, text)
         return self.refused(self.train(child, work_dir, *options), about=about)
 
     def iterations_logged_by_epoch(self):
         """A child config of an iteration loop that keeps LoggerHook's
         default of recording validations by epoch (all at epoch 0)."""
-        child = self.dir('student_iterations.py')
-        with open(child, 'w') as f:
-            f.write(
-                f'_base_ = [{STUDENT!r}]\n'
-                'train_cfg = dict(_delete_=True, type='
-                "'IterBasedTrainLoop', max_iters=8, val_interval=4)\n"
-                'train_dataloader = dict(sampler=dict('
-                "type='InfiniteSampler', shuffle=True))\n"
-                'param_scheduler = dict(_delete_=True, type='
-                "'CosineAnnealingLR', by_epoch=False, T_max=8)\n"
-            )
+        child = self.write_child(
+            'student_iterations.py',
+            f'_base_ = [{STUDENT!r}]\n'
+            'train_cfg = dict(_delete_=True, type='
+            "'IterBasedTrainLoop', max_iters=8, val_interval=4)\n"
+            'train_dataloader = dict(sampler=dict('
+            "type='InfiniteSampler', shuffle=True))\n"
+            'param_scheduler = dict(_delete_=True, type='
+            "'CosineAnnealingLR', by_epoch=False, T_max=8)\n",
+        )
         result = tool(
             'train.py',
             child,
@@ -1358,12 +1360,11 @@ class Sweep:
 
     def augmented_validation(self):
         """The training pipeline copied into val_dataloader."""
-        child = self.dir('augmented_validation.py')
-        with open(child, 'w') as f:
-            f.write(
-                f'_base_ = [{STUDENT!r}]\nval_dataloader = dict('
-                'dataset=dict(pipeline=_base_.train_pipeline))\n'
-            )
+        child = self.write_child(
+            'augmented_validation.py',
+            f'_base_ = [{STUDENT!r}]\nval_dataloader = dict('
+            'dataset=dict(pipeline=_base_.train_pipeline))\n',
+        )
         return self.refused(
             tool('train.py', child, '--work-dir', self.dir('m75')),
             about='pipeline holds RandomCrop',
@@ -1634,12 +1635,11 @@ class Sweep:
     def compare_other_evaluation(self):
         """A copy of the student config scoring the validation split,
         compared with the shipped one, which scores the test split."""
-        child = self.dir('student_on_val.py')
-        with open(child, 'w') as f:
-            f.write(
-                f'_base_ = [{STUDENT!r}]\n'
-                "val_dataloader = dict(dataset=dict(split='val'))\n"
-            )
+        child = self.write_child(
+            'student_on_val.py',
+            f'_base_ = [{STUDENT!r}]\n'
+            "val_dataloader = dict(dataset=dict(split='val'))\n",
+        )
         return self.refused(
             tool(
                 'compare.py',
@@ -1675,13 +1675,12 @@ class Sweep:
     def compare_late_typo(self):
         """A misspelt loss type in the second config of a comparison: it
         must be refused before the first run trains."""
-        child = self.dir('kd_typo.py')
-        with open(child, 'w') as f:
-            f.write(
-                f'_base_ = [{KD!r}]\n'
-                'model = dict(distiller=dict(distill_losses=dict(\n'
-                "    loss_kd=dict(type='KLDivergance'))))\n"
-            )
+        child = self.write_child(
+            'kd_typo.py',
+            f'_base_ = [{KD!r}]\n'
+            'model = dict(distiller=dict(distill_losses=dict(\n'
+            "    loss_kd=dict(type='KLDivergance'))))\n",
+        )
         root = self.dir('c5')
         verdict = self.refused(
             tool('compare.py', TEACHER, child, '--work-dir-root', root),
