@@ -234,14 +234,23 @@ def describe_batch(cfg: Config, processes: int) -> str:
     return f'{processes}xb{batch_size}'
 
 
+def enabled_auto_scale_lr(cfg: Config) -> Optional[Mapping[str, Any]]:
+    """``cfg``'s ``auto_scale_lr`` where MMEngine applies it (``enable``
+    true), else None."""
+    scaling = cfg.get('auto_scale_lr') or {}
+    if hasattr(scaling, 'get') and scaling.get('enable', False):
+        return scaling
+    return None
+
+
 def lr_scale(cfg: Config, processes: int) -> float:
     """What MMEngine's Runner multiplies every learning rate by: ``(processes
     x batch_size) / auto_scale_lr.base_batch_size`` where ``auto_scale_lr``
     is enabled, else 1. The configs' ``lr`` values are then not the run's
     (Goyal et al., "Accurate, Large Minibatch SGD", 2017: the linear
     scaling rule)."""
-    scaling = cfg.get('auto_scale_lr') or {}
-    if not (hasattr(scaling, 'get') and scaling.get('enable', False)):
+    scaling = enabled_auto_scale_lr(cfg)
+    if scaling is None:
         return 1.0
     batch_size = cfg.train_dataloader.batch_size
     return processes * batch_size / scaling['base_batch_size']

@@ -28,7 +28,7 @@ from mmengine.logging import print_log
 
 from ..errors import ConfigError
 from .evaluation_settings import type_name, wrapped_datasets
-from .run_results import counts_epochs
+from .run_results import counts_epochs, enabled_auto_scale_lr
 
 
 def _wrappers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
@@ -771,8 +771,8 @@ def check_auto_scale_lr(cfg: Config) -> None:
     """An enabled ``auto_scale_lr`` names the batch its rates were tuned
     for: MMEngine divides by ``base_batch_size`` (before: an
     ``AssertionError`` or a ``ZeroDivisionError`` traceback)."""
-    scaling = cfg.get('auto_scale_lr') or {}
-    if not (hasattr(scaling, 'get') and scaling.get('enable', False)):
+    scaling = enabled_auto_scale_lr(cfg)
+    if scaling is None:
         return
     base = scaling.get('base_batch_size')
     if not _number(base) or base <= 0:
