@@ -105,6 +105,10 @@ def test_an_iteration_schedule_is_checked_in_iterations():
         check_training_settings(cfg)
     cfg.val_cfg = None  # no validation loop: nothing to begin
     check_training_settings(cfg)
+    # by_epoch=False builds an iteration loop whatever else train_cfg holds
+    cfg.train_cfg = dict(by_epoch=False, max_epochs=3, max_iters=0)
+    with pytest.raises(ConfigError, match='train_cfg.max_iters=0'):
+        check_training_settings(cfg)
 
 
 @pytest.mark.parametrize(

@@ -210,7 +210,7 @@ def check_schedule(cfg: Config) -> None:
             'inherits this one and sets train_cfg=dict(_delete_=True, '
             "type='IterBasedTrainLoop', max_iters=..., val_interval=...)."
         )
-    unit = 'epoch' if 'max_epochs' in train_cfg else 'iter'
+    unit = 'epoch' if counts_epochs(cfg) else 'iter'
     last = train_cfg.get(f'max_{unit}s')
     if _number(last) and (last < 1 or last != int(last)):
         raise ConfigError(
