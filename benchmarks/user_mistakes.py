@@ -1083,6 +1083,7 @@ class Sweep:
         'compare a config scored on val',
         'compare reuses a 2-process run',
         'compare: typo in its second config',
+        'compare: MS-MGANs snapshots past a shortened teacher',
         'compare after a code fix',
         'two compare.py in one root',
         'killed compare.py',
@@ -1222,6 +1223,9 @@ class Sweep:
             'compare under auto_scale_lr': self.compare_scaled_lr,
             'compare reuses a 2-process run': self.compare_two_processes,
             'compare: typo in its second config': self.compare_late_typo,
+            'compare: MS-MGANs snapshots past a shortened teacher': (
+                self.compare_snapshots_past_the_end
+            ),
             'compare after a code fix': self.compare_after_code_fix,
             'two compare.py in one root': self.two_compares,
             'killed compare.py': self.killed_compare,
@@ -1687,6 +1691,27 @@ class Sweep:
             "'KLDivergance'",
         )
         trained = osp.join(root, osp.splitext(osp.basename(TEACHER))[0])
+        if verdict[0] == 'refused' and osp.isdir(trained):
+            return 'unclear', f'refused only after training {trained}'
+        return verdict
+
+    def compare_snapshots_past_the_end(self):
+        """MS-MGANs beside its snapshot teacher, every run shortened to 2
+        epochs: the snapshots (epochs 4, 8, 12) are never saved, which
+        must be said before the teacher trains."""
+        root = self.dir('c10')
+        verdict = self.refused(
+            tool(
+                'compare.py',
+                SNAPSHOTS,
+                MSMGAN,
+                '--work-dir-root',
+                root,
+                options=['train_cfg.max_epochs=2'],
+            ),
+            'epoch_4.pth',
+        )
+        trained = osp.join(root, osp.splitext(osp.basename(SNAPSHOTS))[0])
         if verdict[0] == 'refused' and osp.isdir(trained):
             return 'unclear', f'refused only after training {trained}'
         return verdict

@@ -26,6 +26,12 @@ from conftest import (
 
 pytestmark = pytest.mark.slow
 CIFAR_TEACHER = osp.join(REPO, 'configs/teachers/resnet32x4_1xb64_cifar100.py')
+SNAPSHOTS_CFG = osp.join(
+    REPO, 'configs/teachers/resnet14_snapshots_1xb64_fmnist.py'
+)
+MSMGAN_CFG = osp.join(
+    REPO, 'configs/msmgan/msmgan_resnet14_resnet8-quarter_1xb64_fmnist.py'
+)
 
 
 def compare(root, *configs, **options):
@@ -123,6 +129,26 @@ def test_distillation_reads_its_teacher_from_the_same_root(tmp_path):
         removed, 'kd_resnet14', 'holds no finished run now', 'Remove'
     )
     assert not teacher.parent.exists()  # refused before any training
+
+
+def test_a_checkpoint_a_listed_run_will_not_save_is_refused_first(tmp_path):
+    """MS-MGANs' snapshots are epochs 4, 8 and 12 of their teacher's run:
+    a comparison shortened to 2 epochs never saves them (before: refused
+    at the student's turn, after the teacher had trained, with a line
+    that said to train the teacher)."""
+    root = tmp_path / 'runs'
+    result = compare(
+        root, SNAPSHOTS_CFG, MSMGAN_CFG, **{'train_cfg.max_epochs': 2}
+    )
+    assert_one_line_error(
+        result,
+        'msmgan_resnet14',
+        'names epoch_4.pth of the run of',
+        'resnet14_snapshots_1xb64_fmnist.py',
+        'trains only 2 epochs',
+    )
+    # refused before the teacher trained
+    assert not (root / 'resnet14_snapshots_1xb64_fmnist').exists()
 
 
 def test_a_run_that_fails_before_its_first_checkpoint_names_the_fix(

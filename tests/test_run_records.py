@@ -477,3 +477,27 @@ def test_auto_scale_lr_is_named_with_its_factor(tmp_path):
     assert record['schedule'].endswith(', lr 0.05')  # the config's
     assert record['lr_scale'] == 0.5
     assert read_last_lr(str(tmp_path)) == pytest.approx(0.05 * 0.5)
+
+
+def test_a_checkpoint_past_the_end_of_a_run_is_told():
+    from mmsamkd.comparison.runs import past_the_end
+
+    epochs = Config(dict(train_cfg=dict(by_epoch=True, max_epochs=2)))
+    assert past_the_end(epochs, 'epoch_4.pth')
+    assert past_the_end(epochs, 'epoch_3.pth')
+    assert not past_the_end(epochs, 'epoch_2.pth')
+    # what it counts in another unit, or not at all, it cannot tell
+    for name in (
+        'iter_400.pth',
+        'best_accuracy_top1_epoch_4.pth',
+        'epoch_last.pth',
+        'epoch_4.pth.sha256',
+        'epoch_40000',
+    ):
+        assert not past_the_end(epochs, name), name
+    iters = Config(
+        dict(train_cfg=dict(type='IterBasedTrainLoop', max_iters=300))
+    )
+    assert past_the_end(iters, 'iter_400.pth')
+    assert not past_the_end(iters, 'iter_300.pth')
+    assert not past_the_end(iters, 'epoch_4.pth')

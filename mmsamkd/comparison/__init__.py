@@ -26,6 +26,7 @@ from .html_report import write_report
 from .pictures import plot_accuracy_vs_cost, plot_curves, plot_reliability
 from .report import summarize, write_table
 from .runs import (
+    check_inputs_saved,
     check_not_ahead_of_teachers,
     check_reusable,
     follow_final_checkpoints,
@@ -116,6 +117,7 @@ def compare(
             raise ConfigError(f'{config}: {error}') from None
         loaded.append((config, work_dir, cfg, options))
     follow_final_checkpoints(loaded)
+    check_inputs_saved(loaded)
     runs, run_options = [], {}
     for config, work_dir, cfg, options in seeded_runs(
         loaded, work_dir_root, seeds

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from mmsamkd.errors import MmsamkdError
+from mmsamkd.errors import ConfigError, MmsamkdError
 from mmsamkd.utils.run_results import (
     RECORD,
     counts_epochs,
@@ -93,6 +93,48 @@ def follow_final_checkpoints(loaded: Sequence[LoadedRun]) -> None:
             if name == shipped != now:
                 options[key] = osp.join(osp.dirname(str(path)), now)
                 cfg.merge_from_dict({key: options[key]})
+
+
+def past_the_end(cfg: Config, name: str) -> bool:
+    """Whether the checkpoint ``name`` (``epoch_4.pth``, ``iter_400.pth``)
+    counts more steps than a run of ``cfg`` trains, so that no run of it
+    saves that file."""
+    unit = 'epoch' if counts_epochs(cfg) else 'iter'
+    stem, _, step = name.partition('_')
+    if stem != unit or not step.endswith('.pth'):
+        return False
+    step = step[: -len('.pth')]
+    return step.isdigit() and int(step) > planned_length(cfg)
+
+
+def check_inputs_saved(loaded: Sequence[LoadedRun]) -> None:
+    """Refuse, before anything trains, a run that starts from a checkpoint
+    that another listed run will not save under this command's options:
+    MS-MGANs' snapshots ``epoch_4.pth`` (and ``8``, ``12``) of a teacher
+    shortened to 2 epochs failed only at the student's turn, after the
+    teacher had trained, with a line that said to train the teacher."""
+    by_dir = {
+        osp.abspath(work_dir): (config, cfg)
+        for config, work_dir, cfg, _ in loaded
+    }
+    for config, _, cfg, _ in loaded:
+        for key, value in inputs_read(cfg).items():
+            for path in value if isinstance(value, list) else [value]:
+                folder, name = osp.split(osp.abspath(str(path or '')))
+                if not path or folder not in by_dir:
+                    continue
+                source, source_cfg = by_dir[folder]
+                if not past_the_end(source_cfg, name):
+                    continue
+                unit = 'epoch' if counts_epochs(source_cfg) else 'iteration'
+                raise ConfigError(
+                    f'{config}: {key} names {name} of the run of {source}, '
+                    f'which under these options trains only '
+                    f'{planned_length(source_cfg)} {unit}s: this run would '
+                    'stop at its start, after that one trained. Lengthen '
+                    "that run's schedule, or compare a config that names "
+                    'a checkpoint it saves.'
+                )
 
 
 def depends_on(cfg: Config, work_dir: str) -> bool:
