@@ -1084,6 +1084,7 @@ class Sweep:
         'compare reuses a 2-process run',
         'compare: typo in its second config',
         'compare: MS-MGANs snapshots past a shortened teacher',
+        'compare: early stopping twice',
         'compare after a code fix',
         'two compare.py in one root',
         'killed compare.py',
@@ -1226,6 +1227,7 @@ class Sweep:
             'compare: MS-MGANs snapshots past a shortened teacher': (
                 self.compare_snapshots_past_the_end
             ),
+            'compare: early stopping twice': self.compare_early_stopped,
             'compare after a code fix': self.compare_after_code_fix,
             'two compare.py in one root': self.two_compares,
             'killed compare.py': self.killed_compare,
@@ -1715,6 +1717,41 @@ class Sweep:
         if verdict[0] == 'refused' and osp.isdir(trained):
             return 'unclear', f'refused only after training {trained}'
         return verdict
+
+    def compare_early_stopped(self):
+        """A student child config with an EarlyStoppingHook, compared
+        twice: the second call must not train the stopped run further."""
+        child = self.write_child(
+            'student_early_stop.py',
+            f'_base_ = [{STUDENT!r}]\n'
+            "custom_hooks = [dict(type='EarlyStoppingHook',\n"
+            "    monitor='accuracy/top1', patience=1, min_delta=5.0)]\n",
+        )
+        root = self.dir('c11')
+
+        def table():
+            return tool(
+                'compare.py',
+                child,
+                '--work-dir-root',
+                root,
+                options=['train_cfg.max_epochs=6', 'train_cfg.val_interval=1'],
+            )
+
+        first = table()
+        if first.returncode != 0:
+            return self.refused(first, 'EarlyStoppingHook')
+        again = table()
+        rows = [
+            next(
+                (x for x in r.stdout.splitlines() if '| student_early_' in x),
+                '',
+            )
+            for r in (first, again)
+        ]
+        if again.returncode == 0 and rows[0] != rows[1]:
+            return 'WRONG', 'rc 0, trained past its stop: ' + rows[1][100:190]
+        return 'ok', 'the stopped run collected as it was'
 
     def compare_two_processes(self):
         """The student config trained by ``dist_train.sh`` on two processes

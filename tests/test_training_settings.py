@@ -768,3 +768,22 @@ def test_validations_are_recorded_in_the_loops_unit():
     settings(**{logger: True})
     # without validation there is nothing to record
     settings(**{logger: False, 'val_cfg': None})
+
+
+def test_a_run_that_early_stopping_may_end_is_refused():
+    """Before: a student child config with an EarlyStoppingHook stopped
+    at epoch 2 of 6; a second compare.py call took it for interrupted,
+    resumed it with the hook's patience reset and trained to epoch 4,
+    its best top-1 going from 9.38 to 10.94, rc 0 both times."""
+    stop = dict(type='mmengine.EarlyStoppingHook', monitor='accuracy/top1')
+    for where, option in (
+        ('custom_hooks.1', dict(custom_hooks=[dict(type='EMAHook'), stop])),
+        ('default_hooks.stop', {'default_hooks.stop': stop}),
+    ):
+        with pytest.raises(
+            ConfigError,
+            match=rf'^{where} is an EarlyStoppingHook: .* Remove it: every '
+            'run keeps its best checkpoint',
+        ):
+            settings(**option)
+    settings(custom_hooks=[dict(type='EMAHook')])

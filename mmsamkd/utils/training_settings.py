@@ -732,6 +732,31 @@ def check_stage_hook(cfg: Config) -> None:
     )
 
 
+def check_runs_to_its_end(cfg: Config) -> None:
+    """No ``EarlyStoppingHook``. The tools take a run that ended before
+    its schedule's end for an interrupted one: a second compare.py call
+    resumed an early-stopped run and trained past its stop (its numbers
+    changed with the number of calls), rc 0; and the hook keeps its
+    patience out of checkpoints, so a resumed run would not stop where
+    an uninterrupted one does."""
+    hooks = list(enumerate(cfg.get('custom_hooks') or ()))
+    hooks = [(f'custom_hooks.{i}', hook) for i, hook in hooks] + [
+        (f'default_hooks.{key}', hook)
+        for key, hook in (cfg.get('default_hooks') or {}).items()
+    ]
+    for path, hook in hooks:
+        if hasattr(hook, 'get') and type_name(hook) == 'EarlyStoppingHook':
+            raise ConfigError(
+                f'{path} is an EarlyStoppingHook: a run it ends before its '
+                'last epoch is taken for an interrupted one by --resume and '
+                'compare.py (a second compare.py call would train it past '
+                'its stop), and its patience is not kept in checkpoints. '
+                'Remove it: every run keeps its best checkpoint by '
+                'validation (default_hooks.checkpoint.save_best), which '
+                'selects the epoch as early stopping would.'
+            )
+
+
 def check_validation_steps(cfg: Config) -> None:
     """The logger records validations in the loop's unit. MMEngine's
     ``LoggerHook`` records them by epoch unless ``log_metric_by_epoch=
@@ -794,6 +819,7 @@ def check_training_settings(cfg: Config) -> None:
     check_loss_weights(cfg)
     check_temperatures(cfg)
     check_schedule(cfg)
+    check_runs_to_its_end(cfg)
     check_cosine_periods(cfg)
     check_validation_steps(cfg)
     check_auto_scale_lr(cfg)
