@@ -16,6 +16,7 @@ from mmsamkd.utils.run_results import (
     read_record,
     read_val_history,
     record_mismatch,
+    step_unit,
 )
 
 DEFAULT_ROOT = 'work_dirs'
@@ -64,8 +65,7 @@ def same_root_paths(cfg: Config, work_dir_root: str) -> Dict[str, Any]:
 
 def final_checkpoint(cfg: Config) -> str:
     """The file name of the last checkpoint a run of ``cfg`` saves."""
-    unit = 'epoch' if counts_epochs(cfg) else 'iter'
-    return f'{unit}_{planned_length(cfg)}.pth'
+    return f'{step_unit(cfg)}_{planned_length(cfg)}.pth'
 
 
 def follow_final_checkpoints(loaded: Sequence[LoadedRun]) -> None:
@@ -99,9 +99,8 @@ def past_the_end(cfg: Config, name: str) -> bool:
     """Whether the checkpoint ``name`` (``epoch_4.pth``, ``iter_400.pth``)
     counts more steps than a run of ``cfg`` trains, so that no run of it
     saves that file."""
-    unit = 'epoch' if counts_epochs(cfg) else 'iter'
     stem, _, step = name.partition('_')
-    if stem != unit or not step.endswith('.pth'):
+    if stem != step_unit(cfg) or not step.endswith('.pth'):
         return False
     step = step[: -len('.pth')]
     return step.isdigit() and int(step) > planned_length(cfg)

@@ -411,6 +411,12 @@ def counts_epochs(cfg: Config) -> bool:
     return train_cfg.get('by_epoch', True) and 'max_epochs' in train_cfg
 
 
+def step_unit(cfg: Config) -> str:
+    """``'epoch'`` or ``'iter'``: the steps a run of ``cfg`` counts, as
+    MMEngine names them (``max_epochs``, ``iter_400.pth``)."""
+    return 'epoch' if counts_epochs(cfg) else 'iter'
+
+
 def planned_length(cfg: Config) -> int:
     """The step of the last validation of a finished run of ``cfg``."""
     train_cfg = cfg.train_cfg

@@ -28,7 +28,7 @@ from mmengine.logging import print_log
 
 from ..errors import ConfigError
 from .evaluation_settings import type_name, wrapped_datasets
-from .run_results import counts_epochs, enabled_auto_scale_lr
+from .run_results import counts_epochs, enabled_auto_scale_lr, step_unit
 
 
 def _wrappers(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
@@ -210,7 +210,7 @@ def check_schedule(cfg: Config) -> None:
             'inherits this one and sets train_cfg=dict(_delete_=True, '
             "type='IterBasedTrainLoop', max_iters=..., val_interval=...)."
         )
-    unit = 'epoch' if counts_epochs(cfg) else 'iter'
+    unit = step_unit(cfg)
     last = train_cfg.get(f'max_{unit}s')
     if _number(last) and (last < 1 or last != int(last)):
         raise ConfigError(
@@ -739,10 +739,10 @@ def check_runs_to_its_end(cfg: Config) -> None:
     changed with the number of calls), rc 0; and the hook keeps its
     patience out of checkpoints, so a resumed run would not stop where
     an uninterrupted one does."""
-    hooks = list(enumerate(cfg.get('custom_hooks') or ()))
-    hooks = [(f'custom_hooks.{i}', hook) for i, hook in hooks] + [
-        (f'default_hooks.{key}', hook)
-        for key, hook in (cfg.get('default_hooks') or {}).items()
+    custom = enumerate(cfg.get('custom_hooks') or ())
+    default = (cfg.get('default_hooks') or {}).items()
+    hooks = [(f'custom_hooks.{i}', hook) for i, hook in custom] + [
+        (f'default_hooks.{key}', hook) for key, hook in default
     ]
     for path, hook in hooks:
         if hasattr(hook, 'get') and type_name(hook) == 'EarlyStoppingHook':
