@@ -26,6 +26,7 @@ import os
 import os.path as osp
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -1074,6 +1075,7 @@ class Sweep:
         'compare --metric not computed',
         'compare by a calibration error',
         'dist_train.sh on 0 processes',
+        'second dist_train.sh on one machine',
         'missing teacher_ckpt',
         'a run folder as teacher_ckpt',
         'plain teacher for HSAKD',
@@ -1218,6 +1220,7 @@ class Sweep:
             ),
             'compare by a calibration error': self.compare_by_ece,
             'dist_train.sh on 0 processes': self.dist_train_zero,
+            'second dist_train.sh on one machine': self.dist_train_beside,
             'corrupt dataset file': self.corrupt_dataset,
             'data_root of another dataset': self.other_dataset,
             'compare a config scored on val': self.compare_other_evaluation,
@@ -1540,6 +1543,33 @@ class Sweep:
             timeout=120,
         )
         return self.refused(result, 'processes per node')
+
+    def dist_train_beside(self):
+        """``dist_train.sh`` without PORT while a first run holds torchrun's
+        usual port 29500 (held here as that run would): it must train."""
+        work_dir = self.dir('m150')
+        with socket.socket() as first_run:
+            try:
+                first_run.bind(('', 29500))
+                first_run.listen()
+            except OSError:
+                pass  # held already
+            env = dict(os.environ, PYTHON=sys.executable)
+            env.pop('PORT', None)
+            result = subprocess.run(
+                ['bash', osp.join(REPO, 'tools/dist_train.sh'), STUDENT, '2']
+                + ['--work-dir', work_dir, '--cfg-options', *TINY],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        if result.returncode != 0:
+            return 'unclear', one_line(result)[1]
+        if not osp.isfile(osp.join(work_dir, 'epoch_1.pth')):
+            return 'WRONG', 'rc 0 without a checkpoint'
+        return 'ok', 'trained on a port of its own'
 
     def test_in_training_dir(self):
         """tools/test.py in the teacher run's own work dir (its default):

@@ -298,8 +298,9 @@ def rank_weights(out_dir):
     ]
 
 
-def run_dist_train(config, nproc, work_dir, options):
-    """``tools/dist_train.sh`` with this interpreter on a free port."""
+def run_dist_train(config, nproc, work_dir, options, port='free'):
+    """``tools/dist_train.sh`` with this interpreter on a free port
+    (``port=None``: on the port the script picks itself)."""
     command = [
         'bash',
         osp.join(REPO, 'tools', 'dist_train.sh'),
@@ -309,7 +310,10 @@ def run_dist_train(config, nproc, work_dir, options):
         str(work_dir),
         *options_args(options),
     ]
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
+    env = dict(os.environ, PYTHON=sys.executable)
+    env.pop('PORT', None)
+    if port is not None:
+        env['PORT'] = str(free_port() if port == 'free' else port)
     return subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
     )

@@ -5,6 +5,7 @@ the rest call its main() in this process (run_tool_in_process)."""
 
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 
@@ -728,6 +729,29 @@ def test_dist_train_needs_a_process_count(nproc, tmp_path):
     (line,) = result.stderr.splitlines()
     assert line.startswith('error: usage: ') and line.endswith(
         f"(a whole number from 1), got '{''.join(nproc)}'"
+    )
+
+
+def test_dist_train_names_a_port_in_use(tmp_path):
+    """Before: torchrun's 45-line ``EADDRINUSE`` traceback, rc 1, for a
+    second run on a PORT the first holds."""
+    with socket.socket() as first_run:
+        first_run.bind(('', 0))
+        first_run.listen()
+        port = first_run.getsockname()[1]
+        result = subprocess.run(
+            ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), STUDENT_CFG]
+            + ['2'],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHON=sys.executable, PORT=str(port)),
+        )
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f'error: port {port} cannot be listened on here: another '
+        'distributed run (or program) holds it. Set PORT to a free port'
     )
 
 

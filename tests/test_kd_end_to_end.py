@@ -6,6 +6,7 @@ import json
 import os
 import os.path as osp
 import re
+import socket
 
 import pytest
 import torch
@@ -189,9 +190,22 @@ def test_export_rejects_plain_classifier_checkpoint(tmp_path):
 
 
 def test_dist_train_two_cpu_processes(fmnist_teacher_ckpt, tmp_path):
-    result = run_dist_train(
-        KD_CFG, 2, tmp_path, {'model.teacher_ckpt': fmnist_teacher_ckpt}
-    )
+    # torchrun's usual port held, as by a first run on this machine
+    # (before: a second run ended in torchrun's EADDRINUSE traceback):
+    # without PORT, the script takes a free one
+    with socket.socket() as first_run:
+        try:
+            first_run.bind(('', 29500))
+            first_run.listen()
+        except OSError:
+            pass  # held already
+        result = run_dist_train(
+            KD_CFG,
+            2,
+            tmp_path,
+            {'model.teacher_ckpt': fmnist_teacher_ckpt},
+            port=None,
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / 'epoch_1.pth').is_file()
     log = next(
