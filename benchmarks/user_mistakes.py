@@ -88,6 +88,22 @@ def one_line(result):
     return ok, (lines[0][:110] if lines else result.stderr[-110:])
 
 
+def dist_train_student(work_dir):
+    """``tools/dist_train.sh`` of the student on 2 processes, tiny, into
+    ``work_dir``, on the port the script picks (PORT unset)."""
+    env = dict(os.environ, PYTHON=sys.executable)
+    env.pop('PORT', None)
+    return subprocess.run(
+        ['bash', osp.join(REPO, 'tools/dist_train.sh'), STUDENT, '2']
+        + ['--work-dir', work_dir, '--cfg-options', *TINY],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def metrics(result):
     return ast.literal_eval(result.stdout.strip().splitlines()[-1])
 
@@ -1554,17 +1570,7 @@ class Sweep:
                 first_run.listen()
             except OSError:
                 pass  # held already
-            env = dict(os.environ, PYTHON=sys.executable)
-            env.pop('PORT', None)
-            result = subprocess.run(
-                ['bash', osp.join(REPO, 'tools/dist_train.sh'), STUDENT, '2']
-                + ['--work-dir', work_dir, '--cfg-options', *TINY],
-                cwd=REPO,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
+            result = dist_train_student(work_dir)
         if result.returncode != 0:
             return 'unclear', one_line(result)[1]
         if not osp.isfile(osp.join(work_dir, 'epoch_1.pth')):
@@ -1788,16 +1794,7 @@ class Sweep:
         (steps of 2 x 64 images) where compare.py looks for its run."""
         root = self.dir('c3')
         work_dir = osp.join(root, osp.splitext(osp.basename(STUDENT))[0])
-        env = dict(os.environ, PYTHON=sys.executable, PORT='29733')
-        trained = subprocess.run(
-            ['bash', osp.join(REPO, 'tools/dist_train.sh'), STUDENT, '2']
-            + ['--work-dir', work_dir, '--cfg-options', *TINY],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        trained = dist_train_student(work_dir)
         assert trained.returncode == 0, trained.stderr[-2000:]
         return self.refused(
             tool('compare.py', STUDENT, '--work-dir-root', root)
