@@ -298,9 +298,9 @@ def rank_weights(out_dir):
     ]
 
 
-def run_dist_train(config, nproc, work_dir, options, port='free'):
+def run_dist_train(config, nproc, work_dir, options, script_port=False):
     """``tools/dist_train.sh`` with this interpreter on a free port
-    (``port=None``: on the port the script picks itself)."""
+    (``script_port``: on the port the script picks itself)."""
     command = [
         'bash',
         osp.join(REPO, 'tools', 'dist_train.sh'),
@@ -312,8 +312,8 @@ def run_dist_train(config, nproc, work_dir, options, port='free'):
     ]
     env = dict(os.environ, PYTHON=sys.executable)
     env.pop('PORT', None)
-    if port is not None:
-        env['PORT'] = str(free_port() if port == 'free' else port)
+    if not script_port:
+        env['PORT'] = str(free_port())
     return subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
     )

@@ -204,7 +204,7 @@ def test_dist_train_two_cpu_processes(fmnist_teacher_ckpt, tmp_path):
             2,
             tmp_path,
             {'model.teacher_ckpt': fmnist_teacher_ckpt},
-            port=None,
+            script_port=True,
         )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / 'epoch_1.pth').is_file()

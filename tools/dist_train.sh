@@ -16,7 +16,8 @@ shift 2
 PYTHON=${PYTHON:-python}
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
-# listens on port $1 (0: any) as torchrun's store would, and prints it
+# binds port $1 (0: any free one) as torchrun's store will, and prints
+# it; fails where the port is taken
 LISTEN='import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
