@@ -1486,14 +1486,12 @@ class Sweep:
         """compare.py with ``arguments``: refused, for its first argument,
         before any run trains."""
         root = self.dir('c6')
-        verdict = self.refused(
+        return self.refused_before_training(
             tool('compare.py', TEACHER, '--work-dir-root', root, *arguments),
             arguments[0],
+            root,
+            TEACHER,
         )
-        trained = osp.join(root, osp.splitext(osp.basename(TEACHER))[0])
-        if verdict[0] == 'refused' and osp.isdir(trained):
-            return 'unclear', f'refused only after training {trained}'
-        return verdict
 
     def compare_by_ece(self):
         """compare.py --metric transfer/ece (lower is better) over two
@@ -1714,6 +1712,15 @@ class Sweep:
             return 'WRONG', 'rc 0, the rate unqualified: ' + row[60:170]
         return 'ok', 'the table names the doubled rate'
 
+    def refused_before_training(self, result, about, root, first):
+        """A compare.py refusal for ``about`` that must come before the
+        first listed run, of config ``first``, trained in ``root``."""
+        verdict = self.refused(result, about)
+        trained = osp.join(root, osp.splitext(osp.basename(first))[0])
+        if verdict[0] == 'refused' and osp.isdir(trained):
+            return 'unclear', f'refused only after training {trained}'
+        return verdict
+
     def compare_late_typo(self):
         """A misspelt loss type in the second config of a comparison: it
         must be refused before the first run trains."""
@@ -1724,21 +1731,19 @@ class Sweep:
             "    loss_kd=dict(type='KLDivergance'))))\n",
         )
         root = self.dir('c5')
-        verdict = self.refused(
+        return self.refused_before_training(
             tool('compare.py', TEACHER, child, '--work-dir-root', root),
             "'KLDivergance'",
+            root,
+            TEACHER,
         )
-        trained = osp.join(root, osp.splitext(osp.basename(TEACHER))[0])
-        if verdict[0] == 'refused' and osp.isdir(trained):
-            return 'unclear', f'refused only after training {trained}'
-        return verdict
 
     def compare_snapshots_past_the_end(self):
         """MS-MGANs beside its snapshot teacher, every run shortened to 2
         epochs: the snapshots (epochs 4, 8, 12) are never saved, which
         must be said before the teacher trains."""
         root = self.dir('c10')
-        verdict = self.refused(
+        return self.refused_before_training(
             tool(
                 'compare.py',
                 SNAPSHOTS,
@@ -1748,11 +1753,9 @@ class Sweep:
                 options=['train_cfg.max_epochs=2'],
             ),
             'epoch_4.pth',
+            root,
+            SNAPSHOTS,
         )
-        trained = osp.join(root, osp.splitext(osp.basename(SNAPSHOTS))[0])
-        if verdict[0] == 'refused' and osp.isdir(trained):
-            return 'unclear', f'refused only after training {trained}'
-        return verdict
 
     def compare_early_stopped(self):
         """A student child config with an EarlyStoppingHook, compared
