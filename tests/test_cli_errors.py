@@ -5,6 +5,7 @@ the rest call its main() in this process (run_tool_in_process)."""
 
 import os
 import os.path as osp
+import re
 import socket
 import subprocess
 import sys
@@ -1017,6 +1018,43 @@ def test_a_checksum_given_as_a_snapshot_names_the_checkpoint(tmp_path):
     model_cfg.teacher_snapshots = [str(tmp_path / 'x.pth.sha256')]
     with pytest.raises(ConfigError, match='does not exist'):
         check_teacher_checkpoint(model_cfg, random_teacher=False)
+
+
+def test_a_checkpoint_its_run_did_not_keep_names_what_it_holds(tmp_path):
+    """A teacher run that kept one checkpoint (``max_keep_ckpts=1``, or
+    a shorter schedule): before, "does not exist. Train the teacher
+    first" for a teacher that had trained."""
+    from mmengine.config import Config
+
+    from mmsamkd.utils.config_check import (
+        check_load_from,
+        check_teacher_checkpoint,
+    )
+
+    run = tmp_path / 'teacher'
+    run.mkdir()
+    for name in ('epoch_12.pth', 'epoch_2.pth', 'best_acc_epoch_12.pth'):
+        torch.save({}, run / name)
+    (run / 'epoch_2.pth.sha256').write_text('not a checkpoint')
+    held = (
+        f'{run} holds epoch_2.pth, epoch_12.pth, best_acc_epoch_12.pth but '
+        'not epoch_4.pth: the run there did not keep it'
+    )
+    model_cfg = Config.fromfile(KD_CFG).model
+    model_cfg.teacher_ckpt = str(run / 'epoch_4.pth')
+    with pytest.raises(ConfigError, match=re.escape(held)):
+        check_teacher_checkpoint(model_cfg, random_teacher=False)
+    model_cfg.teacher_ckpt = str(run / 'epoch_12.pth')
+    model_cfg.teacher_snapshots = [str(run / 'epoch_4.pth')]
+    with pytest.raises(ConfigError, match=re.escape(held)):
+        check_teacher_checkpoint(model_cfg, random_teacher=False)
+    cfg = Config(dict(load_from=str(run / 'epoch_4.pth')))
+    with pytest.raises(ConfigError, match=re.escape(held)):
+        check_load_from(cfg)
+    # a folder of no checkpoint: the run is still to train
+    cfg = Config(dict(load_from=str(tmp_path / 'epoch_4.pth')))
+    with pytest.raises(ConfigError, match='Train the run it names first'):
+        check_load_from(cfg)
 
 
 def test_a_part_set_to_none_by_cfg_options_is_named(tmp_path):

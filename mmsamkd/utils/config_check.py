@@ -90,6 +90,29 @@ def not_a_checkpoint(key: str, path: str) -> Optional[str]:
     )
 
 
+def run_folder_without(path: str) -> Optional[str]:
+    """For a missing checkpoint in a folder that holds other checkpoints
+    (a run kept some, not this one): what it holds and why, else None.
+    "Train the teacher first" misled there: it had trained."""
+    folder = osp.dirname(osp.expanduser(path)) or '.'
+    if not osp.isdir(folder):
+        return None
+    found = sorted(
+        (n for n in os.listdir(folder) if n.endswith('.pth')),
+        key=lambda n: (len(n), n),
+    )
+    if not found:
+        return None
+    shown = found if len(found) <= 4 else found[:2] + ['...'] + found[-1:]
+    return (
+        f'{folder} holds {", ".join(shown)} but not '
+        f'{osp.basename(path)}: the run there did not keep it (its schedule'
+        ' ended before it, or its default_hooks.checkpoint interval or '
+        'max_keep_ckpts left it out). Name a checkpoint it holds, or train'
+        ' that run again keeping this one.'
+    )
+
+
 def check_teacher_checkpoint(
     model_cfg: ConfigDict, random_teacher: bool
 ) -> None:
@@ -113,9 +136,13 @@ def check_teacher_checkpoint(
         raise ConfigError(problem)
     if local and not osp.isfile(osp.expanduser(ckpt)):
         raise ConfigError(
-            f'teacher_ckpt {ckpt!r} does not exist. Train the teacher '
-            'first (tools/train.py configs/teachers/<config>.py) or point '
-            'to its checkpoint with --cfg-options model.teacher_ckpt=PATH.'
+            f'teacher_ckpt {ckpt!r} does not exist. '
+            + (
+                run_folder_without(ckpt)
+                or 'Train the teacher first (tools/train.py '
+                'configs/teachers/<config>.py) or point to its checkpoint '
+                'with --cfg-options model.teacher_ckpt=PATH.'
+            )
         )
     for snapshot in model_cfg.get('teacher_snapshots') or ():
         local = '://' not in snapshot
@@ -124,10 +151,14 @@ def check_teacher_checkpoint(
             raise ConfigError(problem)
         if local and not osp.isfile(osp.expanduser(snapshot)):
             raise ConfigError(
-                f'teacher snapshot {snapshot!r} does not exist. Train the '
-                'snapshot teacher first (tools/train.py configs/teachers/'
-                '<teacher>_snapshots_<...>.py keeps them) or set '
-                'model.teacher_snapshots and model.teacher_ckpt.'
+                f'teacher snapshot {snapshot!r} does not exist. '
+                + (
+                    run_folder_without(snapshot)
+                    or 'Train the snapshot teacher first (tools/train.py '
+                    'configs/teachers/<teacher>_snapshots_<...>.py keeps '
+                    'them) or set model.teacher_snapshots and '
+                    'model.teacher_ckpt.'
+                )
             )
 
 
@@ -159,9 +190,13 @@ def check_load_from(cfg: Config) -> None:
                 "epoch_N.pth, or plain --resume for the work dir's latest."
             )
         raise ConfigError(
-            f'load_from {path!r} does not exist. Train the run it names '
-            'first (see the comment above load_from in the config) or set '
-            '--cfg-options load_from=PATH.'
+            f'load_from {path!r} does not exist. '
+            + (
+                run_folder_without(path)
+                or 'Train the run it names first (see the comment above '
+                'load_from in the config) or set --cfg-options '
+                'load_from=PATH.'
+            )
         )
 
 
