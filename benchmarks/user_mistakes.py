@@ -1102,6 +1102,7 @@ class Sweep:
         'compare reuses a 2-process run',
         'compare: typo in its second config',
         'compare: MS-MGANs snapshots past a shortened teacher',
+        'compare: one checkpoint kept under MS-MGANs',
         'compare: early stopping twice',
         'compare after a code fix',
         'two compare.py in one root',
@@ -1245,6 +1246,9 @@ class Sweep:
             'compare: typo in its second config': self.compare_late_typo,
             'compare: MS-MGANs snapshots past a shortened teacher': (
                 self.compare_snapshots_past_the_end
+            ),
+            'compare: one checkpoint kept under MS-MGANs': (
+                self.compare_one_checkpoint_kept
             ),
             'compare: early stopping twice': self.compare_early_stopped,
             'compare after a code fix': self.compare_after_code_fix,
@@ -1753,6 +1757,28 @@ class Sweep:
                 options=['train_cfg.max_epochs=2'],
             ),
             'epoch_4.pth',
+            root,
+            SNAPSHOTS,
+        )
+
+    def compare_one_checkpoint_kept(self):
+        """MS-MGANs beside its snapshot teacher, every run keeping one
+        checkpoint (to save disk): the snapshots of epochs 4 and 8 are
+        removed, which must be said before the teacher trains."""
+        root = self.dir('c12')
+        return self.refused_before_training(
+            tool(
+                'compare.py',
+                SNAPSHOTS,
+                MSMGAN,
+                '--work-dir-root',
+                root,
+                options=[
+                    'train_cfg.max_epochs=12',
+                    'default_hooks.checkpoint.max_keep_ckpts=1',
+                ],
+            ),
+            'max_keep_ckpts=1 keeps epoch_12.pth',
             root,
             SNAPSHOTS,
         )

@@ -133,7 +133,8 @@ def test_distillation_reads_its_teacher_from_the_same_root(tmp_path):
 
 def test_a_checkpoint_a_listed_run_will_not_save_is_refused_first(tmp_path):
     """MS-MGANs' snapshots are epochs 4, 8 and 12 of their teacher's run:
-    a comparison shortened to 2 epochs never saves them (before: refused
+    a comparison shortened to 2 epochs never saves them, one keeping a
+    single checkpoint removes two (before: refused
     at the student's turn, after the teacher had trained, with a line
     that said to train the teacher)."""
     root = tmp_path / 'runs'
@@ -148,6 +149,24 @@ def test_a_checkpoint_a_listed_run_will_not_save_is_refused_first(tmp_path):
         'trains only 2 epochs',
     )
     # refused before the teacher trained
+    assert not (root / 'resnet14_snapshots_1xb64_fmnist').exists()
+    # one checkpoint kept, to save disk: the teacher trained, then
+    # "teacher_ckpt ... does not exist. Train the teacher first"
+    result = compare(
+        root,
+        SNAPSHOTS_CFG,
+        MSMGAN_CFG,
+        **{
+            'train_cfg.max_epochs': 12,
+            'default_hooks.checkpoint.max_keep_ckpts': 1,
+        },
+    )
+    assert_one_line_error(
+        result,
+        'names epoch_4.pth of the run of',
+        'removes it (default_hooks.checkpoint.max_keep_ckpts=1 keeps '
+        'epoch_12.pth)',
+    )
     assert not (root / 'resnet14_snapshots_1xb64_fmnist').exists()
 
 

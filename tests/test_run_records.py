@@ -480,12 +480,14 @@ def test_auto_scale_lr_is_named_with_its_factor(tmp_path):
 
 
 def test_a_checkpoint_past_the_end_of_a_run_is_told():
-    from mmsamkd.comparison.runs import past_the_end
+    from mmsamkd.comparison.runs import why_not_kept
 
     epochs = Config(dict(train_cfg=dict(by_epoch=True, max_epochs=2)))
-    assert past_the_end(epochs, 'epoch_4.pth')
-    assert past_the_end(epochs, 'epoch_3.pth')
-    assert not past_the_end(epochs, 'epoch_2.pth')
+    assert why_not_kept(epochs, 'epoch_4.pth') == 'trains only 2 epochs'
+    assert why_not_kept(epochs, 'epoch_3.pth') == 'trains only 2 epochs'
+    # MMEngine's default hook (interval 1, all kept)
+    assert why_not_kept(epochs, 'epoch_1.pth') is None
+    assert why_not_kept(epochs, 'epoch_2.pth') is None
     # what it counts in another unit, or not at all, it cannot tell
     for name in (
         'iter_400.pth',
@@ -494,10 +496,62 @@ def test_a_checkpoint_past_the_end_of_a_run_is_told():
         'epoch_4.pth.sha256',
         'epoch_40000',
     ):
-        assert not past_the_end(epochs, name), name
+        assert why_not_kept(epochs, name) is None, name
     iters = Config(
         dict(train_cfg=dict(type='IterBasedTrainLoop', max_iters=300))
     )
-    assert past_the_end(iters, 'iter_400.pth')
-    assert not past_the_end(iters, 'iter_300.pth')
-    assert not past_the_end(iters, 'epoch_4.pth')
+    assert why_not_kept(iters, 'iter_400.pth') == 'trains only 300 iterations'
+    assert why_not_kept(iters, 'iter_300.pth') is None
+    assert why_not_kept(iters, 'epoch_4.pth') is None
+
+
+def test_a_checkpoint_the_hook_does_not_keep_is_told():
+    """As MMEngine's CheckpointHook saves (every ``interval`` steps from
+    ``save_begin``, and the last) and removes (all but the newest
+    ``max_keep_ckpts``): worked by hand for 12 epochs."""
+    from mmsamkd.comparison.runs import saved_steps, why_not_kept
+
+    def run(**hook):
+        return Config(
+            dict(
+                train_cfg=dict(by_epoch=True, max_epochs=12),
+                default_hooks=dict(
+                    checkpoint=dict(dict(type='CheckpointHook'), **hook)
+                ),
+            )
+        )
+
+    assert saved_steps(run(interval=4)) == [4, 8, 12]
+    assert saved_steps(run(interval=5)) == [5, 10, 12]
+    assert saved_steps(run(interval=5, save_last=False)) == [5, 10]
+    assert saved_steps(run(interval=4, save_begin=3)) == [3, 7, 11, 12]
+    assert saved_steps(run(interval=-1)) == [12]
+    assert saved_steps(run(interval=1))[:3] == [1, 2, 3]
+    no_hook = Config(
+        dict(
+            train_cfg=dict(by_epoch=True, max_epochs=12),
+            default_hooks=dict(checkpoint=None),
+        )
+    )
+    assert saved_steps(no_hook) == []
+    assert saved_steps(run(interval=1, type='mmrazor.OtherHook')) is None
+
+    snapshots = run(interval=4, max_keep_ckpts=-1)
+    for name in ('epoch_4.pth', 'epoch_8.pth', 'epoch_12.pth'):
+        assert why_not_kept(snapshots, name) is None
+    assert why_not_kept(run(interval=5), 'epoch_4.pth') == (
+        'does not save it at its checkpoint interval '
+        '(default_hooks.checkpoint: interval=5; it saves epoch_5.pth, '
+        'epoch_10.pth, epoch_12.pth)'
+    )
+    assert 'it saves epoch_1.pth, ..., epoch_11.pth' in why_not_kept(
+        run(interval=2, save_begin=1, save_last=False), 'epoch_12.pth'
+    )
+    assert 'it saves none' in why_not_kept(no_hook, 'epoch_4.pth')
+    assert why_not_kept(run(interval=4, max_keep_ckpts=2), 'epoch_4.pth') == (
+        'removes it (default_hooks.checkpoint.max_keep_ckpts=2 keeps '
+        'epoch_8.pth, epoch_12.pth)'
+    )
+    assert why_not_kept(run(interval=4, max_keep_ckpts=2), 'epoch_8.pth') is (
+        None
+    )

@@ -4,7 +4,16 @@ work dir holds may be reported as one of them."""
 import copy
 import os
 import os.path as osp
-from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 from mmengine.config import Config
 
@@ -95,23 +104,91 @@ def follow_final_checkpoints(loaded: Sequence[LoadedRun]) -> None:
                 cfg.merge_from_dict({key: options[key]})
 
 
-def past_the_end(cfg: Config, name: str) -> bool:
-    """Whether the checkpoint ``name`` (``epoch_4.pth``, ``iter_400.pth``)
-    counts more steps than a run of ``cfg`` trains, so that no run of it
-    saves that file."""
+def saved_steps(cfg: Config) -> Optional[List[int]]:
+    """The steps at which a run of ``cfg`` saves a checkpoint
+    (``epoch_4.pth``, ``iter_400.pth``) whatever its accuracy: every
+    ``interval`` steps from ``save_begin`` and, under ``save_last``, its
+    last, as MMEngine's ``CheckpointHook`` does; None for a checkpoint
+    hook of another type. (The hook also saves one at each new best
+    validation after its first save.)"""
+    # MMEngine's default for a config without one
+    hook = (cfg.get('default_hooks') or {}).get(
+        'checkpoint', dict(type='CheckpointHook', interval=1)
+    )
+    if not hook:
+        return []
+    if str(hook.get('type', 'CheckpointHook')).split('.')[-1] != (
+        'CheckpointHook'
+    ):
+        return None
+    length = planned_length(cfg)
+    interval = hook.get('interval', -1)
+    begin = hook.get('save_begin', 0)
+    last = hook.get('save_last', True)
+    return [
+        step
+        for step in range(1, length + 1)
+        if (interval > 0 and step >= begin and (step - begin) % interval == 0)
+        or (last and step == length)
+    ]
+
+
+def step_of(cfg: Config, name: str) -> Optional[int]:
+    """The step a checkpoint file ``name`` of a run of ``cfg`` was saved
+    at (``epoch_4.pth``: 4), or None for another name (``best_*.pth``,
+    the other unit's)."""
     stem, _, step = name.partition('_')
-    if stem != step_unit(cfg) or not step.endswith('.pth'):
-        return False
-    step = step[: -len('.pth')]
-    return step.isdigit() and int(step) > planned_length(cfg)
+    step = step[: -len('.pth')] if step.endswith('.pth') else ''
+    return int(step) if stem == step_unit(cfg) and step.isdigit() else None
+
+
+def why_not_kept(cfg: Config, name: str) -> Optional[str]:
+    """Why a finished run of ``cfg`` may not hold the checkpoint ``name``,
+    or None where it does (or that cannot be told)."""
+    step = step_of(cfg, name)
+    if step is None:
+        return None
+    if step > planned_length(cfg):
+        unit = 'epoch' if counts_epochs(cfg) else 'iteration'
+        return f'trains only {planned_length(cfg)} {unit}s'
+    saved = saved_steps(cfg)
+    if saved is None:
+        return None
+
+    def listed(steps):
+        names = [f'{step_unit(cfg)}_{k}.pth' for k in steps]
+        if len(names) > 3:
+            names = [names[0], '...', names[-1]]
+        return ', '.join(names) or 'none'
+
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
+    if step not in saved:
+        settings = ', '.join(
+            f'{key}={hook[key]}'
+            for key in ('interval', 'save_begin', 'save_last')
+            if key in hook
+        )
+        return (
+            'does not save it at its checkpoint interval '
+            f'(default_hooks.checkpoint: {settings or "None"}; it saves '
+            f'{listed(saved)})'
+        )
+    keep = hook.get('max_keep_ckpts', -1)
+    if keep > 0 and step not in saved[-keep:]:
+        return (
+            f'removes it (default_hooks.checkpoint.max_keep_ckpts={keep} '
+            f'keeps {listed(saved[-keep:])})'
+        )
+    return None
 
 
 def check_inputs_saved(loaded: Sequence[LoadedRun]) -> None:
     """Refuse, before anything trains, a run that starts from a checkpoint
-    that another listed run will not save under this command's options:
-    MS-MGANs' snapshots ``epoch_4.pth`` (and ``8``, ``12``) of a teacher
-    shortened to 2 epochs failed only at the student's turn, after the
-    teacher had trained, with a line that said to train the teacher."""
+    that another listed run will not hold at its end under this command's
+    options: MS-MGANs' snapshots ``epoch_4.pth`` (and ``8``, ``12``) of a
+    teacher shortened to 2 epochs, or one that keeps a single checkpoint,
+    failed only at the student's turn, after the teacher had trained,
+    with a line that said to train the teacher."""
     by_dir = {
         osp.abspath(work_dir): (config, cfg)
         for config, work_dir, cfg, _ in loaded
@@ -123,16 +200,16 @@ def check_inputs_saved(loaded: Sequence[LoadedRun]) -> None:
                 if not path or folder not in by_dir:
                     continue
                 source, source_cfg = by_dir[folder]
-                if not past_the_end(source_cfg, name):
+                why = why_not_kept(source_cfg, name)
+                if why is None:
                     continue
-                unit = 'epoch' if counts_epochs(source_cfg) else 'iteration'
                 raise ConfigError(
                     f'{config}: {key} names {name} of the run of {source}, '
-                    f'which under these options trains only '
-                    f'{planned_length(source_cfg)} {unit}s: this run would '
-                    'stop at its start, after that one trained. Lengthen '
-                    "that run's schedule, or compare a config that names "
-                    'a checkpoint it saves.'
+                    f'which under these options {why}: this run would '
+                    'stop at its start, after that one trained. Make '
+                    'that run keep it (its schedule, its checkpoint '
+                    'hook), or compare a config that names a checkpoint '
+                    'it keeps.'
                 )
 
 
