@@ -1932,8 +1932,6 @@ class Sweep:
 
 
 def glob_logs(work_dir):
-    import glob
-
     return glob.glob(osp.join(work_dir, '2*', '2*.log'))
 
 
