@@ -325,6 +325,17 @@ class Sweep:
                 [teacher],
                 ['--resume', self.teacher],
             ),
+            'resume from the best checkpoint': (
+                STUDENT,
+                'm151',
+                [],
+                [
+                    '--resume',
+                    osp.join(
+                        self.dir('student'), 'best_accuracy_top1_epoch_1.pth'
+                    ),
+                ],
+            ),
             'two pairs in one argument': (
                 STUDENT,
                 'm23',
@@ -823,6 +834,7 @@ class Sweep:
             'fresh run over the same run': 'an earlier run of these settings',
             'resume another network': 'config resnet14_1xb64_fmnist',
             'resume another run for more epochs': 'schedule 1 epochs',
+            'resume from the best checkpoint': 'a best checkpoint, which',
             'two pairs in one argument': 'several key=value pairs',
             'ICAKD num_classes 5': 'loss_structure counts 5 classes',
             'ICAKD bank of another width': 'set bank_channels=64',
@@ -1008,6 +1020,7 @@ class Sweep:
         'last_checkpoint names a removed',
         'path with spaces',
         'resume without the schedule state',
+        'resume from the best checkpoint',
         'two pairs in one argument',
         'a dict in --cfg-options',
         'unbalanced brackets in --cfg-options',

@@ -623,6 +623,17 @@ def test_what_a_resumed_checkpoint_must_hold():
         'lacks the optimizer state (momentum) and the learning-rate ' in both
     )
     assert 'start them over' in both
+    # a best checkpoint: saved without them by MMEngine, whatever the
+    # settings (before: blamed save_optimizer=False, said to retrain)
+    best = problem(scheduled, {}, 'w/best_accuracy_top1_epoch_3.pth')
+    assert best.startswith(
+        '--resume w/best_accuracy_top1_epoch_3.pth: a best checkpoint, '
+        'which MMEngine saves without the optimizer state (momentum) and '
+        'the learning-rate schedule'
+    )
+    assert "Resume from its run's epoch_N.pth" in best
+    assert 'load_from=w/best_accuracy_top1_epoch_3.pth' in best
+    assert 'save_optimizer' not in best
     # a run of no schedulers has no schedule to lose
     assert (
         problem(SimpleNamespace(param_schedulers=None), {'optimizer': {}}, 'c')

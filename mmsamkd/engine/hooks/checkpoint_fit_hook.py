@@ -1,6 +1,7 @@
 """The checkpoint a run tests or resumes holds every weight of its model
 (and, to resume, the optimizer and schedule state)."""
 
+import os.path as osp
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -100,6 +101,16 @@ def training_state_problem(
     if not lost:
         return None
     what = ' and '.join(what for what, _ in lost)
+    if osp.basename(filename).startswith('best_'):
+        # before: blamed save_optimizer=False, said to train it again
+        return (
+            f'--resume {filename}: a best checkpoint, which MMEngine saves '
+            f'without {what}, so the resumed run would start '
+            + ('them' if len(lost) > 1 else 'it')
+            + " over. Resume from its run's epoch_N.pth (iter_N.pth; plain "
+            '--resume takes the latest), or start a new run from its '
+            f'weights with load_from={filename}.'
+        )
     keys = ' and '.join(f'{key}=False' for _, key in lost)
     return (
         f'--resume {filename}: the checkpoint lacks {what}, which '
