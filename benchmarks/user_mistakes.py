@@ -1257,11 +1257,22 @@ class Sweep:
             'compare under auto_scale_lr': self.compare_scaled_lr,
             'compare reuses a 2-process run': self.compare_two_processes,
             'compare: typo in its second config': self.compare_late_typo,
+            # every run shortened to 2 epochs
             'compare: MS-MGANs snapshots past a shortened teacher': (
-                self.compare_snapshots_past_the_end
+                lambda: self.compare_snapshots_not_kept(
+                    'c10', ['train_cfg.max_epochs=2'], 'epoch_4.pth'
+                )
             ),
+            # every run keeping one checkpoint, to save disk
             'compare: one checkpoint kept under MS-MGANs': (
-                self.compare_one_checkpoint_kept
+                lambda: self.compare_snapshots_not_kept(
+                    'c12',
+                    [
+                        'train_cfg.max_epochs=12',
+                        'default_hooks.checkpoint.max_keep_ckpts=1',
+                    ],
+                    'max_keep_ckpts=1 keeps epoch_12.pth',
+                )
             ),
             'compare: early stopping twice': self.compare_early_stopped,
             'compare after a code fix': self.compare_after_code_fix,
@@ -1755,11 +1766,11 @@ class Sweep:
             TEACHER,
         )
 
-    def compare_snapshots_past_the_end(self):
-        """MS-MGANs beside its snapshot teacher, every run shortened to 2
-        epochs: the snapshots (epochs 4, 8, 12) are never saved, which
+    def compare_snapshots_not_kept(self, folder, options, about):
+        """MS-MGANs beside its snapshot teacher under ``options`` that
+        leave its snapshots (epochs 4, 8, 12) unsaved or removed: that
         must be said before the teacher trains."""
-        root = self.dir('c10')
+        root = self.dir(folder)
         return self.refused_before_training(
             tool(
                 'compare.py',
@@ -1767,31 +1778,9 @@ class Sweep:
                 MSMGAN,
                 '--work-dir-root',
                 root,
-                options=['train_cfg.max_epochs=2'],
+                options=options,
             ),
-            'epoch_4.pth',
-            root,
-            SNAPSHOTS,
-        )
-
-    def compare_one_checkpoint_kept(self):
-        """MS-MGANs beside its snapshot teacher, every run keeping one
-        checkpoint (to save disk): the snapshots of epochs 4 and 8 are
-        removed, which must be said before the teacher trains."""
-        root = self.dir('c12')
-        return self.refused_before_training(
-            tool(
-                'compare.py',
-                SNAPSHOTS,
-                MSMGAN,
-                '--work-dir-root',
-                root,
-                options=[
-                    'train_cfg.max_epochs=12',
-                    'default_hooks.checkpoint.max_keep_ckpts=1',
-                ],
-            ),
-            'max_keep_ckpts=1 keeps epoch_12.pth',
+            about,
             root,
             SNAPSHOTS,
         )
