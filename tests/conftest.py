@@ -1,5 +1,6 @@
 """Shared helpers: tiny Fashion-MNIST runs of the real configs."""
 
+import contextlib
 import os
 import os.path as osp
 import subprocess
@@ -245,6 +246,21 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def port_held(port):
+    """``port`` listened on meanwhile, as another run on this machine
+    would hold it (left as it is where something holds it already)."""
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(('', port))
+            sock.listen()
+        except OSError:
+            pass
+        yield
 
 
 def training_flags(algorithm):

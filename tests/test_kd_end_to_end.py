@@ -6,7 +6,6 @@ import json
 import os
 import os.path as osp
 import re
-import socket
 
 import pytest
 import torch
@@ -19,6 +18,7 @@ from conftest import (
     STUDENT_CFG,
     clone_state,
     options_args,
+    port_held,
     run_dist_train,
     run_tool,
     run_tool_in_process,
@@ -193,12 +193,7 @@ def test_dist_train_two_cpu_processes(fmnist_teacher_ckpt, tmp_path):
     # torchrun's usual port held, as by a first run on this machine
     # (before: a second run ended in torchrun's EADDRINUSE traceback):
     # without PORT, the script takes a free one
-    with socket.socket() as first_run:
-        try:
-            first_run.bind(('', 29500))
-            first_run.listen()
-        except OSError:
-            pass  # held already
+    with port_held(29500):  # torchrun's port, as a first run holds it
         result = run_dist_train(
             KD_CFG,
             2,

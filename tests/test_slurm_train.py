@@ -2,13 +2,14 @@
 
 import os
 import os.path as osp
+import socket
 import stat
 import subprocess
 import sys
 
 import pytest
 
-from conftest import REPO, STUDENT_CFG, free_port, options_args
+from conftest import REPO, STUDENT_CFG, options_args, port_held
 
 SCRIPT = osp.join(REPO, 'tools', 'slurm_train.sh')
 
@@ -120,15 +121,53 @@ def test_missing_arguments_print_usage(tmp_path):
     assert result.returncode == 2 and 'usage:' in result.stderr
 
 
+def test_each_slurm_job_step_gets_its_own_port():
+    """MMEngine gives every Slurm job port 29500: a second job on a node
+    found it taken (or its tasks reached the first job's store)."""
+    from mmsamkd.utils.distributed import slurm_job_port
+
+    def port(**environ):
+        slurm_job_port(environ)
+        return environ.get('MASTER_PORT')
+
+    assert port(SLURM_JOB_ID='4711') == '27110'
+    assert port(SLURM_JOB_ID='4711', SLURM_STEP_ID='3') == '27113'
+    assert port(SLURM_JOB_ID='4712') == '27120'
+    assert port(SLURM_JOB_ID='123999', SLURM_STEP_ID='12') == '29992'
+    # the user's port stands; outside a job there is nothing to go by
+    assert port(SLURM_JOB_ID='4711', MASTER_PORT='31000') == '31000'
+    assert port() is None
+    assert port(SLURM_JOB_ID='') is None
+
+
+def job_of_a_free_port():
+    """A Slurm job id whose port (step 0) is free here now."""
+    for job in range(1000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(('127.0.0.1', 20000 + job * 10))
+            except OSError:
+                continue
+        return job
+    raise RuntimeError('no port of 20000-29990 is free')
+
+
 @pytest.mark.slow
 def test_two_cpu_tasks_train_over_gloo(tmp_path):
+    # the port from the job id, as the tasks of a real job find it
     env = fake_slurm(
-        tmp_path, GPUS='2', GPUS_PER_NODE='0', MASTER_PORT=str(free_port())
+        tmp_path,
+        GPUS='2',
+        GPUS_PER_NODE='0',
+        SLURM_JOB_ID=str(job_of_a_free_port()),
     )
+    env.pop('MASTER_PORT', None)
     work_dir = tmp_path / 'w'
-    result = slurm_train(
-        ['cpu', 'student', STUDENT_CFG, work_dir, *options_args({})], env
-    )
+    with port_held(29500):  # MMEngine's port, as another job holds it
+        result = slurm_train(
+            ['cpu', 'student', STUDENT_CFG, work_dir, *options_args({})],
+            env,
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     assert '--ntasks-per-node=2' in (tmp_path / 'srun_args').read_text()
     log = next(work_dir.glob('2*/2*.log')).read_text()

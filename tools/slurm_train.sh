@@ -5,6 +5,8 @@
 # srun starts GPUS tasks, GPUS_PER_NODE per node, each running tools/train.py
 # with --launcher slurm (one process per GPU). With GPUS_PER_NODE=0 no GPU
 # is requested and the tasks train on the CPU over gloo (mmsamkd.compat).
+# Unless MASTER_PORT is set, train.py takes the rendezvous port from the
+# job and step ids (MMEngine's 29500 would be every job's on a node).
 set -euo pipefail
 if [ "$#" -lt 4 ]; then
     echo "usage: $0 PARTITION JOB_NAME CONFIG WORK_DIR [train.py args ...]" >&2

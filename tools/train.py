@@ -116,6 +116,7 @@ def main():
         check_launch,
         end_distributed,
         launch_world_size,
+        slurm_job_port,
         stalled_collective,
     )
     from mmsamkd.utils.process_ownership import (
@@ -136,6 +137,8 @@ def main():
         check_work_dir(cfg.work_dir)
         check_config(cfg)
         check_launch(cfg.launcher)
+        if cfg.launcher == 'slurm':
+            slurm_job_port(os.environ)
         if os.environ.get('TORCHELASTIC_RUN_ID'):
             die_with_parent()  # a rank ends with torchrun's agent
         if launch_rank() == 0:  # one lock per run, not per rank

@@ -2,7 +2,7 @@
 cleanly."""
 
 import os
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, MutableMapping, Optional
 
 if TYPE_CHECKING:  # torch and mmengine load only when a run ends
     from mmengine.config import Config
@@ -62,6 +62,25 @@ def check_launch(launcher: str) -> None:
             f'{program} (e.g. {example}), or drop --launcher to run one '
             'process.'
         )
+
+
+def slurm_job_port(environ: MutableMapping[str, str]) -> None:
+    """Under Slurm, set ``MASTER_PORT`` (where one is not set) from the job
+    and step ids, the same for every task of a step.
+
+    MMEngine's Slurm init takes 29500 for every job, so a second job
+    sharing a node with a first (8 GPUs, two jobs of 4) found the port
+    taken, and its other tasks could reach the first job's store. Ports
+    20000-29999 lie below Linux's ephemeral range; a job whose port is
+    still taken sets ``MASTER_PORT`` itself (or ``env_cfg.dist_cfg.port``,
+    which MMEngine puts above both).
+    """
+    job = environ.get('SLURM_JOB_ID', '')
+    step = environ.get('SLURM_STEP_ID', '0')
+    if 'MASTER_PORT' in environ or not job.isdigit():
+        return
+    step = int(step) if step.isdigit() else 0
+    environ['MASTER_PORT'] = str(20000 + int(job) % 1000 * 10 + step % 10)
 
 
 def launch_world_size(launcher: str) -> int:
