@@ -8,6 +8,7 @@ left every weight as initialised and reported its chance accuracy, rc 0;
 tracebacks from mmengine and torch (the last only after an epoch).
 """
 
+import json
 import re
 
 import pytest
@@ -713,6 +714,61 @@ def test_an_enabled_auto_scale_lr_needs_its_base_batch():
         ):
             settings(auto_scale_lr=scaling)
     settings(auto_scale_lr=dict(enable=True, base_batch_size=64))
+
+
+def test_a_batch_other_than_the_config_names_is_told():
+    """``..._8xb16_...`` on one GPU took steps of 16 at the rates tuned
+    for 128, rc 0, not said anywhere."""
+    from mmsamkd.utils.training_settings import recipe_batch_note
+
+    name = 'configs/kd/kd_resnet50-mmpretrain_resnet18-mmpretrain_8xb16_c.py'
+    cfg = Config(dict(train_dataloader=dict(batch_size=16)))
+    assert recipe_batch_note(name, cfg, 1) == (
+        'kd_resnet50-mmpretrain_resnet18-mmpretrain_8xb16_c.py is a recipe '
+        'for 8 processes of 16 images (128 a step); this run takes 1 of 16 '
+        "(16 a step) at the recipe's learning rates, so its accuracy is "
+        "not the recipe's. Launch 8 processes (tools/dist_train.sh CONFIG "
+        '8), or pass --auto-scale-lr to scale the learning rates to its '
+        'batch.'
+    )
+    assert recipe_batch_note(name, cfg, 8) is None
+    # the same 128 a step, or the rates scaled to the batch: nothing to say
+    cfg32 = Config(dict(train_dataloader=dict(batch_size=32)))
+    assert recipe_batch_note(name, cfg32, 4) is None
+    assert 'takes 2 of 32 (64 a step)' in recipe_batch_note(name, cfg32, 2)
+    scaled = Config(
+        dict(
+            train_dataloader=dict(batch_size=16),
+            auto_scale_lr=dict(enable=True, base_batch_size=128),
+        )
+    )
+    assert recipe_batch_note(name, scaled, 1) is None
+    # a name that gives no recipe
+    assert recipe_batch_note('configs/my_student.py', cfg, 1) is None
+
+
+def test_train_py_warns_of_another_batch_and_scales_on_request(tmp_path):
+    config = tmp_path / 'student_2xb32_fmnist.py'
+    config.write_text(
+        f'_base_ = [{STUDENT_CFG!r}]\n'
+        'train_dataloader = dict(batch_size=32)\n'
+        'auto_scale_lr = dict(base_batch_size=64)\n'
+    )
+    told = 'WARNING - student_2xb32_fmnist.py is a recipe for 2 processes'
+    for flags, run in (((), 'plain'), (('--auto-scale-lr',), 'scaled')):
+        result = run_tool_in_process(
+            'train.py',
+            config,
+            '--work-dir',
+            tmp_path / run,
+            *flags,
+            *options_args({}),
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        (log,) = (tmp_path / run).glob('*/*.log')
+        assert (told in log.read_text()) == (run == 'plain')
+    record = json.loads((tmp_path / 'scaled' / 'run_config.json').read_text())
+    assert record['lr_scale'] == 0.5  # 1 x 32 / 64
 
 
 def test_a_default_hook_set_to_none_is_removed(tmp_path):

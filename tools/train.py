@@ -1,7 +1,7 @@
 """Train any mmsamkd / MMRazor / MMPretrain config.
 
 python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
-    [--amp] [--cfg-options k=v ...] [--launcher pytorch]
+    [--amp] [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
 """
 
 import argparse
@@ -38,6 +38,12 @@ def parse_args():
         '--amp',
         action='store_true',
         help='mixed precision: fp16 on a GPU, bf16 on a CPU that has it',
+    )
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help="scale the learning rates to this launch's batch (processes x "
+        'batch_size / auto_scale_lr.base_batch_size), as MMEngine does',
     )
     parser.add_argument(
         '--cfg-options',
@@ -80,6 +86,8 @@ def build_cfg(args):
         cfg.work_dir = osp.join(
             './work_dirs', osp.splitext(osp.basename(args.config))[0]
         )
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr = dict(cfg.get('auto_scale_lr') or {}, enable=True)
     if args.amp:
         from mmsamkd.engine.optimizers import use_mixed_precision
 
@@ -209,13 +217,17 @@ def main():
             TrainedClassesHook,
         )
         from mmsamkd.utils.config_check import loaded_files
-        from mmsamkd.utils.training_settings import warn_of_late_milestones
+        from mmsamkd.utils.training_settings import (
+            warn_of_late_milestones,
+            warn_of_recipe_batch,
+        )
 
         # run_cost.json and reliability_val.json, for compare.py
         runner.register_hook(RunCostHook())
         runner.register_hook(ReliabilityHook())
         runner.register_hook(TrainedClassesHook(loaded_files(cfg)))
         warn_of_late_milestones(cfg)
+        warn_of_recipe_batch(args.config, cfg, processes)
         if cfg.get('resume'):
             runner.register_hook(CheckpointFitHook(args.config, 'resume'))
         elif cfg.get('load_from'):

@@ -18,6 +18,8 @@ not refused.
 """
 
 import logging
+import os.path as osp
+import re
 from numbers import Integral, Number
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
@@ -415,6 +417,39 @@ def warn_of_late_milestones(cfg: Config) -> None:
             logger='current',
             level=logging.WARNING,
         )
+
+
+def recipe_batch_note(
+    config: str, cfg: Config, processes: int
+) -> Optional[str]:
+    """Why a run of ``config`` steps otherwise than the recipe its name
+    gives (``..._8xb16_cifar100.py``: 8 processes of 16 images, 128 a
+    step, at its learning rates), or None. One GPU running an 8xb16
+    config took steps of 16 at the rates tuned for 128, rc 0, with an
+    accuracy that was not the recipe's."""
+    found = re.search(r'_(\d+)xb(\d+)_', osp.basename(config))
+    batch_size = (cfg.get('train_dataloader') or {}).get('batch_size')
+    if not found or not isinstance(batch_size, int):
+        return None
+    recipe = int(found.group(1)) * int(found.group(2))
+    if recipe == processes * batch_size or enabled_auto_scale_lr(cfg):
+        return None
+    return (
+        f'{osp.basename(config)} is a recipe for {found.group(1)} '
+        f'processes of {found.group(2)} images ({recipe} a step); this run '
+        f'takes {processes} of {batch_size} ({processes * batch_size} a '
+        "step) at the recipe's learning rates, so its accuracy is not the "
+        f"recipe's. Launch {found.group(1)} processes (tools/dist_train.sh "
+        f'CONFIG {found.group(1)}), or pass --auto-scale-lr to scale the '
+        'learning rates to its batch.'
+    )
+
+
+def warn_of_recipe_batch(config: str, cfg: Config, processes: int) -> None:
+    """:func:`recipe_batch_note` as a warning in the run's log."""
+    note = recipe_batch_note(config, cfg, processes)
+    if note:
+        print_log(note, logger='current', level=logging.WARNING)
 
 
 def _scheduled(kind: str) -> str:
