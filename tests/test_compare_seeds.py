@@ -229,6 +229,36 @@ def test_a_run_listed_twice_is_refused(tmp_path, extra):
     assert [p.name for p in tmp_path.iterdir()] == [LOCK_NAME]
 
 
+def test_configs_may_follow_the_seeds(tmp_path):
+    """``--seeds 0 1 A.py B.py``: before, argparse gave the configs to
+    ``--seeds`` and stopped on "invalid int value: 'A.py'"."""
+    result = run_tool_in_process(
+        'compare.py',
+        '--work-dir-root',
+        tmp_path,
+        '--seeds',
+        '3',
+        '4',
+        STUDENT_CFG,
+        '--collect-only',
+    )
+    assert_one_line_error(
+        result,
+        f'resnet8-quarter_1xb64_fmnist.py has no finished run in '
+        f'{tmp_path}/seed3/resnet8-quarter_1xb64_fmnist',
+    )
+    # configs on both sides of the seeds are all read
+    result = run_tool_in_process(
+        'compare.py', STUDENT_CFG, '--seeds', '0', STUDENT_CFG
+    )
+    assert_one_line_error(result, 'would hold two runs', 'listed twice')
+    result = run_tool_in_process(
+        'compare.py', '--seeds', '3', 'A.py', '--seeds', 'B.py'
+    )
+    assert result.returncode == 2
+    assert "argument --seeds: 'B.py' is not a whole number" in result.stderr
+
+
 def test_configs_evaluated_on_other_data_are_refused(tmp_path):
     """Before, a config scoring the validation split shared the table with
     configs scoring the test split, rc 0, nothing to tell them apart."""

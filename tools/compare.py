@@ -57,6 +57,7 @@ after the listed runs whose work dir holds its ``teacher_ckpt`` or
 
 import argparse
 import os.path as osp
+import re
 import sys
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
@@ -71,6 +72,22 @@ class CfgOptions(argparse.Action):
 
         read = CfgOptionsAction(self.option_strings, self.dest)
         read(parser, namespace, values, option_string)
+
+
+class SeedsThenConfigs(argparse.Action):
+    """``--seeds``: the whole numbers after it. Words after those are
+    configs: ``--seeds 0 1 2 A.py B.py`` gave argparse's ``--seeds`` the
+    configs too, refused as "invalid int value"."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        whole = [re.fullmatch(r'-?\d+', value) for value in values]
+        count = whole.index(None) if None in whole else len(values)
+        if not count:
+            parser.error(
+                f'argument --seeds: {values[0]!r} is not a whole number'
+            )
+        namespace.seeds = [int(value) for value in values[:count]]
+        namespace.configs_after_seeds = values[count:]
 
 
 def at_least_one(text):
@@ -92,7 +109,8 @@ def parse_args():
         epilog=__doc__.split('\n\n', 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument('configs', nargs='+', help='config files')
+    # '*': configs may also follow --seeds' numbers (SeedsThenConfigs)
+    parser.add_argument('configs', nargs='*', help='config files')
     parser.add_argument(
         '--work-dir-root',
         default='work_dirs',
@@ -114,8 +132,8 @@ def parse_args():
     )
     parser.add_argument(
         '--seeds',
-        type=int,
         nargs='+',
+        action=SeedsThenConfigs,
         help='train every run that no other listed run reads (the '
         'students) once per seed, in <root>/seed<N>/; add their mean, std '
         'and paired gaps to the table',
@@ -137,7 +155,11 @@ def parse_args():
         action=CfgOptions,
         help='overrides passed to every training run',
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.configs += getattr(args, 'configs_after_seeds', [])
+    if not args.configs:
+        parser.error('the following arguments are required: configs')
+    return args
 
 
 def main():
