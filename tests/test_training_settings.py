@@ -736,6 +736,9 @@ def test_a_batch_other_than_the_config_names_is_told():
     cfg32 = Config(dict(train_dataloader=dict(batch_size=32)))
     assert recipe_batch_note(name, cfg32, 4) is None
     assert 'takes 2 of 32 (64 a step)' in recipe_batch_note(name, cfg32, 2)
+    one = recipe_batch_note('student_1xb64_fmnist.py', cfg, 2)
+    assert one.startswith('student_1xb64_fmnist.py is a recipe for 1 process')
+    assert 'Launch 1 process (tools/dist_train.sh CONFIG 1)' in one
     scaled = Config(
         dict(
             train_dataloader=dict(batch_size=16),

@@ -431,16 +431,19 @@ def recipe_batch_note(
     batch_size = (cfg.get('train_dataloader') or {}).get('batch_size')
     if not found or not isinstance(batch_size, int):
         return None
-    recipe = int(found.group(1)) * int(found.group(2))
-    if recipe == processes * batch_size or enabled_auto_scale_lr(cfg):
+    launches, images = int(found.group(1)), int(found.group(2))
+    if launches * images == processes * batch_size:
         return None
+    if enabled_auto_scale_lr(cfg):
+        return None
+    plural = 'es' * (launches != 1)
     return (
-        f'{osp.basename(config)} is a recipe for {found.group(1)} '
-        f'processes of {found.group(2)} images ({recipe} a step); this run '
+        f'{osp.basename(config)} is a recipe for {launches} process{plural}'
+        f' of {images} images ({launches * images} a step); this run '
         f'takes {processes} of {batch_size} ({processes * batch_size} a '
         "step) at the recipe's learning rates, so its accuracy is not the "
-        f"recipe's. Launch {found.group(1)} processes (tools/dist_train.sh "
-        f'CONFIG {found.group(1)}), or pass --auto-scale-lr to scale the '
+        f"recipe's. Launch {launches} process{plural} (tools/dist_train.sh "
+        f'CONFIG {launches}), or pass --auto-scale-lr to scale the '
         'learning rates to its batch.'
     )
 
