@@ -1116,6 +1116,7 @@ class Sweep:
         'compare: typo in its second config',
         'compare: MS-MGANs snapshots past a shortened teacher',
         'compare: one checkpoint kept under MS-MGANs',
+        'compare: teacher listed after its student',
         'compare: early stopping twice',
         'compare after a code fix',
         'two compare.py in one root',
@@ -1273,6 +1274,9 @@ class Sweep:
                     ],
                     'max_keep_ckpts=1 keeps epoch_12.pth',
                 )
+            ),
+            'compare: teacher listed after its student': (
+                self.compare_teacher_last
             ),
             'compare: early stopping twice': self.compare_early_stopped,
             'compare after a code fix': self.compare_after_code_fix,
@@ -1739,6 +1743,21 @@ class Sweep:
         if 'lr ×2 by auto_scale_lr' not in row:
             return 'WRONG', 'rc 0, the rate unqualified: ' + row[60:170]
         return 'ok', 'the table names the doubled rate'
+
+    def compare_teacher_last(self):
+        """``compare.py KD TEACHER``: the teacher must train first, and
+        the table hold both."""
+        result = tool(
+            'compare.py', KD, TEACHER, '--work-dir-root', self.dir('c13')
+        )
+        if result.returncode != 0:
+            return 'unclear', one_line(result)[1]
+        rows = [x for x in result.stdout.splitlines() if x.startswith('| ')]
+        if not any('| kd |' in x for x in rows) or not any(
+            '| teachers |' in x for x in rows
+        ):
+            return 'WRONG', 'rc 0 without both rows'
+        return 'ok', 'the teacher trained first'
 
     def refused_before_training(self, result, about, root, first):
         """A compare.py refusal for ``about`` that must come before the

@@ -91,6 +91,32 @@ def test_jobs_overlap_independent_runs_and_wait_for_teachers(
     assert (tmp_path / 'kd' / 'compare_train.log').is_file()
 
 
+@pytest.mark.parametrize('jobs', [1, 2])
+def test_a_teacher_listed_after_its_student_trains_first(
+    tmp_path, monkeypatch, jobs
+):
+    """Before: the student started first and stopped at its start,
+    "teacher_ckpt ... does not exist"."""
+    read = fake_training(monkeypatch, tmp_path)
+    ckpt = str(tmp_path / 'teacher' / 'epoch_1.pth')
+    runs = [
+        fake_run(tmp_path, 'kd', model=dict(teacher_ckpt=ckpt)),
+        fake_run(tmp_path, 'teacher', model=dict()),
+    ]
+    scheduler.train_all(TRAINER, runs, None, jobs=jobs)
+    t = read()
+    assert t['start', 'kd'] >= t['end', 'teacher']
+    # two runs that read each other: said, not left untrained
+    runs[1] = fake_run(
+        tmp_path, 'teacher', model=dict(), load_from=f'{tmp_path}/kd/e.pth'
+    )
+    with pytest.raises(
+        MmsamkdError,
+        match='^kd.py and teacher.py read checkpoints of one another',
+    ):
+        scheduler.train_all(TRAINER, runs, None, jobs=jobs)
+
+
 def test_a_failed_teacher_stops_its_students(tmp_path, monkeypatch):
     read = fake_training(monkeypatch, tmp_path, fail=('teacher',))
     ckpt = str(tmp_path / 'teacher' / 'epoch_1.pth')

@@ -97,10 +97,11 @@ def train_all(
     """Train ``[(config, work_dir, cfg)]`` with ``trainer`` (see
     :func:`train_command`), up to ``jobs`` at once.
 
-    A run waits for the runs before it that it depends on (see
-    :func:`depends_on`); a failure stops the queue after the runs in
-    flight end. With ``jobs > 1``, each of the ``jobs`` slots keeps one
-    visible GPU, so that runs side by side do not all land on the first.
+    A run waits for the listed runs it depends on (see
+    :func:`depends_on`), before or after it in the list; a failure stops
+    the queue after the runs in flight end. With ``jobs > 1``, each of
+    the ``jobs`` slots keeps one visible GPU, so that runs side by side do
+    not all land on the first.
     """
     env = dict(os.environ)
     gpus = visible_gpus() if jobs > 1 else []
@@ -112,10 +113,13 @@ def train_all(
     last_progress = time.monotonic()
     while waiting or running:
         for index in list(waiting):
+            # wherever it is listed: before, a teacher listed after its
+            # student was not waited for, and the student stopped at its
+            # start ("teacher_ckpt ... does not exist")
             needs = {
                 j
-                for j in range(index)
-                if depends_on(runs[index][2], runs[j][1])
+                for j in range(len(runs))
+                if j != index and depends_on(runs[index][2], runs[j][1])
             }
             if failed or len(running) >= jobs or not needs <= done:
                 continue
@@ -143,7 +147,7 @@ def train_all(
             )
             running[index] = (process, log, slot)
         if not running:
-            break  # what is left waits on a failed run
+            break  # what is left waits on a failed run, or on each other
         time.sleep(0.5)
         if jobs > 1 and time.monotonic() - last_progress >= PROGRESS_SECONDS:
             # the runs log to files: say where they stand
@@ -163,6 +167,13 @@ def train_all(
             else:
                 done.add(index)
                 print(f'== finished {config}', flush=True)
+    if waiting and not failed:
+        names = ' and '.join(runs[index][0] for index in waiting)
+        raise MmsamkdError(
+            f'{names} read checkpoints of one another (teacher_ckpt, '
+            'load_from): none can train first. Point each at a run that '
+            'does not read it.'
+        )
     if failed:
         config, work_dir, _ = runs[failed[0]]
         if jobs > 1:
