@@ -4,9 +4,10 @@
         [--out-dir DIR] [--collect-only] [--jobs N] [--seeds S [S ...]]
         [--cfg-options k=v ...]
 
-Configs run in the order given, each in ``<work-dir-root>/<config name>``
-(the default work dir of ``tools/train.py``, so a teacher listed before its
-students is where their ``teacher_ckpt`` expects it; under another root,
+Configs run in the order given (a run after the listed runs it reads),
+each in ``<work-dir-root>/<config name>`` (the default work dir of
+``tools/train.py``, so a listed teacher is where its students'
+``teacher_ckpt`` expects it; under another root,
 the ``work_dirs/...`` paths of ``teacher_ckpt`` and ``load_from`` move
 there too, and a path to a listed run's final checkpoint follows that
 run's schedule under ``--cfg-options``). A finished run is collected, not
