@@ -104,6 +104,15 @@ def follow_final_checkpoints(loaded: Sequence[LoadedRun]) -> None:
                 cfg.merge_from_dict({key: options[key]})
 
 
+def checkpoint_hook(cfg: Config) -> Any:
+    """The checkpoint hook a run of ``cfg`` builds: its
+    ``default_hooks.checkpoint``, MMEngine's default where the config
+    names none, or None where it is switched off."""
+    return (cfg.get('default_hooks') or {}).get(
+        'checkpoint', dict(type='CheckpointHook', interval=1)
+    )
+
+
 def saved_steps(cfg: Config) -> Optional[List[int]]:
     """The steps at which a run of ``cfg`` saves a checkpoint
     (``epoch_4.pth``, ``iter_400.pth``) whatever its accuracy: every
@@ -111,10 +120,7 @@ def saved_steps(cfg: Config) -> Optional[List[int]]:
     last, as MMEngine's ``CheckpointHook`` does; None for a checkpoint
     hook of another type. (The hook also saves one at each new best
     validation after its first save.)"""
-    # MMEngine's default for a config without one
-    hook = (cfg.get('default_hooks') or {}).get(
-        'checkpoint', dict(type='CheckpointHook', interval=1)
-    )
+    hook = checkpoint_hook(cfg)
     if not hook:
         return []
     if str(hook.get('type', 'CheckpointHook')).split('.')[-1] != (
@@ -161,7 +167,7 @@ def why_not_kept(cfg: Config, name: str) -> Optional[str]:
             names = [names[0], '...', names[-1]]
         return ', '.join(names) or 'none'
 
-    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
+    hook = checkpoint_hook(cfg) or {}
     if step not in saved:
         settings = ', '.join(
             f'{key}={hook[key]}'

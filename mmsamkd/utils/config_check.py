@@ -52,6 +52,15 @@ def _not_torch_file(path: str) -> bool:
     return bool(head) and not (head == b'PK\x03\x04' or head[:1] == b'\x80')
 
 
+def checkpoints_in(folder: str) -> List[str]:
+    """The ``.pth`` files in ``folder``, epoch_2 before epoch_12 (and the
+    longer best_* names last)."""
+    return sorted(
+        (n for n in os.listdir(folder) if n.endswith('.pth')),
+        key=lambda n: (len(n), n),
+    )
+
+
 def not_a_checkpoint(key: str, path: str) -> Optional[str]:
     """Why ``path`` (a local path) given as ``key`` is no checkpoint file
     though something is there, or None: a folder ("does not exist" would
@@ -82,7 +91,7 @@ def not_a_checkpoint(key: str, path: str) -> Optional[str]:
         )
     if not osp.isdir(path):
         return None
-    found = sorted(n for n in os.listdir(path) if n.endswith('.pth'))
+    found = checkpoints_in(path)
     inside = f' (it holds {", ".join(found[-3:])})' if found else ''
     return (
         f'{key} {path!r} is a folder, not a checkpoint file: name a '
@@ -95,12 +104,7 @@ def run_folder_without(path: str) -> Optional[str]:
     (a run kept some, not this one): what it holds and why, else None.
     "Train the teacher first" misled there: it had trained."""
     folder = osp.dirname(osp.expanduser(path)) or '.'
-    if not osp.isdir(folder):
-        return None
-    found = sorted(
-        (n for n in os.listdir(folder) if n.endswith('.pth')),
-        key=lambda n: (len(n), n),
-    )
+    found = checkpoints_in(folder) if osp.isdir(folder) else []
     if not found:
         return None
     shown = found if len(found) <= 4 else found[:2] + ['...'] + found[-1:]
