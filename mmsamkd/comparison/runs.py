@@ -18,6 +18,7 @@ from typing import (
 from mmengine.config import Config
 
 from mmsamkd.errors import ConfigError, MmsamkdError
+from mmsamkd.utils.evaluation_settings import type_name
 from mmsamkd.utils.run_results import (
     RECORD,
     counts_epochs,
@@ -123,9 +124,7 @@ def saved_steps(cfg: Config) -> Optional[List[int]]:
     hook = checkpoint_hook(cfg)
     if not hook:
         return []
-    if str(hook.get('type', 'CheckpointHook')).split('.')[-1] != (
-        'CheckpointHook'
-    ):
+    if type_name(hook) not in ('', 'CheckpointHook'):
         return None
     length = planned_length(cfg)
     interval = hook.get('interval', -1)
