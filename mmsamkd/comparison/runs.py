@@ -18,7 +18,7 @@ from typing import (
 from mmengine.config import Config
 
 from mmsamkd.errors import ConfigError, MmsamkdError
-from mmsamkd.utils.evaluation_settings import type_name
+from mmsamkd.utils.registered_types import type_name
 from mmsamkd.utils.run_results import (
     RECORD,
     counts_epochs,

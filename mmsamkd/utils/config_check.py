@@ -18,7 +18,11 @@ from .distiller_settings import check_distiller
 from .evaluation_settings import check_evaluation_settings
 from .misplaced_keys import check_checkpoint_arguments
 from .paramwise_settings import check_paramwise
-from .registered_types import check_loop_parts, check_registered_types
+from .registered_types import (
+    check_loop_parts,
+    check_registered_types,
+    type_name,
+)
 from .seen_images import check_evaluation_unseen, learnt_from
 from .trained_inputs import (
     checkpoint_meta,
@@ -302,7 +306,7 @@ def check_train_and_evaluation_apart(cfg: Config) -> None:
 
     def where(dataset):
         return (
-            str(dataset.get('type', '')).split('.')[-1],
+            type_name(dataset),
             dataset.get('data_root'),
             dataset.get('split'),
         )
@@ -376,7 +380,7 @@ def head_classes_problem(
     ):
         predicted = head_class_count(part)
         if None not in (count, predicted) and predicted != count:
-            kind = str(dataset.get('type')).split('.')[-1]
+            kind = type_name(dataset)
             return (
                 f'model{where}.head.num_classes is {predicted} but {loader} '
                 f'reads {kind}, which has {count} classes. Set it to '

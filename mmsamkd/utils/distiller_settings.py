@@ -32,6 +32,7 @@ from mmengine.config import Config
 
 from ..errors import ConfigError
 from .config_keys import did_you_mean
+from .registered_types import type_name
 
 SIDES = {True: ('student', 'S'), False: ('teacher', 'T')}
 _NOT_IN_MODEL = re.compile(r'^"(.+)" is not in the model\.$')
@@ -49,7 +50,7 @@ def check_distiller(cfg: Config) -> None:
     _check_no_none_entries(distiller)
     path = 'model.distiller.loss_forward_mappings'
     losses = distiller.get('distill_losses') or {}
-    self_distill = str(model.get('type', '')).split('.')[-1] == 'SelfDistill'
+    self_distill = type_name(model) == 'SelfDistill'
     mappings = distiller.get('loss_forward_mappings') or {}
     for loss, arguments in mappings.items():
         read = {'student': [], 'teacher': []}
@@ -137,7 +138,7 @@ def _record(recorder) -> dict:
     """What a recorder config records: its settings, its type's scope
     left out."""
     record = dict(recorder) if hasattr(recorder, 'items') else {}
-    record['type'] = str(record.get('type', '')).split('.')[-1]
+    record['type'] = type_name(record)
     return record
 
 

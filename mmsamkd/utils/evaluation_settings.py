@@ -33,6 +33,7 @@ from mmengine.config import Config
 from mmengine.hooks import CheckpointHook
 
 from ..errors import ConfigError
+from .registered_types import type_name
 
 EVALUATION_LOADERS = ('val_dataloader', 'test_dataloader')
 
@@ -53,11 +54,6 @@ _RANDOM_TRANSFORMS = {
     'GaussianBlur',
     'Lighting',
 }
-
-
-def type_name(node: Any) -> str:
-    """A config node's ``type`` without its scope: ``'Accuracy'``."""
-    return str(node.get('type', '')).split('.')[-1]
 
 
 def _evaluators(cfg: Config, name: str = 'val_evaluator') -> List[Any]:

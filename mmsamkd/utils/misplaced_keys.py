@@ -16,6 +16,7 @@ from typing import Any, Iterator, Optional
 from mmengine.config import Config
 
 from ..errors import ConfigError
+from .registered_types import type_name
 
 _UNEXPECTED = re.compile(
     r"(\w+)\.(\w+)\(\) got an unexpected keyword argument '(\w+)'"
@@ -26,7 +27,7 @@ def _places(node: Any, key: str, prefix: str = '') -> Iterator[tuple]:
     """``(dotted path, the dict's type)`` of every ``key`` in ``node``."""
     if isinstance(node, dict):
         if key in node:
-            yield prefix + key, str(node.get('type', '')).split('.')[-1]
+            yield prefix + key, type_name(node)
         children = node.items()
     elif isinstance(node, (list, tuple)):
         children = enumerate(node)

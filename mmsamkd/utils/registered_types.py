@@ -37,6 +37,12 @@ RUN_PARTS = {
 }
 
 
+def type_name(node: Any, default: str = '') -> str:
+    """A config node's ``type`` without its scope (``'mmrazor.Foo'`` ->
+    ``'Foo'``); ``default`` where the node sets none."""
+    return str(node.get('type', default)).split('.')[-1]
+
+
 def _registries() -> List[Registry]:
     """Every registry of every installed OpenMMLab scope: mmengine's roots
     and their children (mmpretrain's, mmrazor's, ...), and the registries

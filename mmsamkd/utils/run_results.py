@@ -30,6 +30,7 @@ from mmengine.config import Config
 
 from .checkpoint_files import sha256_of
 from .data_files import data_roots, folder_fingerprint
+from .registered_types import type_name
 
 RECORD = 'run_config.json'
 # the package's parts that only read finished runs: editing them changes
@@ -163,7 +164,7 @@ def images_taken_problem(
 
 
 def _dataset_name(dataset: Mapping[str, Any]) -> str:
-    return str(dataset.get('type', '?')).split('.')[-1]
+    return type_name(dataset, '?')
 
 
 def describe_dataset(cfg: Config) -> str:

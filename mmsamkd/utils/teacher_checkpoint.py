@@ -19,6 +19,7 @@ from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 
 from ..errors import CheckpointError
 from .checkpoint_files import last_intact
+from .registered_types import type_name
 
 BRANCH_PREFIX = 'ss_branches.'
 PROJECTION_PREFIX = 'proj_head.'
@@ -356,8 +357,7 @@ def _pretrained_inits(module: nn.Module) -> List[Mapping[str, Any]]:
     return [
         init
         for init in inits
-        if hasattr(init, 'get')
-        and str(init.get('type', '')).split('.')[-1] == 'Pretrained'
+        if hasattr(init, 'get') and type_name(init) == 'Pretrained'
     ]
 
 

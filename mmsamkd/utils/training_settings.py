@@ -29,7 +29,8 @@ from mmengine.dist import get_world_size
 from mmengine.logging import print_log
 
 from ..errors import ConfigError
-from .evaluation_settings import type_name, wrapped_datasets
+from .evaluation_settings import wrapped_datasets
+from .registered_types import type_name
 from .run_results import counts_epochs, enabled_auto_scale_lr, step_unit
 
 

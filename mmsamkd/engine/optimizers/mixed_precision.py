@@ -21,6 +21,7 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmrazor.registry import OPTIM_WRAPPERS
 
 from ...errors import ConfigError
+from ...utils.registered_types import type_name
 
 
 def cpu_computes_bf16() -> bool:
@@ -119,7 +120,7 @@ def use_mixed_precision(cfg: Config) -> None:
     else:  # one wrapper per optimizer, built by a constructor
         entries = [v for v in wrapper.values() if isinstance(v, dict)]
     for entry in entries:
-        kind = str(entry.get('type', 'OptimWrapper')).split('.')[-1]
+        kind = type_name(entry, 'OptimWrapper')
         if kind not in PLAIN_WRAPPERS + ('MixedPrecisionOptimWrapper',):
             raise ConfigError(
                 f'--amp turns OptimWrapper into mixed precision, not '

@@ -10,6 +10,8 @@ branches, the projection head or the adapter
 
 from typing import Any, Mapping
 
+from ...utils.registered_types import type_name
+
 # State-dict prefixes of the training-only modules.
 TRAINING_ONLY_PREFIXES = ('ss_branches.', 'proj_head.', 'adapter.')
 
@@ -31,7 +33,7 @@ def to_plain_classifier(model_cfg: Mapping[str, Any]) -> Mapping[str, Any]:
 
     Other model configs are returned unchanged.
     """
-    model_type = str(model_cfg.get('type', '')).split('.')[-1]
+    model_type = type_name(model_cfg)
     if model_type not in _TRAINING_ONLY_ARGS:
         return model_cfg
     dropped = _TRAINING_ONLY_ARGS[model_type]
