@@ -139,6 +139,7 @@ TESTS = {
         'test_compare_jobs.py',
         'test_report.py',
         'test_run_cost.py',
+        'test_run_records.py',  # which checkpoints a run keeps
     ],
     'mmsamkd/utils/run_results.py': [
         'test_datasets.py',
@@ -152,6 +153,7 @@ TESTS = {
         'test_cli_errors.py',
         'test_run_records.py',
         'test_process_ownership.py',
+        'test_slurm_train.py',  # the port of a Slurm job step
     ],
     'mmsamkd/utils/checkpoint_files.py': [
         'test_checkpoint_files.py',
