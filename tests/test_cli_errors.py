@@ -634,6 +634,10 @@ def test_what_a_resumed_checkpoint_must_hold():
     assert "Resume from its run's epoch_N.pth" in best
     assert 'load_from=w/best_accuracy_top1_epoch_3.pth' in best
     assert 'save_optimizer' not in best
+    assert 'would start them over' in best
+    best_of_one = problem(scheduled, {'optimizer': {}}, 'w/best_a_epoch_3.pth')
+    assert 'without the learning-rate schedule, so' in best_of_one
+    assert 'would start it over' in best_of_one
     # a run of no schedulers has no schedule to lose
     assert (
         problem(SimpleNamespace(param_schedulers=None), {'optimizer': {}}, 'c')
@@ -1061,6 +1065,25 @@ def test_a_checkpoint_its_run_did_not_keep_names_what_it_holds(tmp_path):
         check_teacher_checkpoint(model_cfg, random_teacher=False)
     cfg = Config(dict(load_from=str(run / 'epoch_4.pth')))
     with pytest.raises(ConfigError, match=re.escape(held)):
+        check_load_from(cfg)
+    # four checkpoints named in full; of more, the first two and the last
+    torch.save({}, run / 'epoch_6.pth')
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            f'{run} holds epoch_2.pth, epoch_6.pth, epoch_12.pth, '
+            'best_acc_epoch_12.pth but not epoch_4.pth'
+        ),
+    ):
+        check_load_from(cfg)
+    torch.save({}, run / 'epoch_8.pth')
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            f'{run} holds epoch_2.pth, epoch_6.pth, ..., '
+            'best_acc_epoch_12.pth but not epoch_4.pth'
+        ),
+    ):
         check_load_from(cfg)
     # a folder of no checkpoint: the run is still to train
     cfg = Config(dict(load_from=str(tmp_path / 'epoch_4.pth')))

@@ -24,7 +24,6 @@ from conftest import (
     run_tool_in_process,
 )
 
-pytestmark = pytest.mark.slow
 CIFAR_TEACHER = osp.join(REPO, 'configs/teachers/resnet32x4_1xb64_cifar100.py')
 SNAPSHOTS_CFG = osp.join(
     REPO, 'configs/teachers/resnet14_snapshots_1xb64_fmnist.py'
@@ -46,6 +45,7 @@ def compare(root, *configs, **options):
     )
 
 
+@pytest.mark.slow
 def test_a_rerun_with_other_settings_is_refused_not_reprinted(tmp_path):
     root = tmp_path / 'runs'
     first = compare(root, STUDENT_CFG)
@@ -98,6 +98,7 @@ def test_configs_on_different_data_need_mixed_datasets(tmp_path):
     assert_one_line_error(result, 'different data', '--mixed-datasets')
 
 
+@pytest.mark.slow
 def test_distillation_reads_its_teacher_from_the_same_root(tmp_path):
     """A comparison shortened to 2 epochs: the KD config names the
     teacher's epoch_12.pth; the student reads its final epoch_2.pth (before:
@@ -170,6 +171,7 @@ def test_a_checkpoint_a_listed_run_will_not_save_is_refused_first(tmp_path):
     assert not (root / 'resnet14_snapshots_1xb64_fmnist').exists()
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_before_its_first_checkpoint_names_the_fix(
     tmp_path,
 ):

@@ -527,6 +527,9 @@ def test_a_checkpoint_the_hook_does_not_keep_is_told():
     assert saved_steps(run(interval=4, save_begin=3)) == [3, 7, 11, 12]
     assert saved_steps(run(interval=-1)) == [12]
     assert saved_steps(run(interval=1))[:3] == [1, 2, 3]
+    # MMEngine's defaults (interval=-1) and interval=0: the last only
+    assert saved_steps(run()) == [12]
+    assert saved_steps(run(interval=0)) == [12]
     no_hook = Config(
         dict(
             train_cfg=dict(by_epoch=True, max_epochs=12),
@@ -551,6 +554,17 @@ def test_a_checkpoint_the_hook_does_not_keep_is_told():
     assert why_not_kept(run(interval=4, max_keep_ckpts=2), 'epoch_4.pth') == (
         'removes it (default_hooks.checkpoint.max_keep_ckpts=2 keeps '
         'epoch_8.pth, epoch_12.pth)'
+    )
+    assert why_not_kept(run(interval=4, max_keep_ckpts=1), 'epoch_8.pth') == (
+        'removes it (default_hooks.checkpoint.max_keep_ckpts=1 keeps '
+        'epoch_12.pth)'
+    )
+    # three names in full, four abbreviated
+    assert 'it saves epoch_4.pth, epoch_8.pth, epoch_12.pth)' in why_not_kept(
+        run(interval=4), 'epoch_5.pth'
+    )
+    assert 'it saves epoch_3.pth, ..., epoch_12.pth)' in why_not_kept(
+        run(interval=3), 'epoch_4.pth'
     )
     assert why_not_kept(run(interval=4, max_keep_ckpts=2), 'epoch_8.pth') is (
         None

@@ -134,6 +134,8 @@ def test_each_slurm_job_step_gets_its_own_port():
     assert port(SLURM_JOB_ID='4711', SLURM_STEP_ID='3') == '27113'
     assert port(SLURM_JOB_ID='4712') == '27120'
     assert port(SLURM_JOB_ID='123999', SLURM_STEP_ID='12') == '29992'
+    # a step id that is not a number counts as step 0
+    assert port(SLURM_JOB_ID='4711', SLURM_STEP_ID='batch') == '27110'
     # the user's port stands; outside a job there is nothing to go by
     assert port(SLURM_JOB_ID='4711', MASTER_PORT='31000') == '31000'
     assert port() is None

@@ -133,7 +133,7 @@ TESTS = {
     'mmsamkd/engine/hooks/rng_state_hook.py': ['test_reliability.py'],
     # what compare.py reuses, selects and reports
     'mmsamkd/comparison': [
-        'test_compare_results.py',  # slow only: for a run with them
+        'test_compare_results.py',  # the refusals before training
         'test_compare_seeds.py',
         'test_registered_types.py',
         'test_compare_jobs.py',

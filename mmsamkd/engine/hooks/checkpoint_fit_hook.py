@@ -101,13 +101,13 @@ def training_state_problem(
     if not lost:
         return None
     what = ' and '.join(what for what, _ in lost)
+    them = 'them' if len(lost) > 1 else 'it'
     if osp.basename(filename).startswith('best_'):
         # before: blamed save_optimizer=False, said to train it again
         return (
             f'--resume {filename}: a best checkpoint, which MMEngine saves '
-            f'without {what}, so the resumed run would start '
-            + ('them' if len(lost) > 1 else 'it')
-            + " over. Resume from its run's epoch_N.pth (iter_N.pth; plain "
+            f'without {what}, so the resumed run would start {them} '
+            "over. Resume from its run's epoch_N.pth (iter_N.pth; plain "
             '--resume takes the latest), or start a new run from its '
             f'weights with load_from={filename}.'
         )
@@ -115,10 +115,8 @@ def training_state_problem(
     return (
         f'--resume {filename}: the checkpoint lacks {what}, which '
         f'default_hooks.checkpoint.{keys} left out, so the resumed run '
-        'would start '
-        + ('them' if len(lost) > 1 else 'it')
-        + ' over and be recorded as the uninterrupted run. Train it again '
-        'from the start with '
+        f'would start {them} over and be recorded as the uninterrupted '
+        'run. Train it again from the start with '
         + ' and '.join(key for _, key in lost)
         + ' left on.'
     )
