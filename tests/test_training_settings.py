@@ -772,6 +772,22 @@ def test_train_py_warns_of_another_batch_and_scales_on_request(tmp_path):
         assert (told in log.read_text()) == (run == 'plain')
     record = json.loads((tmp_path / 'scaled' / 'run_config.json').read_text())
     assert record['lr_scale'] == 0.5  # 1 x 32 / 64
+    # compare.py passes the flag to every run it trains, and says so
+    root = tmp_path / 'compared'
+    result = run_tool_in_process(
+        'compare.py',
+        '--work-dir-root',
+        root,
+        config,
+        '--auto-scale-lr',
+        *options_args({}),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = root / 'student_2xb32_fmnist'
+    assert json.loads((run / 'run_config.json').read_text())['lr_scale'] == 0.5
+    assert (
+        'lr ×0.5 by auto_scale_lr' in (root / 'compare/results.md').read_text()
+    )
 
 
 def test_a_default_hook_set_to_none_is_removed(tmp_path):

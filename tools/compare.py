@@ -2,7 +2,7 @@
 
     python tools/compare.py CONFIG [CONFIG ...] [--work-dir-root work_dirs]
         [--out-dir DIR] [--collect-only] [--jobs N] [--seeds S [S ...]]
-        [--cfg-options k=v ...]
+        [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
 
 Configs run in the order given (a run after the listed runs it reads),
 each in ``<work-dir-root>/<config name>`` (the default work dir of
@@ -151,12 +151,23 @@ def parse_args():
         help='train every run with tools/train.py --amp (mixed precision)',
     )
     parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help="scale every run's learning rates to the batch of its step on "
+        'one process (an 8xb16 recipe: by 16 / 128), as tools/train.py '
+        '--auto-scale-lr does',
+    )
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=CfgOptions,
         help='overrides passed to every training run',
     )
     args = parser.parse_args()
+    if args.auto_scale_lr:  # an option: reuse checks see it in the config
+        args.cfg_options = dict(
+            args.cfg_options or {}, **{'auto_scale_lr.enable': True}
+        )
     args.configs += getattr(args, 'configs_after_seeds', [])
     if not args.configs:
         parser.error('the following arguments are required: configs')
