@@ -1067,24 +1067,14 @@ def test_a_checkpoint_its_run_did_not_keep_names_what_it_holds(tmp_path):
     with pytest.raises(ConfigError, match=re.escape(held)):
         check_load_from(cfg)
     # four checkpoints named in full; of more, the first two and the last
-    torch.save({}, run / 'epoch_6.pth')
-    with pytest.raises(
-        ConfigError,
-        match=re.escape(
-            f'{run} holds epoch_2.pth, epoch_6.pth, epoch_12.pth, '
-            'best_acc_epoch_12.pth but not epoch_4.pth'
-        ),
+    for added, held in (
+        ('epoch_6.pth', 'epoch_2.pth, epoch_6.pth, epoch_12.pth, best'),
+        ('epoch_8.pth', 'epoch_2.pth, epoch_6.pth, ..., best'),
     ):
-        check_load_from(cfg)
-    torch.save({}, run / 'epoch_8.pth')
-    with pytest.raises(
-        ConfigError,
-        match=re.escape(
-            f'{run} holds epoch_2.pth, epoch_6.pth, ..., '
-            'best_acc_epoch_12.pth but not epoch_4.pth'
-        ),
-    ):
-        check_load_from(cfg)
+        torch.save({}, run / added)
+        told = f'{run} holds {held}_acc_epoch_12.pth but not epoch_4.pth'
+        with pytest.raises(ConfigError, match=re.escape(told)):
+            check_load_from(cfg)
     # a folder of no checkpoint: the run is still to train
     cfg = Config(dict(load_from=str(tmp_path / 'epoch_4.pth')))
     with pytest.raises(ConfigError, match='Train the run it names first'):
