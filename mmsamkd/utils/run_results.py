@@ -143,7 +143,7 @@ def images_taken_problem(
         if val_size and split in ('train', None)
         else ''
     )
-    name = _dataset_name(dataset_cfg)
+    name = type_name(dataset_cfg, '?')
     if not isinstance(indices, int):
         if dataset is not None:
             return None
@@ -163,14 +163,10 @@ def images_taken_problem(
     )
 
 
-def _dataset_name(dataset: Mapping[str, Any]) -> str:
-    return type_name(dataset, '?')
-
-
 def describe_dataset(cfg: Config) -> str:
     """A short name of the training data, e.g. ``LocalFashionMNIST[:5000]``."""
     dataset = cfg.get('train_dataloader', {}).get('dataset', {})
-    return _dataset_name(dataset) + _images_taken(dataset)
+    return type_name(dataset, '?') + _images_taken(dataset)
 
 
 def describe_evaluation(cfg: Config) -> str:
@@ -183,7 +179,7 @@ def describe_evaluation(cfg: Config) -> str:
         return 'no validation'
     dataset = cfg.val_dataloader.get('dataset', {})
     split = dataset.get('split')
-    text = _dataset_name(dataset)
+    text = type_name(dataset, '?')
     text += f' {split}' if split else ''
     text += _images_taken(dataset)
     if split == 'val' and dataset.get('val_size'):
