@@ -710,7 +710,9 @@ def test_an_enabled_auto_scale_lr_needs_its_base_batch():
             scaling['base_batch_size'] = base
         with pytest.raises(
             ConfigError,
-            match=rf'^auto_scale_lr.enable=True .* base_batch_size is {given}',
+            match=rf'^auto_scale_lr.enable=True .* base_batch_size is {given}'
+            r'.* or drop enable \(tools/train.py and compare.py: '
+            r'--auto-scale-lr\)\.$',
         ):
             settings(auto_scale_lr=scaling)
     settings(auto_scale_lr=dict(enable=True, base_batch_size=64))

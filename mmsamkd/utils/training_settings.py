@@ -846,7 +846,8 @@ def check_auto_scale_lr(cfg: Config) -> None:
             '(processes x batch_size) / auto_scale_lr.base_batch_size, '
             f'and base_batch_size is {given}. Set it to the batch of one '
             'step the learning rates were tuned for (64 for a 1xb64 '
-            'config), or drop enable.'
+            'config), or drop enable (tools/train.py and compare.py: '
+            '--auto-scale-lr).'
         )
 
 
