@@ -2,6 +2,7 @@
 distilled from a teacher that was retrained since is not reused as if it
 had learnt from the new one."""
 
+import copy
 import json
 import os
 import re
@@ -509,7 +510,11 @@ def test_a_checkpoint_the_hook_does_not_keep_is_told():
     """As MMEngine's CheckpointHook saves (every ``interval`` steps from
     ``save_begin``, and the last) and removes (all but the newest
     ``max_keep_ckpts``): worked by hand for 12 epochs."""
-    from mmsamkd.comparison.runs import saved_steps, why_not_kept
+    from mmsamkd.comparison.runs import (
+        saved_steps,
+        validated_steps,
+        why_not_kept,
+    )
 
     def run(**hook):
         return Config(
@@ -568,4 +573,54 @@ def test_a_checkpoint_the_hook_does_not_keep_is_told():
     )
     assert why_not_kept(run(interval=4, max_keep_ckpts=2), 'epoch_8.pth') is (
         None
+    )
+    # MMEngine also saves the step of a validation that sets a new best
+    # (after its first save), and those saves count against max_keep_ckpts
+    validated = Config(
+        dict(
+            train_cfg=dict(by_epoch=True, max_epochs=12, val_interval=3),
+            val_cfg=dict(),
+            default_hooks=dict(
+                checkpoint=dict(
+                    type='CheckpointHook',
+                    interval=4,
+                    max_keep_ckpts=3,
+                    save_best='auto',
+                )
+            ),
+        )
+    )
+    assert why_not_kept(validated, 'epoch_4.pth') == (
+        'may remove it (default_hooks.checkpoint.max_keep_ckpts=3 keeps the '
+        'newest 3 of epoch_4.pth, epoch_8.pth, epoch_12.pth and of '
+        'epoch_6.pth, epoch_9.pth, which it saves where a validation sets a '
+        'new best)'
+    )
+    assert why_not_kept(validated, 'epoch_8.pth') is None  # 9 and 12 after
+    fourth = copy.deepcopy(validated)  # 6, 8, 9, 12 after 4
+    fourth.merge_from_dict({'default_hooks.checkpoint.max_keep_ckpts': 4})
+    assert why_not_kept(fourth, 'epoch_4.pth').startswith('may remove it')
+    # MMEngine's loop: every val_interval from val_begin, and the last
+    assert validated_steps(validated) == [3, 6, 9, 12]
+    assert validated_steps(
+        Config(dict(validated, train_cfg=dict(max_epochs=12, val_interval=5)))
+    ) == [5, 10, 12]
+    assert validated_steps(
+        Config(dict(validated, train_cfg=dict(max_epochs=5, val_begin=3)))
+    ) == [3, 4, 5]
+    assert validated_steps(
+        Config(dict(validated, train_cfg=dict(max_epochs=3)))
+    ) == [1, 2, 3]
+    for other in (
+        {'default_hooks.checkpoint.max_keep_ckpts': 5},  # 6, 8, 9, 12 after
+        {'default_hooks.checkpoint.save_best': None},
+        {'train_cfg.val_interval': 4},  # validations on the saved epochs
+        {'val_cfg': None},
+    ):
+        changed = copy.deepcopy(validated)
+        changed.merge_from_dict(other)
+        assert why_not_kept(changed, 'epoch_4.pth') is None, other
+    # epoch 3 validates before the first save: nothing to rewrite yet
+    assert 'of epoch_6.pth, epoch_9.pth,' in why_not_kept(
+        validated, 'epoch_4.pth'
     )

@@ -138,6 +138,22 @@ def saved_steps(cfg: Config) -> Optional[List[int]]:
     ]
 
 
+def validated_steps(cfg: Config) -> List[int]:
+    """The steps at which a run of ``cfg`` validates, as MMEngine's loops
+    do: from ``val_begin``, every ``val_interval`` steps, and the last."""
+    train_cfg = cfg.get('train_cfg') or {}
+    interval = train_cfg.get('val_interval', 1)
+    begin = train_cfg.get('val_begin', 1)
+    if cfg.get('val_cfg') is None or not isinstance(interval, int):
+        return []
+    length = planned_length(cfg)
+    return [
+        step
+        for step in range(1, length + 1)
+        if step >= begin and (step % interval == 0 or step == length)
+    ]
+
+
 def step_of(cfg: Config, name: str) -> Optional[int]:
     """The step a checkpoint file ``name`` of a run of ``cfg`` was saved
     at (``epoch_4.pth``: 4), or None for another name (``best_*.pth``,
@@ -183,6 +199,20 @@ def why_not_kept(cfg: Config, name: str) -> Optional[str]:
         return (
             f'removes it (default_hooks.checkpoint.max_keep_ckpts={keep} '
             f'keeps {listed(saved[-keep:])})'
+        )
+    # after its first save, a validation that sets a new best saves its
+    # step too, and that save counts against max_keep_ckpts
+    best = [
+        k
+        for k in validated_steps(cfg)
+        if hook.get('save_best') and k > saved[0] and k not in saved
+    ]
+    if keep > 0 and len([k for k in saved + best if k > step]) >= keep:
+        return (
+            f'may remove it (default_hooks.checkpoint.max_keep_ckpts={keep} '
+            f'keeps the newest {keep} of {listed(saved)} and of '
+            f'{listed(best)}, which it saves where a validation sets a new '
+            'best)'
         )
     return None
 
