@@ -1116,6 +1116,7 @@ class Sweep:
         'compare: typo in its second config',
         'compare: MS-MGANs snapshots past a shortened teacher',
         'compare: one checkpoint kept under MS-MGANs',
+        'compare: three checkpoints kept under MS-MGANs',
         'compare: teacher listed after its student',
         'compare: early stopping twice',
         'compare after a code fix',
@@ -1273,6 +1274,17 @@ class Sweep:
                         'default_hooks.checkpoint.max_keep_ckpts=1',
                     ],
                     'max_keep_ckpts=1 keeps epoch_12.pth',
+                )
+            ),
+            # three kept: the new-best saves at epochs 6 and 9 push out 4
+            'compare: three checkpoints kept under MS-MGANs': (
+                lambda: self.compare_snapshots_not_kept(
+                    'c14',
+                    [
+                        'train_cfg.max_epochs=12',
+                        'default_hooks.checkpoint.max_keep_ckpts=3',
+                    ],
+                    'may remove it (default_hooks.checkpoint.max_keep_ckpts=3',
                 )
             ),
             'compare: teacher listed after its student': (
