@@ -202,11 +202,11 @@ def why_not_kept(cfg: Config, name: str) -> Optional[str]:
         )
     # after its first save, a validation that sets a new best saves its
     # step too, and that save counts against max_keep_ckpts
-    best = [
-        k
-        for k in validated_steps(cfg)
-        if hook.get('save_best') and k > saved[0] and k not in saved
-    ]
+    best = []
+    if hook.get('save_best'):
+        best = [
+            k for k in validated_steps(cfg) if k > saved[0] and k not in saved
+        ]
     if keep > 0 and len([k for k in saved + best if k > step]) >= keep:
         return (
             f'may remove it (default_hooks.checkpoint.max_keep_ckpts={keep} '
