@@ -107,21 +107,24 @@ def train_all(
     gpus = visible_gpus() if jobs > 1 else []
     if jobs > 1:
         env.setdefault('OMP_NUM_THREADS', str(max(1, os.cpu_count() // jobs)))
+    # what each run waits for, wherever listed: before, a teacher listed
+    # after its student was not waited for, and the student stopped at
+    # its start ("teacher_ckpt ... does not exist")
+    needs = [
+        {
+            j
+            for j in range(len(runs))
+            if j != index and depends_on(runs[index][2], runs[j][1])
+        }
+        for index in range(len(runs))
+    ]
     waiting = list(range(len(runs)))
     running, done, failed = {}, set(), []
     free_slots = list(range(jobs))
     last_progress = time.monotonic()
     while waiting or running:
         for index in list(waiting):
-            # wherever it is listed: before, a teacher listed after its
-            # student was not waited for, and the student stopped at its
-            # start ("teacher_ckpt ... does not exist")
-            needs = {
-                j
-                for j in range(len(runs))
-                if j != index and depends_on(runs[index][2], runs[j][1])
-            }
-            if failed or len(running) >= jobs or not needs <= done:
+            if failed or len(running) >= jobs or not needs[index] <= done:
                 continue
             waiting.remove(index)
             config, work_dir, _ = runs[index]
